@@ -1,0 +1,37 @@
+//! FastAPI's first background-tasks tutorial, in atode.
+//!
+//! `POST /send-notification/<email>` answers at once; after the response has
+//! been written, a regular `fn` writes the notification to `log.txt` in the
+//! working directory.
+//!
+//! ```sh
+//! cargo run --example send_notification
+//! curl -X POST http://127.0.0.1:8000/send-notification/foo@example.com
+//! cat log.txt   # notification for foo@example.com: some notification
+//! ```
+
+use atode::{App, BackgroundTasks, Json, post, routes};
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct Message {
+    message: &'static str,
+}
+
+/// A regular `fn`: atode runs it on the blocking pool, after the response.
+fn write_notification(email: String, message: &'static str) -> std::io::Result<()> {
+    std::fs::write("log.txt", format!("notification for {email}: {message}"))
+}
+
+#[post("/send-notification/<email>")]
+async fn send_notification(email: String, background_tasks: BackgroundTasks) -> Json<Message> {
+    background_tasks.add_task(write_notification, (email, "some notification"));
+    Json(Message { message: "Notification sent in the background" })
+}
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    // Task failures are logged through `tracing`; this prints them.
+    tracing_subscriber::fmt::init();
+    atode::run(App::new().routes(routes![send_notification])).await
+}

@@ -1,0 +1,120 @@
+//! `App`: the routes, the state and the settings of one application.
+
+use std::sync::Arc;
+
+use crate::background::{TaskMonitor, TaskRunner};
+use crate::routing::{RouteDef, Router};
+
+/// The largest request body body extractors read unless told otherwise: 2 MiB.
+pub const DEFAULT_BODY_LIMIT: usize = 2 * 1024 * 1024;
+
+/// An application: its routes, its shared state, and its background task
+/// runner. Build it, then hand it to [`run`](crate::run) or
+/// [`serve`](crate::serve). It is also a [`tower_service::Service`], so tower
+/// layers can wrap it.
+///
+/// ```
+/// use atode::{get, routes, App};
+///
+/// #[get("/")]
+/// async fn index() -> &'static str {
+///     "Hello, World!"
+/// }
+///
+/// let app = App::new().routes(routes![index]);
+/// # let _ = app;
+/// ```
+#[derive(Clone)]
+pub struct App {
+    pub(crate) inner: Arc<AppInner>,
+}
+
+pub(crate) struct AppInner {
+    pub(crate) router: Router,
+    pub(crate) shared: Arc<AppShared>,
+}
+
+/// What every request of an app can reach.
+pub(crate) struct AppShared {
+    pub(crate) state: http::Extensions,
+    pub(crate) runner: Arc<TaskRunner>,
+    pub(crate) body_limit: usize,
+}
+
+impl App {
+    /// An app with no routes.
+    pub fn new() -> Self {
+        let shared = AppShared { state: http::Extensions::new(), runner: Arc::default(), body_limit: DEFAULT_BODY_LIMIT };
+        App { inner: Arc::new(AppInner { router: Router::default(), shared: Arc::new(shared) }) }
+    }
+
+    /// Adds routes, as [`routes!`](crate::routes) lists them.
+    ///
+    /// # Panics
+    ///
+    /// If two routes answer the same method and path, or their paths
+    /// conflict in the router: a mistake to catch at start-up, not per request.
+    pub fn routes(mut self, routes: impl IntoIterator<Item = RouteDef>) -> Self {
+        let inner = self.inner_mut();
+        for route in routes {
+            inner.router.add(route);
+        }
+        self
+    }
+
+    /// Adds app state, which handlers take with [`State<T>`](crate::State).
+    /// One value per type; a second value of a type replaces the first.
+    ///
+    /// ```
+    /// #[derive(Clone)]
+    /// struct Config {
+    ///     greeting: &'static str,
+    /// }
+    ///
+    /// let app = atode::App::new().state(Config { greeting: "hi" });
+    /// # let _ = app;
+    /// ```
+    pub fn state<T: Clone + Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.shared_mut().state.insert(value);
+        self
+    }
+
+    /// Sets the largest request body, in bytes, that body extractors such
+    /// as [`Json`](crate::Json) read; larger bodies get `413`. Default:
+    /// [`DEFAULT_BODY_LIMIT`] (2 MiB).
+    ///
+    /// ```
+    /// let app = atode::App::new().body_limit(64 * 1024);
+    /// # let _ = app;
+    /// ```
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.shared_mut().body_limit = bytes;
+        self
+    }
+
+    /// A [`TaskMonitor`] for this app's background tasks: their counts, and
+    /// a way to wait until they are done.
+    pub fn task_monitor(&self) -> TaskMonitor {
+        TaskMonitor::new(Arc::clone(&self.inner.shared.runner))
+    }
+
+    fn inner_mut(&mut self) -> &mut AppInner {
+        Arc::get_mut(&mut self.inner).expect("atode: configure the App before cloning or serving it")
+    }
+
+    fn shared_mut(&mut self) -> &mut AppShared {
+        Arc::get_mut(&mut self.inner_mut().shared).expect("atode: configure the App before serving it")
+    }
+}
+
+impl Default for App {
+    fn default() -> Self {
+        App::new()
+    }
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App").field("body_limit", &self.inner.shared.body_limit).finish_non_exhaustive()
+    }
+}

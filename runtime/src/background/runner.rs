@@ -1,0 +1,208 @@
+//! The runner: starts each request's queue once its response is out, and
+//! keeps the counts that shutdown, tests and operators read.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use tokio::sync::Notify;
+
+use super::task::{QueuedTask, WorkKind};
+use crate::panic::{CatchUnwind, panic_message};
+
+/// Runs every request's background tasks for one app.
+#[derive(Default)]
+pub(crate) struct TaskRunner {
+    /// Queues handed over and not yet finished.
+    pending_batches: AtomicUsize,
+    /// Tasks handed over and not yet finished, for the shutdown log.
+    pending_tasks: AtomicUsize,
+    scheduled: AtomicU64,
+    completed: AtomicU64,
+    failed: AtomicU64,
+    panicked: AtomicU64,
+    discarded: AtomicU64,
+    /// Woken when `pending_batches` drops to zero.
+    idle: Notify,
+}
+
+pub(crate) enum Outcome {
+    Completed,
+    Failed,
+    Panicked,
+}
+
+impl TaskRunner {
+    /// Starts `tasks` on their own tokio task: in order, each isolated from
+    /// the others' errors and panics.
+    pub(crate) fn schedule(self: &Arc<Self>, route: &'static str, tasks: Vec<QueuedTask>) {
+        let count = tasks.len();
+        self.pending_batches.fetch_add(1, Ordering::SeqCst);
+        self.pending_tasks.fetch_add(count, Ordering::SeqCst);
+        self.scheduled.fetch_add(count as u64, Ordering::Relaxed);
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn(Arc::clone(self).run_batch(route, tasks));
+            }
+            Err(_) => {
+                // Only reachable when a response body is dropped outside any
+                // runtime; the loss is still counted and logged.
+                tracing::error!(
+                    target: "atode::background",
+                    route,
+                    lost = count,
+                    "no tokio runtime to run background tasks on; {count} task(s) lost"
+                );
+                self.discarded.fetch_add(count as u64, Ordering::Relaxed);
+                self.pending_tasks.fetch_sub(count, Ordering::SeqCst);
+                self.finish_batch();
+            }
+        }
+    }
+
+    async fn run_batch(self: Arc<Self>, route: &'static str, tasks: Vec<QueuedTask>) {
+        for task in tasks {
+            let counter = match run_task(route, task).await {
+                Outcome::Completed => &self.completed,
+                Outcome::Failed => &self.failed,
+                Outcome::Panicked => &self.panicked,
+            };
+            counter.fetch_add(1, Ordering::Relaxed);
+            self.pending_tasks.fetch_sub(1, Ordering::SeqCst);
+        }
+        self.finish_batch();
+    }
+
+    fn finish_batch(&self) {
+        if self.pending_batches.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.idle.notify_waiters();
+        }
+    }
+
+    /// Records that `count` tasks of `route` will never run, and why.
+    pub(crate) fn discard(runner: Option<&TaskRunner>, route: &'static str, count: usize, reason: &'static str) {
+        if count == 0 {
+            return;
+        }
+        tracing::warn!(
+            target: "atode::background",
+            route,
+            discarded = count,
+            "{count} background task(s) discarded because {reason}"
+        );
+        if let Some(runner) = runner {
+            runner.discarded.fetch_add(count as u64, Ordering::Relaxed);
+        }
+    }
+
+    /// Waits until no handed-over task is left to run.
+    pub(crate) async fn wait_idle(&self) {
+        loop {
+            let notified = self.idle.notified();
+            tokio::pin!(notified);
+            // Register before reading the count, so a wake-up in between is kept.
+            notified.as_mut().enable();
+            if self.pending_batches.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    fn stats(&self) -> TaskStats {
+        TaskStats {
+            scheduled: self.scheduled.load(Ordering::Relaxed),
+            completed: self.completed.load(Ordering::Relaxed),
+            failed: self.failed.load(Ordering::Relaxed),
+            panicked: self.panicked.load(Ordering::Relaxed),
+            discarded: self.discarded.load(Ordering::Relaxed),
+            pending: self.pending_tasks.load(Ordering::SeqCst) as u64,
+        }
+    }
+}
+
+/// Runs one task to its end, logging an `Err` or a panic.
+pub(crate) async fn run_task(route: &'static str, task: QueuedTask) -> Outcome {
+    let name = task.name;
+    let result = match task.work.0 {
+        WorkKind::Async(future) => CatchUnwind::new(future).await.map_err(|panic| panic_message(&*panic)),
+        WorkKind::Blocking(function) => match tokio::task::spawn_blocking(function).await {
+            Ok(outcome) => Ok(outcome),
+            Err(error) => Err(match error.try_into_panic() {
+                Ok(panic) => panic_message(&*panic),
+                Err(error) => error.to_string(),
+            }),
+        },
+    };
+    match result {
+        Ok(Ok(())) => Outcome::Completed,
+        Ok(Err(error)) => {
+            tracing::error!(target: "atode::background", route, task = name, %error, "background task failed");
+            Outcome::Failed
+        }
+        Err(panic) => {
+            tracing::error!(target: "atode::background", route, task = name, panic, "background task panicked");
+            Outcome::Panicked
+        }
+    }
+}
+
+/// A view of an app's background tasks: counts, and a way to wait until
+/// they are done. Get one from [`App::task_monitor`](crate::App::task_monitor)
+/// before handing the app to the server.
+///
+/// ```
+/// use atode::App;
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let app = App::new();
+/// let monitor = app.task_monitor();
+/// monitor.wait_idle().await; // nothing queued: returns at once
+/// assert_eq!(monitor.stats().pending, 0);
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct TaskMonitor {
+    runner: Arc<TaskRunner>,
+}
+
+impl TaskMonitor {
+    pub(crate) fn new(runner: Arc<TaskRunner>) -> Self {
+        TaskMonitor { runner }
+    }
+
+    /// The counts so far.
+    pub fn stats(&self) -> TaskStats {
+        self.runner.stats()
+    }
+
+    /// Waits until every task handed to the runner has finished. Tasks of a
+    /// response still being written are not handed over yet.
+    pub async fn wait_idle(&self) {
+        self.runner.wait_idle().await;
+    }
+}
+
+impl std::fmt::Debug for TaskMonitor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("TaskMonitor").field(&self.stats()).finish()
+    }
+}
+
+/// Counts of an app's background tasks since it was built.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TaskStats {
+    /// Tasks handed to the runner after their response was written.
+    pub scheduled: u64,
+    /// Tasks that returned `()` or `Ok`.
+    pub completed: u64,
+    /// Tasks that returned `Err` (each one logged).
+    pub failed: u64,
+    /// Tasks that panicked (each one logged).
+    pub panicked: u64,
+    /// Tasks dropped without running because their handler failed, with the
+    /// count logged.
+    pub discarded: u64,
+    /// Tasks handed to the runner that have not finished yet.
+    pub pending: u64,
+}

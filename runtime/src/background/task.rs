@@ -1,0 +1,133 @@
+//! One queued task: a `fn` or `async fn` with its arguments, ready to run.
+
+use std::fmt::Display;
+use std::future::Future;
+use std::pin::Pin;
+
+/// What running a task produced: `Err` carries the task's error, rendered.
+pub(crate) type TaskOutcome = Result<(), String>;
+
+type BoxTaskFuture = Pin<Box<dyn Future<Output = TaskOutcome> + Send>>;
+
+/// The work of one task, still to be started. Opaque outside the crate.
+#[doc(hidden)]
+pub struct Work(pub(crate) WorkKind);
+
+pub(crate) enum WorkKind {
+    /// An `async fn`'s future, polled on the runtime's workers.
+    Async(BoxTaskFuture),
+    /// A regular `fn`, run on the blocking pool so it never stalls a worker.
+    Blocking(Box<dyn FnOnce() -> TaskOutcome + Send>),
+}
+
+/// A task in a request's queue.
+pub(crate) struct QueuedTask {
+    /// The function's path, as `std::any::type_name` gives it, for logs.
+    pub(crate) name: &'static str,
+    pub(crate) work: Work,
+}
+
+/// What a task may return: `()`, or a `Result` whose error is logged.
+///
+/// ```
+/// # use atode::BackgroundTasks;
+/// fn ok() {}
+/// fn fallible(path: &'static str) -> std::io::Result<()> {
+///     std::fs::metadata(path).map(drop)
+/// }
+///
+/// let tasks = BackgroundTasks::new();
+/// tasks.add_task(ok, ());
+/// tasks.add_task(fallible, ("/",));
+/// assert_eq!(tasks.len(), 2);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "a background task must return `()` or `Result<_, E>` where `E: Display`, not `{Self}`",
+    note = "an `Err` is logged with the route and the task's name; the tasks after it still run"
+)]
+pub trait TaskResult {
+    /// Turns the task's return value into its outcome.
+    #[doc(hidden)]
+    fn into_outcome(self) -> Result<(), String>;
+}
+
+impl TaskResult for () {
+    fn into_outcome(self) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+impl<T, E: Display> TaskResult for Result<T, E> {
+    fn into_outcome(self) -> Result<(), String> {
+        self.map(drop).map_err(|error| error.to_string())
+    }
+}
+
+/// Marks a task as a regular `fn`, run on the blocking pool.
+#[doc(hidden)]
+#[derive(Debug)]
+pub enum Sync {}
+
+/// Marks a task as an `async fn`, run on the runtime's workers.
+#[doc(hidden)]
+#[derive(Debug)]
+pub enum Async {}
+
+/// A function that [`BackgroundTasks::add_task`](crate::BackgroundTasks::add_task)
+/// can queue with the tuple of arguments `Args`.
+///
+/// It is implemented for every `fn` and closure taking up to twelve arguments,
+/// whether it is `async` or not; `Kind` tells the two apart and is inferred.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be queued as a background task with the arguments `{Args}`",
+    label = "expected a `fn` or `async fn` that can be called with the arguments `{Args}`",
+    note = "pass the arguments as a tuple: `add_task(f, ())`, `add_task(f, (a,))`, `add_task(f, (a, b))`",
+    note = "the function, its arguments and its future must be `Send + 'static`, and it must return `()` or `Result<_, E: Display>`"
+)]
+pub trait IntoTask<Args, Kind>: Send + 'static {
+    #[doc(hidden)]
+    fn into_work(self, args: Args) -> Work;
+}
+
+macro_rules! impl_into_task {
+    ($($arg:ident),*) => {
+        impl<F, R, $($arg,)*> IntoTask<($($arg,)*), Sync> for F
+        where
+            F: FnOnce($($arg),*) -> R + Send + 'static,
+            R: TaskResult,
+            $($arg: Send + 'static,)*
+        {
+            #[allow(non_snake_case)]
+            fn into_work(self, ($($arg,)*): ($($arg,)*)) -> Work {
+                Work(WorkKind::Blocking(Box::new(move || self($($arg),*).into_outcome())))
+            }
+        }
+
+        impl<F, Fut, $($arg,)*> IntoTask<($($arg,)*), Async> for F
+        where
+            F: FnOnce($($arg),*) -> Fut + Send + 'static,
+            Fut: Future + Send + 'static,
+            Fut::Output: TaskResult,
+            $($arg: Send + 'static,)*
+        {
+            #[allow(non_snake_case)]
+            fn into_work(self, ($($arg,)*): ($($arg,)*)) -> Work {
+                Work(WorkKind::Async(Box::pin(async move { self($($arg),*).await.into_outcome() })))
+            }
+        }
+    };
+}
+
+impl_into_task!();
+impl_into_task!(A1);
+impl_into_task!(A1, A2);
+impl_into_task!(A1, A2, A3);
+impl_into_task!(A1, A2, A3, A4);
+impl_into_task!(A1, A2, A3, A4, A5);
+impl_into_task!(A1, A2, A3, A4, A5, A6);
+impl_into_task!(A1, A2, A3, A4, A5, A6, A7);
+impl_into_task!(A1, A2, A3, A4, A5, A6, A7, A8);
+impl_into_task!(A1, A2, A3, A4, A5, A6, A7, A8, A9);
+impl_into_task!(A1, A2, A3, A4, A5, A6, A7, A8, A9, A10);
+impl_into_task!(A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11);
+impl_into_task!(A1, A2, A3, A4, A5, A6, A7, A8, A9, A10, A11, A12);

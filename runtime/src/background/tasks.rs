@@ -1,0 +1,305 @@
+//! `BackgroundTasks`: the handle a request's handler and extractors queue work on.
+
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use super::runner::TaskRunner;
+use super::task::{IntoTask, QueuedTask};
+
+/// Work to run after the response has been written.
+///
+/// Take it as a handler parameter (any name, any position) and queue
+/// functions on it; they run once the response's last body frame has been
+/// handed to the HTTP layer, one after another in the order they were added,
+/// so the client never waits for them.
+///
+/// ```no_run
+/// use atode::{post, routes, App, BackgroundTasks, Json};
+/// use serde::Serialize;
+///
+/// #[derive(Serialize)]
+/// struct Message {
+///     message: &'static str,
+/// }
+///
+/// fn write_notification(email: String, message: &'static str) -> std::io::Result<()> {
+///     std::fs::write("log.txt", format!("notification for {email}: {message}"))
+/// }
+///
+/// #[post("/send-notification/<email>")]
+/// async fn send_notification(email: String, background_tasks: BackgroundTasks) -> Json<Message> {
+///     background_tasks.add_task(write_notification, (email, "some notification"));
+///     Json(Message { message: "Notification sent in the background" })
+/// }
+///
+/// #[tokio::main]
+/// async fn main() -> std::io::Result<()> {
+///     atode::run(App::new().routes(routes![send_notification])).await
+/// }
+/// ```
+///
+/// The handle is cheap to clone, and every clone taken during one request
+/// (by the handler and by the extractors it depends on) queues onto the same
+/// list. A handler is still an ordinary `async fn`, so a unit test can call
+/// it with a list of its own and look at what was queued:
+///
+/// ```
+/// use atode::BackgroundTasks;
+///
+/// async fn log_line(_line: String) {}
+///
+/// async fn handler(tasks: BackgroundTasks) -> &'static str {
+///     tasks.add_task(log_line, ("hello".to_owned(),));
+///     "queued"
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let tasks = BackgroundTasks::new();
+/// assert_eq!(handler(tasks.clone()).await, "queued");
+/// assert_eq!(tasks.task_names(), ["rust_out::log_line"]);
+/// let report = tasks.run().await;
+/// assert_eq!(report.completed, 1);
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct BackgroundTasks {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    /// The app's runner; `None` for a list a test made with [`BackgroundTasks::new`].
+    runner: Option<Arc<TaskRunner>>,
+    route: &'static str,
+    state: Mutex<State>,
+}
+
+enum State {
+    /// The request is still being handled: tasks wait here.
+    Open(Vec<QueuedTask>),
+    /// The response is out and the queue was handed to the runner; a task
+    /// added now (from a clone that outlived the request) runs at once.
+    Scheduled,
+    /// The handler failed: its tasks were dropped, and so are later ones.
+    Discarded,
+}
+
+/// How a list of tasks run by [`BackgroundTasks::run`] went.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RunReport {
+    /// Tasks that returned `()` or `Ok`.
+    pub completed: usize,
+    /// Tasks that returned `Err`.
+    pub failed: usize,
+    /// Tasks that panicked.
+    pub panicked: usize,
+}
+
+impl BackgroundTasks {
+    /// An empty list that belongs to no request, for calling a handler
+    /// directly in a unit test. Inside a server, take `BackgroundTasks` as a
+    /// handler parameter instead: that one is run after the response.
+    ///
+    /// ```
+    /// let tasks = atode::BackgroundTasks::new();
+    /// assert!(tasks.is_empty());
+    /// ```
+    pub fn new() -> Self {
+        Self::with_runner(None, "<test>")
+    }
+
+    pub(crate) fn for_route(runner: Arc<TaskRunner>, route: &'static str) -> Self {
+        Self::with_runner(Some(runner), route)
+    }
+
+    fn with_runner(runner: Option<Arc<TaskRunner>>, route: &'static str) -> Self {
+        BackgroundTasks {
+            shared: Arc::new(Shared { runner, route, state: Mutex::new(State::Open(Vec::new())) }),
+        }
+    }
+
+    /// Queues `task` to be called with `args` after the response is written.
+    ///
+    /// `task` is an `async fn` or a regular `fn` (or a closure), and `args`
+    /// a tuple of its arguments: `()`, `(a,)`, `(a, b)`, up to twelve. A
+    /// regular `fn` runs on tokio's blocking pool, so it may do blocking I/O.
+    /// A task may return `()` or a `Result`; an `Err` or a panic is logged
+    /// with the route and the task's name, and the tasks after it still run.
+    ///
+    /// ```
+    /// use atode::BackgroundTasks;
+    ///
+    /// fn write_log(path: std::path::PathBuf, line: String) -> std::io::Result<()> {
+    ///     std::fs::write(path, line)
+    /// }
+    ///
+    /// async fn notify(email: String) {
+    ///     let _ = email;
+    /// }
+    ///
+    /// let tasks = BackgroundTasks::new();
+    /// tasks.add_task(write_log, ("log.txt".into(), "hello".to_owned()));
+    /// tasks.add_task(notify, ("a@example.com".to_owned(),));
+    /// tasks.add_task(|| println!("done"), ());
+    /// assert_eq!(tasks.len(), 3);
+    /// ```
+    pub fn add_task<F, Args, Kind>(&self, task: F, args: Args)
+    where
+        F: IntoTask<Args, Kind>,
+    {
+        let task = QueuedTask { name: std::any::type_name::<F>(), work: task.into_work(args) };
+        let mut state = self.lock();
+        match &mut *state {
+            State::Open(tasks) => tasks.push(task),
+            State::Scheduled => {
+                drop(state);
+                if let Some(runner) = &self.shared.runner {
+                    tracing::debug!(
+                        target: "atode::background",
+                        route = self.shared.route,
+                        task = task.name,
+                        "task added after the response was written; running it now"
+                    );
+                    runner.schedule(self.shared.route, vec![task]);
+                }
+            }
+            State::Discarded => {
+                drop(state);
+                let runner = self.shared.runner.as_deref();
+                TaskRunner::discard(runner, self.shared.route, 1, "its handler failed");
+            }
+        }
+    }
+
+    /// How many tasks are queued and not yet handed to the runner.
+    pub fn len(&self) -> usize {
+        match &*self.lock() {
+            State::Open(tasks) => tasks.len(),
+            State::Scheduled | State::Discarded => 0,
+        }
+    }
+
+    /// Whether no task is queued.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The names of the queued tasks, in order: each function's path, as
+    /// [`std::any::type_name`] gives it.
+    ///
+    /// ```
+    /// fn audit() {}
+    ///
+    /// let tasks = atode::BackgroundTasks::new();
+    /// tasks.add_task(audit, ());
+    /// assert!(tasks.task_names()[0].ends_with("::audit"));
+    /// ```
+    pub fn task_names(&self) -> Vec<&'static str> {
+        match &*self.lock() {
+            State::Open(tasks) => tasks.iter().map(|task| task.name).collect(),
+            State::Scheduled | State::Discarded => Vec::new(),
+        }
+    }
+
+    /// Runs the queued tasks now, one after another, and reports how they
+    /// went. Meant for unit tests; a server runs them by itself.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let tasks = atode::BackgroundTasks::new();
+    /// tasks.add_task(|| Err::<(), _>("no mail server"), ());
+    /// tasks.add_task(|| async {}, ());
+    /// let report = tasks.run().await;
+    /// assert_eq!((report.completed, report.failed), (1, 1));
+    /// # }
+    /// ```
+    pub async fn run(&self) -> RunReport {
+        let tasks = self.take_open();
+        let mut report = RunReport::default();
+        for task in tasks {
+            match super::runner::run_task(self.shared.route, task).await {
+                super::runner::Outcome::Completed => report.completed += 1,
+                super::runner::Outcome::Failed => report.failed += 1,
+                super::runner::Outcome::Panicked => report.panicked += 1,
+            }
+        }
+        report
+    }
+
+    /// Hands the queue to the runner: called once the response is out.
+    pub(crate) fn schedule(&self) {
+        let tasks = std::mem::replace(&mut *self.lock(), State::Scheduled);
+        if let (State::Open(tasks), Some(runner)) = (tasks, &self.shared.runner) {
+            if !tasks.is_empty() {
+                runner.schedule(self.shared.route, tasks);
+            }
+        }
+    }
+
+    /// Drops the queue, logging how many tasks were lost and why.
+    pub(crate) fn discard(&self, reason: &'static str) {
+        let tasks = std::mem::replace(&mut *self.lock(), State::Discarded);
+        if let State::Open(tasks) = tasks {
+            TaskRunner::discard(self.shared.runner.as_deref(), self.shared.route, tasks.len(), reason);
+        }
+    }
+
+    /// Moves the tasks queued on `other` to the end of this list.
+    pub(crate) fn append(&self, other: &BackgroundTasks) {
+        if Arc::ptr_eq(&self.shared, &other.shared) {
+            return;
+        }
+        for task in other.take_open() {
+            let mut state = self.lock();
+            match &mut *state {
+                State::Open(tasks) => tasks.push(task),
+                State::Scheduled | State::Discarded => {
+                    drop(state);
+                    // Not reachable from the framework, which appends before scheduling.
+                    TaskRunner::discard(self.shared.runner.as_deref(), self.shared.route, 1, "its list was closed");
+                }
+            }
+        }
+    }
+
+    fn take_open(&self) -> Vec<QueuedTask> {
+        match &mut *self.lock() {
+            State::Open(tasks) => std::mem::take(tasks),
+            State::Scheduled | State::Discarded => Vec::new(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while the lock is held cannot leave the Vec half-updated.
+        self.shared.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl Default for BackgroundTasks {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for BackgroundTasks {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BackgroundTasks")
+            .field("route", &self.shared.route)
+            .field("tasks", &self.task_names())
+            .finish()
+    }
+}
+
+impl Drop for Shared {
+    /// A list dropped while still open belongs to a request whose handler
+    /// never finished (it panicked, or was cancelled): its tasks are lost,
+    /// and that is logged and counted rather than silent.
+    fn drop(&mut self) {
+        let state = self.state.get_mut().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let State::Open(tasks) = state {
+            if !tasks.is_empty() && self.runner.is_some() {
+                TaskRunner::discard(self.runner.as_deref(), self.route, tasks.len(), "its handler did not finish");
+            }
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! The body type that requests and responses share.
+
+use std::fmt;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use http_body::{Frame, SizeHint};
+use http_body_util::BodyExt;
+use http_body_util::combinators::UnsyncBoxBody;
+
+/// A boxed error, as carried by streamed bodies.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// An HTTP body: empty, one chunk of bytes, a request body from hyper, or any
+/// other [`http_body::Body`].
+///
+/// The common cases (empty and a single chunk) are stored inline, so a plain
+/// text or JSON response allocates nothing for its body beyond its bytes.
+///
+/// ```
+/// use atode::Body;
+/// use http_body_util::BodyExt;
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let body = Body::from("Hello, World!");
+/// let bytes = body.collect().await.unwrap().to_bytes();
+/// assert_eq!(bytes, "Hello, World!");
+/// # }
+/// ```
+pub struct Body(Kind);
+
+enum Kind {
+    Empty,
+    Full(Option<Bytes>),
+    Incoming(hyper::body::Incoming),
+    Boxed(UnsyncBoxBody<Bytes, BoxError>),
+}
+
+impl Body {
+    /// A body with no bytes.
+    pub const fn empty() -> Self {
+        Body(Kind::Empty)
+    }
+
+    /// Wraps any [`http_body::Body`], such as a stream of chunks.
+    ///
+    /// ```
+    /// use atode::Body;
+    /// use bytes::Bytes;
+    /// use http_body_util::Full;
+    ///
+    /// let body = Body::new(Full::new(Bytes::from_static(b"chunk")));
+    /// # let _ = body;
+    /// ```
+    pub fn new<B>(body: B) -> Self
+    where
+        B: http_body::Body<Data = Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        let mut slot = Some(body);
+        // A `Body` passed back in is kept as it is rather than boxed twice.
+        if let Some(body) = (&mut slot as &mut dyn std::any::Any).downcast_mut::<Option<Body>>() {
+            return body.take().unwrap_or_default();
+        }
+        match slot {
+            Some(body) => Body(Kind::Boxed(body.map_err(Into::into).boxed_unsync())),
+            None => Body::empty(),
+        }
+    }
+
+    /// Builds a body from a [`Stream`](futures_core::Stream) of chunks: each
+    /// item becomes one frame, sent as soon as it is ready.
+    ///
+    /// ```
+    /// use atode::Body;
+    /// use bytes::Bytes;
+    ///
+    /// let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+    /// let body = Body::from_stream(atode::body::ReceiverStream::new(rx));
+    /// # drop((tx, body));
+    /// ```
+    pub fn from_stream<S, E>(stream: S) -> Self
+    where
+        S: futures_core::Stream<Item = Result<Bytes, E>> + Send + 'static,
+        E: Into<BoxError> + 'static,
+    {
+        Body::new(StreamBody { stream: Box::pin(stream) })
+    }
+}
+
+impl Default for Body {
+    fn default() -> Self {
+        Body::empty()
+    }
+}
+
+impl fmt::Debug for Body {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match &self.0 {
+            Kind::Empty => "empty",
+            Kind::Full(_) => "full",
+            Kind::Incoming(_) => "incoming",
+            Kind::Boxed(_) => "boxed",
+        };
+        f.debug_tuple("Body").field(&kind).finish()
+    }
+}
+
+impl From<Bytes> for Body {
+    fn from(bytes: Bytes) -> Self {
+        if bytes.is_empty() { Body::empty() } else { Body(Kind::Full(Some(bytes))) }
+    }
+}
+
+impl From<&'static str> for Body {
+    fn from(text: &'static str) -> Self {
+        Bytes::from_static(text.as_bytes()).into()
+    }
+}
+
+impl From<String> for Body {
+    fn from(text: String) -> Self {
+        Bytes::from(text).into()
+    }
+}
+
+impl From<Vec<u8>> for Body {
+    fn from(bytes: Vec<u8>) -> Self {
+        Bytes::from(bytes).into()
+    }
+}
+
+impl From<&'static [u8]> for Body {
+    fn from(bytes: &'static [u8]) -> Self {
+        Bytes::from_static(bytes).into()
+    }
+}
+
+impl From<hyper::body::Incoming> for Body {
+    fn from(body: hyper::body::Incoming) -> Self {
+        Body(Kind::Incoming(body))
+    }
+}
+
+impl http_body::Body for Body {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        match &mut self.0 {
+            Kind::Empty => Poll::Ready(None),
+            Kind::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
+            Kind::Incoming(body) => Pin::new(body).poll_frame(cx).map_err(Into::into),
+            Kind::Boxed(body) => Pin::new(body).poll_frame(cx),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match &self.0 {
+            Kind::Empty => true,
+            Kind::Full(bytes) => bytes.is_none(),
+            Kind::Incoming(body) => body.is_end_stream(),
+            Kind::Boxed(body) => body.is_end_stream(),
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match &self.0 {
+            Kind::Empty => SizeHint::with_exact(0),
+            Kind::Full(bytes) => SizeHint::with_exact(bytes.as_ref().map_or(0, |b| b.len() as u64)),
+            Kind::Incoming(body) => body.size_hint(),
+            Kind::Boxed(body) => body.size_hint(),
+        }
+    }
+}
+
+struct StreamBody<E> {
+    stream: Pin<Box<dyn futures_core::Stream<Item = Result<Bytes, E>> + Send>>,
+}
+
+impl<E> http_body::Body for StreamBody<E> {
+    type Data = Bytes;
+    type Error = E;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, E>>> {
+        self.stream.as_mut().poll_next(cx).map(|item| item.map(|chunk| chunk.map(Frame::data)))
+    }
+}
+
+/// Adapts a tokio [`mpsc::Receiver`](tokio::sync::mpsc::Receiver) into a
+/// [`Stream`](futures_core::Stream), for [`Body::from_stream`].
+///
+/// ```
+/// use atode::body::ReceiverStream;
+///
+/// let (_tx, rx) = tokio::sync::mpsc::channel::<u8>(1);
+/// let _stream = ReceiverStream::new(rx);
+/// ```
+#[derive(Debug)]
+pub struct ReceiverStream<T> {
+    receiver: tokio::sync::mpsc::Receiver<T>,
+}
+
+impl<T> ReceiverStream<T> {
+    /// Wraps the receiver; the stream ends once every sender is dropped.
+    pub fn new(receiver: tokio::sync::mpsc::Receiver<T>) -> Self {
+        ReceiverStream { receiver }
+    }
+}
+
+impl<T> futures_core::Stream for ReceiverStream<T> {
+    type Item = T;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        self.receiver.poll_recv(cx)
+    }
+}

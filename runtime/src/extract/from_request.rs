@@ -1,0 +1,114 @@
+//! The two extractor traits.
+
+use std::future::Future;
+
+use super::RequestParts;
+use crate::{BackgroundTasks, Body, IntoResponse};
+
+/// An extractor that needs only the request head: method, URI, headers,
+/// app state, and the request's [`BackgroundTasks`].
+///
+/// Implement it for your own types to build dependencies, as FastAPI's
+/// `Depends` does; an extractor may call other extractors, and gets the same
+/// `BackgroundTasks` as the handler.
+///
+/// ```
+/// use atode::{BackgroundTasks, FromRequestParts, RequestParts, StatusCode};
+///
+/// /// The caller's user agent; queues an audit line for every request.
+/// struct Audited(String);
+///
+/// fn audit(agent: String) {
+///     let _ = agent;
+/// }
+///
+/// impl FromRequestParts for Audited {
+///     type Rejection = StatusCode;
+///
+///     async fn from_request_parts(parts: &mut RequestParts) -> Result<Self, StatusCode> {
+///         let agent = parts
+///             .headers()
+///             .get("user-agent")
+///             .and_then(|value| value.to_str().ok())
+///             .ok_or(StatusCode::BAD_REQUEST)?
+///             .to_owned();
+///         let tasks = BackgroundTasks::from_request_parts(parts).await.unwrap();
+///         tasks.add_task(audit, (agent.clone(),));
+///         Ok(Audited(agent))
+///     }
+/// }
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a handler parameter here: it does not implement `FromRequestParts`",
+    label = "not an extractor that works from the request head",
+    note = "if `{Self}` reads the request body (like `Json<T>`), make it the last parameter besides `BackgroundTasks`: only the last extractor may read the body, so a handler can have one",
+    note = "if it is meant to be a path parameter, name it after a `<name>` in the route's path"
+)]
+pub trait FromRequestParts: Sized {
+    /// The response sent when extraction fails.
+    type Rejection: IntoResponse;
+
+    /// Builds the value from the request head.
+    fn from_request_parts(parts: &mut RequestParts) -> impl Future<Output = Result<Self, Self::Rejection>> + Send;
+}
+
+/// Marks [`FromRequest`] implemented through [`FromRequestParts`].
+#[derive(Debug)]
+pub enum ViaParts {}
+
+/// Marks [`FromRequest`] implemented directly: the extractor reads the body.
+#[derive(Debug)]
+pub enum ViaRequest {}
+
+/// An extractor that may read the request body, such as [`Json`](crate::Json).
+/// Only a handler's last extractor is built with it.
+///
+/// Every [`FromRequestParts`] type is also a `FromRequest` (through
+/// [`ViaParts`]), so any extractor may come last.
+///
+/// ```
+/// use atode::{Body, FromRequest, RequestParts, StatusCode};
+/// use http_body_util::BodyExt;
+///
+/// /// The body's length, read in full.
+/// struct BodyLength(usize);
+///
+/// impl FromRequest for BodyLength {
+///     type Rejection = StatusCode;
+///
+///     async fn from_request(_parts: &mut RequestParts, body: Body) -> Result<Self, StatusCode> {
+///         let bytes = body.collect().await.map_err(|_| StatusCode::BAD_REQUEST)?.to_bytes();
+///         Ok(BodyLength(bytes.len()))
+///     }
+/// }
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a handler parameter: it is not an extractor",
+    label = "does not implement `FromRequest` or `FromRequestParts`",
+    note = "a handler parameter is a path parameter named after a `<name>` in the route's path, `BackgroundTasks`, or an extractor such as `Json<T>` or `State<T>`",
+    note = "to use your own type, implement `atode::FromRequestParts` (or `atode::FromRequest` to read the body) for it"
+)]
+pub trait FromRequest<Via = ViaRequest>: Sized {
+    /// The response sent when extraction fails.
+    type Rejection: IntoResponse;
+
+    /// Builds the value from the request head and body.
+    fn from_request(parts: &mut RequestParts, body: Body) -> impl Future<Output = Result<Self, Self::Rejection>> + Send;
+}
+
+impl<T: FromRequestParts> FromRequest<ViaParts> for T {
+    type Rejection = T::Rejection;
+
+    fn from_request(parts: &mut RequestParts, _body: Body) -> impl Future<Output = Result<Self, Self::Rejection>> + Send {
+        T::from_request_parts(parts)
+    }
+}
+
+impl FromRequestParts for BackgroundTasks {
+    type Rejection = std::convert::Infallible;
+
+    /// The request's list: the same one for the handler and every extractor.
+    async fn from_request_parts(parts: &mut RequestParts) -> Result<Self, Self::Rejection> {
+        Ok(parts.background_tasks())
+    }
+}

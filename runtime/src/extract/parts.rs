@@ -1,0 +1,125 @@
+//! `RequestParts`: what extractors see of a request.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use http::{HeaderMap, Method, Uri, Version};
+
+use super::PathParams;
+use crate::BackgroundTasks;
+use crate::app::AppShared;
+use crate::routing::RouteInfo;
+
+/// The request head, the route it matched, and the app it reached: what an
+/// extractor works from.
+///
+/// ```
+/// use atode::{FromRequestParts, RequestParts};
+/// use std::convert::Infallible;
+///
+/// struct IsHead(bool);
+///
+/// impl FromRequestParts for IsHead {
+///     type Rejection = Infallible;
+///
+///     async fn from_request_parts(parts: &mut RequestParts) -> Result<Self, Infallible> {
+///         Ok(IsHead(parts.method() == atode::Method::HEAD))
+///     }
+/// }
+/// ```
+pub struct RequestParts {
+    head: http::request::Parts,
+    params: PathParams,
+    route: &'static RouteInfo,
+    app: Arc<AppShared>,
+    remote: Option<SocketAddr>,
+    /// Made on first use, so a request that queues nothing allocates nothing.
+    tasks: Option<BackgroundTasks>,
+}
+
+impl RequestParts {
+    pub(crate) fn new(head: http::request::Parts, params: PathParams, route: &'static RouteInfo, app: Arc<AppShared>) -> Self {
+        RequestParts { head, params, route, app, remote: None, tasks: None }
+    }
+
+    /// The request method.
+    pub fn method(&self) -> &Method {
+        &self.head.method
+    }
+
+    /// The request URI, as the client sent it.
+    pub fn uri(&self) -> &Uri {
+        &self.head.uri
+    }
+
+    /// The HTTP version.
+    pub fn version(&self) -> Version {
+        self.head.version
+    }
+
+    /// The request headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.head.headers
+    }
+
+    /// The request's extensions, for values that layers attach.
+    pub fn extensions(&self) -> &http::Extensions {
+        &self.head.extensions
+    }
+
+    /// The request's extensions, mutably.
+    pub fn extensions_mut(&mut self) -> &mut http::Extensions {
+        &mut self.head.extensions
+    }
+
+    /// The client's address, when the request came over a socket.
+    pub fn remote_addr(&self) -> Option<SocketAddr> {
+        self.remote
+    }
+
+    pub(crate) fn set_remote_addr(&mut self, remote: Option<SocketAddr>) {
+        self.remote = remote;
+    }
+
+    /// The route's path as written in its attribute, such as
+    /// `"/send-notification/<email>"`.
+    pub fn route_path(&self) -> &'static str {
+        self.route.declared
+    }
+
+    /// The app state of type `T` given to [`App::state`](crate::App::state).
+    pub fn state<T: Send + Sync + 'static>(&self) -> Option<&T> {
+        self.app.state.get::<T>()
+    }
+
+    /// The largest body, in bytes, that body extractors read.
+    pub fn body_limit(&self) -> usize {
+        self.app.body_limit
+    }
+
+    /// The request's [`BackgroundTasks`]: every call returns a handle to the
+    /// same list, which is run after the response.
+    pub fn background_tasks(&mut self) -> BackgroundTasks {
+        self.tasks
+            .get_or_insert_with(|| BackgroundTasks::for_route(Arc::clone(&self.app.runner), self.route.name))
+            .clone()
+    }
+
+    pub(crate) fn path_param(&self, index: usize) -> Option<&str> {
+        self.params.get(index, self.head.uri.path())
+    }
+
+    pub(crate) fn take_tasks(&mut self) -> Option<BackgroundTasks> {
+        self.tasks.take()
+    }
+}
+
+impl std::fmt::Debug for RequestParts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestParts")
+            .field("method", &self.head.method)
+            .field("uri", &self.head.uri)
+            .field("route", &self.route.declared)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,170 @@
+//! Path parameters: where they sit in the request path, percent-decoding,
+//! and parsing with `FromStr` into a handler's parameter types.
+
+use std::any::TypeId;
+use std::borrow::Cow;
+use std::fmt::Display;
+use std::ops::Range;
+use std::str::FromStr;
+
+use super::{ErrorDetail, RequestParts, ValidationError};
+
+/// The byte ranges of a matched route's parameters within the request path,
+/// in the order they appear in the route. Ranges rather than strings, so a
+/// match copies nothing.
+#[derive(Debug, Default)]
+pub(crate) struct PathParams {
+    ranges: Vec<Range<usize>>,
+}
+
+impl PathParams {
+    /// Records where each of `values` (slices of `path`) sits in `path`.
+    pub(crate) fn from_slices<'p>(path: &'p str, values: impl Iterator<Item = &'p str>) -> Self {
+        let base = path.as_ptr() as usize;
+        let ranges = values
+            .map(|value| {
+                // matchit hands back sub-slices of the path it was given.
+                let start = value.as_ptr() as usize - base;
+                start..start + value.len()
+            })
+            .collect();
+        PathParams { ranges }
+    }
+
+    pub(crate) fn get<'p>(&self, index: usize, path: &'p str) -> Option<&'p str> {
+        path.get(self.ranges.get(index)?.clone())
+    }
+}
+
+/// Decodes `%XX` escapes. `None` when the result is not UTF-8.
+pub(crate) fn percent_decode(raw: &str) -> Option<Cow<'_, str>> {
+    if !raw.contains('%') {
+        return Some(Cow::Borrowed(raw));
+    }
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+            (b'%', Some(high), Some(low)) => {
+                out.push((high * 16 + low) as u8);
+                i += 3;
+            }
+            (byte, _, _) => {
+                // A `%` not followed by two hex digits stands for itself.
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok().map(Cow::Owned)
+}
+
+/// Collects every path parameter that fails to parse, so a client learns
+/// about all of them at once. Allocates only when something fails.
+#[derive(Debug, Default)]
+pub(crate) struct PathErrors {
+    details: Vec<ErrorDetail>,
+}
+
+impl PathErrors {
+    pub(crate) fn parse<T>(&mut self, parts: &RequestParts, index: usize, name: &'static str) -> Option<T>
+    where
+        T: FromStr + 'static,
+        T::Err: Display,
+    {
+        let raw = parts.path_param(index).unwrap_or_default();
+        let Some(decoded) = percent_decode(raw) else {
+            self.push("string_unicode", name, "Input should be a valid string, unable to parse raw data as a unicode string".to_owned(), raw);
+            return None;
+        };
+        match decoded.parse::<T>() {
+            Ok(value) => Some(value),
+            Err(error) => {
+                let (kind, msg) = describe::<T>(&error);
+                self.push(kind, name, msg, &decoded);
+                None
+            }
+        }
+    }
+
+    fn push(&mut self, kind: &'static str, name: &'static str, msg: String, input: &str) {
+        self.details.push(ErrorDetail {
+            kind,
+            loc: vec!["path".into(), name.into()],
+            msg,
+            input: Some(input.into()),
+        });
+    }
+
+    pub(crate) fn into_rejection(self) -> ValidationError {
+        ValidationError::new(self.details)
+    }
+}
+
+/// FastAPI's (pydantic's) error type and message for the common types, and
+/// the type's own `FromStr` error otherwise.
+fn describe<T: 'static>(error: &dyn Display) -> (&'static str, String) {
+    let id = TypeId::of::<T>();
+    let is = |ids: &[TypeId]| ids.contains(&id);
+    let ints = [
+        TypeId::of::<i8>(),
+        TypeId::of::<i16>(),
+        TypeId::of::<i32>(),
+        TypeId::of::<i64>(),
+        TypeId::of::<i128>(),
+        TypeId::of::<isize>(),
+        TypeId::of::<u8>(),
+        TypeId::of::<u16>(),
+        TypeId::of::<u32>(),
+        TypeId::of::<u64>(),
+        TypeId::of::<u128>(),
+        TypeId::of::<usize>(),
+    ];
+    if is(&ints) {
+        ("int_parsing", "Input should be a valid integer, unable to parse string as an integer".to_owned())
+    } else if is(&[TypeId::of::<f32>(), TypeId::of::<f64>()]) {
+        ("float_parsing", "Input should be a valid number, unable to parse string as a number".to_owned())
+    } else if is(&[TypeId::of::<bool>()]) {
+        ("bool_parsing", "Input should be a valid boolean, unable to interpret input".to_owned())
+    } else {
+        ("value_error", format!("Value error, {error}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_escapes_and_keeps_plain_text_borrowed() {
+        assert!(matches!(percent_decode("plain"), Some(Cow::Borrowed("plain"))));
+        assert_eq!(percent_decode("foo%40example.com").as_deref(), Some("foo@example.com"));
+        assert_eq!(percent_decode("caf%C3%A9").as_deref(), Some("café"));
+        assert_eq!(percent_decode("100%").as_deref(), Some("100%"));
+        assert_eq!(percent_decode("%zz").as_deref(), Some("%zz"));
+    }
+
+    #[test]
+    fn rejects_invalid_utf8() {
+        assert_eq!(percent_decode("%ff%fe"), None);
+    }
+
+    #[test]
+    fn ranges_point_back_into_the_path() {
+        let path = "/items/42/files/a/b";
+        let params = PathParams::from_slices(path, [&path[7..9], &path[16..]].into_iter());
+        assert_eq!(params.get(0, path), Some("42"));
+        assert_eq!(params.get(1, path), Some("a/b"));
+        assert_eq!(params.get(2, path), None);
+    }
+
+    #[test]
+    fn integer_errors_read_like_fastapis() {
+        let error = "foo".parse::<u32>().unwrap_err();
+        let (kind, msg) = describe::<u32>(&error);
+        assert_eq!(kind, "int_parsing");
+        assert!(msg.starts_with("Input should be a valid integer"), "{msg}");
+    }
+}

@@ -1,0 +1,72 @@
+//! atode (後で, "later") is an HTTP framework in which route attributes on
+//! `async fn`s define the handlers, and a handler can queue
+//! [`BackgroundTasks`] that run **after its response has been written**.
+//!
+//! ```no_run
+//! use atode::{post, routes, App, BackgroundTasks, Json};
+//! use serde::Serialize;
+//!
+//! #[derive(Serialize)]
+//! struct Message {
+//!     message: &'static str,
+//! }
+//!
+//! fn write_notification(email: String, message: &'static str) -> std::io::Result<()> {
+//!     std::fs::write("log.txt", format!("notification for {email}: {message}"))
+//! }
+//!
+//! #[post("/send-notification/<email>")]
+//! async fn send_notification(email: String, background_tasks: BackgroundTasks) -> Json<Message> {
+//!     background_tasks.add_task(write_notification, (email, "some notification"));
+//!     Json(Message { message: "Notification sent in the background" })
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() -> std::io::Result<()> {
+//!     atode::run(App::new().routes(routes![send_notification])).await
+//! }
+//! ```
+//!
+//! The route attributes are [`get`], [`post`], [`put`], [`patch`],
+//! [`delete`], [`head`], [`options`] and [`route`] (several methods). A path
+//! names its parameters `<name>` (one segment) or `<name..>` (the rest of the
+//! path); each binds the handler parameter of that name, parsed with
+//! `FromStr`. A parameter of type [`BackgroundTasks`] is injected, and any
+//! other parameter is an [extractor](extract).
+//!
+//! When and how tasks run (order, failures, shutdown) is described on
+//! [`BackgroundTasks`] and in the README.
+
+#![warn(missing_docs)]
+
+mod app;
+pub mod background;
+pub mod body;
+pub mod extract;
+mod json;
+mod panic;
+pub mod response;
+pub mod routing;
+mod serve;
+mod service;
+
+#[doc(hidden)]
+#[path = "private.rs"]
+pub mod __private;
+
+pub use app::{App, DEFAULT_BODY_LIMIT};
+pub use background::{BackgroundTasks, CompletionBody, TaskMonitor, TaskStats};
+pub use body::{Body, BoxError};
+pub use extract::{FromRequest, FromRequestParts, RequestParts, State, ValidationError, ErrorDetail};
+pub use json::{Json, JsonRejection};
+pub use response::{IntoResponse, Response};
+pub use serve::{DEFAULT_ADDR, Serve, run, serve};
+pub use service::RouteFuture;
+
+pub use http::{HeaderMap, Method, StatusCode, Uri};
+
+pub use atode_macros::{delete, get, head, options, patch, post, put, route, routes};
+
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;

@@ -1,0 +1,99 @@
+//! What the route macros' generated code calls. Not a public API: names
+//! here change without notice.
+
+use std::fmt::Display;
+use std::str::FromStr;
+
+pub use crate::extract::{FromRequest, FromRequestParts, RequestParts};
+pub use crate::routing::{HandlerFuture, Methods, RouteDef, RouteHandler, RouteInfo};
+
+use crate::response::HandlerFailed;
+use crate::{BackgroundTasks, Body, CompletionBody, IntoResponse, Response};
+
+/// Parses a route's path parameters, collecting every failure so the `422`
+/// lists them all.
+#[derive(Debug, Default)]
+pub struct PathParser(crate::extract::PathErrors);
+
+impl PathParser {
+    pub fn new() -> Self {
+        PathParser::default()
+    }
+
+    /// The parameter at `index` (its place in the route's path), parsed.
+    pub fn parse<T>(&mut self, parts: &RequestParts, index: usize, name: &'static str) -> Option<T>
+    where
+        T: PathParam,
+    {
+        self.0.parse::<T>(parts, index, name)
+    }
+
+    pub fn into_response(self) -> Response {
+        self.0.into_rejection().into_response()
+    }
+}
+
+/// A type a `<name>` path parameter can be parsed into.
+#[diagnostic::on_unimplemented(
+    message = "the path parameter type `{Self}` cannot be parsed from a URL segment",
+    label = "this type does not implement `FromStr`",
+    note = "a path parameter's type must implement `std::str::FromStr` with an error that implements `Display` (`String`, integers, `bool`, your own types)"
+)]
+pub trait PathParam: FromStr<Err: Display> + 'static {}
+
+impl<T> PathParam for T
+where
+    T: FromStr + 'static,
+    T::Err: Display,
+{
+}
+
+/// The handler's return value as a response. A function rather than a
+/// method call so a type error points at the handler's return type.
+pub fn into_response<T: IntoResponse>(value: T) -> Response {
+    value.into_response()
+}
+
+/// Boxes the generated future. The bound is where a handler whose future is
+/// not `Send` (an `Rc` held across an `.await`) is reported.
+pub fn boxed<F>(future: F) -> HandlerFuture
+where
+    F: Future<Output = Response<CompletionBody>> + Send + 'static,
+{
+    Box::pin(future)
+}
+
+/// Ends a request: attaches its background tasks to the response body, or
+/// discards them (with a logged count) when the request failed. `result` is
+/// `Err` when an extractor rejected the request before the handler ran.
+pub fn finish(mut parts: RequestParts, result: Result<Response, Response>) -> Response<CompletionBody> {
+    let (mut response, rejected) = match result {
+        Ok(response) => (response, false),
+        Err(rejection) => (rejection, true),
+    };
+    let failed = response.extensions_mut().remove::<HandlerFailed>().is_some();
+    let carried = response.extensions_mut().remove::<BackgroundTasks>();
+    let tasks = match carried {
+        // Tasks the response carries run after the injected ones.
+        Some(carried) => {
+            let tasks = parts.background_tasks();
+            tasks.append(&carried);
+            Some(tasks)
+        }
+        None => parts.take_tasks(),
+    };
+    match tasks {
+        Some(tasks) if rejected => {
+            tasks.discard("an extractor rejected the request");
+            response.map(CompletionBody::new)
+        }
+        Some(tasks) if failed => {
+            tasks.discard("its handler returned an error");
+            response.map(CompletionBody::new)
+        }
+        tasks => response.map(|body| CompletionBody::with_tasks(body, tasks)),
+    }
+}
+
+/// The body a generated route receives.
+pub type RequestBody = Body;

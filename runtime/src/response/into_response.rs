@@ -1,0 +1,190 @@
+//! The `IntoResponse` trait and its implementations for the usual return types.
+
+use std::borrow::Cow;
+use std::convert::Infallible;
+
+use bytes::Bytes;
+use http::{HeaderValue, StatusCode, header};
+
+use super::Response;
+use crate::Body;
+
+/// A value a handler can return.
+///
+/// Implemented for text (`&'static str`, `String`: `text/plain`), bytes
+/// (`Bytes`, `Vec<u8>`: `application/octet-stream`), [`Json`](crate::Json),
+/// [`StatusCode`] (an empty body), `(StatusCode, T)`, `()` (an empty `200`),
+/// [`Response`], and `Result<T, E>` where both sides are responses.
+///
+/// A handler that returns `Err` has failed: its response is the error's, and
+/// the background tasks it queued are discarded (and the count is logged).
+///
+/// ```
+/// use atode::{IntoResponse, Response, StatusCode};
+///
+/// struct NotFound(&'static str);
+///
+/// impl IntoResponse for NotFound {
+///     fn into_response(self) -> Response {
+///         (StatusCode::NOT_FOUND, format!("no such item: {}", self.0)).into_response()
+///     }
+/// }
+///
+/// let response = NotFound("plumbus").into_response();
+/// assert_eq!(response.status(), StatusCode::NOT_FOUND);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be returned from a handler: it is not a response",
+    label = "this type does not implement `atode::IntoResponse`",
+    note = "return a `&'static str`, `String`, `Json<T>`, `StatusCode`, `(StatusCode, T)`, `Response`, `()` or `Result<T, E>` of those",
+    note = "or implement `atode::IntoResponse` for your own type"
+)]
+pub trait IntoResponse {
+    /// Builds the response.
+    fn into_response(self) -> Response;
+}
+
+/// Marks a response built from a handler's `Err`, so its tasks are discarded.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct HandlerFailed;
+
+impl IntoResponse for Response {
+    fn into_response(self) -> Response {
+        self
+    }
+}
+
+impl IntoResponse for () {
+    fn into_response(self) -> Response {
+        Response::new(Body::empty())
+    }
+}
+
+impl IntoResponse for Infallible {
+    fn into_response(self) -> Response {
+        match self {}
+    }
+}
+
+impl IntoResponse for StatusCode {
+    fn into_response(self) -> Response {
+        let mut response = Response::new(Body::empty());
+        *response.status_mut() = self;
+        response
+    }
+}
+
+fn with_content_type(body: Body, content_type: &'static str) -> Response {
+    let mut response = Response::new(body);
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+const TEXT: &str = "text/plain; charset=utf-8";
+const OCTETS: &str = "application/octet-stream";
+
+impl IntoResponse for &'static str {
+    fn into_response(self) -> Response {
+        with_content_type(Body::from(self), TEXT)
+    }
+}
+
+impl IntoResponse for String {
+    fn into_response(self) -> Response {
+        with_content_type(Body::from(self), TEXT)
+    }
+}
+
+impl IntoResponse for Cow<'static, str> {
+    fn into_response(self) -> Response {
+        match self {
+            Cow::Borrowed(text) => text.into_response(),
+            Cow::Owned(text) => text.into_response(),
+        }
+    }
+}
+
+impl IntoResponse for Bytes {
+    fn into_response(self) -> Response {
+        with_content_type(Body::from(self), OCTETS)
+    }
+}
+
+impl IntoResponse for Vec<u8> {
+    fn into_response(self) -> Response {
+        with_content_type(Body::from(self), OCTETS)
+    }
+}
+
+impl<T: IntoResponse> IntoResponse for (StatusCode, T) {
+    fn into_response(self) -> Response {
+        let (status, inner) = self;
+        let mut response = inner.into_response();
+        *response.status_mut() = status;
+        response
+    }
+}
+
+impl<T: IntoResponse, E: IntoResponse> IntoResponse for Result<T, E> {
+    fn into_response(self) -> Response {
+        match self {
+            Ok(value) => value.into_response(),
+            Err(error) => {
+                let mut response = error.into_response();
+                response.extensions_mut().insert(HandlerFailed);
+                response
+            }
+        }
+    }
+}
+
+/// A JSON error response in FastAPI's shape: `{"detail": "..."}`.
+pub(crate) fn json_detail(status: StatusCode, detail: &str) -> Response {
+    let body = serde_json::json!({ "detail": detail }).to_string();
+    let mut response = with_content_type(Body::from(body), "application/json");
+    *response.status_mut() = status;
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http_body_util::BodyExt;
+
+    async fn text(response: Response) -> String {
+        let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        String::from_utf8(bytes.to_vec()).expect("utf-8")
+    }
+
+    #[tokio::test]
+    async fn text_types_are_plain_text() {
+        let response = "hi".into_response();
+        assert_eq!(response.headers()[header::CONTENT_TYPE], TEXT);
+        assert_eq!(text(response).await, "hi");
+        assert_eq!(text(String::from("owned").into_response()).await, "owned");
+    }
+
+    #[tokio::test]
+    async fn status_pairs_override_the_status() {
+        let response = (StatusCode::CREATED, "made").into_response();
+        assert_eq!(response.status(), StatusCode::CREATED);
+        assert_eq!(text(response).await, "made");
+    }
+
+    #[test]
+    fn err_is_marked_as_a_failed_handler_and_ok_is_not() {
+        let ok: Result<&str, StatusCode> = Ok("fine");
+        assert!(ok.into_response().extensions().get::<HandlerFailed>().is_none());
+        let err: Result<&str, StatusCode> = Err(StatusCode::CONFLICT);
+        let response = err.into_response();
+        assert_eq!(response.status(), StatusCode::CONFLICT);
+        assert!(response.extensions().get::<HandlerFailed>().is_some());
+    }
+
+    #[tokio::test]
+    async fn json_detail_has_fastapis_shape() {
+        let response = json_detail(StatusCode::NOT_FOUND, "Not Found");
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        assert_eq!(text(response).await, r#"{"detail":"Not Found"}"#);
+    }
+}

@@ -1,0 +1,98 @@
+//! The route table: matchit for paths, a method set per path.
+
+use std::collections::HashMap;
+
+use http::{HeaderValue, Method};
+
+use super::{Methods, RouteDef};
+
+/// Every registered route, by path and then by method.
+#[derive(Default)]
+pub(crate) struct Router {
+    paths: matchit::Router<usize>,
+    endpoints: Vec<Endpoint>,
+    /// Router-syntax path to its index in `endpoints`.
+    by_path: HashMap<&'static str, usize>,
+}
+
+/// The routes that share one path.
+struct Endpoint {
+    routes: Vec<RouteDef>,
+    allowed: Methods,
+    /// The `Allow` header for a 405, built once.
+    allow: HeaderValue,
+}
+
+/// What the table says about a request.
+pub(crate) enum Match<'r, 'p> {
+    /// A route answers; `params` are slices of the path.
+    Found { route: RouteDef, params: matchit::Params<'r, 'p> },
+    /// The path exists, the method does not: answer 405 with this `Allow`.
+    MethodNotAllowed(HeaderValue),
+    NotFound,
+}
+
+impl Router {
+    /// Adds `route`. Panics, naming both handlers, if it answers a method
+    /// and path another route already answers: two handlers for one request
+    /// is a programming error best caught at start-up.
+    pub(crate) fn add(&mut self, route: RouteDef) {
+        let info = route.info();
+        let index = match self.by_path.get(info.path) {
+            Some(&index) => index,
+            None => {
+                let index = self.endpoints.len();
+                if let Err(error) = self.paths.insert(info.path, index) {
+                    panic!("atode: cannot add route `{}` for `{}`: {error}", info.declared, info.name);
+                }
+                self.by_path.insert(info.path, index);
+                self.endpoints.push(Endpoint { routes: Vec::new(), allowed: Methods::NONE, allow: HeaderValue::from_static("") });
+                index
+            }
+        };
+        let endpoint = &mut self.endpoints[index];
+        let overlap = endpoint.allowed.intersection(info.methods);
+        if !overlap.is_empty() {
+            let other = endpoint.routes.iter().find(|r| !r.info().methods.intersection(overlap).is_empty());
+            let methods: Vec<_> = overlap.iter().map(|m| m.to_string()).collect();
+            panic!(
+                "atode: `{}` and `{}` both answer {} {}",
+                other.map_or("another route", |r| r.info().name),
+                info.name,
+                methods.join(", "),
+                info.declared,
+            );
+        }
+        endpoint.allowed = endpoint.allowed.union(info.methods);
+        endpoint.routes.push(route);
+        let allow: Vec<_> = endpoint.answered().iter().map(|m| m.to_string()).collect();
+        endpoint.allow = HeaderValue::from_str(&allow.join(", ")).unwrap_or_else(|_| HeaderValue::from_static(""));
+    }
+
+    pub(crate) fn at<'r, 'p>(&'r self, method: &Method, path: &'p str) -> Match<'r, 'p> {
+        let Ok(matched) = self.paths.at(path) else {
+            return Match::NotFound;
+        };
+        let endpoint = &self.endpoints[*matched.value];
+        match endpoint.find(method) {
+            Some(route) => Match::Found { route, params: matched.params },
+            None => Match::MethodNotAllowed(endpoint.allow.clone()),
+        }
+    }
+}
+
+impl Endpoint {
+    fn find(&self, method: &Method) -> Option<RouteDef> {
+        let wanted = Methods::of(method);
+        let exact = self.routes.iter().find(|r| !r.info().methods.intersection(wanted).is_empty());
+        // HEAD is answered by the GET route unless one claims HEAD itself;
+        // hyper sends the headers and drops the body.
+        let get = || self.routes.iter().find(|r| r.info().methods.contains(&Method::GET));
+        exact.or_else(|| if *method == Method::HEAD { get() } else { None }).copied()
+    }
+
+    /// The methods this path answers, HEAD included wherever GET is.
+    fn answered(&self) -> Methods {
+        if self.allowed.contains(&Method::GET) { self.allowed.union(Methods::HEAD) } else { self.allowed }
+    }
+}

@@ -1,0 +1,217 @@
+//! Serving an app: the accept loop, HTTP/1.1 and HTTP/2 on one port, and
+//! graceful shutdown that drains the background tasks.
+
+use std::future::{Future, IntoFuture};
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::time::Duration;
+
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+
+use crate::App;
+use crate::service::ConnectionService;
+
+/// The address [`run`] listens on when `ATODE_ADDR` is not set.
+pub const DEFAULT_ADDR: &str = "127.0.0.1:8000";
+
+/// Serves `app` on `$ATODE_ADDR` (default `127.0.0.1:8000`), printing the
+/// address it listens on, until Ctrl-C or SIGTERM; then shuts down
+/// gracefully: stops accepting, finishes in-flight responses, and waits for
+/// every background task.
+///
+/// ```no_run
+/// use atode::{get, routes, App};
+///
+/// #[get("/")]
+/// async fn index() -> &'static str {
+///     "Hello, World!"
+/// }
+///
+/// #[tokio::main]
+/// async fn main() -> std::io::Result<()> {
+///     atode::run(App::new().routes(routes![index])).await
+/// }
+/// ```
+pub async fn run(app: App) -> io::Result<()> {
+    let addr = std::env::var("ATODE_ADDR").unwrap_or_else(|_| DEFAULT_ADDR.to_owned());
+    let listener = TcpListener::bind(&addr)
+        .await
+        .map_err(|error| io::Error::new(error.kind(), format!("cannot listen on {addr}: {error}")))?;
+    println!("atode listening on http://{}", listener.local_addr()?);
+    serve(listener, app).with_graceful_shutdown(shutdown_signal()).await
+}
+
+/// Serves `app` on a listener you bound, such as `127.0.0.1:0` in a test.
+/// Await the result to run the server; it returns once the shutdown signal
+/// set with [`Serve::with_graceful_shutdown`] has fired and everything has
+/// drained.
+///
+/// ```
+/// use atode::{get, routes, App};
+///
+/// #[get("/")]
+/// async fn index() -> &'static str {
+///     "Hello, World!"
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+/// let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+/// let server = tokio::spawn(
+///     atode::serve(listener, App::new().routes(routes![index]))
+///         .with_graceful_shutdown(async { stopped.await.ok(); })
+///         .into_future(),
+/// );
+/// stop.send(()).ok();
+/// server.await.expect("server task")?;
+/// # Ok(()) }
+/// # use std::future::IntoFuture;
+/// ```
+pub fn serve(listener: TcpListener, app: App) -> Serve {
+    Serve { listener, app, signal: None, deadline: None }
+}
+
+/// A server being set up; await it to run it. See [`serve`].
+#[must_use = "a server does nothing until it is awaited"]
+pub struct Serve {
+    listener: TcpListener,
+    app: App,
+    signal: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
+    deadline: Option<Duration>,
+}
+
+impl Serve {
+    /// Shuts down gracefully once `signal` completes: stops accepting,
+    /// lets in-flight responses finish, then waits for background tasks.
+    pub fn with_graceful_shutdown(mut self, signal: impl Future<Output = ()> + Send + 'static) -> Self {
+        self.signal = Some(Box::pin(signal));
+        self
+    }
+
+    /// Bounds the graceful shutdown: whatever is still running `deadline`
+    /// after the signal is abandoned, and the number of abandoned tasks is
+    /// logged. Without a deadline, shutdown waits for every task.
+    pub fn shutdown_deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    async fn run(self) -> io::Result<()> {
+        let Serve { listener, app, signal, deadline } = self;
+        let mut signal = signal.unwrap_or_else(|| Box::pin(std::future::pending()));
+        let mut builder = auto::Builder::new(TokioExecutor::new());
+        // A timer enables hyper's header read timeout (30 s by default).
+        builder.http1().timer(TokioTimer::new());
+        builder.http2().timer(TokioTimer::new());
+        let graceful = GracefulShutdown::new();
+
+        loop {
+            tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok((stream, remote)) => {
+                        // Responses are written whole; Nagle would only delay them.
+                        let _ = stream.set_nodelay(true);
+                        let service = ConnectionService { app: app.clone(), remote };
+                        let connection = builder.serve_connection(TokioIo::new(stream), service).into_owned();
+                        let connection = graceful.watch(connection);
+                        tokio::spawn(async move {
+                            if let Err(error) = connection.await {
+                                tracing::debug!(target: "atode::serve", %remote, %error, "connection ended with an error");
+                            }
+                        });
+                    }
+                    Err(error) => accept_failed(error).await,
+                },
+                () = &mut signal => break,
+            }
+        }
+
+        drop(listener);
+        tracing::info!(target: "atode::serve", "shutting down: finishing in-flight responses and background tasks");
+        let runner = &app.inner.shared.runner;
+        let drain = async {
+            graceful.shutdown().await;
+            runner.wait_idle().await;
+        };
+        match deadline {
+            None => drain.await,
+            Some(deadline) => {
+                if tokio::time::timeout(deadline, drain).await.is_err() {
+                    let abandoned = app.task_monitor().stats().pending;
+                    tracing::warn!(
+                        target: "atode::serve",
+                        abandoned,
+                        "shutdown deadline of {deadline:?} passed; {abandoned} background task(s) abandoned"
+                    );
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An accept error is about one connection (reset before accept) or about
+/// the process (out of file descriptors); in the second case, pausing lets
+/// connections close before trying again instead of spinning.
+async fn accept_failed(error: io::Error) {
+    use io::ErrorKind::*;
+    if matches!(error.kind(), ConnectionAborted | ConnectionReset | Interrupted | WouldBlock) {
+        return;
+    }
+    tracing::error!(target: "atode::serve", %error, "accept failed; retrying shortly");
+    tokio::time::sleep(Duration::from_millis(50)).await;
+}
+
+impl IntoFuture for Serve {
+    type Output = io::Result<()>;
+    type IntoFuture = Pin<Box<dyn Future<Output = io::Result<()>> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.run())
+    }
+}
+
+impl std::fmt::Debug for Serve {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Serve").field("listener", &self.listener).field("deadline", &self.deadline).finish_non_exhaustive()
+    }
+}
+
+/// Completes on Ctrl-C, or on SIGTERM where there is one.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(target: "atode::serve", %error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                terminate.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(target: "atode::serve", %error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!(target: "atode::serve", "shutdown signal received");
+}
