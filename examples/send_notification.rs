@@ -26,7 +26,9 @@ fn write_notification(email: String, message: &'static str) -> std::io::Result<(
 #[post("/send-notification/<email>")]
 async fn send_notification(email: String, background_tasks: BackgroundTasks) -> Json<Message> {
     background_tasks.add_task(write_notification, (email, "some notification"));
-    Json(Message { message: "Notification sent in the background" })
+    Json(Message {
+        message: "Notification sent in the background",
+    })
 }
 
 #[tokio::main]

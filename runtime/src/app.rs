@@ -44,8 +44,17 @@ pub(crate) struct AppShared {
 impl App {
     /// An app with no routes.
     pub fn new() -> Self {
-        let shared = AppShared { state: http::Extensions::new(), runner: Arc::default(), body_limit: DEFAULT_BODY_LIMIT };
-        App { inner: Arc::new(AppInner { router: Router::default(), shared: Arc::new(shared) }) }
+        let shared = AppShared {
+            state: http::Extensions::new(),
+            runner: Arc::default(),
+            body_limit: DEFAULT_BODY_LIMIT,
+        };
+        App {
+            inner: Arc::new(AppInner {
+                router: Router::default(),
+                shared: Arc::new(shared),
+            }),
+        }
     }
 
     /// Adds routes, as [`routes!`](crate::routes) lists them.
@@ -99,11 +108,13 @@ impl App {
     }
 
     fn inner_mut(&mut self) -> &mut AppInner {
-        Arc::get_mut(&mut self.inner).expect("atode: configure the App before cloning or serving it")
+        Arc::get_mut(&mut self.inner)
+            .expect("atode: configure the App before cloning or serving it")
     }
 
     fn shared_mut(&mut self) -> &mut AppShared {
-        Arc::get_mut(&mut self.inner_mut().shared).expect("atode: configure the App before serving it")
+        Arc::get_mut(&mut self.inner_mut().shared)
+            .expect("atode: configure the App before serving it")
     }
 }
 
@@ -115,6 +126,8 @@ impl Default for App {
 
 impl std::fmt::Debug for App {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("App").field("body_limit", &self.inner.shared.body_limit).finish_non_exhaustive()
+        f.debug_struct("App")
+            .field("body_limit", &self.inner.shared.body_limit)
+            .finish_non_exhaustive()
     }
 }

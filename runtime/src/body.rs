@@ -85,7 +85,9 @@ impl Body {
         S: futures_core::Stream<Item = Result<Bytes, E>> + Send + 'static,
         E: Into<BoxError> + 'static,
     {
-        Body::new(StreamBody { stream: Box::pin(stream) })
+        Body::new(StreamBody {
+            stream: Box::pin(stream),
+        })
     }
 }
 
@@ -109,7 +111,11 @@ impl fmt::Debug for Body {
 
 impl From<Bytes> for Body {
     fn from(bytes: Bytes) -> Self {
-        if bytes.is_empty() { Body::empty() } else { Body(Kind::Full(Some(bytes))) }
+        if bytes.is_empty() {
+            Body::empty()
+        } else {
+            Body(Kind::Full(Some(bytes)))
+        }
     }
 }
 
@@ -190,7 +196,10 @@ impl<E> http_body::Body for StreamBody<E> {
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, E>>> {
-        self.stream.as_mut().poll_next(cx).map(|item| item.map(|chunk| chunk.map(Frame::data)))
+        self.stream
+            .as_mut()
+            .poll_next(cx)
+            .map(|item| item.map(|chunk| chunk.map(Frame::data)))
     }
 }
 

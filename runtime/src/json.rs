@@ -47,7 +47,10 @@ impl<T: Serialize> IntoResponse for Json<T> {
         match serde_json::to_vec(&self.0) {
             Ok(bytes) => {
                 let mut response = Response::new(Body::from(bytes));
-                response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                response.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                );
                 response
             }
             Err(error) => {
@@ -83,20 +86,31 @@ impl IntoResponse for JsonRejection {
                 StatusCode::PAYLOAD_TOO_LARGE,
                 &format!("Request body is larger than the limit of {limit} bytes"),
             ),
-            JsonRejection::Unreadable(error) => {
-                json_detail(StatusCode::BAD_REQUEST, &format!("Could not read the request body: {error}"))
-            }
+            JsonRejection::Unreadable(error) => json_detail(
+                StatusCode::BAD_REQUEST,
+                &format!("Could not read the request body: {error}"),
+            ),
             JsonRejection::Invalid(error) => error.into_response(),
         }
     }
 }
 
 fn is_json(parts: &RequestParts) -> bool {
-    let Some(content_type) = parts.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+    let Some(content_type) = parts
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
         return false;
     };
-    let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
-    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 impl<T: DeserializeOwned + Send> FromRequest for Json<T> {
@@ -109,22 +123,36 @@ impl<T: DeserializeOwned + Send> FromRequest for Json<T> {
         let limit = parts.body_limit();
         let bytes = match Limited::new(body, limit).collect().await {
             Ok(collected) => collected.to_bytes(),
-            Err(error) if error.is::<LengthLimitError>() => return Err(JsonRejection::TooLarge(limit)),
+            Err(error) if error.is::<LengthLimitError>() => {
+                return Err(JsonRejection::TooLarge(limit));
+            }
             Err(error) => return Err(JsonRejection::Unreadable(error.to_string())),
         };
-        serde_json::from_slice(&bytes).map(Json).map_err(|error| JsonRejection::Invalid(describe(&error)))
+        serde_json::from_slice(&bytes)
+            .map(Json)
+            .map_err(|error| JsonRejection::Invalid(describe(&error)))
     }
 }
 
 fn describe(error: &serde_json::Error) -> ValidationError {
     use serde_json::error::Category;
     let (kind, msg) = match error.classify() {
-        Category::Syntax | Category::Eof | Category::Io => ("json_invalid", format!("JSON decode error: {error}")),
-        Category::Data => ("value_error", format!("Body does not match the expected shape: {error}")),
+        Category::Syntax | Category::Eof | Category::Io => {
+            ("json_invalid", format!("JSON decode error: {error}"))
+        }
+        Category::Data => (
+            "value_error",
+            format!("Body does not match the expected shape: {error}"),
+        ),
     };
     let mut loc = vec![serde_json::Value::from("body")];
     if kind == "json_invalid" {
         loc.push(serde_json::Value::from(error.column()));
     }
-    ValidationError::new(vec![ErrorDetail { kind, loc, msg, input: None }])
+    ValidationError::new(vec![ErrorDetail {
+        kind,
+        loc,
+        msg,
+        input: None,
+    }])
 }

@@ -57,7 +57,9 @@ pub mod __private;
 pub use app::{App, DEFAULT_BODY_LIMIT};
 pub use background::{BackgroundTasks, CompletionBody, TaskMonitor, TaskStats};
 pub use body::{Body, BoxError};
-pub use extract::{FromRequest, FromRequestParts, RequestParts, State, ValidationError, ErrorDetail};
+pub use extract::{
+    ErrorDetail, FromRequest, FromRequestParts, RequestParts, State, ValidationError,
+};
 pub use json::{Json, JsonRejection};
 pub use response::{IntoResponse, Response};
 pub use serve::{DEFAULT_ADDR, Serve, run, serve};

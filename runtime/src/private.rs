@@ -66,12 +66,18 @@ where
 /// Ends a request: attaches its background tasks to the response body, or
 /// discards them (with a logged count) when the request failed. `result` is
 /// `Err` when an extractor rejected the request before the handler ran.
-pub fn finish(mut parts: RequestParts, result: Result<Response, Response>) -> Response<CompletionBody> {
+pub fn finish(
+    mut parts: RequestParts,
+    result: Result<Response, Response>,
+) -> Response<CompletionBody> {
     let (mut response, rejected) = match result {
         Ok(response) => (response, false),
         Err(rejection) => (rejection, true),
     };
-    let failed = response.extensions_mut().remove::<HandlerFailed>().is_some();
+    let failed = response
+        .extensions_mut()
+        .remove::<HandlerFailed>()
+        .is_some();
     let carried = response.extensions_mut().remove::<BackgroundTasks>();
     let tasks = match carried {
         // Tasks the response carries run after the injected ones.

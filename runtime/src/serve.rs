@@ -38,11 +38,13 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:8000";
 /// ```
 pub async fn run(app: App) -> io::Result<()> {
     let addr = std::env::var("ATODE_ADDR").unwrap_or_else(|_| DEFAULT_ADDR.to_owned());
-    let listener = TcpListener::bind(&addr)
-        .await
-        .map_err(|error| io::Error::new(error.kind(), format!("cannot listen on {addr}: {error}")))?;
+    let listener = TcpListener::bind(&addr).await.map_err(|error| {
+        io::Error::new(error.kind(), format!("cannot listen on {addr}: {error}"))
+    })?;
     println!("atode listening on http://{}", listener.local_addr()?);
-    serve(listener, app).with_graceful_shutdown(shutdown_signal()).await
+    serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
 }
 
 /// Serves `app` on a listener you bound, such as `127.0.0.1:0` in a test.
@@ -72,7 +74,12 @@ pub async fn run(app: App) -> io::Result<()> {
 /// # use std::future::IntoFuture;
 /// ```
 pub fn serve(listener: TcpListener, app: App) -> Serve {
-    Serve { listener, app, signal: None, deadline: None }
+    Serve {
+        listener,
+        app,
+        signal: None,
+        deadline: None,
+    }
 }
 
 /// A server being set up; await it to run it. See [`serve`].
@@ -87,7 +94,10 @@ pub struct Serve {
 impl Serve {
     /// Shuts down gracefully once `signal` completes: stops accepting,
     /// lets in-flight responses finish, then waits for background tasks.
-    pub fn with_graceful_shutdown(mut self, signal: impl Future<Output = ()> + Send + 'static) -> Self {
+    pub fn with_graceful_shutdown(
+        mut self,
+        signal: impl Future<Output = ()> + Send + 'static,
+    ) -> Self {
         self.signal = Some(Box::pin(signal));
         self
     }
@@ -106,7 +116,12 @@ impl Serve {
     }
 
     async fn run(self) -> io::Result<()> {
-        let Serve { listener, app, signal, deadline } = self;
+        let Serve {
+            listener,
+            app,
+            signal,
+            deadline,
+        } = self;
         let mut signal = signal.unwrap_or_else(|| Box::pin(std::future::pending()));
         let mut builder = auto::Builder::new(TokioExecutor::new());
         // A timer enables hyper's header read timeout (30 s by default).
@@ -164,7 +179,10 @@ impl Serve {
 /// connections close before trying again instead of spinning.
 async fn accept_failed(error: io::Error) {
     use io::ErrorKind::*;
-    if matches!(error.kind(), ConnectionAborted | ConnectionReset | Interrupted | WouldBlock) {
+    if matches!(
+        error.kind(),
+        ConnectionAborted | ConnectionReset | Interrupted | WouldBlock
+    ) {
         return;
     }
     tracing::error!(target: "atode::serve", %error, "accept failed; retrying shortly");
@@ -182,7 +200,10 @@ impl IntoFuture for Serve {
 
 impl std::fmt::Debug for Serve {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Serve").field("listener", &self.listener).field("deadline", &self.deadline).finish_non_exhaustive()
+        f.debug_struct("Serve")
+            .field("listener", &self.listener)
+            .field("deadline", &self.deadline)
+            .finish_non_exhaustive()
     }
 }
 

@@ -18,14 +18,20 @@ use crate::{App, Body, BoxError, CompletionBody, Response};
 
 impl App {
     /// Routes one request. `remote` is the client's address, when known.
-    pub(crate) fn handle(&self, request: http::Request<Body>, remote: Option<SocketAddr>) -> RouteFuture {
+    pub(crate) fn handle(
+        &self,
+        request: http::Request<Body>,
+        remote: Option<SocketAddr>,
+    ) -> RouteFuture {
         let (head, body) = request.into_parts();
         let found = match self.inner.router.at(&head.method, head.uri.path()) {
-            Match::Found { route, params } => {
-                Ok((route, PathParams::from_slices(head.uri.path(), params.iter().map(|(_, value)| value))))
-            }
+            Match::Found { route, params } => Ok((
+                route,
+                PathParams::from_slices(head.uri.path(), params.iter().map(|(_, value)| value)),
+            )),
             Match::MethodNotAllowed(allow) => {
-                let mut response = json_detail(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed");
+                let mut response =
+                    json_detail(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed");
                 response.headers_mut().insert(header::ALLOW, allow);
                 Err(response)
             }
@@ -33,9 +39,13 @@ impl App {
         };
         match found {
             Ok((RouteDef { info, call }, params)) => {
-                let mut parts = RequestParts::new(head, params, info, Arc::clone(&self.inner.shared));
+                let mut parts =
+                    RequestParts::new(head, params, info, Arc::clone(&self.inner.shared));
                 parts.set_remote_addr(remote);
-                RouteFuture(Stage::Running { route: info, future: CatchUnwind::new(call(parts, body)) })
+                RouteFuture(Stage::Running {
+                    route: info,
+                    future: CatchUnwind::new(call(parts, body)),
+                })
             }
             Err(response) => RouteFuture(Stage::Ready(Some(response.map(CompletionBody::new)))),
         }
@@ -49,7 +59,10 @@ pub struct RouteFuture(Stage);
 enum Stage {
     /// Answered without a handler: 404, 405.
     Ready(Option<Response<CompletionBody>>),
-    Running { route: &'static RouteInfo, future: CatchUnwind<HandlerFuture> },
+    Running {
+        route: &'static RouteInfo,
+        future: CatchUnwind<HandlerFuture>,
+    },
 }
 
 impl Future for RouteFuture {
@@ -57,9 +70,9 @@ impl Future for RouteFuture {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match &mut self.0 {
-            Stage::Ready(response) => {
-                Poll::Ready(Ok(response.take().expect("atode: RouteFuture polled after completion")))
-            }
+            Stage::Ready(response) => Poll::Ready(Ok(response
+                .take()
+                .expect("atode: RouteFuture polled after completion"))),
             Stage::Running { route, future } => match Pin::new(future).poll(cx) {
                 Poll::Pending => Poll::Pending,
                 Poll::Ready(Ok(response)) => Poll::Ready(Ok(response)),
@@ -71,7 +84,8 @@ impl Future for RouteFuture {
                         panic = panic_message(&*panic),
                         "handler panicked; answering 500"
                     );
-                    let response = json_detail(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
+                    let response =
+                        json_detail(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
                     Poll::Ready(Ok(response.map(CompletionBody::new)))
                 }
             },

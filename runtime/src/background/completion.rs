@@ -99,3 +99,100 @@ impl<B: std::fmt::Debug> std::fmt::Debug for CompletionBody<B> {
             .finish()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use bytes::Bytes;
+    use http::HeaderMap;
+    use http_body::Body as _;
+    use http_body_util::{BodyExt, StreamBody};
+
+    use super::*;
+    use crate::background::TaskRunner;
+    use crate::body::ReceiverStream;
+
+    /// A body wrapping `inner` whose request queued one empty task.
+    fn with_one_task<B>(inner: B) -> (CompletionBody<B>, Arc<TaskRunner>) {
+        let runner = Arc::new(TaskRunner::default());
+        let tasks = BackgroundTasks::for_route(Arc::clone(&runner), "test");
+        tasks.add_task(|| {}, ());
+        (CompletionBody::with_tasks(inner, Some(tasks)), runner)
+    }
+
+    fn scheduled(runner: &TaskRunner) -> u64 {
+        runner.stats().scheduled
+    }
+
+    type Frames = Vec<Result<Frame<Bytes>, std::convert::Infallible>>;
+
+    /// A body that yields `frames` and then ends, without knowing its end
+    /// in advance (as a streamed response does not).
+    fn stream(
+        frames: Frames,
+    ) -> StreamBody<ReceiverStream<Result<Frame<Bytes>, std::convert::Infallible>>> {
+        let (sender, receiver) = tokio::sync::mpsc::channel(frames.len().max(1));
+        for frame in frames {
+            sender.try_send(frame).expect("channel has room");
+        }
+        StreamBody::new(ReceiverStream::new(receiver))
+    }
+
+    #[tokio::test]
+    async fn a_single_chunk_body_fires_with_its_only_frame() {
+        let (mut body, runner) = with_one_task(Body::from("all of it"));
+        body.frame().await.expect("a frame").expect("data");
+        // hyper stops polling once `is_end_stream` is true: no `None` is seen.
+        assert!(body.is_end_stream());
+        assert_eq!(scheduled(&runner), 1);
+    }
+
+    #[tokio::test]
+    async fn a_streamed_body_fires_only_at_its_end() {
+        let frames = vec![
+            Ok(Frame::data(Bytes::from("a"))),
+            Ok(Frame::data(Bytes::from("b"))),
+        ];
+        let (mut body, runner) = with_one_task(stream(frames));
+        body.frame().await.expect("first").expect("data");
+        body.frame().await.expect("second").expect("data");
+        assert_eq!(scheduled(&runner), 0);
+        assert!(body.frame().await.is_none());
+        assert_eq!(scheduled(&runner), 1);
+    }
+
+    #[tokio::test]
+    async fn a_trailers_frame_fires() {
+        let frames = vec![
+            Ok(Frame::data(Bytes::from("a"))),
+            Ok(Frame::trailers(HeaderMap::new())),
+        ];
+        let (mut body, runner) = with_one_task(stream(frames));
+        body.frame().await.expect("data frame").expect("data");
+        assert_eq!(scheduled(&runner), 0);
+        body.frame()
+            .await
+            .expect("trailers frame")
+            .expect("trailers");
+        assert_eq!(scheduled(&runner), 1);
+    }
+
+    #[tokio::test]
+    async fn dropping_an_unpolled_body_fires() {
+        let (body, runner) = with_one_task(Body::empty());
+        assert_eq!(scheduled(&runner), 0);
+        drop(body);
+        assert_eq!(scheduled(&runner), 1);
+    }
+
+    #[tokio::test]
+    async fn it_fires_once() {
+        let (body, runner) = with_one_task(Body::from("x"));
+        let collected = body.collect().await.expect("body").to_bytes();
+        assert_eq!(collected, "x");
+        assert_eq!(scheduled(&runner), 1);
+        runner.wait_idle().await;
+        assert_eq!(runner.stats().completed, 1);
+    }
+}

@@ -79,7 +79,12 @@ impl TaskRunner {
     }
 
     /// Records that `count` tasks of `route` will never run, and why.
-    pub(crate) fn discard(runner: Option<&TaskRunner>, route: &'static str, count: usize, reason: &'static str) {
+    pub(crate) fn discard(
+        runner: Option<&TaskRunner>,
+        route: &'static str,
+        count: usize,
+        reason: &'static str,
+    ) {
         if count == 0 {
             return;
         }
@@ -108,7 +113,7 @@ impl TaskRunner {
         }
     }
 
-    fn stats(&self) -> TaskStats {
+    pub(crate) fn stats(&self) -> TaskStats {
         TaskStats {
             scheduled: self.scheduled.load(Ordering::Relaxed),
             completed: self.completed.load(Ordering::Relaxed),
@@ -124,7 +129,9 @@ impl TaskRunner {
 pub(crate) async fn run_task(route: &'static str, task: QueuedTask) -> Outcome {
     let name = task.name;
     let result = match task.work.0 {
-        WorkKind::Async(future) => CatchUnwind::new(future).await.map_err(|panic| panic_message(&*panic)),
+        WorkKind::Async(future) => CatchUnwind::new(future)
+            .await
+            .map_err(|panic| panic_message(&*panic)),
         WorkKind::Blocking(function) => match tokio::task::spawn_blocking(function).await {
             Ok(outcome) => Ok(outcome),
             Err(error) => Err(match error.try_into_panic() {

@@ -114,7 +114,11 @@ impl BackgroundTasks {
 
     fn with_runner(runner: Option<Arc<TaskRunner>>, route: &'static str) -> Self {
         BackgroundTasks {
-            shared: Arc::new(Shared { runner, route, state: Mutex::new(State::Open(Vec::new())) }),
+            shared: Arc::new(Shared {
+                runner,
+                route,
+                state: Mutex::new(State::Open(Vec::new())),
+            }),
         }
     }
 
@@ -147,7 +151,10 @@ impl BackgroundTasks {
     where
         F: IntoTask<Args, Kind>,
     {
-        let task = QueuedTask { name: std::any::type_name::<F>(), work: task.into_work(args) };
+        let task = QueuedTask {
+            name: std::any::type_name::<F>(),
+            work: task.into_work(args),
+        };
         let mut state = self.lock();
         match &mut *state {
             State::Open(tasks) => tasks.push(task),
@@ -240,7 +247,12 @@ impl BackgroundTasks {
     pub(crate) fn discard(&self, reason: &'static str) {
         let tasks = std::mem::replace(&mut *self.lock(), State::Discarded);
         if let State::Open(tasks) = tasks {
-            TaskRunner::discard(self.shared.runner.as_deref(), self.shared.route, tasks.len(), reason);
+            TaskRunner::discard(
+                self.shared.runner.as_deref(),
+                self.shared.route,
+                tasks.len(),
+                reason,
+            );
         }
     }
 
@@ -256,7 +268,12 @@ impl BackgroundTasks {
                 State::Scheduled | State::Discarded => {
                     drop(state);
                     // Not reachable from the framework, which appends before scheduling.
-                    TaskRunner::discard(self.shared.runner.as_deref(), self.shared.route, 1, "its list was closed");
+                    TaskRunner::discard(
+                        self.shared.runner.as_deref(),
+                        self.shared.route,
+                        1,
+                        "its list was closed",
+                    );
                 }
             }
         }
@@ -271,7 +288,10 @@ impl BackgroundTasks {
 
     fn lock(&self) -> MutexGuard<'_, State> {
         // A panic while the lock is held cannot leave the Vec half-updated.
-        self.shared.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.shared
+            .state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -295,11 +315,89 @@ impl Drop for Shared {
     /// never finished (it panicked, or was cancelled): its tasks are lost,
     /// and that is logged and counted rather than silent.
     fn drop(&mut self) {
-        let state = self.state.get_mut().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let state = self
+            .state
+            .get_mut()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if let State::Open(tasks) = state {
             if !tasks.is_empty() && self.runner.is_some() {
-                TaskRunner::discard(self.runner.as_deref(), self.route, tasks.len(), "its handler did not finish");
+                TaskRunner::discard(
+                    self.runner.as_deref(),
+                    self.route,
+                    tasks.len(),
+                    "its handler did not finish",
+                );
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request_tasks() -> (BackgroundTasks, Arc<TaskRunner>) {
+        let runner = Arc::new(TaskRunner::default());
+        (
+            BackgroundTasks::for_route(Arc::clone(&runner), "test"),
+            runner,
+        )
+    }
+
+    #[test]
+    fn clones_share_one_list() {
+        let tasks = BackgroundTasks::new();
+        let clone = tasks.clone();
+        clone.add_task(|| {}, ());
+        tasks.add_task(|| {}, ());
+        assert_eq!(tasks.len(), 2);
+        assert_eq!(clone.len(), 2);
+    }
+
+    #[tokio::test]
+    async fn appended_tasks_run_after_the_injected_ones() {
+        let (tasks, runner) = request_tasks();
+        let order = Arc::new(Mutex::new(Vec::new()));
+        let record = |label: &'static str| {
+            let order = Arc::clone(&order);
+            move || order.lock().expect("order").push(label)
+        };
+        tasks.add_task(record("injected"), ());
+        let carried = BackgroundTasks::new();
+        carried.add_task(record("carried"), ());
+        tasks.append(&carried);
+        assert!(carried.is_empty());
+        tasks.schedule();
+        runner.wait_idle().await;
+        assert_eq!(*order.lock().expect("order"), ["injected", "carried"]);
+    }
+
+    #[tokio::test]
+    async fn discarding_counts_the_tasks_and_drops_later_ones() {
+        let (tasks, runner) = request_tasks();
+        tasks.add_task(|| {}, ());
+        tasks.add_task(|| {}, ());
+        tasks.discard("a test said so");
+        tasks.add_task(|| {}, ());
+        assert_eq!(runner.stats().discarded, 3);
+        assert_eq!(runner.stats().scheduled, 0);
+    }
+
+    #[tokio::test]
+    async fn a_task_added_after_the_response_runs_at_once() {
+        let (tasks, runner) = request_tasks();
+        tasks.schedule();
+        let (done, ran) = tokio::sync::oneshot::channel();
+        tasks.add_task(move || done.send(()).expect("receiver alive"), ());
+        ran.await.expect("the late task ran");
+        assert_eq!(runner.stats().scheduled, 1);
+    }
+
+    #[test]
+    fn a_list_dropped_while_open_counts_its_tasks_as_discarded() {
+        let (tasks, runner) = request_tasks();
+        tasks.add_task(|| {}, ());
+        drop(tasks);
+        assert_eq!(runner.stats().discarded, 1);
     }
 }

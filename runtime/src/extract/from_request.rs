@@ -49,7 +49,9 @@ pub trait FromRequestParts: Sized {
     type Rejection: IntoResponse;
 
     /// Builds the value from the request head.
-    fn from_request_parts(parts: &mut RequestParts) -> impl Future<Output = Result<Self, Self::Rejection>> + Send;
+    fn from_request_parts(
+        parts: &mut RequestParts,
+    ) -> impl Future<Output = Result<Self, Self::Rejection>> + Send;
 }
 
 /// Marks [`FromRequest`] implemented through [`FromRequestParts`].
@@ -93,13 +95,19 @@ pub trait FromRequest<Via = ViaRequest>: Sized {
     type Rejection: IntoResponse;
 
     /// Builds the value from the request head and body.
-    fn from_request(parts: &mut RequestParts, body: Body) -> impl Future<Output = Result<Self, Self::Rejection>> + Send;
+    fn from_request(
+        parts: &mut RequestParts,
+        body: Body,
+    ) -> impl Future<Output = Result<Self, Self::Rejection>> + Send;
 }
 
 impl<T: FromRequestParts> FromRequest<ViaParts> for T {
     type Rejection = T::Rejection;
 
-    fn from_request(parts: &mut RequestParts, _body: Body) -> impl Future<Output = Result<Self, Self::Rejection>> + Send {
+    fn from_request(
+        parts: &mut RequestParts,
+        _body: Body,
+    ) -> impl Future<Output = Result<Self, Self::Rejection>> + Send {
         T::from_request_parts(parts)
     }
 }

@@ -38,8 +38,20 @@ pub struct RequestParts {
 }
 
 impl RequestParts {
-    pub(crate) fn new(head: http::request::Parts, params: PathParams, route: &'static RouteInfo, app: Arc<AppShared>) -> Self {
-        RequestParts { head, params, route, app, remote: None, tasks: None }
+    pub(crate) fn new(
+        head: http::request::Parts,
+        params: PathParams,
+        route: &'static RouteInfo,
+        app: Arc<AppShared>,
+    ) -> Self {
+        RequestParts {
+            head,
+            params,
+            route,
+            app,
+            remote: None,
+            tasks: None,
+        }
     }
 
     /// The request method.
@@ -101,7 +113,9 @@ impl RequestParts {
     /// same list, which is run after the response.
     pub fn background_tasks(&mut self) -> BackgroundTasks {
         self.tasks
-            .get_or_insert_with(|| BackgroundTasks::for_route(Arc::clone(&self.app.runner), self.route.name))
+            .get_or_insert_with(|| {
+                BackgroundTasks::for_route(Arc::clone(&self.app.runner), self.route.name)
+            })
             .clone()
     }
 

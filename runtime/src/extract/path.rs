@@ -46,7 +46,11 @@ pub(crate) fn percent_decode(raw: &str) -> Option<Cow<'_, str>> {
     let mut i = 0;
     while i < bytes.len() {
         let hex = |b: u8| (b as char).to_digit(16);
-        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) {
             (b'%', Some(high), Some(low)) => {
                 out.push((high * 16 + low) as u8);
                 i += 3;
@@ -65,41 +69,65 @@ pub(crate) fn percent_decode(raw: &str) -> Option<Cow<'_, str>> {
 /// about all of them at once. Allocates only when something fails.
 #[derive(Debug, Default)]
 pub(crate) struct PathErrors {
-    details: Vec<ErrorDetail>,
+    /// Each failure with its parameter's place in the path.
+    details: Vec<(usize, ErrorDetail)>,
 }
 
 impl PathErrors {
-    pub(crate) fn parse<T>(&mut self, parts: &RequestParts, index: usize, name: &'static str) -> Option<T>
+    pub(crate) fn parse<T>(
+        &mut self,
+        parts: &RequestParts,
+        index: usize,
+        name: &'static str,
+    ) -> Option<T>
     where
         T: FromStr + 'static,
         T::Err: Display,
     {
         let raw = parts.path_param(index).unwrap_or_default();
         let Some(decoded) = percent_decode(raw) else {
-            self.push("string_unicode", name, "Input should be a valid string, unable to parse raw data as a unicode string".to_owned(), raw);
+            self.push(
+                index,
+                "string_unicode",
+                name,
+                "Input should be a valid string, unable to parse raw data as a unicode string"
+                    .to_owned(),
+                raw,
+            );
             return None;
         };
         match decoded.parse::<T>() {
             Ok(value) => Some(value),
             Err(error) => {
                 let (kind, msg) = describe::<T>(&error);
-                self.push(kind, name, msg, &decoded);
+                self.push(index, kind, name, msg, &decoded);
                 None
             }
         }
     }
 
-    fn push(&mut self, kind: &'static str, name: &'static str, msg: String, input: &str) {
-        self.details.push(ErrorDetail {
+    fn push(
+        &mut self,
+        index: usize,
+        kind: &'static str,
+        name: &'static str,
+        msg: String,
+        input: &str,
+    ) {
+        let detail = ErrorDetail {
             kind,
             loc: vec!["path".into(), name.into()],
             msg,
             input: Some(input.into()),
-        });
+        };
+        self.details.push((index, detail));
     }
 
-    pub(crate) fn into_rejection(self) -> ValidationError {
-        ValidationError::new(self.details)
+    /// The `422`, listing the failures in the order the path has them,
+    /// whatever order the handler's parameters are in.
+    pub(crate) fn into_rejection(mut self) -> ValidationError {
+        self.details.sort_by_key(|(index, _)| *index);
+        ValidationError::new(self.details.into_iter().map(|(_, detail)| detail).collect())
     }
 }
 
@@ -123,11 +151,20 @@ fn describe<T: 'static>(error: &dyn Display) -> (&'static str, String) {
         TypeId::of::<usize>(),
     ];
     if is(&ints) {
-        ("int_parsing", "Input should be a valid integer, unable to parse string as an integer".to_owned())
+        (
+            "int_parsing",
+            "Input should be a valid integer, unable to parse string as an integer".to_owned(),
+        )
     } else if is(&[TypeId::of::<f32>(), TypeId::of::<f64>()]) {
-        ("float_parsing", "Input should be a valid number, unable to parse string as a number".to_owned())
+        (
+            "float_parsing",
+            "Input should be a valid number, unable to parse string as a number".to_owned(),
+        )
     } else if is(&[TypeId::of::<bool>()]) {
-        ("bool_parsing", "Input should be a valid boolean, unable to interpret input".to_owned())
+        (
+            "bool_parsing",
+            "Input should be a valid boolean, unable to interpret input".to_owned(),
+        )
     } else {
         ("value_error", format!("Value error, {error}"))
     }
@@ -139,8 +176,14 @@ mod tests {
 
     #[test]
     fn decodes_escapes_and_keeps_plain_text_borrowed() {
-        assert!(matches!(percent_decode("plain"), Some(Cow::Borrowed("plain"))));
-        assert_eq!(percent_decode("foo%40example.com").as_deref(), Some("foo@example.com"));
+        assert!(matches!(
+            percent_decode("plain"),
+            Some(Cow::Borrowed("plain"))
+        ));
+        assert_eq!(
+            percent_decode("foo%40example.com").as_deref(),
+            Some("foo@example.com")
+        );
         assert_eq!(percent_decode("caf%C3%A9").as_deref(), Some("café"));
         assert_eq!(percent_decode("100%").as_deref(), Some("100%"));
         assert_eq!(percent_decode("%zz").as_deref(), Some("%zz"));

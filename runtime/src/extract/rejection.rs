@@ -57,9 +57,10 @@ impl IntoResponse for ValidationError {
         let body = serde_json::to_vec(&self).unwrap_or_else(|_| b"{\"detail\":[]}".to_vec());
         let mut response = Response::new(Body::from(body));
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-        response
-            .headers_mut()
-            .insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
+        response.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/json"),
+        );
         response
     }
 }

@@ -49,11 +49,8 @@ impl<T: Clone + Send + Sync + 'static> FromRequestParts for State<T> {
     type Rejection = MissingState;
 
     async fn from_request_parts(parts: &mut RequestParts) -> Result<Self, MissingState> {
-        parts
-            .state::<T>()
-            .cloned()
-            .map(State)
-            .ok_or(MissingState { type_name: std::any::type_name::<T>() })
+        parts.state::<T>().cloned().map(State).ok_or(MissingState {
+            type_name: std::any::type_name::<T>(),
+        })
     }
 }
-

@@ -7,7 +7,7 @@ use bytes::Bytes;
 use http::{HeaderValue, StatusCode, header};
 
 use super::Response;
-use crate::Body;
+use crate::{BackgroundTasks, Body};
 
 /// A value a handler can return.
 ///
@@ -76,7 +76,9 @@ impl IntoResponse for StatusCode {
 
 fn with_content_type(body: Body, content_type: &'static str) -> Response {
     let mut response = Response::new(body);
-    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     response
 }
 
@@ -138,6 +140,36 @@ impl<T: IntoResponse, E: IntoResponse> IntoResponse for Result<T, E> {
     }
 }
 
+/// A response that carries background tasks of its own, as FastAPI's
+/// `Response(background=...)` does. They run after the response, appended
+/// after the tasks the handler and its extractors queued on the injected
+/// `BackgroundTasks`.
+///
+/// ```
+/// use atode::{BackgroundTasks, IntoResponse};
+///
+/// fn cleanup() {}
+///
+/// let tasks = BackgroundTasks::new();
+/// tasks.add_task(cleanup, ());
+/// let response = ("done", tasks).into_response();
+/// # let _ = response;
+/// ```
+impl<T: IntoResponse> IntoResponse for (T, BackgroundTasks) {
+    fn into_response(self) -> Response {
+        let (inner, tasks) = self;
+        let mut response = inner.into_response();
+        match response.extensions().get::<BackgroundTasks>() {
+            // Nested: keep the inner tasks first, then these.
+            Some(carried) => carried.append(&tasks),
+            None => {
+                response.extensions_mut().insert(tasks);
+            }
+        }
+        response
+    }
+}
+
 /// A JSON error response in FastAPI's shape: `{"detail": "..."}`.
 pub(crate) fn json_detail(status: StatusCode, detail: &str) -> Response {
     let body = serde_json::json!({ "detail": detail }).to_string();
@@ -152,7 +184,12 @@ mod tests {
     use http_body_util::BodyExt;
 
     async fn text(response: Response) -> String {
-        let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
         String::from_utf8(bytes.to_vec()).expect("utf-8")
     }
 
@@ -174,7 +211,12 @@ mod tests {
     #[test]
     fn err_is_marked_as_a_failed_handler_and_ok_is_not() {
         let ok: Result<&str, StatusCode> = Ok("fine");
-        assert!(ok.into_response().extensions().get::<HandlerFailed>().is_none());
+        assert!(
+            ok.into_response()
+                .extensions()
+                .get::<HandlerFailed>()
+                .is_none()
+        );
         let err: Result<&str, StatusCode> = Err(StatusCode::CONFLICT);
         let response = err.into_response();
         assert_eq!(response.status(), StatusCode::CONFLICT);

@@ -64,11 +64,15 @@ impl Methods {
 
     /// The set holding just `method` (empty for a method atode has no route attribute for).
     pub fn of(method: &Method) -> Methods {
-        ALL.iter().find(|(_, m)| m == method).map_or(Methods::NONE, |(set, _)| *set)
+        ALL.iter()
+            .find(|(_, m)| m == method)
+            .map_or(Methods::NONE, |(set, _)| *set)
     }
 
     /// The set's methods, in a fixed order.
     pub fn iter(self) -> impl Iterator<Item = Method> {
-        ALL.into_iter().filter(move |(set, _)| !self.intersection(*set).is_empty()).map(|(_, method)| method)
+        ALL.into_iter()
+            .filter(move |(set, _)| !self.intersection(*set).is_empty())
+            .map(|(_, method)| method)
     }
 }

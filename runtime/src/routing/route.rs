@@ -51,7 +51,10 @@ pub struct RouteDef {
 impl RouteDef {
     /// The route `H` describes.
     pub fn of<H: RouteHandler>() -> Self {
-        RouteDef { info: const { &H::INFO }, call: H::call }
+        RouteDef {
+            info: const { &H::INFO },
+            call: H::call,
+        }
     }
 
     /// The route's description.

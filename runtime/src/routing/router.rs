@@ -26,7 +26,10 @@ struct Endpoint {
 /// What the table says about a request.
 pub(crate) enum Match<'r, 'p> {
     /// A route answers; `params` are slices of the path.
-    Found { route: RouteDef, params: matchit::Params<'r, 'p> },
+    Found {
+        route: RouteDef,
+        params: matchit::Params<'r, 'p>,
+    },
     /// The path exists, the method does not: answer 405 with this `Allow`.
     MethodNotAllowed(HeaderValue),
     NotFound,
@@ -43,17 +46,27 @@ impl Router {
             None => {
                 let index = self.endpoints.len();
                 if let Err(error) = self.paths.insert(info.path, index) {
-                    panic!("atode: cannot add route `{}` for `{}`: {error}", info.declared, info.name);
+                    panic!(
+                        "atode: cannot add route `{}` for `{}`: {error}",
+                        info.declared, info.name
+                    );
                 }
                 self.by_path.insert(info.path, index);
-                self.endpoints.push(Endpoint { routes: Vec::new(), allowed: Methods::NONE, allow: HeaderValue::from_static("") });
+                self.endpoints.push(Endpoint {
+                    routes: Vec::new(),
+                    allowed: Methods::NONE,
+                    allow: HeaderValue::from_static(""),
+                });
                 index
             }
         };
         let endpoint = &mut self.endpoints[index];
         let overlap = endpoint.allowed.intersection(info.methods);
         if !overlap.is_empty() {
-            let other = endpoint.routes.iter().find(|r| !r.info().methods.intersection(overlap).is_empty());
+            let other = endpoint
+                .routes
+                .iter()
+                .find(|r| !r.info().methods.intersection(overlap).is_empty());
             let methods: Vec<_> = overlap.iter().map(|m| m.to_string()).collect();
             panic!(
                 "atode: `{}` and `{}` both answer {} {}",
@@ -66,7 +79,8 @@ impl Router {
         endpoint.allowed = endpoint.allowed.union(info.methods);
         endpoint.routes.push(route);
         let allow: Vec<_> = endpoint.answered().iter().map(|m| m.to_string()).collect();
-        endpoint.allow = HeaderValue::from_str(&allow.join(", ")).unwrap_or_else(|_| HeaderValue::from_static(""));
+        endpoint.allow = HeaderValue::from_str(&allow.join(", "))
+            .unwrap_or_else(|_| HeaderValue::from_static(""));
     }
 
     pub(crate) fn at<'r, 'p>(&'r self, method: &Method, path: &'p str) -> Match<'r, 'p> {
@@ -75,7 +89,10 @@ impl Router {
         };
         let endpoint = &self.endpoints[*matched.value];
         match endpoint.find(method) {
-            Some(route) => Match::Found { route, params: matched.params },
+            Some(route) => Match::Found {
+                route,
+                params: matched.params,
+            },
             None => Match::MethodNotAllowed(endpoint.allow.clone()),
         }
     }
@@ -84,15 +101,28 @@ impl Router {
 impl Endpoint {
     fn find(&self, method: &Method) -> Option<RouteDef> {
         let wanted = Methods::of(method);
-        let exact = self.routes.iter().find(|r| !r.info().methods.intersection(wanted).is_empty());
+        let exact = self
+            .routes
+            .iter()
+            .find(|r| !r.info().methods.intersection(wanted).is_empty());
         // HEAD is answered by the GET route unless one claims HEAD itself;
         // hyper sends the headers and drops the body.
-        let get = || self.routes.iter().find(|r| r.info().methods.contains(&Method::GET));
-        exact.or_else(|| if *method == Method::HEAD { get() } else { None }).copied()
+        let get = || {
+            self.routes
+                .iter()
+                .find(|r| r.info().methods.contains(&Method::GET))
+        };
+        exact
+            .or_else(|| if *method == Method::HEAD { get() } else { None })
+            .copied()
     }
 
     /// The methods this path answers, HEAD included wherever GET is.
     fn answered(&self) -> Methods {
-        if self.allowed.contains(&Method::GET) { self.allowed.union(Methods::HEAD) } else { self.allowed }
+        if self.allowed.contains(&Method::GET) {
+            self.allowed.union(Methods::HEAD)
+        } else {
+            self.allowed
+        }
     }
 }

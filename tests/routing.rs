@@ -1,0 +1,416 @@
+//! Routes end to end: the macros' paths and parameters, the router's 404
+//! and 405, path-parameter and JSON errors in FastAPI's shape, and the
+//! return types, over a real socket.
+
+mod common;
+
+use std::str::FromStr;
+
+use atode::{
+    App, BackgroundTasks, IntoResponse, Json, Response, StatusCode, delete, get, head, options,
+    patch, post, put, route, routes,
+};
+use common::{TestServer, json_request, request};
+use serde::{Deserialize, Serialize};
+
+#[get("/items/<item_id>")]
+async fn read_item(item_id: u32) -> String {
+    format!("item {item_id}")
+}
+
+#[get("/users/<user_id>/orders/<order_id>")]
+async fn read_order(order_id: u64, user_id: u32) -> String {
+    format!("user {user_id} order {order_id}")
+}
+
+#[get("/greet/<name>")]
+async fn greet(name: String) -> String {
+    format!("hello {name}")
+}
+
+#[get("/files/<path..>")]
+async fn file(path: String) -> String {
+    path
+}
+
+#[route(GET, POST, "/multi")]
+async fn multi() -> &'static str {
+    "either"
+}
+
+#[put("/verbs")]
+async fn verb_put() -> &'static str {
+    "put"
+}
+
+#[patch("/verbs")]
+async fn verb_patch() -> &'static str {
+    "patch"
+}
+
+#[delete("/verbs")]
+async fn verb_delete() -> StatusCode {
+    StatusCode::NO_CONTENT
+}
+
+#[options("/verbs")]
+async fn verb_options() -> &'static str {
+    "options"
+}
+
+#[head("/only-head")]
+async fn only_head() -> StatusCode {
+    StatusCode::OK
+}
+
+/// A user's own path parameter type.
+#[derive(Debug)]
+struct Slug(String);
+
+impl FromStr for Slug {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        if s.chars().all(|c| c.is_ascii_lowercase() || c == '-') {
+            Ok(Slug(s.to_owned()))
+        } else {
+            Err(format!(
+                "`{s}` is not a slug: use lowercase letters and dashes"
+            ))
+        }
+    }
+}
+
+#[get("/posts/<slug>")]
+async fn post_by_slug(slug: Slug) -> String {
+    slug.0
+}
+
+#[derive(Deserialize, Serialize)]
+struct Item {
+    name: String,
+    price: f64,
+}
+
+#[post("/items")]
+async fn create_item(tasks: BackgroundTasks, Json(item): Json<Item>) -> (StatusCode, Json<Item>) {
+    let _ = tasks;
+    (StatusCode::CREATED, Json(item))
+}
+
+/// A user's own error type.
+enum ApiError {
+    Missing(u32),
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        match self {
+            ApiError::Missing(id) => {
+                (StatusCode::NOT_FOUND, format!("no widget {id}")).into_response()
+            }
+        }
+    }
+}
+
+#[get("/widgets/<id>")]
+async fn widget(id: u32) -> Result<&'static str, ApiError> {
+    if id == 1 {
+        Ok("widget 1")
+    } else {
+        Err(ApiError::Missing(id))
+    }
+}
+
+#[get("/unit")]
+async fn unit() {}
+
+mod nested {
+    pub mod deeper {
+        #[atode::get("/nested")]
+        pub async fn nested() -> &'static str {
+            "from a module"
+        }
+    }
+}
+
+fn app() -> App {
+    App::new().body_limit(64).routes(routes![
+        read_item,
+        read_order,
+        greet,
+        file,
+        multi,
+        verb_put,
+        verb_patch,
+        verb_delete,
+        verb_options,
+        only_head,
+        post_by_slug,
+        create_item,
+        widget,
+        unit,
+        nested::deeper::nested,
+    ])
+}
+
+async fn fetch(
+    server: &TestServer,
+    request: common::Request,
+) -> (StatusCode, http::HeaderMap, String) {
+    server.http1().await.fetch(request).await
+}
+
+#[tokio::test]
+async fn path_parameters_are_parsed_into_the_handlers_types() {
+    let server = TestServer::start(app()).await;
+    assert_eq!(
+        fetch(&server, request("GET", "/items/42")).await.2,
+        "item 42"
+    );
+    assert_eq!(
+        fetch(&server, request("GET", "/users/7/orders/99")).await.2,
+        "user 7 order 99"
+    );
+    assert_eq!(
+        fetch(&server, request("GET", "/posts/hello-world")).await.2,
+        "hello-world"
+    );
+}
+
+#[tokio::test]
+async fn path_parameters_are_percent_decoded() {
+    let server = TestServer::start(app()).await;
+    assert_eq!(
+        fetch(&server, request("GET", "/greet/foo%40example.com"))
+            .await
+            .2,
+        "hello foo@example.com"
+    );
+    assert_eq!(
+        fetch(&server, request("GET", "/greet/caf%C3%A9")).await.2,
+        "hello café"
+    );
+}
+
+#[tokio::test]
+async fn a_rest_parameter_takes_the_rest_of_the_path() {
+    let server = TestServer::start(app()).await;
+    assert_eq!(
+        fetch(&server, request("GET", "/files/a/b/c.txt")).await.2,
+        "a/b/c.txt"
+    );
+}
+
+#[tokio::test]
+async fn a_path_parameter_that_does_not_parse_is_a_422_in_fastapis_shape() {
+    let server = TestServer::start(app()).await;
+    let (status, headers, body) = fetch(&server, request("GET", "/items/foo")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(headers[http::header::CONTENT_TYPE], "application/json");
+    assert_eq!(
+        body,
+        r#"{"detail":[{"type":"int_parsing","loc":["path","item_id"],"msg":"Input should be a valid integer, unable to parse string as an integer","input":"foo"}]}"#
+    );
+}
+
+#[tokio::test]
+async fn every_bad_path_parameter_is_listed_at_once() {
+    let server = TestServer::start(app()).await;
+    let (status, _, body) = fetch(&server, request("GET", "/users/x/orders/y")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let json: serde_json::Value = serde_json::from_str(&body).expect("json");
+    let locs: Vec<_> = json["detail"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|d| d["loc"][1].clone())
+        .collect();
+    assert_eq!(locs, ["user_id", "order_id"]);
+}
+
+#[tokio::test]
+async fn a_custom_types_own_error_is_the_message() {
+    let server = TestServer::start(app()).await;
+    let (status, _, body) = fetch(&server, request("GET", "/posts/Not%20A%20Slug")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        body,
+        r#"{"detail":[{"type":"value_error","loc":["path","slug"],"msg":"Value error, `Not A Slug` is not a slug: use lowercase letters and dashes","input":"Not A Slug"}]}"#
+    );
+}
+
+#[tokio::test]
+async fn invalid_utf8_in_a_path_parameter_is_a_422_not_a_panic() {
+    let server = TestServer::start(app()).await;
+    let (status, _, body) = fetch(&server, request("GET", "/greet/%ff%fe")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains(r#""type":"string_unicode""#), "{body}");
+}
+
+#[tokio::test]
+async fn an_unknown_path_is_a_json_404() {
+    let server = TestServer::start(app()).await;
+    let (status, headers, body) = fetch(&server, request("GET", "/nowhere")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(headers[http::header::CONTENT_TYPE], "application/json");
+    assert_eq!(body, r#"{"detail":"Not Found"}"#);
+}
+
+#[tokio::test]
+async fn a_wrong_method_is_a_405_with_allow() {
+    let server = TestServer::start(app()).await;
+    let (status, headers, body) = fetch(&server, request("PUT", "/multi")).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(headers[http::header::ALLOW], "GET, HEAD, POST");
+    assert_eq!(body, r#"{"detail":"Method Not Allowed"}"#);
+    let (_, headers, _) = fetch(&server, request("GET", "/verbs")).await;
+    assert_eq!(headers[http::header::ALLOW], "PUT, PATCH, DELETE, OPTIONS");
+}
+
+#[tokio::test]
+async fn every_verb_routes_to_its_handler() {
+    let server = TestServer::start(app()).await;
+    assert_eq!(fetch(&server, request("GET", "/multi")).await.2, "either");
+    assert_eq!(fetch(&server, request("POST", "/multi")).await.2, "either");
+    assert_eq!(fetch(&server, request("PUT", "/verbs")).await.2, "put");
+    assert_eq!(fetch(&server, request("PATCH", "/verbs")).await.2, "patch");
+    assert_eq!(
+        fetch(&server, request("DELETE", "/verbs")).await.0,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        fetch(&server, request("OPTIONS", "/verbs")).await.2,
+        "options"
+    );
+    assert_eq!(
+        fetch(&server, request("HEAD", "/only-head")).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        fetch(&server, request("GET", "/nested")).await.2,
+        "from a module"
+    );
+}
+
+#[tokio::test]
+async fn head_is_answered_by_the_get_route_without_a_body() {
+    let server = TestServer::start(app()).await;
+    let (status, headers, body) = fetch(&server, request("HEAD", "/items/3")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[http::header::CONTENT_LENGTH], "6");
+    assert_eq!(body, "");
+}
+
+#[tokio::test]
+async fn a_json_body_is_read_and_a_json_response_written() {
+    let server = TestServer::start(app()).await;
+    let (status, headers, body) = fetch(
+        &server,
+        json_request("POST", "/items", r#"{"name":"Foo","price":3.5}"#),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(headers[http::header::CONTENT_TYPE], "application/json");
+    assert_eq!(body, r#"{"name":"Foo","price":3.5}"#);
+}
+
+#[tokio::test]
+async fn a_json_body_without_a_json_content_type_is_a_415() {
+    let server = TestServer::start(app()).await;
+    let mut plain = json_request("POST", "/items", r#"{"name":"Foo","price":3.5}"#);
+    plain.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("text/plain"),
+    );
+    let (status, _, body) = fetch(&server, plain).await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert_eq!(
+        body,
+        r#"{"detail":"Expected a request body with `Content-Type: application/json`"}"#
+    );
+}
+
+#[tokio::test]
+async fn malformed_json_is_a_422_json_invalid() {
+    let server = TestServer::start(app()).await;
+    let (status, _, body) = fetch(
+        &server,
+        json_request("POST", "/items", r#"{"name": "Foo", "#),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let json: serde_json::Value = serde_json::from_str(&body).expect("json");
+    assert_eq!(json["detail"][0]["type"], "json_invalid");
+    assert_eq!(json["detail"][0]["loc"][0], "body");
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_a_413() {
+    let server = TestServer::start(app()).await;
+    let big = format!(r#"{{"name":"{}","price":1}}"#, "x".repeat(100));
+    let (status, _, body) = fetch(&server, json_request("POST", "/items", &big)).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        body,
+        r#"{"detail":"Request body is larger than the limit of 64 bytes"}"#
+    );
+}
+
+#[tokio::test]
+async fn a_users_error_type_is_its_own_response() {
+    let server = TestServer::start(app()).await;
+    assert_eq!(
+        fetch(&server, request("GET", "/widgets/1")).await.2,
+        "widget 1"
+    );
+    let (status, _, body) = fetch(&server, request("GET", "/widgets/2")).await;
+    assert_eq!(
+        (status, body.as_str()),
+        (StatusCode::NOT_FOUND, "no widget 2")
+    );
+}
+
+#[tokio::test]
+async fn unit_is_an_empty_200() {
+    let server = TestServer::start(app()).await;
+    let (status, headers, body) = fetch(&server, request("GET", "/unit")).await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, ""));
+    assert_eq!(headers[http::header::CONTENT_LENGTH], "0");
+}
+
+#[test]
+#[should_panic(expected = "both answer GET /items/<item_id>")]
+fn two_routes_for_one_method_and_path_fail_at_start_up() {
+    #[get("/items/<item_id>")]
+    async fn duplicate(item_id: u32) -> String {
+        item_id.to_string()
+    }
+    let _ = App::new().routes(routes![read_item, duplicate]);
+}
+
+/// A handler stays an ordinary `async fn`: a unit test calls it with a list
+/// of its own and looks at what it queued.
+#[tokio::test]
+async fn a_handler_can_be_called_directly_in_a_unit_test() {
+    async fn send(_to: String) {}
+
+    #[post("/notify/<email>")]
+    async fn notify(email: String, background_tasks: BackgroundTasks) -> &'static str {
+        background_tasks.add_task(send, (email,));
+        "queued"
+    }
+
+    let tasks = BackgroundTasks::new();
+    assert_eq!(
+        notify("a@example.com".to_owned(), tasks.clone()).await,
+        "queued"
+    );
+    assert_eq!(tasks.len(), 1);
+    assert!(
+        tasks.task_names()[0].ends_with("::send"),
+        "{:?}",
+        tasks.task_names()
+    );
+    assert_eq!(tasks.run().await.completed, 1);
+}
