@@ -1,25 +1,82 @@
 //! Code generation: the glue beside a handler, and `routes!`'s list. No
 //! decisions are made here; `route` and `signature` have made them.
 
-use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
-use syn::Path;
+use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
+use syn::{ItemFn, Path};
 
 use crate::route::Route;
 use crate::signature::ArgKind;
+
+/// The spans of the first and the last token of `tokens`.
+///
+/// An expression whose first token has the first span and whose last has
+/// the last covers exactly what `tokens` cover, so an error the expression
+/// causes underlines `tokens`, and coincides with an error about `tokens`
+/// themselves (rustc then reports the two once).
+fn bounds(tokens: &impl ToTokens) -> (Span, Span) {
+    let mut tokens = tokens.to_token_stream().into_iter();
+    let first = tokens
+        .next()
+        .map_or_else(Span::call_site, |token| token.span());
+    let last = tokens.last().map_or(first, |token| token.span());
+    (first, last)
+}
+
+/// `(#args)` with the parentheses at `span`.
+fn parenthesized(args: TokenStream, span: Span) -> TokenTree {
+    let mut group = Group::new(Delimiter::Parenthesis, args);
+    group.set_span(span);
+    TokenTree::Group(group)
+}
+
+/// The attributes of `item` that decide whether it exists.
+fn cfgs(item: &ItemFn) -> impl Iterator<Item = &syn::Attribute> {
+    item.attrs.iter().filter(|attr| attr.path().is_ident("cfg"))
+}
+
+/// The same-named struct and its `RouteHandler` impl, whose body is `body`.
+///
+/// Both are spanned at the handler's name: on a function in an `impl`
+/// block, where neither can go, rustc's errors then point at the handler.
+fn glue(item: &ItemFn, body: TokenStream) -> TokenStream {
+    let name = &item.sig.ident;
+    let span = name.span();
+    let vis = &item.vis;
+    let cfgs: Vec<_> = cfgs(item).collect();
+    let mut body = Group::new(Delimiter::Brace, body);
+    body.set_span(span);
+    quote_spanned! {span=>
+        #(#cfgs)*
+        #[doc(hidden)]
+        #[allow(
+            non_camel_case_types,
+            dead_code,
+            missing_docs,
+            missing_debug_implementations,
+            unreachable_pub,
+            clippy::redundant_pub_crate
+        )]
+        #vis struct #name {}
+
+        #(#cfgs)*
+        impl ::atode::__private::RouteHandler for #name #body
+    }
+}
 
 /// The handler, unchanged, and beside it a same-named braced struct (types
 /// and functions live in different namespaces) implementing `RouteHandler`.
 pub(crate) fn route(route: &Route) -> TokenStream {
     let item = &route.item;
     let name = &item.sig.ident;
-    let vis = &item.vis;
-    let cfgs: Vec<_> = item.attrs.iter().filter(|attr| attr.path().is_ident("cfg")).collect();
     let name_str = name.to_string();
     let router_path = &route.path.router;
     let declared = &route.path.declared;
-    let methods = route.methods.iter().map(|method| format_ident!("{}", method.as_str()));
+    let methods = route
+        .methods
+        .iter()
+        .map(|method| format_ident!("{}", method.as_str()));
 
     // Locals use mixed-site hygiene, so they cannot collide with user names.
     let parts = quote_spanned!(Span::mixed_site()=> __atode_parts);
@@ -47,7 +104,9 @@ pub(crate) fn route(route: &Route) -> TokenStream {
             }
         });
         let locals = path_args.iter().map(|(local, ..)| local);
-        let somes = path_args.iter().map(|(local, ..)| quote!(::core::option::Option::Some(#local)));
+        let somes = path_args
+            .iter()
+            .map(|(local, ..)| quote!(::core::option::Option::Some(#local)));
         quote! {
             let mut #path_parser = ::atode::__private::PathParser::new();
             #(#parses)*
@@ -61,17 +120,22 @@ pub(crate) fn route(route: &Route) -> TokenStream {
     let extracts = route.handler.args.iter().enumerate().filter_map(|(i, arg)| {
         let local = local(i);
         let ty = &arg.ty;
+        // Spanned over the type, so a type that is no extractor is one error
+        // under the parameter's type.
+        let (first, last) = bounds(ty);
         let call = match arg.kind {
             ArgKind::Path { .. } => return None,
             ArgKind::Extractor { body: true } => {
                 body_used = true;
-                quote_spanned! {ty.span()=>
-                    <#ty as ::atode::__private::FromRequest<_>>::from_request(&mut #parts, #body).await
-                }
+                let function = quote_spanned!(first=> <#ty as ::atode::__private::FromRequest<_>>::from_request);
+                let args = parenthesized(quote!(&mut #parts, #body), last);
+                quote_spanned!(last=> #function #args .await)
             }
-            ArgKind::Tasks | ArgKind::Extractor { body: false } => quote_spanned! {ty.span()=>
-                <#ty as ::atode::__private::FromRequestParts>::from_request_parts(&mut #parts).await
-            },
+            ArgKind::Tasks | ArgKind::Extractor { body: false } => {
+                let function = quote_spanned!(first=> <#ty as ::atode::__private::FromRequestParts>::from_request_parts);
+                let args = parenthesized(quote!(&mut #parts), last);
+                quote_spanned!(last=> #function #args .await)
+            }
         };
         Some(quote! {
             let #local = match #call {
@@ -86,21 +150,54 @@ pub(crate) fn route(route: &Route) -> TokenStream {
     let body_param = if body_used { body.clone() } else { quote!(_) };
 
     let call_args = (0..route.handler.args.len()).map(local);
-    let respond = quote_spanned! {route.handler.output_span=>
-        ::atode::__private::into_response(#name(#(#call_args),*).await)
+    // Spanned over the return type, so one that is not a response is
+    // reported there.
+    // The handler taken as a value, as a router takes it: clippy's
+    // `unused_async` then accepts a handler that awaits nothing, which the
+    // route attribute requires to be `async` all the same.
+    let handler = quote_spanned!(Span::mixed_site()=> __atode_handler);
+    let call = quote! {{
+        let #handler = #name;
+        #handler(#(#call_args),*).await
+    }};
+    let respond = match &route.handler.output {
+        Some(output) => {
+            let value = quote_spanned!(Span::mixed_site()=> __atode_value);
+            let (first, last) = bounds(output);
+            let function = quote_spanned!(first=> ::atode::__private::into_response);
+            // `identity(value)`, spanned like the type, so the type is what
+            // rustc underlines as "does not implement `IntoResponse`".
+            let identity = quote_spanned!(first=> ::core::convert::identity);
+            let value_arg = parenthesized(value.clone(), last);
+            let args = parenthesized(quote!(#identity #value_arg), last);
+            quote! {
+                #[allow(unit_bindings, clippy::let_unit_value)]
+                let #value = #call;
+                ::core::result::Result::Ok(#function #args)
+            }
+        }
+        None => quote!(::core::result::Result::Ok(::atode::__private::into_response(#call))),
+    };
+    // Spanned at the handler's name, so a future that is not `Send` is
+    // reported at the handler rather than at the attribute.
+    let future = quote_spanned! {name.span()=>
+        async move {
+            #[allow(unused_mut)]
+            let mut #parts = #parts;
+            let result: ::core::result::Result<::atode::Response, ::atode::Response> = #label: {
+                #parse_path
+                #(#extracts)*
+                #respond
+            };
+            ::atode::__private::finish(#parts, result)
+        }
     };
     let boxed = quote_spanned!(name.span()=> ::atode::__private::boxed);
+    let boxed_call = parenthesized(future, name.span());
 
-    quote! {
-        #item
-
-        #(#cfgs)*
-        #[doc(hidden)]
-        #[allow(non_camel_case_types, dead_code, missing_docs, unreachable_pub)]
-        #vis struct #name {}
-
-        #(#cfgs)*
-        impl ::atode::__private::RouteHandler for #name {
+    let glue = glue(
+        item,
+        quote! {
             const INFO: ::atode::__private::RouteInfo = ::atode::__private::RouteInfo {
                 name: #name_str,
                 methods: ::atode::__private::Methods::NONE #(.union(::atode::__private::Methods::#methods))*,
@@ -112,26 +209,123 @@ pub(crate) fn route(route: &Route) -> TokenStream {
                 #parts: ::atode::__private::RequestParts,
                 #body_param: ::atode::__private::RequestBody,
             ) -> ::atode::__private::HandlerFuture {
-                #boxed(async move {
-                    #[allow(unused_mut)]
-                    let mut #parts = #parts;
-                    let result: ::core::result::Result<::atode::Response, ::atode::Response> = #label: {
-                        #parse_path
-                        #(#extracts)*
-                        ::core::result::Result::Ok(#respond)
-                    };
-                    ::atode::__private::finish(#parts, result)
-                })
+                #boxed #boxed_call
             }
-        }
+        },
+    );
+    quote! {
+        #item
+        #glue
     }
 }
 
+/// For a handler whose attribute has errors: the same-named struct, so
+/// `routes![handler]` adds no error of its own. It is never called: the
+/// crate does not compile.
+pub(crate) fn stand_in(item: &ItemFn) -> TokenStream {
+    if item.sig.receiver().is_some() {
+        // In an `impl` block, where a struct cannot go.
+        return TokenStream::new();
+    }
+    let name_str = item.sig.ident.to_string();
+    glue(
+        item,
+        quote! {
+            const INFO: ::atode::__private::RouteInfo = ::atode::__private::RouteInfo {
+                name: #name_str,
+                methods: ::atode::__private::Methods::NONE,
+                path: "/",
+                declared: "/",
+            };
+
+            fn call(
+                _: ::atode::__private::RequestParts,
+                _: ::atode::__private::RequestBody,
+            ) -> ::atode::__private::HandlerFuture {
+                ::core::unreachable!()
+            }
+        },
+    )
+}
+
+/// A path as written, for messages: `api::v1::show`.
+fn display(path: &Path) -> String {
+    let segments: Vec<String> = path
+        .segments
+        .iter()
+        .map(|segment| segment.ident.to_string())
+        .collect();
+    let leading = if path.leading_colon.is_some() {
+        "::"
+    } else {
+        ""
+    };
+    format!("{leading}{}", segments.join("::"))
+}
+
 /// `routes![a, b::c]` → a `Vec` of the routes' definitions.
+///
+/// Each entry goes through a trait of its own whose message names the
+/// entry, so an entry without a route attribute says so. For a path of
+/// several segments, a glob import also supplies a stand-in type named like
+/// the handler, which the handler's own struct shadows when it exists: a
+/// plain function then gets that message too, instead of rustc's "expected
+/// type, found function". A single name cannot get the stand-in: a handler
+/// declared inside a function body is reachable only by name, and the glob
+/// would shadow it.
 pub(crate) fn routes(paths: &[Path]) -> TokenStream {
     let defs = paths.iter().map(|path| {
-        quote_spanned! {path.span()=>
-            ::atode::__private::RouteDef::of::<#path>()
+        let shown = display(path);
+        let message = format!("`{shown}` is not a route: it has no route attribute, so `routes!` cannot register it");
+        let note = format!(
+            "add a route attribute to `{shown}`, such as `#[get(\"/path\")]`, `#[post(\"/path\")]` or `#[route(GET, POST, \"/path\")]`"
+        );
+        let (first, last) = bounds(path);
+        let module = Ident::new("__atode_route", Span::call_site());
+        // The stand-in would also capture a first segment of the same name
+        // (`local::local`), so such a path goes without.
+        let stand_in = path.segments.len() > 1 && path.segments.first().map(|s| &s.ident) != path.segments.last().map(|s| &s.ident);
+        let (imports, stand_in_type) = match path.segments.last() {
+            Some(segment) if stand_in => {
+                let ident = &segment.ident;
+                let imports = quote! {
+                    #[allow(unused_imports, clippy::wildcard_imports)]
+                    use #module::not_a_route::*;
+                    #[allow(unused_imports)]
+                    use #path;
+                };
+                (imports, quote!(pub mod not_a_route { pub struct #ident {} }))
+            }
+            _ => (quote!(), quote!()),
+        };
+        let named = if stand_in {
+            let ident = path.segments.last().map(|segment| Ident::new(&segment.ident.to_string(), first));
+            quote!(#ident)
+        } else {
+            path.to_token_stream()
+        };
+        let function = quote_spanned!(first=> <#named as #module::IsRoute>::definition);
+        let args = parenthesized(TokenStream::new(), last);
+        quote! {
+            {
+                #[allow(non_camel_case_types, dead_code, missing_docs, missing_debug_implementations, unreachable_pub)]
+                mod #module {
+                    #[diagnostic::on_unimplemented(message = #message, label = "not a route", note = #note)]
+                    pub trait IsRoute {
+                        fn definition() -> ::atode::__private::RouteDef;
+                    }
+
+                    impl<T: ::atode::__private::RouteHandler> IsRoute for T {
+                        fn definition() -> ::atode::__private::RouteDef {
+                            ::atode::__private::RouteDef::of::<T>()
+                        }
+                    }
+
+                    #stand_in_type
+                }
+                #imports
+                #function #args
+            }
         }
     });
     quote! {

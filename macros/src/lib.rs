@@ -19,15 +19,22 @@ mod suggest;
 
 use route::Method;
 
-fn attribute(verb: Option<Method>, macro_name: &'static str, args: TokenStream, item: TokenStream) -> TokenStream {
+fn attribute(
+    verb: Option<Method>,
+    macro_name: &'static str,
+    args: TokenStream,
+    item: TokenStream,
+) -> TokenStream {
     let item = proc_macro2::TokenStream::from(item);
     match route::Route::parse(verb, macro_name, args.into(), item.clone()) {
         Ok(route) => expand::route(&route).into(),
-        Err(error) => {
-            // The function as written, so one mistake is one error and not a
-            // cascade from every place that calls the handler.
-            let errors = error.into_compile_error();
-            quote::quote!(#item #errors).into()
+        Err(rejected) => {
+            // The function as written, and a stand-in for its route, so one
+            // mistake is one error and not a cascade from every place that
+            // calls the handler or lists it in `routes!`.
+            let stand_in = rejected.item.as_deref().map(expand::stand_in);
+            let errors = rejected.errors.into_compile_error();
+            quote::quote!(#item #stand_in #errors).into()
         }
     }
 }

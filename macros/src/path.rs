@@ -1,6 +1,8 @@
 //! The path grammar: static text, `<name>` for one segment, `<name..>` for
 //! the rest of the path. Translated to matchit's syntax (`{name}`,
-//! `{*name}`), with the braces matchit treats as special escaped.
+//! `{*name}`). The braces matchit reserves are rejected rather than escaped:
+//! clients percent-encode them, so a raw brace would never match, and
+//! `{id}` is most often a parameter in another framework's syntax.
 
 use std::ops::Range;
 
@@ -10,6 +12,7 @@ use syn::LitStr;
 use crate::route::push;
 
 /// A route's path, checked.
+#[derive(Debug)]
 pub(crate) struct RoutePath {
     /// The path as written, for messages and `RouteInfo::declared`.
     pub(crate) declared: String,
@@ -19,6 +22,7 @@ pub(crate) struct RoutePath {
     pub(crate) params: Vec<Param>,
 }
 
+#[derive(Debug)]
 pub(crate) struct Param {
     pub(crate) name: String,
     /// Where `<name>` is written, as near as the compiler lets us point.
@@ -38,13 +42,20 @@ impl<'a> Spans<'a> {
     fn new(lit: &'a LitStr) -> Self {
         let source = lit.token().to_string();
         let value = lit.value();
-        let offset = source.find('"').map(|quote| quote + 1).filter(|&start| source[start..].starts_with(&value));
+        let offset = source
+            .find('"')
+            .map(|quote| quote + 1)
+            .filter(|&start| source[start..].starts_with(&value));
         Spans { lit, offset }
     }
 
     fn of(&self, range: Range<usize>) -> Span {
         self.offset
-            .and_then(|offset| self.lit.token().subspan(offset + range.start..offset + range.end))
+            .and_then(|offset| {
+                self.lit
+                    .token()
+                    .subspan(offset + range.start..offset + range.end)
+            })
             .unwrap_or_else(|| self.lit.span())
     }
 }
@@ -56,10 +67,17 @@ impl RoutePath {
         let mut errors = None;
         let mut router = String::with_capacity(path.len() + 8);
         let mut params: Vec<Param> = Vec::new();
-        let error = |range: Range<usize>, message: String| syn::Error::new(spans.of(range), message);
+        let error =
+            |range: Range<usize>, message: String| syn::Error::new(spans.of(range), message);
 
         if !path.starts_with('/') {
-            push(&mut errors, error(0..path.len(), format!("a route path starts with `/`\nhelp: write \"/{path}\"")));
+            push(
+                &mut errors,
+                error(
+                    0..path.len(),
+                    format!("a route path starts with `/`\nhelp: write \"/{path}\""),
+                ),
+            );
         }
         if let Some(at) = path.find('?') {
             push(
@@ -67,8 +85,9 @@ impl RoutePath {
                 error(
                     at..path.len(),
                     format!(
-                        "a route path cannot hold a query string (`{}`)\nhelp: declare query parameters with the `Query<T>` extractor instead",
-                        &path[at..]
+                        "a route path cannot hold a query string (`{}`): a route matches the path alone, whatever the query\nhelp: write {:?}, and take the query with the `Query<T>` extractor",
+                        &path[at..],
+                        &path[..at]
                     ),
                 ),
             );
@@ -99,12 +118,22 @@ impl RoutePath {
                     &mut errors,
                     error(
                         offset - 1..offset + 1,
-                        format!("the path {path:?} has an empty segment (`//`)\nhelp: remove one of the slashes"),
+                        format!(
+                            "the path {path:?} has an empty segment (`//`)\nhelp: remove one of the slashes"
+                        ),
                     ),
                 );
                 continue;
             }
-            if let Err(error) = segment_into(&spans, &path, offset, segment, index == last, &mut router, &mut params) {
+            if let Err(error) = segment_into(
+                &spans,
+                &path,
+                offset,
+                segment,
+                index == last,
+                &mut router,
+                &mut params,
+            ) {
                 push(&mut errors, error);
             }
         }
@@ -126,7 +155,11 @@ impl RoutePath {
 
         match errors {
             Some(errors) => Err(errors),
-            None => Ok(RoutePath { declared: path, router, params }),
+            None => Ok(RoutePath {
+                declared: path,
+                router,
+                params,
+            }),
         }
     }
 }
@@ -155,7 +188,10 @@ fn segment_into(
                         &mut errors,
                         error(
                             abs..offset + segment.len(),
-                            format!("unclosed `<` in `{}`\nhelp: close the parameter with `>`", &segment[at..]),
+                            format!(
+                                "unclosed `<` in `{}`\nhelp: close the parameter with `>`",
+                                &segment[at..]
+                            ),
                         ),
                     );
                     break;
@@ -175,7 +211,10 @@ fn segment_into(
                         }
                         router.push_str(name);
                         router.push('}');
-                        params.push(Param { name: name.to_owned(), span: spans.of(whole.clone()) });
+                        params.push(Param {
+                            name: name.to_owned(),
+                            span: spans.of(whole.clone()),
+                        });
                         found.push((whole, rest));
                     }
                     Err(message) => push(&mut errors, error(whole, message)),
@@ -185,35 +224,80 @@ fn segment_into(
                     chars.next();
                 }
             }
-            '>' => push(
-                &mut errors,
-                error(abs..abs + 1, format!("stray `>` in {path:?}\nhelp: parameters are written `<name>`")),
-            ),
-            '{' => router.push_str("{{"),
-            '}' => router.push_str("}}"),
+            '>' => {
+                let before = &segment[..at];
+                let hint = if syn::parse_str::<syn::Ident>(before).is_ok() {
+                    format!("did you mean `<{before}>`?")
+                } else {
+                    "parameters are written `<name>`; a literal `>` is `%3E`".to_owned()
+                };
+                push(
+                    &mut errors,
+                    error(
+                        abs..abs + 1,
+                        format!("stray `>` in `{segment}`, with no `<` before it\nhelp: {hint}"),
+                    ),
+                );
+            }
+            '{' | '}' => {
+                let end = foreign_parameter(&segment[at..]).map_or(at + 1, |len| at + len);
+                push(
+                    &mut errors,
+                    error(abs..offset + end, brace_message(&segment[at..end])),
+                );
+                while chars.peek().is_some_and(|(next, _)| *next < end) {
+                    chars.next();
+                }
+            }
             '%' => {
-                let hex = segment.get(at + 1..at + 3).filter(|h| h.chars().all(|c| c.is_ascii_hexdigit()));
+                let hex = segment
+                    .get(at + 1..at + 3)
+                    .filter(|h| h.chars().all(|c| c.is_ascii_hexdigit()));
                 if hex.is_none() {
+                    let fixed = format!("{}%25{}", &segment[..at], &segment[at + 1..]);
                     push(
                         &mut errors,
-                        error(abs..abs + 1, "a `%` in a path must start an escape such as `%20`\nhelp: write a literal `%` as `%25`".to_owned()),
+                        error(
+                            abs..abs + 1,
+                            format!(
+                                "the `%` in `{segment}` does not start a percent-escape (`%` and two hex digits, such as `%20`)\nhelp: write a literal `%` as `%25`: `{fixed}`"
+                            ),
+                        ),
                     );
                 }
                 router.push('%');
             }
             '#' => push(
                 &mut errors,
-                error(abs..offset + segment.len(), "a route path cannot hold a fragment (`#...`): browsers never send it".to_owned()),
+                error(
+                    abs..offset + segment.len(),
+                    format!(
+                        "a route path cannot hold a fragment (`{}`): browsers never send it\nhelp: remove `{}`",
+                        &path[abs..],
+                        &path[abs..]
+                    ),
+                ),
             ),
             c if is_path_char(c) => router.push(c),
             c => {
                 let mut buf = [0; 4];
-                let escaped: String = c.encode_utf8(&mut buf).bytes().map(|b| format!("%{b:02X}")).collect();
+                let escaped: String = c
+                    .encode_utf8(&mut buf)
+                    .bytes()
+                    .map(|b| format!("%{b:02X}"))
+                    .collect();
+                let shown = if c == ' ' {
+                    "a space".to_owned()
+                } else {
+                    format!("`{c}`")
+                };
                 push(
                     &mut errors,
                     error(
                         abs..abs + c.len_utf8(),
-                        format!("{c:?} cannot appear in a URL path as is\nhelp: clients send it percent-encoded: write `{escaped}`"),
+                        format!(
+                            "{shown} cannot appear in a URL path as is (in `{segment}`)\nhelp: clients send it percent-encoded: write `{escaped}`"
+                        ),
                     ),
                 );
             }
@@ -265,8 +349,36 @@ fn segment_into(
     }
 }
 
-/// RFC 3986's `pchar`, less `%` (handled as escapes), plus `{` and `}`
-/// (escaped for the router).
+/// The length of `{name}` or `{*name}` at the start of `text`: a parameter
+/// written in the router's (and axum's) syntax instead of atode's.
+fn foreign_parameter(text: &str) -> Option<usize> {
+    let inner = text.strip_prefix('{')?;
+    let close = inner.find('}')?;
+    let name = inner[..close].strip_prefix('*').unwrap_or(&inner[..close]);
+    syn::parse_str::<syn::Ident>(name)
+        .is_ok()
+        .then_some(close + 2)
+}
+
+/// Why a brace cannot be in a route path, with the fix.
+fn brace_message(text: &str) -> String {
+    if text.len() > 1 {
+        let inner = &text[1..text.len() - 1];
+        let fixed = match inner.strip_prefix('*') {
+            Some(name) => format!("<{name}..>"),
+            None => format!("<{inner}>"),
+        };
+        return format!(
+            "atode writes a path parameter as `{fixed}`, not `{text}`\nhelp: did you mean `{fixed}`?"
+        );
+    }
+    let escaped = if text == "{" { "%7B" } else { "%7D" };
+    format!(
+        "`{text}` is reserved by the router, and clients send it percent-encoded\nhelp: write `{escaped}`"
+    )
+}
+
+/// RFC 3986's `pchar`, less `%` (handled as escapes).
 fn is_path_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || "-._~!$&'()*+,;=:@".contains(c)
 }
@@ -280,10 +392,27 @@ fn check_name(name: &str) -> Result<(), String> {
     if syn::parse_str::<syn::Ident>(name).is_ok() {
         return Ok(());
     }
-    if syn::parse_str::<syn::Ident>(&format!("r#{name}")).is_ok() || name == "self" || name == "Self" || name == "_" {
-        return Err(format!("`<{name}>`: `{name}` is a Rust keyword, and cannot name a handler parameter\nhelp: pick another name"));
+    if name == "_" {
+        return Err("`<_>` has no name, and a path parameter is bound by name\nhelp: name it after a parameter of the handler, such as `<id>`".to_owned());
     }
-    let mut fixed: String = name.chars().map(|c| if c.is_alphanumeric() || c == '_' { c } else { '_' }).collect();
+    if syn::parse_str::<syn::Ident>(&format!("r#{name}")).is_ok()
+        || name == "self"
+        || name == "Self"
+    {
+        return Err(format!(
+            "`<{name}>`: `{name}` is a Rust keyword, and cannot name a handler parameter\nhelp: pick another name, such as `<{name}_>`"
+        ));
+    }
+    let mut fixed: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
     if fixed.starts_with(|c: char| c.is_ascii_digit()) {
         fixed.insert(0, '_');
     }
@@ -298,7 +427,13 @@ mod tests {
 
     fn parse(path: &str) -> Result<RoutePath, String> {
         let lit = LitStr::new(path, Span::call_site());
-        RoutePath::parse(&lit).map_err(|errors| errors.into_iter().map(|e| e.to_string()).collect::<Vec<_>>().join(" | "))
+        RoutePath::parse(&lit).map_err(|errors| {
+            errors
+                .into_iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join(" | ")
+        })
     }
 
     #[test]
@@ -307,15 +442,33 @@ mod tests {
         assert_eq!(path.router, "/send-notification/{email}");
         let path = parse("/files/<dir>/<rest..>").unwrap();
         assert_eq!(path.router, "/files/{dir}/{*rest}");
-        assert_eq!(path.params.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["dir", "rest"]);
+        assert_eq!(
+            path.params
+                .iter()
+                .map(|p| p.name.as_str())
+                .collect::<Vec<_>>(),
+            ["dir", "rest"]
+        );
         assert_eq!(parse("/").unwrap().router, "/");
         assert_eq!(parse("/items/").unwrap().router, "/items/");
         assert_eq!(parse("/img-<id>.png").unwrap().router, "/img-{id}.png");
     }
 
     #[test]
-    fn escapes_what_the_router_treats_as_special() {
-        assert_eq!(parse("/a{b}/<c>").unwrap().router, "/a{{b}}/{c}");
+    fn rejects_what_the_router_reserves() {
+        assert!(parse("/a{b/<c>").unwrap_err().contains("`%7B`"));
+        assert!(parse("/a}/<c>").unwrap_err().contains("`%7D`"));
+        assert!(
+            parse("/users/{id}")
+                .unwrap_err()
+                .contains("did you mean `<id>`?")
+        );
+        assert!(
+            parse("/files/{*rest}")
+                .unwrap_err()
+                .contains("did you mean `<rest..>`?")
+        );
+        assert_eq!(parse("/a%7Bb%7D/<c>").unwrap().router, "/a%7Bb%7D/{c}");
     }
 
     #[test]

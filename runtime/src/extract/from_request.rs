@@ -41,7 +41,7 @@ use crate::{BackgroundTasks, Body, IntoResponse};
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be a handler parameter here: it does not implement `FromRequestParts`",
     label = "not an extractor that works from the request head",
-    note = "if `{Self}` reads the request body (like `Json<T>`), make it the last parameter besides `BackgroundTasks`: only the last extractor may read the body, so a handler can have one",
+    note = "if `{Self}` reads the request body (as `Json<T>` does), make it the last extractor: only the last one may read the body, so a handler has at most one such parameter (path parameters and `BackgroundTasks` may still come after it)",
     note = "if it is meant to be a path parameter, name it after a `<name>` in the route's path"
 )]
 pub trait FromRequestParts: Sized {

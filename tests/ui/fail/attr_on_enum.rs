@@ -1,0 +1,8 @@
+use atode::get;
+
+#[get("/")]
+enum Index {
+    Home,
+}
+
+fn main() {}

@@ -1,0 +1,12 @@
+use atode::get;
+
+struct Api;
+
+#[get("/")]
+impl Api {
+    async fn index() -> &'static str {
+        "hello"
+    }
+}
+
+fn main() {}

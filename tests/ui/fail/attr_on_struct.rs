@@ -1,0 +1,6 @@
+use atode::get;
+
+#[get("/")]
+struct Index;
+
+fn main() {}

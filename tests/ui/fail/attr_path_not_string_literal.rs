@@ -1,0 +1,8 @@
+use atode::get;
+
+#[get(42)]
+async fn index() -> &'static str {
+    "hello"
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use atode::get;
+
+#[get("/", "/index")]
+async fn index() -> &'static str {
+    "hello"
+}
+
+fn main() {}

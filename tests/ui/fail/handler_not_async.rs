@@ -1,0 +1,8 @@
+use atode::get;
+
+#[get("/")]
+fn index() -> &'static str {
+    "hello"
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use atode::get;
+
+#[get("/")]
+async unsafe fn index() -> &'static str {
+    "hello"
+}
+
+fn main() {}

@@ -1,0 +1,12 @@
+use atode::get;
+
+struct Api;
+
+impl Api {
+    #[get("/")]
+    async fn index(&self) -> &'static str {
+        "hello"
+    }
+}
+
+fn main() {}

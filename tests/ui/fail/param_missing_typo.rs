@@ -1,0 +1,8 @@
+use atode::get;
+
+#[get("/users/<emial>")]
+async fn user(email: String) -> String {
+    email
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use atode::get;
+
+#[get("/items//<id>")]
+async fn item(id: u32) -> String {
+    id.to_string()
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use atode::get;
+
+#[get("/docs#intro")]
+async fn docs() -> &'static str {
+    "docs"
+}
+
+fn main() {}

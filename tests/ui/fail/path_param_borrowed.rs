@@ -1,0 +1,8 @@
+use atode::get;
+
+#[get("/hello/<name>")]
+async fn hello(name: &str) -> String {
+    format!("hello {name}")
+}
+
+fn main() {}

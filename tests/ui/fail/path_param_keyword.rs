@@ -1,0 +1,8 @@
+use atode::get;
+
+#[get("/things/<type>")]
+async fn thing(kind: String) -> String {
+    kind
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use atode::get;
+
+#[get("/sets/{a,b}")]
+async fn sets() -> &'static str {
+    "sets"
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use atode::get;
+
+#[get("/items/id>")]
+async fn item() -> &'static str {
+    "item"
+}
+
+fn main() {}

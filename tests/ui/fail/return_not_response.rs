@@ -1,0 +1,14 @@
+use atode::get;
+
+struct Page {
+    title: String,
+}
+
+#[get("/")]
+async fn index() -> Page {
+    Page {
+        title: "home".into(),
+    }
+}
+
+fn main() {}

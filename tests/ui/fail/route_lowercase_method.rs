@@ -1,0 +1,8 @@
+use atode::route;
+
+#[route(get, "/")]
+async fn index() -> &'static str {
+    "hello"
+}
+
+fn main() {}

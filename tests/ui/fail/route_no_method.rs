@@ -1,0 +1,8 @@
+use atode::route;
+
+#[route("/")]
+async fn index() -> &'static str {
+    "hello"
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use atode::route;
+
+#[route(GET, PSOT, "/")]
+async fn index() -> &'static str {
+    "hello"
+}
+
+fn main() {}

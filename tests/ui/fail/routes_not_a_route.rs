@@ -1,0 +1,7 @@
+use atode::{App, routes};
+
+struct About;
+
+fn main() {
+    let _ = App::new().routes(routes![About]);
+}

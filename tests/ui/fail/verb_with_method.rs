@@ -1,0 +1,8 @@
+use atode::get;
+
+#[get(POST, "/")]
+async fn index() -> &'static str {
+    "hello"
+}
+
+fn main() {}
