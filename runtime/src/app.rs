@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use crate::background::{TaskMonitor, TaskRunner};
-use crate::routing::{RouteDef, Router};
+use crate::routing::{RouteDef, Router, Routes};
+use crate::service::{Layered, LayeredService};
+use crate::{Body, BoxError};
 
 /// The largest request body body extractors read unless told otherwise: 2 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 2 * 1024 * 1024;
@@ -30,6 +32,13 @@ pub struct App {
 }
 
 pub(crate) struct AppInner {
+    pub(crate) routing: Arc<Routing>,
+    /// The routing wrapped in the layers given to [`App::layer`], if any.
+    pub(crate) layered: Option<Arc<dyn LayeredService>>,
+}
+
+/// The routes and what they share: the service at the core of the layers.
+pub(crate) struct Routing {
     pub(crate) router: Router,
     pub(crate) shared: Arc<AppShared>,
 }
@@ -49,10 +58,14 @@ impl App {
             runner: Arc::default(),
             body_limit: DEFAULT_BODY_LIMIT,
         };
+        let routing = Routing {
+            router: Router::default(),
+            shared: Arc::new(shared),
+        };
         App {
             inner: Arc::new(AppInner {
-                router: Router::default(),
-                shared: Arc::new(shared),
+                routing: Arc::new(routing),
+                layered: None,
             }),
         }
     }
@@ -64,9 +77,9 @@ impl App {
     /// If two routes answer the same method and path, or their paths
     /// conflict in the router: a mistake to catch at start-up, not per request.
     pub fn routes(mut self, routes: impl IntoIterator<Item = RouteDef>) -> Self {
-        let inner = self.inner_mut();
+        let routing = self.routing_mut();
         for route in routes {
-            inner.router.add(route);
+            routing.router.add(route);
         }
         self
     }
@@ -104,7 +117,53 @@ impl App {
     /// A [`TaskMonitor`] for this app's background tasks: their counts, and
     /// a way to wait until they are done.
     pub fn task_monitor(&self) -> TaskMonitor {
-        TaskMonitor::new(Arc::clone(&self.inner.shared.runner))
+        TaskMonitor::new(Arc::clone(&self.inner.routing.shared.runner))
+    }
+
+    /// Wraps the app in a [`tower_layer::Layer`], such as tower-http's
+    /// `TraceLayer` or `CompressionLayer`. Layers see every request (404s
+    /// included), and a body they wrap or replace still starts its tasks
+    /// when it is finished or dropped. Add routes and state first.
+    ///
+    /// ```
+    /// use atode::{App, routing::Routes};
+    /// use tower_layer::layer_fn;
+    ///
+    /// // A layer that does nothing, to show the shape.
+    /// let app = App::new().layer(layer_fn(|routes: Routes| routes));
+    /// # let _ = app;
+    /// ```
+    ///
+    /// # Panics
+    ///
+    /// If the app was cloned or served before this call.
+    pub fn layer<L, B>(mut self, layer: L) -> Self
+    where
+        L: tower_layer::Layer<Routes>,
+        L::Service: tower_service::Service<http::Request<Body>, Response = http::Response<B>>
+            + Clone
+            + Send
+            + 'static,
+        <L::Service as tower_service::Service<http::Request<Body>>>::Future: Send + 'static,
+        <L::Service as tower_service::Service<http::Request<Body>>>::Error: Into<BoxError>,
+        B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        let routes = self.routes_service();
+        self.inner_mut().layered = Some(Arc::new(Layered::new(layer.layer(routes))));
+        self
+    }
+
+    /// The routing wrapped in the app's layers, if any.
+    pub(crate) fn routes_service(&self) -> Routes {
+        match &self.inner.layered {
+            Some(layered) => Routes::layered(Arc::clone(layered)),
+            None => Routes::direct(Arc::clone(&self.inner.routing)),
+        }
+    }
+
+    pub(crate) fn shared(&self) -> &AppShared {
+        &self.inner.routing.shared
     }
 
     fn inner_mut(&mut self) -> &mut AppInner {
@@ -112,8 +171,13 @@ impl App {
             .expect("atode: configure the App before cloning or serving it")
     }
 
+    fn routing_mut(&mut self) -> &mut Routing {
+        Arc::get_mut(&mut self.inner_mut().routing)
+            .expect("atode: add routes and state before layers")
+    }
+
     fn shared_mut(&mut self) -> &mut AppShared {
-        Arc::get_mut(&mut self.inner_mut().shared)
+        Arc::get_mut(&mut self.routing_mut().shared)
             .expect("atode: configure the App before serving it")
     }
 }
@@ -127,7 +191,8 @@ impl Default for App {
 impl std::fmt::Debug for App {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("App")
-            .field("body_limit", &self.inner.shared.body_limit)
+            .field("body_limit", &self.shared().body_limit)
+            .field("layered", &self.inner.layered.is_some())
             .finish_non_exhaustive()
     }
 }

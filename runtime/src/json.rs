@@ -1,11 +1,13 @@
 //! `Json<T>`: a JSON request body, and a JSON response.
 
 use http::{HeaderValue, StatusCode, header};
-use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::extract::{ErrorDetail, FromRequest, RequestParts, ValidationError};
+use crate::extract::{
+    BodyRejection, ErrorDetail, FromRequest, RequestParts, ValidationError, has_content_type,
+    read_body,
+};
 use crate::response::json_detail;
 use crate::{Body, IntoResponse, Response};
 
@@ -65,12 +67,8 @@ impl<T: Serialize> IntoResponse for Json<T> {
 /// Why a [`Json`] body was refused.
 #[derive(Debug)]
 pub enum JsonRejection {
-    /// `415`: the request's `Content-Type` is missing or not JSON.
-    UnsupportedMediaType,
-    /// `413`: the body is larger than the limit, in bytes.
-    TooLarge(usize),
-    /// `400`: the body could not be read from the connection.
-    Unreadable(String),
+    /// The body could not be read, was too large, or was not JSON (`415`).
+    Body(BodyRejection),
     /// `422`: the body is not valid JSON, or does not fit the expected type.
     Invalid(ValidationError),
 }
@@ -78,77 +76,51 @@ pub enum JsonRejection {
 impl IntoResponse for JsonRejection {
     fn into_response(self) -> Response {
         match self {
-            JsonRejection::UnsupportedMediaType => json_detail(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "Expected a request body with `Content-Type: application/json`",
-            ),
-            JsonRejection::TooLarge(limit) => json_detail(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                &format!("Request body is larger than the limit of {limit} bytes"),
-            ),
-            JsonRejection::Unreadable(error) => json_detail(
-                StatusCode::BAD_REQUEST,
-                &format!("Could not read the request body: {error}"),
-            ),
+            JsonRejection::Body(rejection) => rejection.into_response(),
             JsonRejection::Invalid(error) => error.into_response(),
         }
     }
-}
-
-fn is_json(parts: &RequestParts) -> bool {
-    let Some(content_type) = parts
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-    else {
-        return false;
-    };
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    essence == "application/json"
-        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 impl<T: DeserializeOwned + Send> FromRequest for Json<T> {
     type Rejection = JsonRejection;
 
     async fn from_request(parts: &mut RequestParts, body: Body) -> Result<Self, JsonRejection> {
-        if !is_json(parts) {
-            return Err(JsonRejection::UnsupportedMediaType);
+        if !has_content_type(parts, "application/json") {
+            return Err(JsonRejection::Body(BodyRejection::UnsupportedMediaType(
+                "application/json",
+            )));
         }
-        let limit = parts.body_limit();
-        let bytes = match Limited::new(body, limit).collect().await {
-            Ok(collected) => collected.to_bytes(),
-            Err(error) if error.is::<LengthLimitError>() => {
-                return Err(JsonRejection::TooLarge(limit));
-            }
-            Err(error) => return Err(JsonRejection::Unreadable(error.to_string())),
-        };
+        let bytes = read_body(parts, body).await.map_err(JsonRejection::Body)?;
         serde_json::from_slice(&bytes)
             .map(Json)
-            .map_err(|error| JsonRejection::Invalid(describe(&error)))
+            .map_err(|error| JsonRejection::Invalid(describe(&error, &bytes)))
     }
 }
 
-fn describe(error: &serde_json::Error) -> ValidationError {
+/// FastAPI reports where JSON broke as a character offset into the body;
+/// serde_json gives a line and column, which this converts.
+fn describe(error: &serde_json::Error, body: &[u8]) -> ValidationError {
     use serde_json::error::Category;
-    let (kind, msg) = match error.classify() {
-        Category::Syntax | Category::Eof | Category::Io => {
-            ("json_invalid", format!("JSON decode error: {error}"))
-        }
+    let text = String::from_utf8_lossy(body);
+    let offset: usize = text
+        .split_inclusive('\n')
+        .take(error.line().saturating_sub(1))
+        .map(|line| line.chars().count())
+        .sum::<usize>()
+        + error.column().saturating_sub(1);
+    let (kind, msg, loc) = match error.classify() {
+        Category::Syntax | Category::Eof | Category::Io => (
+            "json_invalid",
+            format!("JSON decode error: {error}"),
+            vec!["body".into(), offset.into()],
+        ),
         Category::Data => (
             "value_error",
-            format!("Body does not match the expected shape: {error}"),
+            format!("Body does not fit the expected type: {error}"),
+            vec!["body".into()],
         ),
     };
-    let mut loc = vec![serde_json::Value::from("body")];
-    if kind == "json_invalid" {
-        loc.push(serde_json::Value::from(error.column()));
-    }
     ValidationError::new(vec![ErrorDetail {
         kind,
         loc,

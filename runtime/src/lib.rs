@@ -49,6 +49,7 @@ pub mod response;
 pub mod routing;
 mod serve;
 mod service;
+pub mod testing;
 
 #[doc(hidden)]
 #[path = "private.rs"]
@@ -58,14 +59,18 @@ pub use app::{App, DEFAULT_BODY_LIMIT};
 pub use background::{BackgroundTasks, CompletionBody, TaskMonitor, TaskStats};
 pub use body::{Body, BoxError};
 pub use extract::{
-    ErrorDetail, FromRequest, FromRequestParts, RequestParts, State, ValidationError,
+    ErrorDetail, Form, FromRequest, FromRequestParts, Query, RemoteAddr, RequestParts, State,
+    TypedHeader, ValidationError,
 };
 pub use json::{Json, JsonRejection};
-pub use response::{IntoResponse, Response};
+pub use response::{Html, IntoResponse, Redirect, Response};
 pub use serve::{DEFAULT_ADDR, Serve, run, serve};
-pub use service::RouteFuture;
+pub use service::{ResponseBody, RouteFuture};
 
 pub use http::{HeaderMap, Method, StatusCode, Uri};
+
+/// The `http` crate, whose types atode's API uses.
+pub use http;
 
 pub use atode_macros::{delete, get, head, options, patch, post, put, route, routes};
 

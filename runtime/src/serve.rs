@@ -152,7 +152,7 @@ impl Serve {
 
         drop(listener);
         tracing::info!(target: "atode::serve", "shutting down: finishing in-flight responses and background tasks");
-        let runner = &app.inner.shared.runner;
+        let runner = &app.shared().runner;
         let drain = async {
             graceful.shutdown().await;
             runner.wait_idle().await;

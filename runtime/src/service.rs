@@ -1,30 +1,34 @@
-//! The app as a service: routing one request to its handler, and turning a
-//! handler panic into a `500` rather than a dropped connection.
+//! The app as a service: routing one request to its handler, turning a
+//! handler panic into a `500` rather than a dropped connection, and the
+//! tower layers around it.
 
 use std::convert::Infallible;
-use std::future::Future;
+use std::future::{Future, poll_fn};
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 
+use bytes::Bytes;
 use http::{StatusCode, header};
+use http_body::{Frame, SizeHint};
 
-use crate::extract::{PathParams, RequestParts};
+use crate::app::Routing;
+use crate::extract::{PathParams, RemoteAddr, RequestParts};
 use crate::panic::{CatchUnwind, panic_message};
 use crate::response::json_detail;
 use crate::routing::{HandlerFuture, Match, RouteDef, RouteInfo};
 use crate::{App, Body, BoxError, CompletionBody, Response};
 
-impl App {
+impl Routing {
     /// Routes one request. `remote` is the client's address, when known.
-    pub(crate) fn handle(
-        &self,
+    fn handle(
+        self: &Arc<Self>,
         request: http::Request<Body>,
         remote: Option<SocketAddr>,
     ) -> RouteFuture {
         let (head, body) = request.into_parts();
-        let found = match self.inner.router.at(&head.method, head.uri.path()) {
+        let found = match self.router.at(&head.method, head.uri.path()) {
             Match::Found { route, params } => Ok((
                 route,
                 PathParams::from_slices(head.uri.path(), params.iter().map(|(_, value)| value)),
@@ -39,8 +43,7 @@ impl App {
         };
         match found {
             Ok((RouteDef { info, call }, params)) => {
-                let mut parts =
-                    RequestParts::new(head, params, info, Arc::clone(&self.inner.shared));
+                let mut parts = RequestParts::new(head, params, info, Arc::clone(&self.shared));
                 parts.set_remote_addr(remote);
                 RouteFuture(Stage::Running {
                     route: info,
@@ -48,6 +51,186 @@ impl App {
                 })
             }
             Err(response) => RouteFuture(Stage::Ready(Some(response.map(CompletionBody::new)))),
+        }
+    }
+}
+
+impl App {
+    /// Serves one request through the layers (if any) and the routing.
+    pub(crate) fn handle(
+        &self,
+        mut request: http::Request<Body>,
+        remote: Option<SocketAddr>,
+    ) -> RouteFuture {
+        match &self.inner.layered {
+            None => self.inner.routing.handle(request, remote),
+            Some(layered) => {
+                // Layers only pass the request on, so the address rides along in it.
+                if let Some(remote) = remote {
+                    request.extensions_mut().insert(RemoteAddr(remote));
+                }
+                RouteFuture(Stage::Layered(layered.call(request)))
+            }
+        }
+    }
+}
+
+/// The service at the core of an app's layers: the routing, wrapped in the
+/// layers added before. [`App::layer`] hands it to each layer.
+#[derive(Clone)]
+pub struct Routes(RoutesKind);
+
+#[derive(Clone)]
+enum RoutesKind {
+    Direct(Arc<Routing>),
+    Layered(Arc<dyn LayeredService>),
+}
+
+impl Routes {
+    pub(crate) fn direct(routing: Arc<Routing>) -> Self {
+        Routes(RoutesKind::Direct(routing))
+    }
+
+    pub(crate) fn layered(layered: Arc<dyn LayeredService>) -> Self {
+        Routes(RoutesKind::Layered(layered))
+    }
+}
+
+impl std::fmt::Debug for Routes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Routes")
+    }
+}
+
+impl tower_service::Service<http::Request<Body>> for Routes {
+    type Response = Response<ResponseBody>;
+    type Error = Infallible;
+    type Future = RouteFuture;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: http::Request<Body>) -> RouteFuture {
+        match &self.0 {
+            RoutesKind::Direct(routing) => {
+                let remote = request.extensions().get::<RemoteAddr>().map(|addr| addr.0);
+                routing.handle(request, remote)
+            }
+            RoutesKind::Layered(layered) => RouteFuture(Stage::Layered(layered.call(request))),
+        }
+    }
+}
+
+type BoxResponseFuture = Pin<Box<dyn Future<Output = Response<Body>> + Send>>;
+
+/// A layered service behind one type, so the app need not name its layers.
+pub(crate) trait LayeredService: Send + Sync {
+    fn call(&self, request: http::Request<Body>) -> BoxResponseFuture;
+}
+
+/// A tower service behind [`LayeredService`]. Tower services take `&mut
+/// self`, so each request gets a clone, as tower's own boxed services do.
+pub(crate) struct Layered<S> {
+    service: Mutex<S>,
+}
+
+impl<S> Layered<S> {
+    pub(crate) fn new(service: S) -> Self {
+        Layered {
+            service: Mutex::new(service),
+        }
+    }
+}
+
+impl<S, B> LayeredService for Layered<S>
+where
+    S: tower_service::Service<http::Request<Body>, Response = http::Response<B>>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    fn call(&self, request: http::Request<Body>) -> BoxResponseFuture {
+        let mut service = self
+            .service
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone();
+        Box::pin(async move {
+            let result = match poll_fn(|cx| service.poll_ready(cx))
+                .await
+                .map_err(Into::into)
+            {
+                Ok(()) => service.call(request).await.map_err(Into::into),
+                Err(error) => Err(error),
+            };
+            match result {
+                Ok(response) => response.map(Body::new),
+                Err(error) => {
+                    let error: BoxError = error;
+                    tracing::error!(target: "atode::layer", %error, "a layer failed the request; answering 500");
+                    json_detail(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+                }
+            }
+        })
+    }
+}
+
+/// The body of every response an app serves: the handler's body with its
+/// request's tasks attached, or whatever the app's layers made of it.
+pub struct ResponseBody(ResponseKind);
+
+enum ResponseKind {
+    Direct(CompletionBody<Body>),
+    Layered(Body),
+}
+
+impl http_body::Body for ResponseBody {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        match &mut self.0 {
+            ResponseKind::Direct(body) => Pin::new(body).poll_frame(cx),
+            ResponseKind::Layered(body) => Pin::new(body).poll_frame(cx),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match &self.0 {
+            ResponseKind::Direct(body) => body.is_end_stream(),
+            ResponseKind::Layered(body) => body.is_end_stream(),
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match &self.0 {
+            ResponseKind::Direct(body) => body.size_hint(),
+            ResponseKind::Layered(body) => body.size_hint(),
+        }
+    }
+}
+
+/// An empty body carrying no tasks, for layers that answer by themselves
+/// (a CORS preflight, a timeout).
+impl Default for ResponseBody {
+    fn default() -> Self {
+        ResponseBody(ResponseKind::Direct(CompletionBody::new(Body::empty())))
+    }
+}
+
+impl std::fmt::Debug for ResponseBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            ResponseKind::Direct(body) => f.debug_tuple("ResponseBody").field(body).finish(),
+            ResponseKind::Layered(body) => f.debug_tuple("ResponseBody").field(body).finish(),
         }
     }
 }
@@ -63,19 +246,25 @@ enum Stage {
         route: &'static RouteInfo,
         future: CatchUnwind<HandlerFuture>,
     },
+    Layered(BoxResponseFuture),
 }
 
 impl Future for RouteFuture {
-    type Output = Result<Response<CompletionBody>, Infallible>;
+    type Output = Result<Response<ResponseBody>, Infallible>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let direct = |response: Response<CompletionBody>| {
+            Poll::Ready(Ok(response.map(|b| ResponseBody(ResponseKind::Direct(b)))))
+        };
         match &mut self.0 {
-            Stage::Ready(response) => Poll::Ready(Ok(response
-                .take()
-                .expect("atode: RouteFuture polled after completion"))),
+            Stage::Ready(response) => direct(
+                response
+                    .take()
+                    .expect("atode: RouteFuture polled after completion"),
+            ),
             Stage::Running { route, future } => match Pin::new(future).poll(cx) {
                 Poll::Pending => Poll::Pending,
-                Poll::Ready(Ok(response)) => Poll::Ready(Ok(response)),
+                Poll::Ready(Ok(response)) => direct(response),
                 Poll::Ready(Err(panic)) => {
                     tracing::error!(
                         target: "atode::handler",
@@ -84,21 +273,26 @@ impl Future for RouteFuture {
                         panic = panic_message(&*panic),
                         "handler panicked; answering 500"
                     );
-                    let response =
-                        json_detail(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
-                    Poll::Ready(Ok(response.map(CompletionBody::new)))
+                    direct(
+                        json_detail(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+                            .map(CompletionBody::new),
+                    )
                 }
             },
+            Stage::Layered(future) => future
+                .as_mut()
+                .poll(cx)
+                .map(|response| Ok(response.map(|b| ResponseBody(ResponseKind::Layered(b))))),
         }
     }
 }
 
 impl<B> tower_service::Service<http::Request<B>> for App
 where
-    B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,
 {
-    type Response = Response<CompletionBody>;
+    type Response = Response<ResponseBody>;
     type Error = Infallible;
     type Future = RouteFuture;
 
@@ -107,7 +301,9 @@ where
     }
 
     fn call(&mut self, request: http::Request<B>) -> RouteFuture {
-        self.handle(request.map(Body::new), None)
+        let request = request.map(Body::new);
+        let remote = request.extensions().get::<RemoteAddr>().map(|addr| addr.0);
+        self.handle(request, remote)
     }
 }
 
@@ -119,7 +315,7 @@ pub(crate) struct ConnectionService {
 }
 
 impl hyper::service::Service<http::Request<hyper::body::Incoming>> for ConnectionService {
-    type Response = Response<CompletionBody>;
+    type Response = Response<ResponseBody>;
     type Error = Infallible;
     type Future = RouteFuture;
 

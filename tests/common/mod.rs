@@ -3,6 +3,8 @@
 
 #![allow(dead_code)] // each suite uses its own part of this module
 
+pub mod example;
+
 use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -5,16 +5,42 @@
 //! run in the order the parameters are written, before the handler; the
 //! last one may read the body ([`FromRequest`]), the others see only the
 //! request head ([`FromRequestParts`]).
+//!
+//! | extractor | gives | rejection |
+//! | --- | --- | --- |
+//! | [`Json<T>`](crate::Json) | the JSON body | 415, 413, 422 |
+//! | [`Form<T>`] | a urlencoded body | 415, 413, 422 |
+//! | [`Query<T>`] | the query string | 422 |
+//! | `Bytes`, `String` | the raw body | 413, 400 |
+//! | [`HeaderMap`](http::HeaderMap), [`Method`](http::Method), [`Uri`](http::Uri), [`Version`](http::Version) | the request head | none |
+//! | [`TypedHeader<T>`] | one header, parsed | 422 |
+//! | [`State<T>`] | app state | 500 if never given |
+//! | [`RemoteAddr`] | the client's address | 500 without a socket |
+//! | `Option<T>`, `Result<T, T::Rejection>` | extraction that may fail | none |
 
+mod body;
+mod decode;
+mod form;
 mod from_request;
+mod head;
+mod header;
+mod optional;
 mod parts;
 mod path;
+mod query;
 mod rejection;
 mod state;
+mod urlencoded;
 
+pub use body::BodyRejection;
+pub use form::{Form, FormRejection};
 pub use from_request::{FromRequest, FromRequestParts, ViaParts, ViaRequest};
+pub use head::{NoRemoteAddr, RemoteAddr};
+pub use header::{BearerToken, Header, TypedHeader, UserAgent};
 pub use parts::RequestParts;
+pub use query::Query;
 pub use rejection::{ErrorDetail, ValidationError};
-pub use state::State;
+pub use state::{MissingState, State};
 
+pub(crate) use body::{has_content_type, read_body};
 pub(crate) use path::{PathErrors, PathParams};

@@ -2,11 +2,11 @@
 //! and parsing with `FromStr` into a handler's parameter types.
 
 use std::any::TypeId;
-use std::borrow::Cow;
 use std::fmt::Display;
 use std::ops::Range;
 use std::str::FromStr;
 
+use super::decode::percent_decode;
 use super::{ErrorDetail, RequestParts, ValidationError};
 
 /// The byte ranges of a matched route's parameters within the request path,
@@ -34,35 +34,6 @@ impl PathParams {
     pub(crate) fn get<'p>(&self, index: usize, path: &'p str) -> Option<&'p str> {
         path.get(self.ranges.get(index)?.clone())
     }
-}
-
-/// Decodes `%XX` escapes. `None` when the result is not UTF-8.
-pub(crate) fn percent_decode(raw: &str) -> Option<Cow<'_, str>> {
-    if !raw.contains('%') {
-        return Some(Cow::Borrowed(raw));
-    }
-    let bytes = raw.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        match (
-            bytes[i],
-            bytes.get(i + 1).copied().and_then(hex),
-            bytes.get(i + 2).copied().and_then(hex),
-        ) {
-            (b'%', Some(high), Some(low)) => {
-                out.push((high * 16 + low) as u8);
-                i += 3;
-            }
-            (byte, _, _) => {
-                // A `%` not followed by two hex digits stands for itself.
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).ok().map(Cow::Owned)
 }
 
 /// Collects every path parameter that fails to parse, so a client learns
@@ -173,26 +144,6 @@ fn describe<T: 'static>(error: &dyn Display) -> (&'static str, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn decodes_escapes_and_keeps_plain_text_borrowed() {
-        assert!(matches!(
-            percent_decode("plain"),
-            Some(Cow::Borrowed("plain"))
-        ));
-        assert_eq!(
-            percent_decode("foo%40example.com").as_deref(),
-            Some("foo@example.com")
-        );
-        assert_eq!(percent_decode("caf%C3%A9").as_deref(), Some("café"));
-        assert_eq!(percent_decode("100%").as_deref(), Some("100%"));
-        assert_eq!(percent_decode("%zz").as_deref(), Some("%zz"));
-    }
-
-    #[test]
-    fn rejects_invalid_utf8() {
-        assert_eq!(percent_decode("%ff%fe"), None);
-    }
 
     #[test]
     fn ranges_point_back_into_the_path() {

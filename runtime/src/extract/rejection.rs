@@ -16,8 +16,7 @@ pub struct ErrorDetail {
     pub loc: Vec<serde_json::Value>,
     /// What is wrong, for a person.
     pub msg: String,
-    /// The offending input, when there is one.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The offending input; `null` when there is none (a missing field).
     pub input: Option<serde_json::Value>,
 }
 

@@ -5,6 +5,7 @@ mod methods;
 mod route;
 mod router;
 
+pub use crate::service::Routes;
 pub use methods::Methods;
 pub use route::{HandlerFuture, RouteDef, RouteHandler, RouteInfo};
 

@@ -1,0 +1,32 @@
+//! tower-http layers on an atode app: request tracing and gzip compression.
+//! Background tasks still start once the (compressed) body has been written.
+//!
+//! ```sh
+//! RUST_LOG=info,tower_http=debug cargo run --example tracing_compression
+//! curl -s --compressed -X POST http://127.0.0.1:8000/reports/weekly
+//! ```
+
+use atode::{App, BackgroundTasks, post, routes};
+use tower_http::compression::CompressionLayer;
+use tower_http::trace::TraceLayer;
+
+fn archive(name: String) {
+    tracing::info!(report = %name, "report archived in the background");
+}
+
+#[post("/reports/<name>")]
+async fn report(name: String, tasks: BackgroundTasks) -> String {
+    let body = format!("report {name}\n").repeat(200);
+    tasks.add_task(archive, (name,));
+    body
+}
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    tracing_subscriber::fmt::init();
+    let app = App::new()
+        .routes(routes![report])
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http());
+    atode::run(app).await
+}

@@ -1,0 +1,125 @@
+//! Reading the request body, up to the app's limit; and the raw-body
+//! extractors `Bytes` and `String`.
+
+use bytes::Bytes;
+use http::{StatusCode, header};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+
+use super::{FromRequest, RequestParts};
+use crate::response::json_detail;
+use crate::{Body, IntoResponse, Response};
+
+/// Why a request body could not be read.
+#[derive(Debug)]
+pub enum BodyRejection {
+    /// `413`: the body is larger than the limit, in bytes.
+    TooLarge(usize),
+    /// `400`: the connection failed while the body was being read.
+    Unreadable(String),
+    /// `415`: the body's `Content-Type` is not the one expected.
+    UnsupportedMediaType(&'static str),
+    /// `400`: a `String` body that is not UTF-8.
+    NotUtf8,
+}
+
+impl IntoResponse for BodyRejection {
+    fn into_response(self) -> Response {
+        match self {
+            BodyRejection::TooLarge(limit) => json_detail(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!("Request body is larger than the limit of {limit} bytes"),
+            ),
+            BodyRejection::Unreadable(error) => json_detail(
+                StatusCode::BAD_REQUEST,
+                &format!("Could not read the request body: {error}"),
+            ),
+            BodyRejection::UnsupportedMediaType(expected) => json_detail(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                &format!("Expected a request body with `Content-Type: {expected}`"),
+            ),
+            BodyRejection::NotUtf8 => json_detail(
+                StatusCode::BAD_REQUEST,
+                "The request body is not valid UTF-8",
+            ),
+        }
+    }
+}
+
+/// Reads the whole body, refusing it past [`RequestParts::body_limit`].
+pub(crate) async fn read_body(parts: &RequestParts, body: Body) -> Result<Bytes, BodyRejection> {
+    let limit = parts.body_limit();
+    // A declared length over the limit is refused without reading a byte.
+    let declared = parts
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return Err(BodyRejection::TooLarge(limit));
+    }
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(error) if error.is::<LengthLimitError>() => Err(BodyRejection::TooLarge(limit)),
+        Err(error) => Err(BodyRejection::Unreadable(error.to_string())),
+    }
+}
+
+/// Whether the request's `Content-Type` is `expected` (ignoring parameters
+/// such as `charset`), or for JSON any `application/*+json`.
+pub(crate) fn has_content_type(parts: &RequestParts, expected: &str) -> bool {
+    let Some(content_type) = parts
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == expected
+        || (expected == "application/json"
+            && essence.starts_with("application/")
+            && essence.ends_with("+json"))
+}
+
+/// The raw body, whatever its content type.
+///
+/// ```
+/// use atode::post;
+/// use bytes::Bytes;
+///
+/// #[post("/upload")]
+/// async fn upload(body: Bytes) -> String {
+///     format!("{} bytes", body.len())
+/// }
+/// ```
+impl FromRequest for Bytes {
+    type Rejection = BodyRejection;
+
+    async fn from_request(parts: &mut RequestParts, body: Body) -> Result<Self, BodyRejection> {
+        read_body(parts, body).await
+    }
+}
+
+/// The body as text; `400` if it is not UTF-8.
+///
+/// ```
+/// use atode::post;
+///
+/// #[post("/echo")]
+/// async fn echo(text: String) -> String {
+///     text
+/// }
+/// ```
+impl FromRequest for String {
+    type Rejection = BodyRejection;
+
+    async fn from_request(parts: &mut RequestParts, body: Body) -> Result<Self, BodyRejection> {
+        let bytes = read_body(parts, body).await?;
+        String::from_utf8(bytes.into()).map_err(|_| BodyRejection::NotUtf8)
+    }
+}

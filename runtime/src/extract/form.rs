@@ -1,0 +1,68 @@
+//! `Form<T>`: an `application/x-www-form-urlencoded` body, deserialized.
+
+use serde::de::DeserializeOwned;
+
+use super::body::{BodyRejection, has_content_type, read_body};
+use super::urlencoded::from_urlencoded;
+use super::{FromRequest, RequestParts, ValidationError};
+use crate::{Body, IntoResponse, Response};
+
+const FORM: &str = "application/x-www-form-urlencoded";
+
+/// A form body deserialized into `T` with serde: `415` unless the
+/// `Content-Type` is `application/x-www-form-urlencoded`, `413` past the
+/// body limit, and `422` naming each bad field (`"loc": ["body", "name"]`).
+///
+/// ```
+/// use atode::{post, Form};
+/// use serde::Deserialize;
+///
+/// #[derive(Deserialize)]
+/// struct Login {
+///     username: String,
+///     remember: Option<bool>,
+/// }
+///
+/// #[post("/login")]
+/// async fn login(Form(login): Form<Login>) -> String {
+///     format!("hello {}", login.username)
+/// }
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Form<T>(pub T);
+
+/// Why a [`Form`] body was refused.
+#[derive(Debug)]
+pub enum FormRejection {
+    /// The body could not be read, was too large, or was not a form.
+    Body(BodyRejection),
+    /// `422`: a field is missing or does not parse.
+    Invalid(ValidationError),
+}
+
+impl IntoResponse for FormRejection {
+    fn into_response(self) -> Response {
+        match self {
+            FormRejection::Body(rejection) => rejection.into_response(),
+            FormRejection::Invalid(error) => error.into_response(),
+        }
+    }
+}
+
+impl<T: DeserializeOwned + Send> FromRequest for Form<T> {
+    type Rejection = FormRejection;
+
+    async fn from_request(parts: &mut RequestParts, body: Body) -> Result<Self, FormRejection> {
+        if !has_content_type(parts, FORM) {
+            return Err(FormRejection::Body(BodyRejection::UnsupportedMediaType(
+                FORM,
+            )));
+        }
+        let bytes = read_body(parts, body).await.map_err(FormRejection::Body)?;
+        let text =
+            std::str::from_utf8(&bytes).map_err(|_| FormRejection::Body(BodyRejection::NotUtf8))?;
+        from_urlencoded(text, "body")
+            .map(Form)
+            .map_err(FormRejection::Invalid)
+    }
+}

@@ -1,0 +1,111 @@
+//! `TypedHeader<T>`: one header, parsed into a type.
+
+use http::{HeaderName, HeaderValue, header};
+
+use super::{ErrorDetail, FromRequestParts, RequestParts, ValidationError};
+
+/// A header that [`TypedHeader`] can extract: its name, and how to read it.
+///
+/// ```
+/// use atode::extract::Header;
+/// use atode::http::{HeaderName, HeaderValue};
+///
+/// /// `X-Request-Id`, which must be a number.
+/// struct RequestId(u64);
+///
+/// impl Header for RequestId {
+///     const NAME: HeaderName = HeaderName::from_static("x-request-id");
+///
+///     fn decode(value: &HeaderValue) -> Result<Self, String> {
+///         let text = value.to_str().map_err(|_| "not text".to_owned())?;
+///         text.parse().map(RequestId).map_err(|_| format!("`{text}` is not a number"))
+///     }
+/// }
+/// ```
+pub trait Header: Sized {
+    /// The header's name.
+    const NAME: HeaderName;
+
+    /// Reads the header's value; an `Err` is the message of the `422`.
+    fn decode(value: &HeaderValue) -> Result<Self, String>;
+}
+
+/// One header, parsed. A missing header is a `422` with `"type": "missing"`
+/// and `"loc": ["header", name]`; one that does not parse, a `422` with the
+/// header type's message. Take `Option<TypedHeader<T>>` for an optional one.
+///
+/// ```
+/// use atode::{get, TypedHeader};
+/// use atode::extract::UserAgent;
+///
+/// #[get("/agent")]
+/// async fn agent(TypedHeader(UserAgent(agent)): TypedHeader<UserAgent>) -> String {
+///     agent
+/// }
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TypedHeader<T>(pub T);
+
+impl<T: Header + Send> FromRequestParts for TypedHeader<T> {
+    type Rejection = ValidationError;
+
+    async fn from_request_parts(parts: &mut RequestParts) -> Result<Self, ValidationError> {
+        let name = T::NAME;
+        let loc = vec!["header".into(), name.as_str().into()];
+        let Some(value) = parts.headers().get(&name) else {
+            let msg = "Field required".to_owned();
+            return Err(ValidationError::new(vec![ErrorDetail {
+                kind: "missing",
+                loc,
+                msg,
+                input: None,
+            }]));
+        };
+        T::decode(value).map(TypedHeader).map_err(|msg| {
+            let input = value.to_str().ok().map(Into::into);
+            ValidationError::new(vec![ErrorDetail {
+                kind: "value_error",
+                loc,
+                msg,
+                input,
+            }])
+        })
+    }
+}
+
+/// The `User-Agent` header, as text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserAgent(pub String);
+
+impl Header for UserAgent {
+    const NAME: HeaderName = header::USER_AGENT;
+
+    fn decode(value: &HeaderValue) -> Result<Self, String> {
+        value
+            .to_str()
+            .map(|text| UserAgent(text.to_owned()))
+            .map_err(|_| "User-Agent is not visible ASCII".to_owned())
+    }
+}
+
+/// A `Authorization: Bearer <token>` header's token.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BearerToken(pub String);
+
+impl Header for BearerToken {
+    const NAME: HeaderName = header::AUTHORIZATION;
+
+    fn decode(value: &HeaderValue) -> Result<Self, String> {
+        let text = value
+            .to_str()
+            .map_err(|_| "Authorization is not visible ASCII".to_owned())?;
+        match text.split_once(' ') {
+            Some((scheme, token))
+                if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+            {
+                Ok(BearerToken(token.trim().to_owned()))
+            }
+            _ => Err("Expected `Authorization: Bearer <token>`".to_owned()),
+        }
+    }
+}

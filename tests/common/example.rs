@@ -1,0 +1,123 @@
+//! Running a compiled example as a user would: a child process in a scratch
+//! working directory, on a port the OS picks.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+
+use super::within;
+
+/// A scratch working directory, removed when dropped.
+pub struct ScratchDir(PathBuf);
+
+impl ScratchDir {
+    pub fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("atode-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("create scratch dir");
+        ScratchDir(dir)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    pub fn read(&self, file: &str) -> String {
+        std::fs::read_to_string(self.0.join(file))
+            .unwrap_or_else(|error| panic!("read {file}: {error}"))
+    }
+}
+
+impl Drop for ScratchDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// `cargo test` builds the examples beside the test binaries' directory.
+fn example_binary(name: &str) -> PathBuf {
+    let test_binary = std::env::current_exe().expect("current exe");
+    let profile_dir = test_binary
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target profile dir");
+    let binary = profile_dir
+        .join("examples")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        binary.exists(),
+        "{} is missing: run the suite with `cargo test`, which builds the examples",
+        binary.display()
+    );
+    binary
+}
+
+/// A running example; killed if the test ends before it has exited.
+pub struct Example {
+    child: Option<Child>,
+    pub addr: SocketAddr,
+}
+
+impl Example {
+    /// Starts the example `name` in `dir` and waits for the line that says
+    /// where it listens.
+    pub async fn start(name: &str, dir: &ScratchDir) -> Self {
+        let mut child = Command::new(example_binary(name))
+            .current_dir(dir.path())
+            .env("ATODE_ADDR", "127.0.0.1:0")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|error| panic!("start the example {name}: {error}"));
+        let stdout = child.stdout.take().expect("stdout");
+        let mut example = Example {
+            child: Some(child),
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        };
+        let first_line = within(
+            "the example to print its address",
+            tokio::task::spawn_blocking(move || {
+                let mut line = String::new();
+                BufReader::new(stdout).read_line(&mut line).map(|_| line)
+            }),
+        )
+        .await
+        .expect("reader thread")
+        .expect("read stdout");
+        example.addr = first_line
+            .trim()
+            .strip_prefix("atode listening on http://")
+            .unwrap_or_else(|| panic!("unexpected first line: {first_line:?}"))
+            .parse()
+            .expect("a socket address");
+        example
+    }
+
+    /// Sends SIGTERM and waits for the process to exit: a graceful
+    /// shutdown, which waits for every background task first.
+    pub async fn terminate(mut self) -> ExitStatus {
+        let mut child = self.child.take().expect("child");
+        let killed = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(killed.success(), "kill -TERM failed");
+        within(
+            "the example to drain and exit",
+            tokio::task::spawn_blocking(move || child.wait()),
+        )
+        .await
+        .expect("waiter thread")
+        .expect("wait for the example")
+    }
+}
+
+impl Drop for Example {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
