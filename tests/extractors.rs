@@ -97,6 +97,11 @@ async fn missing_state(State(_never): State<NeverGiven>) -> &'static str {
     "unreachable"
 }
 
+#[post("/small", body_limit = 8)]
+async fn small_body(body: Bytes) -> String {
+    format!("{} bytes", body.len())
+}
+
 #[get("/whoami")]
 async fn whoami(RemoteAddr(addr): RemoteAddr) -> String {
     addr.to_string()
@@ -201,7 +206,6 @@ fn app(outbox: Outbox) -> App {
             agent,
             token,
             state,
-            missing_state,
             whoami,
             maybe,
             lenient,
@@ -213,6 +217,7 @@ fn app(outbox: Outbox) -> App {
             header_map,
             send,
             send_later,
+            small_body,
         ])
 }
 
@@ -403,12 +408,56 @@ async fn typed_headers_are_parsed_or_a_422() {
 }
 
 #[tokio::test]
-async fn state_is_shared_and_missing_state_is_a_server_error() {
+async fn state_is_shared_with_handlers() {
+    assert_eq!(client().get("/state").await.text(), "hello from state");
+}
+
+#[tokio::test]
+async fn a_missing_state_is_a_start_up_error_not_a_500() {
+    let app = App::new().routes(routes![missing_state]);
+    let error = app.check().expect_err("the app has no NeverGiven");
+    assert!(
+        error
+            .to_string()
+            .contains("`missing_state` (/missing-state) takes `State<"),
+        "{error}"
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("NeverGiven>`, but the app has no"),
+        "{error}"
+    );
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let served = atode::serve(listener, app).await;
+    assert_eq!(
+        served.expect_err("serve refuses to start").kind(),
+        std::io::ErrorKind::InvalidInput
+    );
+}
+
+#[test]
+#[should_panic(expected = "NeverGiven>`, but the app has no")]
+fn a_test_client_refuses_an_app_with_missing_state() {
+    let _ = TestClient::new(App::new().routes(routes![missing_state]));
+}
+
+#[tokio::test]
+async fn a_route_can_set_its_own_body_limit() {
     let client = client();
-    assert_eq!(client.get("/state").await.text(), "hello from state");
-    let response = client.get("/missing-state").await;
-    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
-    assert_eq!(response.text(), r#"{"detail":"Internal Server Error"}"#);
+    assert_eq!(
+        client.post("/small").body("8 bytes!").await.text(),
+        "8 bytes"
+    );
+    let response = client.post("/small").body("9 bytes!!").await;
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        response.text(),
+        r#"{"detail":"Request body is larger than the limit of 8 bytes"}"#
+    );
 }
 
 #[tokio::test]

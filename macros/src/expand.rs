@@ -116,6 +116,40 @@ pub(crate) fn route(route: &Route) -> TokenStream {
         }
     };
 
+    // What each extractor needs from the app (its state), checked at start-up;
+    // spanned like the extraction itself, so a type that is no extractor
+    // still makes one error.
+    let needs = quote_spanned!(Span::mixed_site()=> __atode_needs);
+    let requirements: Vec<_> = route
+        .handler
+        .args
+        .iter()
+        .filter_map(|arg| {
+            let ty = &arg.ty;
+            let (first, last) = bounds(ty);
+            let function = match arg.kind {
+                ArgKind::Path { .. } => return None,
+                ArgKind::Extractor { body: true } => {
+                    quote_spanned!(first=> <#ty as ::atode::__private::FromRequest<_>>::requirements)
+                }
+                ArgKind::Tasks | ArgKind::Extractor { body: false } => {
+                    quote_spanned!(first=> <#ty as ::atode::__private::FromRequestParts>::requirements)
+                }
+            };
+            let args = parenthesized(quote!(#needs), last);
+            Some(quote_spanned!(last=> #function #args;))
+        })
+        .collect();
+    let needs_param = if requirements.is_empty() {
+        quote!(_)
+    } else {
+        needs.clone()
+    };
+    let body_limit = match &route.body_limit {
+        Some(limit) => quote!(::core::option::Option::Some(#limit)),
+        None => quote!(::core::option::Option::None),
+    };
+
     let mut body_used = false;
     let extracts = route.handler.args.iter().enumerate().filter_map(|(i, arg)| {
         let local = local(i);
@@ -203,7 +237,12 @@ pub(crate) fn route(route: &Route) -> TokenStream {
                 methods: ::atode::__private::Methods::NONE #(.union(::atode::__private::Methods::#methods))*,
                 path: #router_path,
                 declared: #declared,
+                body_limit: #body_limit,
             };
+
+            fn requirements(#needs_param: &mut ::atode::__private::Requirements) {
+                #(#requirements)*
+            }
 
             fn call(
                 #parts: ::atode::__private::RequestParts,
@@ -236,7 +275,10 @@ pub(crate) fn stand_in(item: &ItemFn) -> TokenStream {
                 methods: ::atode::__private::Methods::NONE,
                 path: "/",
                 declared: "/",
+                body_limit: ::core::option::Option::None,
             };
+
+            fn requirements(_: &mut ::atode::__private::Requirements) {}
 
             fn call(
                 _: ::atode::__private::RequestParts,

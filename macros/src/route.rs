@@ -56,6 +56,8 @@ impl Method {
 pub(crate) struct Route {
     pub(crate) methods: Vec<Method>,
     pub(crate) path: RoutePath,
+    /// `body_limit = <bytes>`: this route's own body limit, a constant expression.
+    pub(crate) body_limit: Option<syn::Expr>,
     pub(crate) handler: Handler,
     pub(crate) item: ItemFn,
 }
@@ -92,7 +94,11 @@ impl Route {
                 None
             }
         };
-        let (methods, lit) = parse_args(verb, macro_name, args, &mut errors);
+        let Args {
+            methods,
+            path: lit,
+            body_limit,
+        } = parse_args(verb, macro_name, args, &mut errors);
         let path = lit.and_then(|lit| match RoutePath::parse(&lit) {
             Ok(path) => Some(path),
             Err(error) => {
@@ -113,6 +119,7 @@ impl Route {
             (None, Some(item), Some(path), Some(handler)) => Ok(Route {
                 methods,
                 path,
+                body_limit,
                 handler,
                 item,
             }),
@@ -187,14 +194,22 @@ fn leading_keyword(item: TokenStream) -> Option<Ident> {
     None
 }
 
+/// What an attribute's arguments say.
+struct Args {
+    methods: Vec<Method>,
+    path: Option<LitStr>,
+    body_limit: Option<syn::Expr>,
+}
+
 /// Parses `"/path"` (a verb attribute) or `GET, POST, "/path"` (`#[route]`),
-/// adding every mistake to `errors` and returning what could be read.
+/// then optionally `body_limit = <bytes>`, adding every mistake to `errors`
+/// and returning what could be read.
 fn parse_args(
     verb: Option<Method>,
     macro_name: &str,
     args: TokenStream,
     errors: &mut Option<syn::Error>,
-) -> (Vec<Method>, Option<LitStr>) {
+) -> Args {
     // The path as written, for suggestions made before it is parsed.
     let path_shown = args
         .clone()
@@ -206,6 +221,7 @@ fn parse_args(
         );
     let mut methods: Vec<(Method, Ident)> = Vec::new();
     let mut paths: Vec<LitStr> = Vec::new();
+    let mut body_limit: Option<syn::Expr> = None;
     // Whether a path or a method was written, even a wrong one: a wrong one
     // has its own error, and "no path" or "no method" would only repeat it.
     let mut path_attempted = false;
@@ -239,6 +255,22 @@ fn parse_args(
                 let key = input.call(Ident::parse_any)?;
                 input.parse::<Token![=]>()?;
                 let value: syn::Expr = input.parse()?;
+                if key == "body_limit" {
+                    if body_limit.replace(value).is_some() {
+                        push(
+                            errors,
+                            syn::Error::new(
+                                key.span(),
+                                "`body_limit` is given twice\nhelp: keep one",
+                            ),
+                        );
+                    }
+                    if input.is_empty() {
+                        break;
+                    }
+                    input.parse::<Token![,]>()?;
+                    continue;
+                }
                 let message = match &value {
                     syn::Expr::Lit(syn::ExprLit {
                         lit: syn::Lit::Str(path),
@@ -255,12 +287,12 @@ fn parse_args(
                         )
                     }
                     _ => format!(
-                        "unknown argument `{key}`: `#[{macro_name}]` takes only {}, as in `{example}`",
+                        "unknown argument `{key}`: `#[{macro_name}]` takes {} and optionally `body_limit = <bytes>`, as in `{example}`",
                         {
                             if verb.is_some() {
-                                "the path"
+                                "the path,"
                             } else {
-                                "methods and the path"
+                                "methods, the path,"
                             }
                         }
                     ),
@@ -359,7 +391,11 @@ fn parse_args(
             methods.into_iter().map(|(method, _)| method).collect()
         }
     };
-    (methods, paths.into_iter().next())
+    Args {
+        methods,
+        path: paths.into_iter().next(),
+        body_limit,
+    }
 }
 
 /// Reports an identifier given to a verb attribute (`#[get(POST, "/")]`,
@@ -429,7 +465,7 @@ mod tests {
         tokens: TokenStream,
     ) -> (Vec<Method>, Option<String>, Vec<String>) {
         let mut errors = None;
-        let (methods, path) = parse_args(
+        let Args { methods, path, .. } = parse_args(
             verb,
             if verb.is_some() { "get" } else { "route" },
             tokens,

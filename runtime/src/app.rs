@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::background::{TaskMonitor, TaskRunner};
+use crate::extract::{Requirements, StateMap};
 use crate::routing::{RouteDef, Router, Routes};
 use crate::service::{Layered, LayeredService};
 use crate::{Body, BoxError};
@@ -45,7 +46,7 @@ pub(crate) struct Routing {
 
 /// What every request of an app can reach.
 pub(crate) struct AppShared {
-    pub(crate) state: http::Extensions,
+    pub(crate) state: StateMap,
     pub(crate) runner: Arc<TaskRunner>,
     pub(crate) body_limit: usize,
 }
@@ -54,7 +55,7 @@ impl App {
     /// An app with no routes.
     pub fn new() -> Self {
         let shared = AppShared {
-            state: http::Extensions::new(),
+            state: StateMap::default(),
             runner: Arc::default(),
             body_limit: DEFAULT_BODY_LIMIT,
         };
@@ -118,6 +119,48 @@ impl App {
     /// a way to wait until they are done.
     pub fn task_monitor(&self) -> TaskMonitor {
         TaskMonitor::new(Arc::clone(&self.inner.routing.shared.runner))
+    }
+
+    /// Checks that every route's extractors will find what they need: each
+    /// [`State<T>`](crate::State) a handler takes was given to
+    /// [`App::state`]. [`serve`](crate::serve) and
+    /// [`TestClient`](crate::testing::TestClient) check before they start, so
+    /// a missing state is a start-up error rather than a `500` later.
+    ///
+    /// ```
+    /// use atode::{get, routes, App, State};
+    ///
+    /// #[derive(Clone)]
+    /// struct Db;
+    ///
+    /// #[get("/users")]
+    /// async fn users(State(_db): State<Db>) -> &'static str {
+    ///     "[]"
+    /// }
+    ///
+    /// let error = App::new().routes(routes![users]).check().unwrap_err();
+    /// assert!(error.to_string().contains("rust_out::Db") || error.to_string().contains("::Db"));
+    /// assert!(App::new().state(Db).routes(routes![users]).check().is_ok());
+    /// ```
+    pub fn check(&self) -> Result<(), StartupError> {
+        let shared = self.shared();
+        let mut problems = Vec::new();
+        for route in self.inner.routing.router.routes() {
+            let mut needs = Requirements::default();
+            (route.requirements)(&mut needs);
+            for missing in needs.missing_from(&shared.state) {
+                let info = route.info();
+                problems.push(format!(
+                    "`{}` ({}) takes `State<{missing}>`, but the app has no `{missing}`: add `.state(...)` with one",
+                    info.name, info.declared
+                ));
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(StartupError { problems })
+        }
     }
 
     /// Wraps the app in a [`tower_layer::Layer`], such as tower-http's
@@ -196,3 +239,21 @@ impl std::fmt::Debug for App {
             .finish_non_exhaustive()
     }
 }
+
+/// Why an app cannot start: what [`App::check`] found.
+#[derive(Debug)]
+pub struct StartupError {
+    problems: Vec<String>,
+}
+
+impl std::fmt::Display for StartupError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "atode: the app cannot start: {}",
+            self.problems.join("; ")
+        )
+    }
+}
+
+impl std::error::Error for StartupError {}

@@ -55,7 +55,7 @@ pub mod testing;
 #[path = "private.rs"]
 pub mod __private;
 
-pub use app::{App, DEFAULT_BODY_LIMIT};
+pub use app::{App, DEFAULT_BODY_LIMIT, StartupError};
 pub use background::{BackgroundTasks, CompletionBody, TaskMonitor, TaskStats};
 pub use body::{Body, BoxError};
 pub use extract::{

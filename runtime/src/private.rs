@@ -4,7 +4,7 @@
 use std::fmt::Display;
 use std::str::FromStr;
 
-pub use crate::extract::{FromRequest, FromRequestParts, RequestParts};
+pub use crate::extract::{FromRequest, FromRequestParts, RequestParts, Requirements};
 pub use crate::routing::{HandlerFuture, Methods, RouteDef, RouteHandler, RouteInfo};
 
 use crate::response::HandlerFailed;

@@ -122,6 +122,8 @@ impl Serve {
             signal,
             deadline,
         } = self;
+        app.check()
+            .map_err(|error| io::Error::new(io::ErrorKind::InvalidInput, error))?;
         let mut signal = signal.unwrap_or_else(|| Box::pin(std::future::pending()));
         let mut builder = auto::Builder::new(TokioExecutor::new());
         // A timer enables hyper's header read timeout (30 s by default).

@@ -42,7 +42,7 @@ impl Routing {
             Match::NotFound => Err(json_detail(StatusCode::NOT_FOUND, "Not Found")),
         };
         match found {
-            Ok((RouteDef { info, call }, params)) => {
+            Ok((RouteDef { info, call, .. }, params)) => {
                 let mut parts = RequestParts::new(head, params, info, Arc::clone(&self.shared));
                 parts.set_remote_addr(remote);
                 RouteFuture(Stage::Running {

@@ -51,7 +51,14 @@ pub struct TestClient {
 
 impl TestClient {
     /// A client for `app`.
+    ///
+    /// # Panics
+    ///
+    /// If [`App::check`] fails: a handler takes state the app was not given.
     pub fn new(app: App) -> Self {
+        if let Err(error) = app.check() {
+            panic!("{error}");
+        }
         let monitor = app.task_monitor();
         TestClient { app, monitor }
     }

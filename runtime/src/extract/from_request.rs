@@ -2,7 +2,7 @@
 
 use std::future::Future;
 
-use super::RequestParts;
+use super::{RequestParts, Requirements};
 use crate::{BackgroundTasks, Body, IntoResponse};
 
 /// An extractor that needs only the request head: method, URI, headers,
@@ -47,6 +47,13 @@ use crate::{BackgroundTasks, Body, IntoResponse};
 pub trait FromRequestParts: Sized {
     /// The response sent when extraction fails.
     type Rejection: IntoResponse;
+
+    /// Declares what the extractor needs from the app, such as
+    /// [`State`](crate::State) of some type, so a missing one is reported
+    /// when the server starts. Nothing, unless overridden.
+    fn requirements(needs: &mut Requirements) {
+        let _ = needs;
+    }
 
     /// Builds the value from the request head.
     fn from_request_parts(
@@ -94,6 +101,12 @@ pub trait FromRequest<Via = ViaRequest>: Sized {
     /// The response sent when extraction fails.
     type Rejection: IntoResponse;
 
+    /// Declares what the extractor needs from the app; see
+    /// [`FromRequestParts::requirements`].
+    fn requirements(needs: &mut Requirements) {
+        let _ = needs;
+    }
+
     /// Builds the value from the request head and body.
     fn from_request(
         parts: &mut RequestParts,
@@ -103,6 +116,10 @@ pub trait FromRequest<Via = ViaRequest>: Sized {
 
 impl<T: FromRequestParts> FromRequest<ViaParts> for T {
     type Rejection = T::Rejection;
+
+    fn requirements(needs: &mut Requirements) {
+        T::requirements(needs);
+    }
 
     fn from_request(
         parts: &mut RequestParts,

@@ -40,7 +40,9 @@ pub use header::{BearerToken, Header, TypedHeader, UserAgent};
 pub use parts::RequestParts;
 pub use query::Query;
 pub use rejection::{ErrorDetail, ValidationError};
-pub use state::{MissingState, State};
+pub use state::{MissingState, Requirements, State};
+
+pub(crate) use state::StateMap;
 
 pub(crate) use body::{has_content_type, read_body};
 pub(crate) use path::{PathErrors, PathParams};

@@ -106,7 +106,7 @@ impl RequestParts {
 
     /// The largest body, in bytes, that body extractors read.
     pub fn body_limit(&self) -> usize {
-        self.app.body_limit
+        self.route.body_limit.unwrap_or(self.app.body_limit)
     }
 
     /// The request's [`BackgroundTasks`]: every call returns a handle to the

@@ -1,5 +1,8 @@
 //! `State<T>`: app-wide values given to `App::state`.
 
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+
 use http::StatusCode;
 
 use super::{FromRequestParts, RequestParts};
@@ -52,5 +55,81 @@ impl<T: Clone + Send + Sync + 'static> FromRequestParts for State<T> {
         parts.state::<T>().cloned().map(State).ok_or(MissingState {
             type_name: std::any::type_name::<T>(),
         })
+    }
+
+    fn requirements(needs: &mut Requirements) {
+        needs.state::<T>();
+    }
+}
+
+/// What a route's extractors need from the app, gathered when the app is
+/// checked before it serves, so a missing `App::state` is a start-up error
+/// rather than a `500` on the first request.
+///
+/// An extractor of your own that reads app state declares it in
+/// [`FromRequestParts::requirements`]:
+///
+/// ```
+/// use atode::extract::Requirements;
+/// use atode::{FromRequestParts, RequestParts, StatusCode};
+///
+/// #[derive(Clone)]
+/// struct Pool;
+///
+/// struct Connection;
+///
+/// impl FromRequestParts for Connection {
+///     type Rejection = StatusCode;
+///
+///     async fn from_request_parts(parts: &mut RequestParts) -> Result<Self, StatusCode> {
+///         parts.state::<Pool>().map(|_pool| Connection).ok_or(StatusCode::INTERNAL_SERVER_ERROR)
+///     }
+///
+///     fn requirements(needs: &mut Requirements) {
+///         needs.state::<Pool>();
+///     }
+/// }
+/// ```
+#[derive(Debug, Default)]
+pub struct Requirements {
+    states: Vec<(TypeId, &'static str)>,
+}
+
+impl Requirements {
+    /// Declares that app state of type `T` must be given to [`App::state`](crate::App::state).
+    pub fn state<T: 'static>(&mut self) {
+        self.states
+            .push((TypeId::of::<T>(), std::any::type_name::<T>()));
+    }
+
+    /// The type names of the declared states the app does not have.
+    pub(crate) fn missing_from(&self, states: &StateMap) -> Vec<&'static str> {
+        self.states
+            .iter()
+            .filter(|(id, _)| !states.contains(*id))
+            .map(|(_, name)| *name)
+            .collect()
+    }
+}
+
+/// App state, one value per type.
+#[derive(Default)]
+pub(crate) struct StateMap {
+    values: HashMap<TypeId, Box<dyn Any + Send + Sync>>,
+}
+
+impl StateMap {
+    pub(crate) fn insert<T: Send + Sync + 'static>(&mut self, value: T) {
+        self.values.insert(TypeId::of::<T>(), Box::new(value));
+    }
+
+    pub(crate) fn get<T: 'static>(&self) -> Option<&T> {
+        self.values
+            .get(&TypeId::of::<T>())
+            .and_then(|value| value.downcast_ref())
+    }
+
+    fn contains(&self, id: TypeId) -> bool {
+        self.values.contains_key(&id)
     }
 }

@@ -11,7 +11,7 @@ use crate::{BackgroundTasks, Body};
 
 /// A value a handler can return.
 ///
-/// Implemented for text (`&'static str`, `String`: `text/plain`), bytes
+/// Implemented for text (`&'static str`, `String`: `text/plain`), [`Html`](crate::Html), [`Redirect`](crate::Redirect), headers with a body (`(HeaderMap, T)`, `([(name, value); N], T)`), bytes
 /// (`Bytes`, `Vec<u8>`: `application/octet-stream`), [`Json`](crate::Json),
 /// [`StatusCode`] (an empty body), `(StatusCode, T)`, `()` (an empty `200`),
 /// [`Response`], and `Result<T, E>` where both sides are responses.
@@ -36,7 +36,7 @@ use crate::{BackgroundTasks, Body};
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be returned from a handler: it is not a response",
     label = "this type does not implement `atode::IntoResponse`",
-    note = "return a `&'static str`, `String`, `Json<T>`, `StatusCode`, `(StatusCode, T)`, `Response`, `()` or `Result<T, E>` of those",
+    note = "return a `&'static str`, `String`, `Json<T>`, `Html<T>`, `Redirect`, `StatusCode`, `(StatusCode, T)`, headers with a body, `Response`, `()`, or `Result<T, E>` of those",
     note = "or implement `atode::IntoResponse` for your own type"
 )]
 pub trait IntoResponse {

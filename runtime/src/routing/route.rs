@@ -5,7 +5,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use super::Methods;
-use crate::extract::RequestParts;
+use crate::extract::{RequestParts, Requirements};
 use crate::{Body, CompletionBody, Response};
 
 /// The future a generated route returns: the response, with the request's
@@ -23,6 +23,9 @@ pub struct RouteInfo {
     pub path: &'static str,
     /// The path as written in the attribute (`/items/<id>`).
     pub declared: &'static str,
+    /// The route's own body limit (`body_limit = ...` in its attribute),
+    /// in place of the app's.
+    pub body_limit: Option<usize>,
 }
 
 /// Implemented by the type a route macro generates beside each handler.
@@ -36,6 +39,9 @@ pub trait RouteHandler {
     /// The route's description.
     const INFO: RouteInfo;
 
+    /// Declares what the route's extractors need from the app.
+    fn requirements(needs: &mut Requirements);
+
     /// Extracts the parameters, calls the handler, and attaches its tasks.
     fn call(parts: RequestParts, body: Body) -> HandlerFuture;
 }
@@ -46,6 +52,7 @@ pub trait RouteHandler {
 pub struct RouteDef {
     pub(crate) info: &'static RouteInfo,
     pub(crate) call: fn(RequestParts, Body) -> HandlerFuture,
+    pub(crate) requirements: fn(&mut Requirements),
 }
 
 impl RouteDef {
@@ -54,6 +61,7 @@ impl RouteDef {
         RouteDef {
             info: const { &H::INFO },
             call: H::call,
+            requirements: H::requirements,
         }
     }
 

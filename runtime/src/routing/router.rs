@@ -83,6 +83,11 @@ impl Router {
             .unwrap_or_else(|_| HeaderValue::from_static(""));
     }
 
+    /// Every registered route.
+    pub(crate) fn routes(&self) -> impl Iterator<Item = &RouteDef> {
+        self.endpoints.iter().flat_map(|endpoint| &endpoint.routes)
+    }
+
     pub(crate) fn at<'r, 'p>(&'r self, method: &Method, path: &'p str) -> Match<'r, 'p> {
         let Ok(matched) = self.paths.at(path) else {
             return Match::NotFound;
