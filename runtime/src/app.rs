@@ -115,6 +115,21 @@ impl App {
         self
     }
 
+    /// Caps the requests whose background work is queued or still running.
+    /// Past the cap, a route that takes [`BackgroundTasks`](crate::BackgroundTasks)
+    /// is answered `503` with `Retry-After: 1` before its handler runs;
+    /// routes without tasks are unaffected. Default:
+    /// [`DEFAULT_MAX_PENDING`](crate::background::DEFAULT_MAX_PENDING) (10,000).
+    ///
+    /// ```
+    /// let app = atode::App::new().max_pending_tasks(1_000);
+    /// # let _ = app;
+    /// ```
+    pub fn max_pending_tasks(self, requests: usize) -> Self {
+        self.shared().runner.set_cap(requests);
+        self
+    }
+
     /// A [`TaskMonitor`] for this app's background tasks: their counts, and
     /// a way to wait until they are done.
     pub fn task_monitor(&self) -> TaskMonitor {

@@ -103,3 +103,27 @@ pub fn finish(
 
 /// The body a generated route receives.
 pub type RequestBody = Body;
+
+/// The runtime's decoders, for the fuzz targets and property tests.
+pub mod fuzz {
+    use std::borrow::Cow;
+
+    use serde::de::DeserializeOwned;
+
+    use crate::ValidationError;
+
+    /// Percent-decodes one path segment; `None` if it is not UTF-8.
+    pub fn decode_path_segment(raw: &str) -> Option<Cow<'_, str>> {
+        crate::extract::decode::percent_decode(raw)
+    }
+
+    /// Checks a raw `<rest..>` value: `Ok` only for a safe relative path.
+    pub fn check_rest_path(raw: &str) -> Result<(), &'static str> {
+        crate::extract::path::safe_relative_path(raw)
+    }
+
+    /// Deserializes a query string as `Query<T>` does.
+    pub fn query<T: DeserializeOwned>(raw: &str) -> Result<T, ValidationError> {
+        crate::extract::urlencoded::from_urlencoded(raw, "query")
+    }
+}

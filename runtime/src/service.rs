@@ -42,9 +42,29 @@ impl Routing {
             Match::NotFound => Err(json_detail(StatusCode::NOT_FOUND, "Not Found")),
         };
         match found {
-            Ok((RouteDef { info, call, .. }, params)) => {
+            Ok((
+                RouteDef {
+                    info,
+                    call,
+                    uses_tasks,
+                    ..
+                },
+                params,
+            )) => {
                 let mut parts = RequestParts::new(head, params, info, Arc::clone(&self.shared));
                 parts.set_remote_addr(remote);
+                if uses_tasks {
+                    // Refused before the handler runs: work is turned away
+                    // honestly rather than accepted and dropped.
+                    match self.shared.runner.admit() {
+                        Some(admission) => parts.set_admission(admission),
+                        None => {
+                            return RouteFuture(Stage::Ready(Some(
+                                overloaded().map(CompletionBody::new),
+                            )));
+                        }
+                    }
+                }
                 RouteFuture(Stage::Running {
                     route: info,
                     future: CatchUnwind::new(call(parts, body)),
@@ -73,6 +93,19 @@ impl App {
             }
         }
     }
+}
+
+/// `503` with `Retry-After`, for a route that takes background tasks while
+/// the app's cap on pending background work is reached.
+fn overloaded() -> Response {
+    let mut response = json_detail(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Too much background work is pending; retry shortly",
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, http::HeaderValue::from_static("1"));
+    response
 }
 
 /// The service at the core of an app's layers: the routing, wrapped in the

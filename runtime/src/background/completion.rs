@@ -116,7 +116,7 @@ mod tests {
     /// A body wrapping `inner` whose request queued one empty task.
     fn with_one_task<B>(inner: B) -> (CompletionBody<B>, Arc<TaskRunner>) {
         let runner = Arc::new(TaskRunner::default());
-        let tasks = BackgroundTasks::for_route(Arc::clone(&runner), "test");
+        let tasks = BackgroundTasks::for_route(Arc::clone(&runner), "test", None);
         tasks.add_task(|| {}, ());
         (CompletionBody::with_tasks(inner, Some(tasks)), runner)
     }

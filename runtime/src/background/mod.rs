@@ -13,4 +13,6 @@ pub use runner::{TaskMonitor, TaskStats};
 pub use task::{Async, IntoTask, Sync, TaskResult};
 pub use tasks::{BackgroundTasks, RunReport};
 
-pub(crate) use runner::TaskRunner;
+pub use runner::DEFAULT_MAX_PENDING;
+
+pub(crate) use runner::{Admission, TaskRunner};

@@ -10,7 +10,6 @@ use super::task::{QueuedTask, WorkKind};
 use crate::panic::{CatchUnwind, panic_message};
 
 /// Runs every request's background tasks for one app.
-#[derive(Default)]
 pub(crate) struct TaskRunner {
     /// Queues handed over and not yet finished.
     pending_batches: AtomicUsize,
@@ -23,6 +22,44 @@ pub(crate) struct TaskRunner {
     discarded: AtomicU64,
     /// Woken when `pending_batches` drops to zero.
     idle: Notify,
+    /// The most requests with background work (queued or running) at once;
+    /// `usize::MAX` for no cap.
+    cap: AtomicUsize,
+    /// Requests with background work admitted and not yet finished.
+    load: AtomicUsize,
+    refused: AtomicU64,
+}
+
+impl Default for TaskRunner {
+    fn default() -> Self {
+        TaskRunner {
+            pending_batches: AtomicUsize::new(0),
+            pending_tasks: AtomicUsize::new(0),
+            scheduled: AtomicU64::new(0),
+            completed: AtomicU64::new(0),
+            failed: AtomicU64::new(0),
+            panicked: AtomicU64::new(0),
+            discarded: AtomicU64::new(0),
+            idle: Notify::new(),
+            cap: AtomicUsize::new(DEFAULT_MAX_PENDING),
+            load: AtomicUsize::new(0),
+            refused: AtomicU64::new(0),
+        }
+    }
+}
+
+/// The default cap on requests whose background work is queued or running.
+pub const DEFAULT_MAX_PENDING: usize = 10_000;
+
+/// One request's place under the cap; given back when dropped.
+pub(crate) struct Admission {
+    runner: Arc<TaskRunner>,
+}
+
+impl Drop for Admission {
+    fn drop(&mut self) {
+        self.runner.load.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 pub(crate) enum Outcome {
@@ -34,14 +71,19 @@ pub(crate) enum Outcome {
 impl TaskRunner {
     /// Starts `tasks` on their own tokio task: in order, each isolated from
     /// the others' errors and panics.
-    pub(crate) fn schedule(self: &Arc<Self>, route: &'static str, tasks: Vec<QueuedTask>) {
+    pub(crate) fn schedule(
+        self: &Arc<Self>,
+        route: &'static str,
+        tasks: Vec<QueuedTask>,
+        admission: Option<Admission>,
+    ) {
         let count = tasks.len();
         self.pending_batches.fetch_add(1, Ordering::SeqCst);
         self.pending_tasks.fetch_add(count, Ordering::SeqCst);
         self.scheduled.fetch_add(count as u64, Ordering::Relaxed);
         match tokio::runtime::Handle::try_current() {
             Ok(runtime) => {
-                runtime.spawn(Arc::clone(self).run_batch(route, tasks));
+                runtime.spawn(Arc::clone(self).run_batch(route, tasks, admission));
             }
             Err(_) => {
                 // Only reachable when a response body is dropped outside any
@@ -59,7 +101,14 @@ impl TaskRunner {
         }
     }
 
-    async fn run_batch(self: Arc<Self>, route: &'static str, tasks: Vec<QueuedTask>) {
+    /// `admission` is the batch's place under the cap, given back (dropped)
+    /// when the last task has finished.
+    async fn run_batch(
+        self: Arc<Self>,
+        route: &'static str,
+        tasks: Vec<QueuedTask>,
+        admission: Option<Admission>,
+    ) {
         for task in tasks {
             let counter = match run_task(route, task).await {
                 Outcome::Completed => &self.completed,
@@ -69,12 +118,41 @@ impl TaskRunner {
             counter.fetch_add(1, Ordering::Relaxed);
             self.pending_tasks.fetch_sub(1, Ordering::SeqCst);
         }
+        drop(admission);
         self.finish_batch();
     }
 
     fn finish_batch(&self) {
         if self.pending_batches.fetch_sub(1, Ordering::SeqCst) == 1 {
             self.idle.notify_waiters();
+        }
+    }
+
+    /// Sets the cap; `usize::MAX` for none.
+    pub(crate) fn set_cap(&self, cap: usize) {
+        self.cap.store(cap, Ordering::Relaxed);
+    }
+
+    /// A place under the cap for one request that takes background tasks,
+    /// or `None` (counted) when the cap is reached.
+    pub(crate) fn admit(self: &Arc<Self>) -> Option<Admission> {
+        let cap = self.cap.load(Ordering::Relaxed);
+        if self.load.fetch_add(1, Ordering::SeqCst) >= cap {
+            self.load.fetch_sub(1, Ordering::SeqCst);
+            self.refused.fetch_add(1, Ordering::Relaxed);
+            return None;
+        }
+        Some(Admission {
+            runner: Arc::clone(self),
+        })
+    }
+
+    /// A place for a request whose extractor queued tasks without its route
+    /// declaring them: it cannot be refused any more, but is counted.
+    pub(crate) fn force_admit(self: &Arc<Self>) -> Admission {
+        self.load.fetch_add(1, Ordering::SeqCst);
+        Admission {
+            runner: Arc::clone(self),
         }
     }
 
@@ -121,6 +199,7 @@ impl TaskRunner {
             panicked: self.panicked.load(Ordering::Relaxed),
             discarded: self.discarded.load(Ordering::Relaxed),
             pending: self.pending_tasks.load(Ordering::SeqCst) as u64,
+            refused: self.refused.load(Ordering::Relaxed),
         }
     }
 }
@@ -212,4 +291,7 @@ pub struct TaskStats {
     pub discarded: u64,
     /// Tasks handed to the runner that have not finished yet.
     pub pending: u64,
+    /// Requests refused with `503` because too much background work was
+    /// pending (see [`App::max_pending_tasks`](crate::App::max_pending_tasks)).
+    pub refused: u64,
 }

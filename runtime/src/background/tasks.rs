@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use super::runner::TaskRunner;
+use super::runner::{Admission, TaskRunner};
 use super::task::{IntoTask, QueuedTask};
 
 /// Work to run after the response has been written.
@@ -72,6 +72,9 @@ struct Shared {
     runner: Option<Arc<TaskRunner>>,
     route: &'static str,
     state: Mutex<State>,
+    /// The request's place under the app's cap, handed to the runner with
+    /// the queue and given back when the queue has run.
+    admission: Mutex<Option<Admission>>,
 }
 
 enum State {
@@ -106,19 +109,28 @@ impl BackgroundTasks {
     /// assert!(tasks.is_empty());
     /// ```
     pub fn new() -> Self {
-        Self::with_runner(None, "<test>")
+        Self::with_runner(None, "<test>", None)
     }
 
-    pub(crate) fn for_route(runner: Arc<TaskRunner>, route: &'static str) -> Self {
-        Self::with_runner(Some(runner), route)
+    pub(crate) fn for_route(
+        runner: Arc<TaskRunner>,
+        route: &'static str,
+        admission: Option<Admission>,
+    ) -> Self {
+        Self::with_runner(Some(runner), route, admission)
     }
 
-    fn with_runner(runner: Option<Arc<TaskRunner>>, route: &'static str) -> Self {
+    fn with_runner(
+        runner: Option<Arc<TaskRunner>>,
+        route: &'static str,
+        admission: Option<Admission>,
+    ) -> Self {
         BackgroundTasks {
             shared: Arc::new(Shared {
                 runner,
                 route,
                 state: Mutex::new(State::Open(Vec::new())),
+                admission: Mutex::new(admission),
             }),
         }
     }
@@ -168,7 +180,7 @@ impl BackgroundTasks {
                         task = task.name,
                         "task added after the response was written; running it now"
                     );
-                    runner.schedule(self.shared.route, vec![task]);
+                    runner.schedule(self.shared.route, vec![task], None);
                 }
             }
             State::Discarded => {
@@ -237,9 +249,10 @@ impl BackgroundTasks {
     /// Hands the queue to the runner: called once the response is out.
     pub(crate) fn schedule(&self) {
         let tasks = std::mem::replace(&mut *self.lock(), State::Scheduled);
+        let admission = self.take_admission();
         if let (State::Open(tasks), Some(runner)) = (tasks, &self.shared.runner) {
             if !tasks.is_empty() {
-                runner.schedule(self.shared.route, tasks);
+                runner.schedule(self.shared.route, tasks, admission);
             }
         }
     }
@@ -247,6 +260,7 @@ impl BackgroundTasks {
     /// Drops the queue, logging how many tasks were lost and why.
     pub(crate) fn discard(&self, reason: &'static str) {
         let tasks = std::mem::replace(&mut *self.lock(), State::Discarded);
+        drop(self.take_admission());
         if let State::Open(tasks) = tasks {
             TaskRunner::discard(
                 self.shared.runner.as_deref(),
@@ -285,6 +299,14 @@ impl BackgroundTasks {
             State::Open(tasks) => std::mem::take(tasks),
             State::Scheduled | State::Discarded => Vec::new(),
         }
+    }
+
+    fn take_admission(&self) -> Option<Admission> {
+        self.shared
+            .admission
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take()
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -340,7 +362,7 @@ mod tests {
     fn request_tasks() -> (BackgroundTasks, Arc<TaskRunner>) {
         let runner = Arc::new(TaskRunner::default());
         (
-            BackgroundTasks::for_route(Arc::clone(&runner), "test"),
+            BackgroundTasks::for_route(Arc::clone(&runner), "test", None),
             runner,
         )
     }

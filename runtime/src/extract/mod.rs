@@ -19,18 +19,18 @@
 //! | `Option<T>`, `Result<T, T::Rejection>` | extraction that may fail | none |
 
 mod body;
-mod decode;
+pub(crate) mod decode;
 mod form;
 mod from_request;
 mod head;
 mod header;
 mod optional;
 mod parts;
-mod path;
+pub(crate) mod path;
 mod query;
 mod rejection;
 mod state;
-mod urlencoded;
+pub(crate) mod urlencoded;
 
 pub use body::BodyRejection;
 pub use form::{Form, FormRejection};

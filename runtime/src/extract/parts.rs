@@ -8,6 +8,7 @@ use http::{HeaderMap, Method, Uri, Version};
 use super::PathParams;
 use crate::BackgroundTasks;
 use crate::app::AppShared;
+use crate::background::Admission;
 use crate::routing::RouteInfo;
 
 /// The request head, the route it matched, and the app it reached: what an
@@ -35,6 +36,9 @@ pub struct RequestParts {
     remote: Option<SocketAddr>,
     /// Made on first use, so a request that queues nothing allocates nothing.
     tasks: Option<BackgroundTasks>,
+    /// The request's place under the cap on pending background work, taken
+    /// before the handler ran; handed to its `BackgroundTasks`.
+    admission: Option<Admission>,
 }
 
 impl RequestParts {
@@ -51,6 +55,7 @@ impl RequestParts {
             app,
             remote: None,
             tasks: None,
+            admission: None,
         }
     }
 
@@ -89,6 +94,10 @@ impl RequestParts {
         self.remote
     }
 
+    pub(crate) fn set_admission(&mut self, admission: Admission) {
+        self.admission = Some(admission);
+    }
+
     pub(crate) fn set_remote_addr(&mut self, remote: Option<SocketAddr>) {
         self.remote = remote;
     }
@@ -114,9 +123,19 @@ impl RequestParts {
     pub fn background_tasks(&mut self) -> BackgroundTasks {
         self.tasks
             .get_or_insert_with(|| {
-                BackgroundTasks::for_route(Arc::clone(&self.app.runner), self.route.name)
+                let runner = &self.app.runner;
+                let admission = self
+                    .admission
+                    .take()
+                    .unwrap_or_else(|| runner.force_admit());
+                BackgroundTasks::for_route(Arc::clone(runner), self.route.name, Some(admission))
             })
             .clone()
+    }
+
+    /// The route's path in the router's syntax (`/files/{*path}`).
+    pub(crate) fn route_syntax(&self) -> &'static str {
+        self.route.path
     }
 
     pub(crate) fn path_param(&self, index: usize) -> Option<&str> {

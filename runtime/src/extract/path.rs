@@ -56,6 +56,18 @@ impl PathErrors {
         T::Err: Display,
     {
         let raw = parts.path_param(index).unwrap_or_default();
+        if is_rest(parts.route_syntax(), name) {
+            if let Err(problem) = safe_relative_path(raw) {
+                self.push(
+                    index,
+                    "value_error",
+                    name,
+                    format!("Value error, {problem}"),
+                    raw,
+                );
+                return None;
+            }
+        }
         let Some(decoded) = percent_decode(raw) else {
             self.push(
                 index,
@@ -102,6 +114,38 @@ impl PathErrors {
     }
 }
 
+/// Whether `name` is the route's `<name..>` parameter: `{*name}` in the
+/// router's syntax, always at the end.
+fn is_rest(route: &str, name: &str) -> bool {
+    route
+        .strip_suffix('}')
+        .and_then(|route| route.strip_suffix(name))
+        .is_some_and(|route| route.ends_with("{*"))
+}
+
+/// Checks that a `<rest..>` value, still percent-encoded, is a relative
+/// path that stays below where it is joined: no absolute path, no empty,
+/// `.` or `..` segment, and no NUL, backslash or encoded `/` hiding one.
+/// Segments are checked after decoding, so `%2e%2e` is `..`.
+pub(crate) fn safe_relative_path(raw: &str) -> Result<(), &'static str> {
+    if raw.starts_with('/') {
+        return Err("the path must be relative, not absolute");
+    }
+    for segment in raw.split('/') {
+        let decoded = percent_decode(segment).ok_or("the path is not valid UTF-8")?;
+        match &*decoded {
+            "" => return Err("the path must not have empty segments"),
+            "." | ".." => return Err("the path must not have `.` or `..` segments"),
+            text if text.contains(['/', '\\']) => {
+                return Err("the path must not hide `/` or `\\` in a segment");
+            }
+            text if text.contains('\0') => return Err("the path must not contain NUL"),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 /// FastAPI's (pydantic's) error type and message for the common types, and
 /// the type's own `FromStr` error otherwise.
 fn describe<T: 'static>(error: &dyn Display) -> (&'static str, String) {
@@ -144,6 +188,37 @@ fn describe<T: 'static>(error: &dyn Display) -> (&'static str, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rest_parameter_is_found_by_its_router_syntax() {
+        assert!(is_rest("/files/{*path}", "path"));
+        assert!(!is_rest("/files/{path}", "path"));
+        assert!(!is_rest("/files/{*subpath}", "path"));
+    }
+
+    #[test]
+    fn only_safe_relative_paths_pass() {
+        for safe in ["a", "a/b/c.txt", "caf%C3%A9/x", "a..b/.hidden"] {
+            assert_eq!(safe_relative_path(safe), Ok(()), "{safe}");
+        }
+        for unsafe_path in [
+            "../etc/passwd",
+            "a/../../b",
+            "%2e%2e/x",
+            "a/%2E%2E",
+            "/etc/passwd",
+            "a//b",
+            "a/./b",
+            "a/",
+            "a%2fb",
+            "a%5cb",
+            "a\\b",
+            "a%00b",
+            "%ff",
+        ] {
+            assert!(safe_relative_path(unsafe_path).is_err(), "{unsafe_path}");
+        }
+    }
 
     #[test]
     fn ranges_point_back_into_the_path() {

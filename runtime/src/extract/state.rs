@@ -93,6 +93,7 @@ impl<T: Clone + Send + Sync + 'static> FromRequestParts for State<T> {
 #[derive(Debug, Default)]
 pub struct Requirements {
     states: Vec<(TypeId, &'static str)>,
+    tasks: bool,
 }
 
 impl Requirements {
@@ -100,6 +101,18 @@ impl Requirements {
     pub fn state<T: 'static>(&mut self) {
         self.states
             .push((TypeId::of::<T>(), std::any::type_name::<T>()));
+    }
+
+    /// Declares that the extractor queues background tasks, so the route is
+    /// refused with `503` (before its handler runs) while the app's cap on
+    /// pending background work is reached. Taking [`BackgroundTasks`](crate::BackgroundTasks)
+    /// as an extractor declares it.
+    pub fn background_tasks(&mut self) {
+        self.tasks = true;
+    }
+
+    pub(crate) fn uses_tasks(&self) -> bool {
+        self.tasks
     }
 
     /// The type names of the declared states the app does not have.

@@ -53,15 +53,21 @@ pub struct RouteDef {
     pub(crate) info: &'static RouteInfo,
     pub(crate) call: fn(RequestParts, Body) -> HandlerFuture,
     pub(crate) requirements: fn(&mut Requirements),
+    /// Whether an extractor queues background tasks: such a route is
+    /// refused with `503` while the cap on pending work is reached.
+    pub(crate) uses_tasks: bool,
 }
 
 impl RouteDef {
     /// The route `H` describes.
     pub fn of<H: RouteHandler>() -> Self {
+        let mut needs = Requirements::default();
+        H::requirements(&mut needs);
         RouteDef {
             info: const { &H::INFO },
             call: H::call,
             requirements: H::requirements,
+            uses_tasks: needs.uses_tasks(),
         }
     }
 
