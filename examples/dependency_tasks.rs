@@ -71,6 +71,8 @@ async fn send_notification(
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    tracing_subscriber::fmt::init();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .init();
     atode::run(App::new().routes(routes![send_notification])).await
 }

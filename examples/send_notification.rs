@@ -34,6 +34,8 @@ async fn send_notification(email: String, background_tasks: BackgroundTasks) -> 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     // Task failures are logged through `tracing`; this prints them.
-    tracing_subscriber::fmt::init();
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .init();
     atode::run(App::new().routes(routes![send_notification])).await
 }

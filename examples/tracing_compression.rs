@@ -2,7 +2,7 @@
 //! Background tasks still start once the (compressed) body has been written.
 //!
 //! ```sh
-//! RUST_LOG=info,tower_http=debug cargo run --example tracing_compression
+//! cargo run --example tracing_compression
 //! curl -s --compressed -X POST http://127.0.0.1:8000/reports/weekly
 //! ```
 
@@ -23,7 +23,12 @@ async fn report(name: String, tasks: BackgroundTasks) -> String {
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    tracing_subscriber::fmt::init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,tower_http=debug".into());
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
     let app = App::new()
         .routes(routes![report])
         .layer(CompressionLayer::new())

@@ -21,8 +21,13 @@ async fn send_notification_answers_and_writes_the_log_after_the_response() {
     assert_eq!(headers[http::header::CONTENT_TYPE], "application/json");
     assert_eq!(body, r#"{"message":"Notification sent in the background"}"#);
 
-    let status = example.terminate().await;
-    assert!(status.success(), "the example exited with {status}");
+    let exit = example.terminate().await;
+    assert!(
+        exit.status.success(),
+        "the example exited with {}: {}",
+        exit.status,
+        exit.stderr
+    );
     assert_eq!(
         dir.read("log.txt"),
         "notification for foo@example.com: some notification"
@@ -44,8 +49,13 @@ async fn dependency_tasks_logs_the_dependencys_line_then_the_handlers() {
     assert_eq!(status, 200);
     assert_eq!(body, r#"{"message":"Message sent"}"#);
 
-    let status = example.terminate().await;
-    assert!(status.success(), "the example exited with {status}");
+    let exit = example.terminate().await;
+    assert!(
+        exit.status.success(),
+        "the example exited with {}: {}",
+        exit.status,
+        exit.stderr
+    );
     assert_eq!(
         dir.read("log.txt"),
         "found query: some-query\nmessage to foo@example.com\n"
@@ -63,6 +73,12 @@ async fn dependency_tasks_without_a_query_logs_only_the_handlers_line() {
         .await;
     assert_eq!(status, 200);
 
-    assert!(example.terminate().await.success());
+    let exit = example.terminate().await;
+    assert!(
+        exit.status.success(),
+        "the example exited with {}: {}",
+        exit.status,
+        exit.stderr
+    );
     assert_eq!(dir.read("log.txt"), "message to bar@example.com\n");
 }

@@ -64,7 +64,7 @@ pub use extract::{
 };
 pub use json::{Json, JsonRejection};
 pub use response::{Html, IntoResponse, Redirect, Response};
-pub use serve::{DEFAULT_ADDR, Serve, run, serve, shutdown_signal};
+pub use serve::{DEFAULT_ADDR, Limits, Serve, run, serve, shutdown_signal};
 pub use service::{ResponseBody, RouteFuture};
 
 pub use http::{HeaderMap, Method, StatusCode, Uri};

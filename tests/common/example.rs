@@ -1,10 +1,11 @@
 //! Running a compiled example as a user would: a child process in a scratch
 //! working directory, on a port the OS picks.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::thread::JoinHandle;
 
 use super::within;
 
@@ -56,23 +57,45 @@ fn example_binary(name: &str) -> PathBuf {
 /// A running example; killed if the test ends before it has exited.
 pub struct Example {
     child: Option<Child>,
+    /// Collects what the example writes to stderr (its logs).
+    stderr: Option<JoinHandle<String>>,
     pub addr: SocketAddr,
+}
+
+/// How an example ended.
+pub struct Exit {
+    pub status: ExitStatus,
+    pub stderr: String,
 }
 
 impl Example {
     /// Starts the example `name` in `dir` and waits for the line that says
     /// where it listens.
     pub async fn start(name: &str, dir: &ScratchDir) -> Self {
+        Self::start_with(name, dir, &[]).await
+    }
+
+    /// Starts the example with extra environment variables.
+    pub async fn start_with(name: &str, dir: &ScratchDir, env: &[(&str, &str)]) -> Self {
         let mut child = Command::new(example_binary(name))
             .current_dir(dir.path())
             .env("ATODE_ADDR", "127.0.0.1:0")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|error| panic!("start the example {name}: {error}"));
         let stdout = child.stdout.take().expect("stdout");
+        let mut stderr_pipe = child.stderr.take().expect("stderr");
+        let stderr = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = stderr_pipe.read_to_string(&mut text);
+            text
+        });
+        // From here on, dropping `example` kills the child if anything fails.
         let mut example = Example {
             child: Some(child),
+            stderr: Some(stderr),
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
         };
         let first_line = within(
@@ -96,20 +119,26 @@ impl Example {
 
     /// Sends SIGTERM and waits for the process to exit: a graceful
     /// shutdown, which waits for every background task first.
-    pub async fn terminate(mut self) -> ExitStatus {
+    pub async fn terminate(mut self) -> Exit {
         let mut child = self.child.take().expect("child");
         let killed = Command::new("kill")
             .args(["-TERM", &child.id().to_string()])
             .status()
             .expect("run kill");
         assert!(killed.success(), "kill -TERM failed");
-        within(
+        let status = within(
             "the example to drain and exit",
             tokio::task::spawn_blocking(move || child.wait()),
         )
         .await
         .expect("waiter thread")
-        .expect("wait for the example")
+        .expect("wait for the example");
+        let stderr = self
+            .stderr
+            .take()
+            .and_then(|reader| reader.join().ok())
+            .unwrap_or_default();
+        Exit { status, stderr }
     }
 }
 

@@ -1,16 +1,23 @@
-//! Serving an app: the accept loop, HTTP/1.1 and HTTP/2 on one port, and
-//! graceful shutdown that drains the background tasks.
+//! Serving an app: the accept loop, HTTP/1.1 and HTTP/2 on one port, the
+//! connection limits, and graceful shutdown that drains the background tasks.
+
+mod limits;
+mod signal;
+
+pub use limits::Limits;
+pub use signal::shutdown_signal;
 
 use std::future::{Future, IntoFuture};
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto;
+use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 
 use crate::App;
 use crate::service::ConnectionService;
@@ -21,7 +28,8 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:8000";
 /// Serves `app` on `$ATODE_ADDR` (default `127.0.0.1:8000`), printing the
 /// address it listens on, until Ctrl-C or SIGTERM; then shuts down
 /// gracefully: stops accepting, finishes in-flight responses, and waits for
-/// every background task.
+/// every background task, or for `$ATODE_SHUTDOWN_DEADLINE` seconds when
+/// set, after which what is still pending is abandoned and counted in the log.
 ///
 /// ```no_run
 /// use atode::{get, routes, App};
@@ -38,13 +46,29 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:8000";
 /// ```
 pub async fn run(app: App) -> io::Result<()> {
     let addr = std::env::var("ATODE_ADDR").unwrap_or_else(|_| DEFAULT_ADDR.to_owned());
+    let deadline = shutdown_deadline_from_env()?;
     let listener = TcpListener::bind(&addr).await.map_err(|error| {
         io::Error::new(error.kind(), format!("cannot listen on {addr}: {error}"))
     })?;
     println!("atode listening on http://{}", listener.local_addr()?);
-    serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
+    let server = serve(listener, app).with_graceful_shutdown(shutdown_signal());
+    match deadline {
+        Some(deadline) => server.shutdown_deadline(deadline).await,
+        None => server.await,
+    }
+}
+
+/// `$ATODE_SHUTDOWN_DEADLINE`, in seconds (`30`, `0.5`), if set.
+fn shutdown_deadline_from_env() -> io::Result<Option<Duration>> {
+    let Ok(text) = std::env::var("ATODE_SHUTDOWN_DEADLINE") else {
+        return Ok(None);
+    };
+    text.trim().parse::<f64>().ok().and_then(|seconds| Duration::try_from_secs_f64(seconds).ok()).map(Some).ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("ATODE_SHUTDOWN_DEADLINE must be a number of seconds, such as 30 or 0.5, not {text:?}"),
+        )
+    })
 }
 
 /// Serves `app` on a listener you bound, such as `127.0.0.1:0` in a test.
@@ -79,6 +103,7 @@ pub fn serve(listener: TcpListener, app: App) -> Serve {
         app,
         signal: None,
         deadline: None,
+        limits: Limits::default(),
     }
 }
 
@@ -89,6 +114,7 @@ pub struct Serve {
     app: App,
     signal: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
     deadline: Option<Duration>,
+    limits: Limits,
 }
 
 impl Serve {
@@ -110,6 +136,25 @@ impl Serve {
         self
     }
 
+    /// Sets the connection limits and timeouts; see [`Limits`] for each
+    /// one and its default.
+    ///
+    /// ```no_run
+    /// # use atode::{App, Limits};
+    /// # use std::time::Duration;
+    /// # #[tokio::main] async fn main() -> std::io::Result<()> {
+    /// let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await?;
+    /// let mut limits = Limits::default();
+    /// limits.max_connections = 512;
+    /// limits.header_read_timeout = Duration::from_secs(10);
+    /// atode::serve(listener, App::new()).limits(limits).await
+    /// # }
+    /// ```
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
     /// The address the server listens on.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.listener.local_addr()
@@ -121,34 +166,49 @@ impl Serve {
             app,
             signal,
             deadline,
+            limits,
         } = self;
         app.check()
             .map_err(|error| io::Error::new(io::ErrorKind::InvalidInput, error))?;
         let mut signal = signal.unwrap_or_else(|| Box::pin(std::future::pending()));
-        let mut builder = auto::Builder::new(TokioExecutor::new());
-        // A timer enables hyper's header read timeout (30 s by default).
-        builder.http1().timer(TokioTimer::new());
-        builder.http2().timer(TokioTimer::new());
+        let builder = limits.builder();
         let graceful = GracefulShutdown::new();
+        let connections = Arc::new(Semaphore::new(limits.max_connections));
 
         loop {
-            tokio::select! {
-                accepted = listener.accept() => match accepted {
-                    Ok((stream, remote)) => {
-                        // Responses are written whole; Nagle would only delay them.
-                        let _ = stream.set_nodelay(true);
-                        let service = ConnectionService { app: app.clone(), remote };
-                        let connection = builder.serve_connection(TokioIo::new(stream), service).into_owned();
-                        let connection = graceful.watch(connection);
-                        tokio::spawn(async move {
-                            if let Err(error) = connection.await {
-                                tracing::debug!(target: "atode::serve", %remote, %error, "connection ended with an error");
-                            }
-                        });
-                    }
-                    Err(error) => accept_failed(error).await,
+            // At the connection limit, new connections wait in the kernel's
+            // backlog rather than being accepted and starved.
+            let permit = tokio::select! {
+                permit = Arc::clone(&connections).acquire_owned() => match permit {
+                    Ok(permit) => permit,
+                    Err(_) => break,
                 },
                 () = &mut signal => break,
+            };
+            let accepted = tokio::select! {
+                accepted = listener.accept() => accepted,
+                () = &mut signal => break,
+            };
+            match accepted {
+                Ok((stream, remote)) => {
+                    // Responses are written whole; Nagle would only delay them.
+                    let _ = stream.set_nodelay(true);
+                    let service = ConnectionService {
+                        app: app.clone(),
+                        remote,
+                    };
+                    let connection = builder
+                        .serve_connection(TokioIo::new(stream), service)
+                        .into_owned();
+                    let connection = graceful.watch(connection);
+                    tokio::spawn(async move {
+                        if let Err(error) = connection.await {
+                            tracing::debug!(target: "atode::serve", %remote, %error, "connection ended with an error");
+                        }
+                        drop(permit);
+                    });
+                }
+                Err(error) => accept_failed(error).await,
             }
         }
 
@@ -207,47 +267,4 @@ impl std::fmt::Debug for Serve {
             .field("deadline", &self.deadline)
             .finish_non_exhaustive()
     }
-}
-
-/// Completes on Ctrl-C, or on SIGTERM where there is one: the signal
-/// [`run`] shuts down on, for a server set up with [`serve`].
-///
-/// ```no_run
-/// # use atode::App;
-/// # use std::time::Duration;
-/// # #[tokio::main] async fn main() -> std::io::Result<()> {
-/// let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await?;
-/// atode::serve(listener, App::new())
-///     .with_graceful_shutdown(atode::shutdown_signal())
-///     .shutdown_deadline(Duration::from_secs(30))
-///     .await
-/// # }
-/// ```
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(error) = tokio::signal::ctrl_c().await {
-            tracing::error!(target: "atode::serve", %error, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut terminate) => {
-                terminate.recv().await;
-            }
-            Err(error) => {
-                tracing::error!(target: "atode::serve", %error, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {},
-        () = terminate => {},
-    }
-    tracing::info!(target: "atode::serve", "shutdown signal received");
 }

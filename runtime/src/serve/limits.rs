@@ -1,0 +1,73 @@
+//! The connection limits and timeouts, with their defaults.
+
+use std::time::Duration;
+
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+use hyper_util::server::conn::auto;
+
+/// What a server allows each client, so a slow or hostile one cannot hold
+/// it: set with [`Serve::limits`](crate::Serve::limits). Request bodies are
+/// limited per app and per route instead ([`App::body_limit`](crate::App::body_limit)).
+///
+/// ```
+/// use atode::Limits;
+/// use std::time::Duration;
+///
+/// let defaults = Limits::default();
+/// assert_eq!(defaults.header_read_timeout, Duration::from_secs(30));
+/// assert_eq!(defaults.max_header_size, 64 * 1024);
+/// assert_eq!(defaults.max_connections, 10_000);
+/// assert_eq!(defaults.keep_alive_timeout, Duration::from_secs(60));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Limits {
+    /// How long a client may take to send a request's head, counted from
+    /// when the server starts waiting for it (slowloris). Past it the
+    /// connection is closed. On HTTP/1.1 this also bounds an idle keep-alive
+    /// connection, which is waiting for its next request's head. Default 30 s.
+    pub header_read_timeout: Duration,
+    /// The largest request head (request line and headers), in bytes.
+    /// HTTP/1.1 past it gets `431`; HTTP/2 past it gets the stream refused.
+    /// Default 64 KiB.
+    pub max_header_size: usize,
+    /// The most connections served at once; more wait in the listen backlog
+    /// until one closes. Default 10,000.
+    pub max_connections: usize,
+    /// HTTP/2: the server pings a connection this often, and closes it when
+    /// a ping goes unanswered this long (a client that vanished without
+    /// closing). HTTP/1.1 idle connections are bounded by
+    /// `header_read_timeout`. Default 60 s.
+    pub keep_alive_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            header_read_timeout: Duration::from_secs(30),
+            max_header_size: 64 * 1024,
+            max_connections: 10_000,
+            keep_alive_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+impl Limits {
+    /// hyper's connection builder, set to these limits.
+    pub(crate) fn builder(&self) -> auto::Builder<TokioExecutor> {
+        let mut builder = auto::Builder::new(TokioExecutor::new());
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(self.header_read_timeout)
+            // hyper's read buffer bounds the head; it cannot go below 8 KiB.
+            .max_buf_size(self.max_header_size.max(8192));
+        builder
+            .http2()
+            .timer(TokioTimer::new())
+            .max_header_list_size(u32::try_from(self.max_header_size).unwrap_or(u32::MAX))
+            .keep_alive_interval(Some(self.keep_alive_timeout))
+            .keep_alive_timeout(self.keep_alive_timeout);
+        builder
+    }
+}

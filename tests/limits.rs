@@ -1,0 +1,177 @@
+//! The connection limits, each tested at its edge with a raw socket: a slow
+//! client's headers, an idle keep-alive connection, an oversized head, the
+//! connection cap, and an HTTP/2 client that stops answering pings. The
+//! defaults themselves are pinned by `Limits`'s doctest.
+
+mod common;
+
+use std::future::IntoFuture;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use atode::{App, Limits, get, routes};
+use common::{Http1, request, within};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+#[get("/ping")]
+async fn ping() -> &'static str {
+    "pong"
+}
+
+async fn start(limits: Limits) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let server = atode::serve(listener, App::new().routes(routes![ping])).limits(limits);
+    tokio::spawn(server.into_future());
+    addr
+}
+
+/// Reads until the server closes the connection; returns what it sent.
+async fn read_to_close(stream: &mut TcpStream) -> Vec<u8> {
+    let mut received = Vec::new();
+    let _ = stream.read_to_end(&mut received).await;
+    received
+}
+
+const SHORT: Duration = Duration::from_millis(300);
+
+#[tokio::test]
+async fn a_client_too_slow_with_its_headers_is_disconnected() {
+    let mut limits = Limits::default();
+    limits.header_read_timeout = SHORT;
+    let addr = start(limits).await;
+
+    let mut slow = TcpStream::connect(addr).await.expect("connect");
+    slow.write_all(b"GET /ping HTTP/1.1\r\nhost: localhost\r\nx-slow: ")
+        .await
+        .expect("write");
+    let started = Instant::now();
+    let received = within(
+        "the server to close the slow connection",
+        read_to_close(&mut slow),
+    )
+    .await;
+    assert!(
+        started.elapsed() >= SHORT,
+        "closed before the timeout: {:?}",
+        started.elapsed()
+    );
+    assert!(
+        !String::from_utf8_lossy(&received).contains("200 OK"),
+        "the slow request was served"
+    );
+
+    // Within the timeout, the same server answers.
+    let (status, _, body) = Http1::connect(addr)
+        .await
+        .fetch(request("GET", "/ping"))
+        .await;
+    assert_eq!((status.as_u16(), body.as_str()), (200, "pong"));
+}
+
+#[tokio::test]
+async fn an_idle_keep_alive_connection_is_closed_after_the_header_timeout() {
+    let mut limits = Limits::default();
+    limits.header_read_timeout = SHORT;
+    let addr = start(limits).await;
+
+    let mut idle = TcpStream::connect(addr).await.expect("connect");
+    idle.write_all(b"GET /ping HTTP/1.1\r\nhost: localhost\r\n\r\n")
+        .await
+        .expect("write");
+    let received = within(
+        "the server to close the idle connection",
+        read_to_close(&mut idle),
+    )
+    .await;
+    let text = String::from_utf8_lossy(&received);
+    assert!(
+        text.starts_with("HTTP/1.1 200 OK") && text.ends_with("pong"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_head_over_the_limit_is_a_431_and_one_under_it_is_served() {
+    let mut limits = Limits::default();
+    limits.max_header_size = 16 * 1024;
+    let addr = start(limits).await;
+
+    let mut client = Http1::connect(addr).await;
+    let mut under = request("GET", "/ping");
+    under
+        .headers_mut()
+        .insert("x-filler", "a".repeat(12 * 1024).parse().expect("header"));
+    assert_eq!(client.fetch(under).await.0.as_u16(), 200);
+
+    let mut over = TcpStream::connect(addr).await.expect("connect");
+    let head = format!(
+        "GET /ping HTTP/1.1\r\nhost: localhost\r\nx-filler: {}\r\n\r\n",
+        "a".repeat(20 * 1024)
+    );
+    over.write_all(head.as_bytes()).await.expect("write");
+    let received = within("the 431", read_to_close(&mut over)).await;
+    let text = String::from_utf8_lossy(&received);
+    assert!(text.starts_with("HTTP/1.1 431"), "{text}");
+}
+
+#[tokio::test]
+async fn connections_past_the_cap_wait_until_one_closes() {
+    let mut limits = Limits::default();
+    limits.max_connections = 2;
+    let addr = start(limits).await;
+
+    let first = Http1::connect(addr).await;
+    let mut second = Http1::connect(addr).await;
+    assert_eq!(second.fetch(request("GET", "/ping")).await.0.as_u16(), 200);
+
+    // The third connects (the kernel's backlog takes it) but is not served...
+    let mut third = TcpStream::connect(addr).await.expect("connect");
+    third
+        .write_all(b"GET /ping HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n\r\n")
+        .await
+        .expect("write");
+    let early = tokio::time::timeout(SHORT, third.read(&mut [0; 1])).await;
+    assert!(
+        early.is_err(),
+        "a third connection was served past the cap of two"
+    );
+
+    // ...until one of the first two closes.
+    drop(first);
+    let received = within(
+        "the third connection to be served",
+        read_to_close(&mut third),
+    )
+    .await;
+    assert!(String::from_utf8_lossy(&received).starts_with("HTTP/1.1 200 OK"));
+}
+
+#[tokio::test]
+async fn an_http2_client_that_stops_answering_pings_is_disconnected() {
+    let mut limits = Limits::default();
+    limits.keep_alive_timeout = SHORT;
+    let addr = start(limits).await;
+
+    // An HTTP/2 preface and empty SETTINGS, then silence: no SETTINGS ack,
+    // no PING ack.
+    let mut silent = TcpStream::connect(addr).await.expect("connect");
+    silent
+        .write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00")
+        .await
+        .expect("write");
+    let started = Instant::now();
+    within(
+        "the server to drop the silent connection",
+        read_to_close(&mut silent),
+    )
+    .await;
+    assert!(
+        started.elapsed() >= SHORT,
+        "closed before a ping could time out: {:?}",
+        started.elapsed()
+    );
+}

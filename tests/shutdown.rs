@@ -1,0 +1,183 @@
+//! Graceful shutdown of a real process under load: the `graceful_shutdown`
+//! example as a child process, a bounded burst of requests whose tasks take
+//! 150 ms each, and SIGTERM sent while responses and tasks are in flight.
+//! Every request that got a `200` must have its task's effect on disk (or,
+//! with a deadline, be counted in the log as abandoned); requests after the
+//! signal are refused, never answered `200` and dropped.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use common::example::{Example, ScratchDir};
+use common::{Http1, request, within};
+use tokio::sync::Notify;
+
+const WORKERS: usize = 4;
+const PER_WORKER: usize = 25;
+/// SIGTERM goes out once this many requests have been answered.
+const SIGNAL_AFTER: usize = 30;
+
+/// What happened to each request of the burst.
+#[derive(Default)]
+struct Outcomes {
+    ok: Vec<u32>,
+    refused: usize,
+    other: Vec<String>,
+}
+
+/// Sends the burst from `WORKERS` concurrent clients, each request on a
+/// connection of its own; `answered` counts the `200`s as they arrive.
+async fn burst(addr: SocketAddr, answered: Arc<AtomicUsize>, enough: Arc<Notify>) -> Outcomes {
+    let mut workers = tokio::task::JoinSet::new();
+    for worker in 0..WORKERS {
+        let (answered, enough) = (Arc::clone(&answered), Arc::clone(&enough));
+        workers.spawn(async move {
+            let mut outcomes = Outcomes::default();
+            for n in 0..PER_WORKER {
+                let id = u32::try_from(worker * PER_WORKER + n).expect("small id");
+                let Ok(stream) = tokio::net::TcpStream::connect(addr).await else {
+                    outcomes.refused += 1;
+                    continue;
+                };
+                let io = hyper_util::rt::TokioIo::new(stream);
+                let Ok((mut sender, connection)) = hyper::client::conn::http1::handshake(io).await
+                else {
+                    outcomes.refused += 1;
+                    continue;
+                };
+                tokio::spawn(connection);
+                match sender
+                    .send_request(request("POST", &format!("/jobs/{id}")))
+                    .await
+                {
+                    Ok(response) if response.status() == 200 => {
+                        let (_, _, body) = common::read_all(response).await;
+                        assert_eq!(body, format!(r#"{{"accepted":{id}}}"#));
+                        outcomes.ok.push(id);
+                        if answered.fetch_add(1, Ordering::SeqCst) + 1 == SIGNAL_AFTER {
+                            enough.notify_one();
+                        }
+                    }
+                    Ok(response) => outcomes
+                        .other
+                        .push(format!("{id}: status {}", response.status())),
+                    // The connection was accepted but closed unanswered: refused.
+                    Err(_) => outcomes.refused += 1,
+                }
+            }
+            outcomes
+        });
+    }
+    let mut all = Outcomes::default();
+    for outcomes in workers.join_all().await {
+        all.ok.extend(outcomes.ok);
+        all.refused += outcomes.refused;
+        all.other.extend(outcomes.other);
+    }
+    all
+}
+
+/// Starts the example, runs the burst, and sends SIGTERM mid-burst.
+async fn burst_with_sigterm(
+    dir: &ScratchDir,
+    env: &[(&str, &str)],
+) -> (Outcomes, common::example::Exit) {
+    let example = Example::start_with("graceful_shutdown", dir, env).await;
+    // A first request proves the server is up before the burst's clock starts.
+    let (status, _, _) = Http1::connect(example.addr)
+        .await
+        .fetch(request("POST", "/jobs/1000"))
+        .await;
+    assert_eq!(status, 200);
+
+    let answered = Arc::new(AtomicUsize::new(1));
+    let enough = Arc::new(Notify::new());
+    let load = tokio::spawn(burst(
+        example.addr,
+        Arc::clone(&answered),
+        Arc::clone(&enough),
+    ));
+    within("enough answers to signal mid-burst", enough.notified()).await;
+    let exit = example.terminate().await;
+    let mut outcomes = within("the burst to end", load).await.expect("burst task");
+    outcomes.ok.push(1000);
+    (outcomes, exit)
+}
+
+fn effects(dir: &ScratchDir, ids: &[u32]) -> usize {
+    ids.iter()
+        .filter(|id| dir.path().join(format!("done-{id}")).exists())
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_under_load_loses_no_accepted_task() {
+    let dir = ScratchDir::new("sigterm");
+    let (outcomes, exit) = burst_with_sigterm(&dir, &[]).await;
+
+    assert!(
+        exit.status.success(),
+        "the server exited with {}: {}",
+        exit.status,
+        exit.stderr
+    );
+    assert!(
+        outcomes.other.is_empty(),
+        "unexpected answers: {:?}",
+        outcomes.other
+    );
+    assert!(outcomes.refused > 0, "the burst should outlast the server");
+    let done = effects(&dir, &outcomes.ok);
+    let lost = outcomes.ok.len() - done;
+    println!(
+        "sigterm: {} requests, {} answered 200, {} task effects, {} lost, {} refused after the signal",
+        WORKERS * PER_WORKER + 1,
+        outcomes.ok.len(),
+        done,
+        lost,
+        outcomes.refused
+    );
+    assert_eq!(lost, 0, "a request answered 200 lost its task");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_deadline_what_is_abandoned_is_counted_in_the_log() {
+    let dir = ScratchDir::new("sigterm-deadline");
+    // Shorter than one task: whatever is still running at SIGTERM is abandoned.
+    let (outcomes, exit) = burst_with_sigterm(&dir, &[("ATODE_SHUTDOWN_DEADLINE", "0.02")]).await;
+
+    assert!(
+        exit.status.success(),
+        "the server exited with {}: {}",
+        exit.status,
+        exit.stderr
+    );
+    let done = effects(&dir, &outcomes.ok);
+    let abandoned: usize = exit
+        .stderr
+        .lines()
+        .find(|line| line.contains("background task(s) abandoned"))
+        .and_then(|line| line.split("passed; ").nth(1))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|count| count.parse().ok())
+        .unwrap_or_else(|| panic!("no abandoned count in the log:\n{}", exit.stderr));
+    println!(
+        "sigterm with deadline: {} answered 200, {} task effects, {} abandoned (logged)",
+        outcomes.ok.len(),
+        done,
+        abandoned
+    );
+    assert!(
+        abandoned > 0,
+        "a 20 ms deadline should cut 150 ms tasks short"
+    );
+    // Every accepted request either has its effect or is in the logged count.
+    assert!(
+        done + abandoned >= outcomes.ok.len(),
+        "{done} effects + {abandoned} abandoned < {} accepted",
+        outcomes.ok.len()
+    );
+}
