@@ -50,6 +50,7 @@ impl<B> CompletionBody<B> {
     fn complete(&mut self) {
         if let Some(tasks) = self.tasks.take() {
             tasks.schedule();
+            tasks.recycle();
         }
     }
 }

@@ -67,6 +67,14 @@ pub struct BackgroundTasks {
     shared: Arc<Shared>,
 }
 
+/// How many finished lists each thread keeps for reuse: enough for the
+/// requests one worker has in flight at once.
+const RECYCLED_PER_THREAD: usize = 64;
+
+thread_local! {
+    static RECYCLED: std::cell::RefCell<Vec<Arc<Shared>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 struct Shared {
     /// The app's runner; `None` for a list a test made with [`BackgroundTasks::new`].
     runner: Option<Arc<TaskRunner>>,
@@ -112,12 +120,46 @@ impl BackgroundTasks {
         Self::with_runner(None, "<test>", None)
     }
 
+    /// The list of one request of `route`. Reuses a list recycled on this
+    /// thread when there is one, so a request that queues nothing
+    /// allocates nothing (DESIGN.md point 10).
     pub(crate) fn for_route(
         runner: Arc<TaskRunner>,
         route: &'static str,
         admission: Option<Admission>,
     ) -> Self {
+        let recycled = RECYCLED.with(|recycled| recycled.borrow_mut().pop());
+        if let Some(mut shared) = recycled {
+            // Recycled lists have no other handle, so this always succeeds.
+            if let Some(fresh) = Arc::get_mut(&mut shared) {
+                fresh.runner = Some(runner);
+                fresh.route = route;
+                *fresh
+                    .state
+                    .get_mut()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner()) = State::Open(Vec::new());
+                *fresh
+                    .admission
+                    .get_mut()
+                    .unwrap_or_else(|poisoned| poisoned.into_inner()) = admission;
+                return BackgroundTasks { shared };
+            }
+        }
         Self::with_runner(Some(runner), route, admission)
+    }
+
+    /// Keeps this list for a later request on this thread, once its tasks
+    /// have been handed to the runner and no other handle to it is left.
+    pub(crate) fn recycle(self) {
+        let scheduled = matches!(*self.lock(), State::Scheduled);
+        if scheduled && Arc::strong_count(&self.shared) == 1 && Arc::weak_count(&self.shared) == 0 {
+            RECYCLED.with(|recycled| {
+                let mut recycled = recycled.borrow_mut();
+                if recycled.len() < RECYCLED_PER_THREAD {
+                    recycled.push(self.shared);
+                }
+            });
+        }
     }
 
     fn with_runner(
@@ -414,6 +456,29 @@ mod tests {
         tasks.add_task(move || done.send(()).expect("receiver alive"), ());
         ran.await.expect("the late task ran");
         assert_eq!(runner.stats().scheduled, 1);
+    }
+
+    #[tokio::test]
+    async fn a_finished_list_is_reused_by_the_next_request_on_the_thread() {
+        let (tasks, runner) = request_tasks();
+        let address = Arc::as_ptr(&tasks.shared);
+        tasks.schedule();
+        tasks.recycle();
+        let next = BackgroundTasks::for_route(Arc::clone(&runner), "next", None);
+        assert_eq!(Arc::as_ptr(&next.shared), address);
+        assert!(next.is_empty());
+        next.add_task(|| {}, ());
+        assert_eq!(next.len(), 1, "a reused list takes tasks again");
+    }
+
+    #[test]
+    fn a_list_still_shared_is_not_recycled() {
+        let (tasks, runner) = request_tasks();
+        let kept = tasks.clone();
+        tasks.schedule();
+        tasks.recycle();
+        let next = BackgroundTasks::for_route(runner, "next", None);
+        assert!(!Arc::ptr_eq(&next.shared, &kept.shared));
     }
 
     #[test]
