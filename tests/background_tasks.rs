@@ -12,7 +12,7 @@ use atode::{
     post, routes,
 };
 use bytes::Bytes;
-use common::{TestServer, request, within};
+use common::{Fetch, TestServer, request, within};
 use http_body_util::BodyExt;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{mpsc, oneshot, watch};
@@ -267,15 +267,14 @@ async fn the_response_does_not_wait_for_its_task() {
     assert_eq!(harness.next_event().await, "blocked task done");
 }
 
-#[tokio::test]
-async fn keep_alive_is_not_held_by_a_task_on_http1() {
-    let (probe, mut harness) = Harness::new();
-    let server = TestServer::start(app(probe)).await;
-    let mut connection = server.http1().await;
-
+/// On one connection, a request whose task stays blocked, then another
+/// request, which must be answered while the first one's task still waits.
+async fn a_second_request_is_answered_while_the_first_ones_task_waits(
+    connection: &mut impl Fetch,
+    harness: &mut Harness,
+) {
     let (status, _, _) = connection.fetch(request("POST", "/blocked")).await;
     assert_eq!(status, StatusCode::OK);
-    // Same connection, while the first request's task is still blocked.
     let (status, _, body) = connection.fetch(request("GET", "/ping")).await;
     assert_eq!((status, body.as_str()), (StatusCode::OK, "pong"));
     harness.no_event_yet();
@@ -285,19 +284,25 @@ async fn keep_alive_is_not_held_by_a_task_on_http1() {
 }
 
 #[tokio::test]
+async fn keep_alive_is_not_held_by_a_task_on_http1() {
+    let (probe, mut harness) = Harness::new();
+    let server = TestServer::start(app(probe)).await;
+    a_second_request_is_answered_while_the_first_ones_task_waits(
+        &mut server.http1().await,
+        &mut harness,
+    )
+    .await;
+}
+
+#[tokio::test]
 async fn keep_alive_is_not_held_by_a_task_on_http2() {
     let (probe, mut harness) = Harness::new();
     let server = TestServer::start(app(probe)).await;
-    let mut connection = server.http2().await;
-
-    let (status, _, _) = connection.fetch(request("POST", "/blocked")).await;
-    assert_eq!(status, StatusCode::OK);
-    let (status, _, body) = connection.fetch(request("GET", "/ping")).await;
-    assert_eq!((status, body.as_str()), (StatusCode::OK, "pong"));
-    harness.no_event_yet();
-
-    harness.open_gate();
-    assert_eq!(harness.next_event().await, "blocked task done");
+    a_second_request_is_answered_while_the_first_ones_task_waits(
+        &mut server.http2().await,
+        &mut harness,
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -93,6 +93,23 @@ pub fn json_request(method: &str, path: &str, json: &str) -> Request {
         .expect("request")
 }
 
+/// A connection that sends a request and reads the whole response.
+pub trait Fetch {
+    async fn fetch(&mut self, request: Request) -> (http::StatusCode, http::HeaderMap, String);
+}
+
+impl Fetch for Http1 {
+    async fn fetch(&mut self, request: Request) -> (http::StatusCode, http::HeaderMap, String) {
+        Http1::fetch(self, request).await
+    }
+}
+
+impl Fetch for Http2 {
+    async fn fetch(&mut self, request: Request) -> (http::StatusCode, http::HeaderMap, String) {
+        Http2::fetch(self, request).await
+    }
+}
+
 /// One HTTP/1.1 keep-alive connection.
 pub struct Http1 {
     sender: http1::SendRequest<Full<Bytes>>,
