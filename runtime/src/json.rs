@@ -92,34 +92,71 @@ impl<T: DeserializeOwned + Send> FromRequest for Json<T> {
             )));
         }
         let bytes = read_body(parts, body).await.map_err(JsonRejection::Body)?;
-        serde_json::from_slice(&bytes)
-            .map(Json)
-            .map_err(|error| JsonRejection::Invalid(describe(&error, &bytes)))
+        let mut json = serde_json::Deserializer::from_slice(&bytes);
+        // The path to the field that failed, so the 422 can name it.
+        let value = serde_path_to_error::deserialize(&mut json).map_err(|error| {
+            JsonRejection::Invalid(describe(error.inner(), Some(error.path()), &bytes))
+        })?;
+        json.end()
+            .map_err(|error| JsonRejection::Invalid(describe(&error, None, &bytes)))?;
+        Ok(Json(value))
     }
 }
 
-/// FastAPI reports where JSON broke as a character offset into the body;
-/// serde_json gives a line and column, which this converts.
-fn describe(error: &serde_json::Error, body: &[u8]) -> ValidationError {
+/// The `422` for a body that is not JSON, or not JSON of the expected
+/// shape, in FastAPI's terms: where JSON syntax broke (as a character
+/// offset, where serde_json gives a line and column), or which field is
+/// missing or of the wrong type (`["body", "items", 0, "price"]`).
+fn describe(
+    inner: &serde_json::Error,
+    path: Option<&serde_path_to_error::Path>,
+    body: &[u8],
+) -> ValidationError {
     use serde_json::error::Category;
-    let text = String::from_utf8_lossy(body);
-    let offset: usize = text
-        .split_inclusive('\n')
-        .take(error.line().saturating_sub(1))
-        .map(|line| line.chars().count())
-        .sum::<usize>()
-        + error.column().saturating_sub(1);
-    let (kind, msg, loc) = match error.classify() {
-        Category::Syntax | Category::Eof | Category::Io => (
-            "json_invalid",
-            format!("JSON decode error: {error}"),
-            vec!["body".into(), offset.into()],
-        ),
-        Category::Data => (
-            "value_error",
-            format!("Body does not fit the expected type: {error}"),
-            vec!["body".into()],
-        ),
+    // serde_json ends its messages with the position, which `loc` carries.
+    let message = inner.to_string();
+    let message = message
+        .split(" at line ")
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let mut loc: Vec<serde_json::Value> = vec!["body".into()];
+    if let Category::Syntax | Category::Eof | Category::Io = inner.classify() {
+        let text = String::from_utf8_lossy(body);
+        let offset: usize = text
+            .split_inclusive('\n')
+            .take(inner.line().saturating_sub(1))
+            .map(|line| line.chars().count())
+            .sum::<usize>()
+            + inner.column().saturating_sub(1);
+        loc.push(offset.into());
+        let msg = format!("JSON decode error: {message}");
+        return ValidationError::new(vec![ErrorDetail {
+            kind: "json_invalid",
+            loc,
+            msg,
+            input: None,
+        }]);
+    }
+    for segment in path.into_iter().flat_map(|path| path.iter()) {
+        match segment {
+            serde_path_to_error::Segment::Seq { index } => loc.push((*index).into()),
+            serde_path_to_error::Segment::Map { key }
+            | serde_path_to_error::Segment::Enum { variant: key } => {
+                loc.push(key.clone().into());
+            }
+            serde_path_to_error::Segment::Unknown => loc.push("?".into()),
+        }
+    }
+    let (kind, msg) = match message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next())
+    {
+        Some(field) => {
+            loc.push(field.into());
+            ("missing", "Field required".to_owned())
+        }
+        None => (type_error_kind(&message), message),
     };
     ValidationError::new(vec![ErrorDetail {
         kind,
@@ -127,4 +164,28 @@ fn describe(error: &serde_json::Error, body: &[u8]) -> ValidationError {
         msg,
         input: None,
     }])
+}
+
+/// Pydantic's name for a value of the wrong JSON type, from serde's
+/// "invalid type: ..., expected ..." message.
+fn type_error_kind(message: &str) -> &'static str {
+    let Some(expected) = message.split("expected ").nth(1) else {
+        return "value_error";
+    };
+    let integer = [
+        "i8", "i16", "i32", "i64", "i128", "u8", "u16", "u32", "u64", "u128", "isize", "usize",
+        "integer",
+    ];
+    if integer.iter().any(|name| expected.contains(name)) {
+        "int_type"
+    } else if expected.contains("f32") || expected.contains("f64") || expected.contains("floating")
+    {
+        "float_type"
+    } else if expected.contains("a string") || expected.contains("a borrowed string") {
+        "string_type"
+    } else if expected.contains("a boolean") {
+        "bool_type"
+    } else {
+        "value_error"
+    }
 }
