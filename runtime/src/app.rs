@@ -9,6 +9,27 @@ use crate::service::{Layered, LayeredService};
 use crate::{Body, BoxError};
 
 /// The largest request body body extractors read unless told otherwise: 2 MiB.
+/// Change it for a whole app with [`App::body_limit`], or for one route with
+/// `body_limit = ...` in its attribute; a larger body is answered `413`.
+///
+/// ```
+/// use atode::{post, routes, App, DEFAULT_BODY_LIMIT};
+/// use atode::testing::TestClient;
+/// use bytes::Bytes;
+///
+/// #[post("/upload")]
+/// async fn upload(body: Bytes) -> String {
+///     body.len().to_string()
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let client = TestClient::new(App::new().routes(routes![upload]));
+/// let fits = client.post("/upload").body(vec![0; DEFAULT_BODY_LIMIT]).await;
+/// assert_eq!(fits.text(), DEFAULT_BODY_LIMIT.to_string());
+/// let over = client.post("/upload").body(vec![0; DEFAULT_BODY_LIMIT + 1]).await;
+/// assert_eq!(over.status(), 413);
+/// # }
+/// ```
 pub const DEFAULT_BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 /// An application: its routes, its shared state, and its background task
@@ -24,8 +45,13 @@ pub const DEFAULT_BODY_LIMIT: usize = 2 * 1024 * 1024;
 ///     "Hello, World!"
 /// }
 ///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// let app = App::new().routes(routes![index]);
-/// # let _ = app;
+///
+/// // In-process, as a test drives it:
+/// let client = atode::testing::TestClient::new(app);
+/// assert_eq!(client.get("/").await.text(), "Hello, World!");
+/// # }
 /// ```
 #[derive(Clone)]
 pub struct App {
@@ -52,7 +78,20 @@ pub(crate) struct AppShared {
 }
 
 impl App {
-    /// An app with no routes.
+    /// An app with no routes, no state and the default settings: the
+    /// starting point that the other methods build on. Until routes are
+    /// added it answers every request `404`, in FastAPI's JSON shape.
+    ///
+    /// ```
+    /// use atode::{App, testing::TestClient};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let client = TestClient::new(App::new());
+    /// let response = client.get("/anything").await;
+    /// assert_eq!(response.status(), 404);
+    /// assert_eq!(response.text(), r#"{"detail":"Not Found"}"#);
+    /// # }
+    /// ```
     pub fn new() -> Self {
         let shared = AppShared {
             state: StateMap::default(),
@@ -71,7 +110,32 @@ impl App {
         }
     }
 
-    /// Adds routes, as [`routes!`](crate::routes) lists them.
+    /// Adds routes, as [`routes!`](crate::routes) lists them. Call it as
+    /// often as needed, say once per module of handlers. A path that has
+    /// routes answers other methods `405` with an `Allow` header.
+    ///
+    /// ```
+    /// use atode::{get, post, routes, App, StatusCode, testing::TestClient};
+    ///
+    /// #[get("/items")]
+    /// async fn list() -> &'static str {
+    ///     "[]"
+    /// }
+    ///
+    /// #[post("/items")]
+    /// async fn create() -> (StatusCode, &'static str) {
+    ///     (StatusCode::CREATED, "made")
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let client = TestClient::new(App::new().routes(routes![list]).routes(routes![create]));
+    /// assert_eq!(client.get("/items").await.text(), "[]");
+    /// assert_eq!(client.post("/items").await.status(), StatusCode::CREATED);
+    /// let response = client.delete("/items").await;
+    /// assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    /// assert!(response.header("allow").is_some_and(|allow| allow.contains("POST")));
+    /// # }
+    /// ```
     ///
     /// # Panics
     ///
@@ -89,13 +153,22 @@ impl App {
     /// One value per type; a second value of a type replaces the first.
     ///
     /// ```
+    /// use atode::{get, routes, App, State, testing::TestClient};
+    ///
     /// #[derive(Clone)]
     /// struct Config {
     ///     greeting: &'static str,
     /// }
     ///
-    /// let app = atode::App::new().state(Config { greeting: "hi" });
-    /// # let _ = app;
+    /// #[get("/")]
+    /// async fn greet(State(config): State<Config>) -> &'static str {
+    ///     config.greeting
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let app = App::new().state(Config { greeting: "hi" }).routes(routes![greet]);
+    /// assert_eq!(TestClient::new(app).get("/").await.text(), "hi");
+    /// # }
     /// ```
     pub fn state<T: Clone + Send + Sync + 'static>(mut self, value: T) -> Self {
         self.shared_mut().state.insert(value);
@@ -107,8 +180,19 @@ impl App {
     /// [`DEFAULT_BODY_LIMIT`] (2 MiB).
     ///
     /// ```
-    /// let app = atode::App::new().body_limit(64 * 1024);
-    /// # let _ = app;
+    /// use atode::{post, routes, App, testing::TestClient};
+    ///
+    /// #[post("/echo")]
+    /// async fn echo(text: String) -> String {
+    ///     text
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let app = App::new().body_limit(4).routes(routes![echo]);
+    /// let client = TestClient::new(app);
+    /// assert_eq!(client.post("/echo").body("four").await.text(), "four");
+    /// assert_eq!(client.post("/echo").body("fives").await.status(), 413);
+    /// # }
     /// ```
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.shared_mut().body_limit = bytes;
@@ -125,13 +209,61 @@ impl App {
     /// let app = atode::App::new().max_pending_tasks(1_000);
     /// # let _ = app;
     /// ```
+    ///
+    /// With a cap of zero, every route that takes tasks is refused, which
+    /// shows the answer a client gets:
+    ///
+    /// ```
+    /// use atode::{get, routes, App, BackgroundTasks, testing::TestClient};
+    ///
+    /// #[get("/queue")]
+    /// async fn queue(tasks: BackgroundTasks) -> &'static str {
+    ///     tasks.add_task(|| {}, ());
+    ///     "queued"
+    /// }
+    ///
+    /// #[get("/health")]
+    /// async fn health() -> &'static str {
+    ///     "ok"
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let app = App::new().max_pending_tasks(0).routes(routes![queue, health]);
+    /// let client = TestClient::new(app);
+    /// let refused = client.get("/queue").await;
+    /// assert_eq!(refused.status(), 503);
+    /// assert_eq!(refused.header("retry-after"), Some("1"));
+    /// assert_eq!(client.get("/health").await.text(), "ok");
+    /// assert_eq!(client.task_monitor().stats().refused, 1);
+    /// # }
+    /// ```
     pub fn max_pending_tasks(self, requests: usize) -> Self {
         self.shared().runner.set_cap(requests);
         self
     }
 
     /// A [`TaskMonitor`] for this app's background tasks: their counts, and
-    /// a way to wait until they are done.
+    /// a way to wait until they are done. Take it before handing the app to
+    /// the server, to export metrics or to wait for the tasks in a test.
+    ///
+    /// ```
+    /// use atode::{post, routes, App, BackgroundTasks, testing::TestClient};
+    ///
+    /// #[post("/jobs")]
+    /// async fn enqueue(tasks: BackgroundTasks) -> &'static str {
+    ///     tasks.add_task(|| {}, ());
+    ///     tasks.add_task(|| Err::<(), _>("disk full"), ());
+    ///     "queued"
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let app = App::new().routes(routes![enqueue]);
+    /// let monitor = app.task_monitor();
+    /// TestClient::new(app).post("/jobs").await; // returns once the tasks ran
+    /// let stats = monitor.stats();
+    /// assert_eq!((stats.scheduled, stats.completed, stats.failed), (2, 1, 1));
+    /// # }
+    /// ```
     pub fn task_monitor(&self) -> TaskMonitor {
         TaskMonitor::new(Arc::clone(&self.inner.routing.shared.runner))
     }
@@ -255,7 +387,27 @@ impl std::fmt::Debug for App {
     }
 }
 
-/// Why an app cannot start: what [`App::check`] found.
+/// Why an app cannot start: what [`App::check`] found, every problem at
+/// once. [`serve`](crate::serve) turns it into an `InvalidInput` I/O error
+/// and [`TestClient::new`](crate::testing::TestClient::new) panics with it;
+/// call [`App::check`] yourself to report it your own way.
+///
+/// ```
+/// use atode::{get, routes, App, StartupError, State};
+///
+/// #[derive(Clone)]
+/// struct Db;
+///
+/// #[get("/")]
+/// async fn index(State(_db): State<Db>) -> &'static str {
+///     "ok"
+/// }
+///
+/// let error: StartupError = App::new().routes(routes![index]).check().unwrap_err();
+/// let message = error.to_string();
+/// assert!(message.starts_with("atode: the app cannot start:"));
+/// assert!(message.contains("`index`") && message.contains("takes `State<"));
+/// ```
 #[derive(Debug)]
 pub struct StartupError {
     problems: Vec<String>,

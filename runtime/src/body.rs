@@ -9,7 +9,23 @@ use http_body::{Frame, SizeHint};
 use http_body_util::BodyExt;
 use http_body_util::combinators::UnsyncBoxBody;
 
-/// A boxed error, as carried by streamed bodies.
+/// A boxed error, as carried by streamed bodies: what reading a [`Body`]
+/// fails with, whatever the error of the stream or body it was built from.
+///
+/// ```
+/// use atode::body::ReceiverStream;
+/// use atode::{Body, BoxError};
+/// use bytes::Bytes;
+/// use http_body_util::BodyExt;
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(1);
+/// tx.send(Err(std::io::Error::other("disk gone"))).await.unwrap();
+/// drop(tx);
+/// let error: BoxError = Body::from_stream(ReceiverStream::new(rx)).collect().await.unwrap_err();
+/// assert_eq!(error.to_string(), "disk gone");
+/// # }
+/// ```
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// An HTTP body: empty, one chunk of bytes, a request body from hyper, or any
@@ -38,7 +54,17 @@ enum Kind {
 }
 
 impl Body {
-    /// A body with no bytes.
+    /// A body with no bytes, such as a `204` response's. Also what
+    /// `Body::default()` gives.
+    ///
+    /// ```
+    /// use atode::Body;
+    /// use http_body::Body as _;
+    ///
+    /// let body = Body::empty();
+    /// assert!(body.is_end_stream());
+    /// assert_eq!(body.size_hint().exact(), Some(0));
+    /// ```
     pub const fn empty() -> Self {
         Body(Kind::Empty)
     }
@@ -48,10 +74,12 @@ impl Body {
     /// ```
     /// use atode::Body;
     /// use bytes::Bytes;
-    /// use http_body_util::Full;
+    /// use http_body_util::{BodyExt, Full};
     ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
     /// let body = Body::new(Full::new(Bytes::from_static(b"chunk")));
-    /// # let _ = body;
+    /// assert_eq!(body.collect().await.unwrap().to_bytes(), "chunk");
+    /// # }
     /// ```
     pub fn new<B>(body: B) -> Self
     where
@@ -75,10 +103,16 @@ impl Body {
     /// ```
     /// use atode::Body;
     /// use bytes::Bytes;
+    /// use http_body_util::BodyExt;
     ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
     /// let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
     /// let body = Body::from_stream(atode::body::ReceiverStream::new(rx));
-    /// # drop((tx, body));
+    /// tx.send(Ok(Bytes::from("Hello, "))).await.unwrap();
+    /// tx.send(Ok(Bytes::from("World!"))).await.unwrap();
+    /// drop(tx); // the stream, and so the body, ends
+    /// assert_eq!(body.collect().await.unwrap().to_bytes(), "Hello, World!");
+    /// # }
     /// ```
     pub fn from_stream<S, E>(stream: S) -> Self
     where
@@ -219,6 +253,33 @@ pub struct ReceiverStream<T> {
 
 impl<T> ReceiverStream<T> {
     /// Wraps the receiver; the stream ends once every sender is dropped.
+    /// With [`Body::from_stream`], a handler can stream a response that
+    /// another task produces:
+    ///
+    /// ```
+    /// use atode::body::ReceiverStream;
+    /// use atode::{get, routes, App, Body, Response, testing::TestClient};
+    /// use bytes::Bytes;
+    /// use std::convert::Infallible;
+    ///
+    /// #[get("/count")]
+    /// async fn count() -> Response {
+    ///     let (tx, rx) = tokio::sync::mpsc::channel(2);
+    ///     tokio::spawn(async move {
+    ///         for n in 1..=3 {
+    ///             if tx.send(Ok::<_, Infallible>(Bytes::from(n.to_string()))).await.is_err() {
+    ///                 break; // the client went away
+    ///             }
+    ///         }
+    ///     });
+    ///     Response::new(Body::from_stream(ReceiverStream::new(rx)))
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let client = TestClient::new(App::new().routes(routes![count]));
+    /// assert_eq!(client.get("/count").await.text(), "123");
+    /// # }
+    /// ```
     pub fn new(receiver: tokio::sync::mpsc::Receiver<T>) -> Self {
         ReceiverStream { receiver }
     }

@@ -41,6 +41,35 @@ use crate::{Body, IntoResponse, Response};
 /// A request is rejected with `415` when its `Content-Type` is not JSON,
 /// `413` when the body is over the limit, and `422` in FastAPI's shape when
 /// it is not valid JSON (`"type": "json_invalid"`) or does not fit `T`.
+///
+/// ```
+/// use atode::{post, routes, App, Json, testing::TestClient};
+/// use serde::Deserialize;
+/// use serde_json::{Value, json};
+///
+/// #[derive(Deserialize)]
+/// struct NewItem {
+///     name: String,
+/// }
+///
+/// #[post("/items")]
+/// async fn create(Json(item): Json<NewItem>) -> Json<Value> {
+///     Json(json!({ "name": item.name, "id": 1 }))
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let client = TestClient::new(App::new().routes(routes![create]));
+/// let created = client.post("/items").json(&json!({ "name": "pen" })).await;
+/// assert_eq!(created.header("content-type"), Some("application/json"));
+/// assert_eq!(created.json::<Value>(), json!({ "name": "pen", "id": 1 }));
+///
+/// let invalid = client.post("/items").json(&json!({ "name": 3 })).await;
+/// assert_eq!(invalid.status(), 422);
+/// assert_eq!(invalid.json::<Value>()["detail"][0]["loc"], json!(["body", "name"]));
+///
+/// assert_eq!(client.post("/items").body("name=pen").await.status(), 415);
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Json<T>(pub T);
 
@@ -64,7 +93,37 @@ impl<T: Serialize> IntoResponse for Json<T> {
     }
 }
 
-/// Why a [`Json`] body was refused.
+/// Why a [`Json`] body was refused. Its response is the `415`, `413`, `400`
+/// or `422` described on [`Json`]; take `Result<Json<T>, JsonRejection>` to
+/// answer in your own way instead.
+///
+/// ```
+/// use atode::{post, routes, App, Json, JsonRejection, testing::TestClient};
+/// use serde::Deserialize;
+///
+/// #[derive(Deserialize)]
+/// struct NewItem {
+///     name: String,
+/// }
+///
+/// #[post("/items")]
+/// async fn create(body: Result<Json<NewItem>, JsonRejection>) -> String {
+///     match body {
+///         Ok(Json(item)) => item.name,
+///         Err(JsonRejection::Body(_)) => "not a JSON body".to_owned(),
+///         Err(JsonRejection::Invalid(error)) => format!("{} problem(s)", error.details().len()),
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let client = TestClient::new(App::new().routes(routes![create]));
+/// let item = serde_json::json!({ "name": "pen" });
+/// assert_eq!(client.post("/items").json(&item).await.text(), "pen");
+/// assert_eq!(client.post("/items").body("pen").await.text(), "not a JSON body");
+/// let wrong = serde_json::json!({ "title": "pen" });
+/// assert_eq!(client.post("/items").json(&wrong).await.text(), "1 problem(s)");
+/// # }
+/// ```
 #[derive(Debug)]
 pub enum JsonRejection {
     /// The body could not be read, was too large, or was not JSON (`415`).

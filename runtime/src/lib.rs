@@ -36,6 +36,40 @@
 //!
 //! When and how tasks run (order, failures, shutdown) is described on
 //! [`BackgroundTasks`] and in the README.
+//!
+//! A test drives the app in-process with [`testing::TestClient`], which
+//! returns once the request's background tasks have run:
+//!
+//! ```
+//! use atode::testing::TestClient;
+//! use atode::{post, routes, App, BackgroundTasks, State};
+//! use std::sync::{Arc, Mutex};
+//!
+//! #[derive(Clone, Default)]
+//! struct Log(Arc<Mutex<Vec<String>>>);
+//!
+//! fn write_notification(log: Log, email: String) {
+//!     log.0.lock().unwrap().push(format!("notification for {email}"));
+//! }
+//!
+//! #[post("/send-notification/<email>")]
+//! async fn send_notification(
+//!     email: String,
+//!     State(log): State<Log>,
+//!     background_tasks: BackgroundTasks,
+//! ) -> &'static str {
+//!     background_tasks.add_task(write_notification, (log, email));
+//!     "Notification sent in the background"
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")] async fn main() {
+//! let log = Log::default();
+//! let app = App::new().state(log.clone()).routes(routes![send_notification]);
+//! let response = TestClient::new(app).post("/send-notification/ada@example.com").await;
+//! assert_eq!(response.text(), "Notification sent in the background");
+//! assert_eq!(*log.0.lock().unwrap(), ["notification for ada@example.com"]);
+//! # }
+//! ```
 
 #![warn(missing_docs)]
 

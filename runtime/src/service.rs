@@ -109,7 +109,55 @@ fn overloaded() -> Response {
 }
 
 /// The service at the core of an app's layers: the routing, wrapped in the
-/// layers added before. [`App::layer`] hands it to each layer.
+/// layers added before. [`App::layer`] hands it to each layer, and a layer
+/// of your own wraps it as any [`tower_service::Service`]:
+///
+/// ```
+/// use atode::http::{HeaderValue, Request};
+/// use atode::routing::Routes;
+/// use atode::{get, routes, App, Body, Response, ResponseBody, testing::TestClient};
+/// use std::convert::Infallible;
+/// use std::future::Future;
+/// use std::pin::Pin;
+/// use std::task::{Context, Poll};
+/// use tower_layer::layer_fn;
+/// use tower_service::Service;
+///
+/// /// Adds `x-served-by` to every response.
+/// #[derive(Clone)]
+/// struct ServedBy(Routes);
+///
+/// impl Service<Request<Body>> for ServedBy {
+///     type Response = Response<ResponseBody>;
+///     type Error = Infallible;
+///     type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Infallible>> + Send>>;
+///
+///     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+///         self.0.poll_ready(cx)
+///     }
+///
+///     fn call(&mut self, request: Request<Body>) -> Self::Future {
+///         let future = self.0.call(request);
+///         Box::pin(async move {
+///             let mut response = future.await?;
+///             response.headers_mut().insert("x-served-by", HeaderValue::from_static("atode"));
+///             Ok(response)
+///         })
+///     }
+/// }
+///
+/// #[get("/")]
+/// async fn index() -> &'static str {
+///     "hi"
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let app = App::new().routes(routes![index]).layer(layer_fn(ServedBy));
+/// let client = TestClient::new(app);
+/// assert_eq!(client.get("/").await.header("x-served-by"), Some("atode"));
+/// assert_eq!(client.get("/nowhere").await.header("x-served-by"), Some("atode"));
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct Routes(RoutesKind);
 
@@ -214,7 +262,20 @@ where
 }
 
 /// The body of every response an app serves: the handler's body with its
-/// request's tasks attached, or whatever the app's layers made of it.
+/// request's tasks attached, or whatever the app's layers made of it. Read
+/// it as any [`http_body::Body`]; reading it to the end (or dropping it)
+/// starts the request's tasks.
+///
+/// ```
+/// use atode::ResponseBody;
+/// use http_body_util::BodyExt;
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// // The default is empty, for a layer that answers by itself.
+/// let body = ResponseBody::default();
+/// assert!(body.collect().await.unwrap().to_bytes().is_empty());
+/// # }
+/// ```
 pub struct ResponseBody(ResponseKind);
 
 enum ResponseKind {
@@ -269,7 +330,28 @@ impl std::fmt::Debug for ResponseBody {
 }
 
 /// The future of one request's response, as the app's
-/// [`Service`](tower_service::Service) returns it.
+/// [`Service`](tower_service::Service) returns it: for driving an
+/// [`App`] from tower or hyper code of your own. It never fails; a handler
+/// that panics gives a `500`.
+///
+/// ```
+/// use atode::{get, routes, App, Body, RouteFuture};
+/// use http_body_util::BodyExt;
+/// use tower_service::Service;
+///
+/// #[get("/")]
+/// async fn index() -> &'static str {
+///     "Hello, World!"
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let mut app = App::new().routes(routes![index]);
+/// let future: RouteFuture = app.call(atode::http::Request::new(Body::empty()));
+/// let Ok(response) = future.await;
+/// assert_eq!(response.status(), 200);
+/// assert_eq!(response.into_body().collect().await.unwrap().to_bytes(), "Hello, World!");
+/// # }
+/// ```
 pub struct RouteFuture(Stage);
 
 enum Stage {

@@ -50,11 +50,27 @@ pub struct TestClient {
 }
 
 impl TestClient {
-    /// A client for `app`.
+    /// A client for `app`. It checks the app first, as a server does, so a
+    /// test fails on a set-up mistake rather than on a `500`.
     ///
     /// # Panics
     ///
     /// If [`App::check`] fails: a handler takes state the app was not given.
+    ///
+    /// ```should_panic
+    /// use atode::{get, routes, App, State, testing::TestClient};
+    ///
+    /// #[derive(Clone)]
+    /// struct Db;
+    ///
+    /// #[get("/")]
+    /// async fn index(State(_db): State<Db>) -> &'static str {
+    ///     "ok"
+    /// }
+    ///
+    /// // Panics: `index` takes `State<Db>`, and the app has no `Db`.
+    /// TestClient::new(App::new().routes(routes![index]));
+    /// ```
     pub fn new(app: App) -> Self {
         if let Err(error) = app.check() {
             panic!("{error}");
@@ -63,7 +79,32 @@ impl TestClient {
         TestClient { app, monitor }
     }
 
-    /// A request with any method.
+    /// A request with any method; [`get`](Self::get), [`post`](Self::post),
+    /// [`put`](Self::put), [`patch`](Self::patch), [`delete`](Self::delete)
+    /// and [`head`](Self::head) are its shorthands. Await the request to
+    /// send it.
+    ///
+    /// ```
+    /// use atode::{route, routes, App, Method, StatusCode, testing::TestClient};
+    ///
+    /// #[route(GET, POST, PUT, PATCH, DELETE, "/echo")]
+    /// async fn echo(method: Method) -> String {
+    ///     method.to_string()
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let client = TestClient::new(App::new().routes(routes![echo]));
+    /// assert_eq!(client.get("/echo").await.text(), "GET");
+    /// assert_eq!(client.post("/echo").await.text(), "POST");
+    /// assert_eq!(client.put("/echo").await.text(), "PUT");
+    /// assert_eq!(client.patch("/echo").await.text(), "PATCH");
+    /// assert_eq!(client.delete("/echo").await.text(), "DELETE");
+    /// // A GET route also answers HEAD.
+    /// assert_eq!(client.head("/echo").await.status(), StatusCode::OK);
+    /// let options = client.request(Method::OPTIONS, "/echo").await;
+    /// assert_eq!(options.status(), StatusCode::METHOD_NOT_ALLOWED);
+    /// # }
+    /// ```
     pub fn request(&self, method: Method, path: &str) -> TestRequest<'_> {
         TestRequest {
             client: self,
@@ -77,49 +118,187 @@ impl TestClient {
         }
     }
 
-    /// A `GET` request.
+    /// A `GET` request to `path`; see [`request`](Self::request) for an
+    /// example with every method.
+    ///
+    /// ```
+    /// # use atode::{get, routes, App, testing::TestClient};
+    /// #[get("/items/<id>")]
+    /// async fn show(id: u32) -> String {
+    ///     format!("item {id}")
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let client = TestClient::new(App::new().routes(routes![show]));
+    /// assert_eq!(client.get("/items/7").await.text(), "item 7");
+    /// # }
+    /// ```
     pub fn get(&self, path: &str) -> TestRequest<'_> {
         self.request(Method::GET, path)
     }
 
-    /// A `POST` request.
+    /// A `POST` request to `path`; see [`request`](Self::request) for an
+    /// example with every method.
+    ///
+    /// ```
+    /// # use atode::{post, routes, App, testing::TestClient};
+    /// #[post("/items")]
+    /// async fn create(body: String) -> String {
+    ///     format!("created {body}")
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let client = TestClient::new(App::new().routes(routes![create]));
+    /// assert_eq!(client.post("/items").body("pen").await.text(), "created pen");
+    /// # }
+    /// ```
     pub fn post(&self, path: &str) -> TestRequest<'_> {
         self.request(Method::POST, path)
     }
 
-    /// A `PUT` request.
+    /// A `PUT` request to `path`; see [`request`](Self::request) for an
+    /// example with every method.
+    ///
+    /// ```
+    /// # use atode::{put, routes, App, testing::TestClient};
+    /// #[put("/items/<id>")]
+    /// async fn replace(id: u32) -> String {
+    ///     format!("replaced {id}")
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let client = TestClient::new(App::new().routes(routes![replace]));
+    /// assert_eq!(client.put("/items/7").await.text(), "replaced 7");
+    /// # }
+    /// ```
     pub fn put(&self, path: &str) -> TestRequest<'_> {
         self.request(Method::PUT, path)
     }
 
-    /// A `PATCH` request.
+    /// A `PATCH` request to `path`; see [`request`](Self::request) for an
+    /// example with every method.
+    ///
+    /// ```
+    /// # use atode::{patch, routes, App, testing::TestClient};
+    /// #[patch("/items/<id>")]
+    /// async fn update(id: u32) -> String {
+    ///     format!("updated {id}")
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let client = TestClient::new(App::new().routes(routes![update]));
+    /// assert_eq!(client.patch("/items/7").await.text(), "updated 7");
+    /// # }
+    /// ```
     pub fn patch(&self, path: &str) -> TestRequest<'_> {
         self.request(Method::PATCH, path)
     }
 
-    /// A `DELETE` request.
+    /// A `DELETE` request to `path`; see [`request`](Self::request) for an
+    /// example with every method.
+    ///
+    /// ```
+    /// # use atode::{delete, routes, App, testing::TestClient};
+    /// #[delete("/items/<id>")]
+    /// async fn remove(id: u32) -> String {
+    ///     format!("deleted {id}")
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let client = TestClient::new(App::new().routes(routes![remove]));
+    /// assert_eq!(client.delete("/items/7").await.text(), "deleted 7");
+    /// # }
+    /// ```
     pub fn delete(&self, path: &str) -> TestRequest<'_> {
         self.request(Method::DELETE, path)
     }
 
-    /// A `HEAD` request.
+    /// A `HEAD` request to `path`; see [`request`](Self::request) for an
+    /// example with every method.
+    ///
+    /// ```
+    /// # use atode::{get, routes, App, testing::TestClient};
+    /// #[get("/health")]
+    /// async fn health() -> &'static str {
+    ///     "ok"
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let client = TestClient::new(App::new().routes(routes![health]));
+    /// assert_eq!(client.head("/health").await.status(), 200); // a GET route answers HEAD
+    /// # }
+    /// ```
     pub fn head(&self, path: &str) -> TestRequest<'_> {
         self.request(Method::HEAD, path)
     }
 
-    /// The app's task counts.
+    /// The app's task counts, to check what a request's background tasks
+    /// did (or that a request queued none).
+    ///
+    /// ```
+    /// use atode::{App, TaskStats, testing::TestClient};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let client = TestClient::new(App::new());
+    /// client.get("/missing").await;
+    /// assert_eq!(client.task_monitor().stats(), TaskStats::default());
+    /// # }
+    /// ```
     pub fn task_monitor(&self) -> &TaskMonitor {
         &self.monitor
     }
 
     /// Waits until the app has no background task left to run: for a request
-    /// sent with [`TestRequest::without_waiting_for_tasks`].
+    /// sent with [`TestRequest::without_waiting_for_tasks`], whose example
+    /// shows both. Returns at once when nothing is queued.
+    ///
+    /// ```
+    /// # use atode::{App, testing::TestClient};
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let client = TestClient::new(App::new());
+    /// client.wait_for_tasks().await;
+    /// assert_eq!(client.task_monitor().stats().pending, 0);
+    /// # }
+    /// ```
     pub async fn wait_for_tasks(&self) {
         self.monitor.wait_idle().await;
     }
 }
 
 /// A request being built; await it (or call [`send`](TestRequest::send)) to send it.
+/// Made by [`TestClient::request`] and its shorthands; each method adds one
+/// part of the request.
+///
+/// ```
+/// use atode::extract::BearerToken;
+/// use atode::{post, routes, App, Json, RemoteAddr, TypedHeader, testing::TestClient};
+/// use serde::Deserialize;
+///
+/// #[derive(Deserialize)]
+/// struct Note {
+///     text: String,
+/// }
+///
+/// #[post("/notes")]
+/// async fn add(
+///     RemoteAddr(addr): RemoteAddr,
+///     TypedHeader(BearerToken(token)): TypedHeader<BearerToken>,
+///     Json(note): Json<Note>,
+/// ) -> String {
+///     format!("{} from {} with {token}", note.text, addr.ip())
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let client = TestClient::new(App::new().routes(routes![add]));
+/// let response = client
+///     .post("/notes")
+///     .header("authorization", "Bearer s3cret")
+///     .remote_addr("192.0.2.7:4000".parse().unwrap())
+///     .json(&serde_json::json!({ "text": "hi" }))
+///     .await;
+/// assert_eq!(response.text(), "hi from 192.0.2.7 with s3cret");
+/// # }
+/// ```
 #[must_use = "a request does nothing until it is awaited"]
 #[derive(Debug)]
 pub struct TestRequest<'c> {
@@ -156,11 +335,26 @@ impl TestRequest<'_> {
         self
     }
 
-    /// Sets a header.
+    /// Sets a header, replacing one of the same name.
     ///
     /// # Panics
     ///
     /// If `name` or `value` is not a valid header: a mistake in the test.
+    ///
+    /// ```
+    /// use atode::{get, routes, App, HeaderMap, testing::TestClient};
+    ///
+    /// #[get("/lang")]
+    /// async fn lang(headers: HeaderMap) -> String {
+    ///     headers["accept-language"].to_str().unwrap_or_default().to_owned()
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let client = TestClient::new(App::new().routes(routes![lang]));
+    /// let response = client.get("/lang").header("accept-language", "ja").await;
+    /// assert_eq!(response.text(), "ja");
+    /// # }
+    /// ```
     pub fn header(mut self, name: &str, value: &str) -> Self {
         let name = HeaderName::try_from(name)
             .unwrap_or_else(|error| panic!("invalid header name {name:?}: {error}"));
@@ -175,6 +369,22 @@ impl TestRequest<'_> {
     /// # Panics
     ///
     /// If `value` cannot be serialized: a mistake in the test.
+    ///
+    /// ```
+    /// use atode::{post, routes, App, Json, testing::TestClient};
+    /// use serde_json::{Value, json};
+    ///
+    /// #[post("/echo")]
+    /// async fn echo(Json(value): Json<Value>) -> Json<Value> {
+    ///     Json(value)
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let client = TestClient::new(App::new().routes(routes![echo]));
+    /// let response = client.post("/echo").json(&json!({ "id": 7 })).await;
+    /// assert_eq!(response.json::<Value>(), json!({ "id": 7 }));
+    /// # }
+    /// ```
     pub fn json<T: Serialize + ?Sized>(mut self, value: &T) -> Self {
         let json = serde_json::to_vec(value)
             .unwrap_or_else(|error| panic!("cannot serialize the test body: {error}"));
@@ -186,7 +396,29 @@ impl TestRequest<'_> {
         self
     }
 
-    /// Sends `pairs` as an `application/x-www-form-urlencoded` body.
+    /// Sends `pairs` as an `application/x-www-form-urlencoded` body, with
+    /// its `Content-Type`; keys and values are percent-encoded.
+    ///
+    /// ```
+    /// use atode::{post, routes, App, Form, testing::TestClient};
+    /// use serde::Deserialize;
+    ///
+    /// #[derive(Deserialize)]
+    /// struct Login {
+    ///     username: String,
+    /// }
+    ///
+    /// #[post("/login")]
+    /// async fn login(Form(login): Form<Login>) -> String {
+    ///     format!("hello {}", login.username)
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let client = TestClient::new(App::new().routes(routes![login]));
+    /// let response = client.post("/login").form(&[("username", "ada & co")]).await;
+    /// assert_eq!(response.text(), "hello ada & co");
+    /// # }
+    /// ```
     pub fn form(mut self, pairs: &[(&str, &str)]) -> Self {
         let encoded: Vec<String> = pairs
             .iter()
@@ -200,13 +432,47 @@ impl TestRequest<'_> {
         self
     }
 
-    /// Sends raw bytes as the body.
+    /// Sends raw bytes as the body, without a `Content-Type`: for the
+    /// `Bytes` and `String` extractors, or to test a rejection.
+    ///
+    /// ```
+    /// use atode::{post, routes, App, Json, testing::TestClient};
+    ///
+    /// #[post("/items")]
+    /// async fn create(Json(_item): Json<serde_json::Value>) -> &'static str {
+    ///     "created"
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let client = TestClient::new(App::new().routes(routes![create]));
+    /// // JSON text, but no `Content-Type: application/json`.
+    /// let response = client.post("/items").body(r#"{"id":1}"#).await;
+    /// assert_eq!(response.status(), 415);
+    /// # }
+    /// ```
     pub fn body(mut self, body: impl Into<Bytes>) -> Self {
         self.body = body.into();
         self
     }
 
-    /// Pretends the request came from `addr`, for [`RemoteAddr`].
+    /// Pretends the request came from `addr`, for [`RemoteAddr`]. Without
+    /// it, a request has no address and `RemoteAddr` answers `500`.
+    ///
+    /// ```
+    /// use atode::{get, routes, App, RemoteAddr, testing::TestClient};
+    ///
+    /// #[get("/ip")]
+    /// async fn ip(RemoteAddr(addr): RemoteAddr) -> String {
+    ///     addr.ip().to_string()
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let client = TestClient::new(App::new().routes(routes![ip]));
+    /// let response = client.get("/ip").remote_addr(([10, 0, 0, 1], 5555).into()).await;
+    /// assert_eq!(response.text(), "10.0.0.1");
+    /// assert_eq!(client.get("/ip").await.status(), 500);
+    /// # }
+    /// ```
     pub fn remote_addr(mut self, addr: SocketAddr) -> Self {
         self.remote = Some(addr);
         self
@@ -215,16 +481,58 @@ impl TestRequest<'_> {
     /// Returns as soon as the response is read, without waiting for
     /// background tasks: to look at the state in between. Wait for them
     /// later with [`TestClient::wait_for_tasks`].
+    ///
+    /// ```
+    /// use atode::{post, routes, App, BackgroundTasks, State, testing::TestClient};
+    /// use std::sync::Arc;
+    /// use tokio::sync::Notify;
+    ///
+    /// /// Holds the task until the test lets it go.
+    /// #[derive(Clone, Default)]
+    /// struct Gate(Arc<Notify>);
+    ///
+    /// async fn pass(gate: Gate) {
+    ///     gate.0.notified().await;
+    /// }
+    ///
+    /// #[post("/slow")]
+    /// async fn slow(State(gate): State<Gate>, tasks: BackgroundTasks) -> &'static str {
+    ///     tasks.add_task(pass, (gate,));
+    ///     "accepted"
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let gate = Gate::default();
+    /// let client = TestClient::new(App::new().state(gate.clone()).routes(routes![slow]));
+    /// let response = client.post("/slow").without_waiting_for_tasks().await;
+    /// assert_eq!(response.text(), "accepted");
+    /// assert_eq!(client.task_monitor().stats().pending, 1); // the response did not wait
+    ///
+    /// gate.0.notify_one();
+    /// client.wait_for_tasks().await;
+    /// assert_eq!(client.task_monitor().stats().completed, 1);
+    /// # }
+    /// ```
     pub fn without_waiting_for_tasks(mut self) -> Self {
         self.wait_for_tasks = false;
         self
     }
 
-    /// Sends the request and reads the whole response.
+    /// Sends the request and reads the whole response. Awaiting the request
+    /// does the same; `send` names it, for a future to store or pass on.
     ///
     /// # Panics
     ///
     /// If the path cannot be part of a URI: a mistake in the test.
+    ///
+    /// ```
+    /// # use atode::{App, testing::TestClient};
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let client = TestClient::new(App::new());
+    /// let pending = client.get("/missing").send();
+    /// assert_eq!(pending.await.status(), 404);
+    /// # }
+    /// ```
     pub async fn send(self) -> TestResponse {
         let uri = if self.query.is_empty() {
             self.path.clone()
@@ -268,7 +576,35 @@ impl<'c> IntoFuture for TestRequest<'c> {
     }
 }
 
-/// A response, read whole.
+/// A response, read whole: what awaiting a [`TestRequest`] gives. Its
+/// methods read the status, the headers and the body in whichever form a
+/// test wants to compare.
+///
+/// ```
+/// use atode::{get, routes, App, Json, StatusCode, testing::TestClient};
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Debug, PartialEq, Serialize, Deserialize)]
+/// struct Item {
+///     id: u32,
+/// }
+///
+/// #[get("/item")]
+/// async fn item() -> ([(&'static str, &'static str); 1], Json<Item>) {
+///     ([("x-cache", "miss")], Json(Item { id: 7 }))
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let client = TestClient::new(App::new().routes(routes![item]));
+/// let response = client.get("/item").await;
+/// assert_eq!(response.status(), StatusCode::OK);
+/// assert_eq!(response.header("content-type"), Some("application/json"));
+/// assert_eq!(response.headers()["x-cache"], "miss");
+/// assert_eq!(response.bytes().as_ref(), br#"{"id":7}"#);
+/// assert_eq!(response.text(), r#"{"id":7}"#);
+/// assert_eq!(response.json::<Item>(), Item { id: 7 });
+/// # }
+/// ```
 #[derive(Clone, Debug)]
 pub struct TestResponse {
     status: StatusCode,
@@ -278,21 +614,54 @@ pub struct TestResponse {
 
 impl TestResponse {
     /// The status.
+    ///
+    /// ```
+    /// # use atode::{App, testing::TestClient};
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let response = TestClient::new(App::new()).get("/missing").await;
+    /// assert_eq!(response.status(), atode::StatusCode::NOT_FOUND);
+    /// # }
+    /// ```
     pub fn status(&self) -> StatusCode {
         self.status
     }
 
     /// The headers.
+    ///
+    /// ```
+    /// # use atode::{App, testing::TestClient};
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let response = TestClient::new(App::new()).get("/missing").await;
+    /// assert_eq!(response.headers()["content-type"], "application/json");
+    /// # }
+    /// ```
     pub fn headers(&self) -> &HeaderMap {
         &self.headers
     }
 
     /// One header as text, if present and visible ASCII.
+    ///
+    /// ```
+    /// # use atode::{App, testing::TestClient};
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let response = TestClient::new(App::new()).get("/missing").await;
+    /// assert_eq!(response.header("content-type"), Some("application/json"));
+    /// assert_eq!(response.header("x-missing"), None);
+    /// # }
+    /// ```
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|value| value.to_str().ok())
     }
 
     /// The body's bytes.
+    ///
+    /// ```
+    /// # use atode::{App, testing::TestClient};
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let response = TestClient::new(App::new()).get("/missing").await;
+    /// assert_eq!(response.bytes().as_ref(), br#"{"detail":"Not Found"}"#);
+    /// # }
+    /// ```
     pub fn bytes(&self) -> &Bytes {
         &self.body
     }
@@ -302,6 +671,14 @@ impl TestResponse {
     /// # Panics
     ///
     /// If the body is not UTF-8.
+    ///
+    /// ```
+    /// # use atode::{App, testing::TestClient};
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let response = TestClient::new(App::new()).get("/missing").await;
+    /// assert_eq!(response.text(), r#"{"detail":"Not Found"}"#);
+    /// # }
+    /// ```
     pub fn text(&self) -> &str {
         std::str::from_utf8(&self.body)
             .unwrap_or_else(|error| panic!("the response body is not UTF-8: {error}"))
@@ -312,6 +689,15 @@ impl TestResponse {
     /// # Panics
     ///
     /// If the body is not JSON of that shape; the message shows the body.
+    ///
+    /// ```
+    /// # use atode::{App, testing::TestClient};
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let response = TestClient::new(App::new()).get("/missing").await;
+    /// let body: serde_json::Value = response.json();
+    /// assert_eq!(body["detail"], "Not Found");
+    /// # }
+    /// ```
     pub fn json<T: DeserializeOwned>(&self) -> T {
         serde_json::from_slice(&self.body).unwrap_or_else(|error| {
             panic!(

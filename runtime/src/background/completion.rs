@@ -38,7 +38,17 @@ pub struct CompletionBody<B = Body> {
 }
 
 impl<B> CompletionBody<B> {
-    /// A body that carries no tasks.
+    /// A body that carries no tasks: for a layer or a test that needs a
+    /// response of the app's body type without a request behind it.
+    ///
+    /// ```
+    /// use atode::{Body, CompletionBody};
+    /// use http_body::Body as _;
+    ///
+    /// let body = CompletionBody::new(Body::from("abc"));
+    /// assert_eq!(body.size_hint().exact(), Some(3));
+    /// assert!(!body.is_end_stream());
+    /// ```
     pub fn new(inner: B) -> Self {
         CompletionBody { inner, tasks: None }
     }

@@ -48,7 +48,17 @@ impl Default for TaskRunner {
     }
 }
 
-/// The default cap on requests whose background work is queued or running.
+/// The default cap on requests whose background work is queued or running;
+/// change it with [`App::max_pending_tasks`](crate::App::max_pending_tasks).
+///
+/// ```
+/// use atode::background::DEFAULT_MAX_PENDING;
+///
+/// assert_eq!(DEFAULT_MAX_PENDING, 10_000);
+/// // Allow more for an app whose tasks are small.
+/// let app = atode::App::new().max_pending_tasks(4 * DEFAULT_MAX_PENDING);
+/// # let _ = app;
+/// ```
 pub const DEFAULT_MAX_PENDING: usize = 10_000;
 
 /// One request's place under the cap; given back when dropped.
@@ -256,13 +266,55 @@ impl TaskMonitor {
         TaskMonitor { runner }
     }
 
-    /// The counts so far.
+    /// The counts so far: a snapshot, cheap enough to read for every
+    /// metrics scrape. See [`TaskStats`] for what each count means.
+    ///
+    /// ```
+    /// use atode::{post, routes, App, BackgroundTasks, testing::TestClient};
+    ///
+    /// #[post("/jobs")]
+    /// async fn enqueue(tasks: BackgroundTasks) -> &'static str {
+    ///     tasks.add_task(|| {}, ());
+    ///     "queued"
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let app = App::new().routes(routes![enqueue]);
+    /// let monitor = app.task_monitor();
+    /// assert_eq!(monitor.stats().scheduled, 0);
+    /// TestClient::new(app).post("/jobs").await;
+    /// assert_eq!(monitor.stats().completed, 1);
+    /// # }
+    /// ```
     pub fn stats(&self) -> TaskStats {
         self.runner.stats()
     }
 
     /// Waits until every task handed to the runner has finished. Tasks of a
     /// response still being written are not handed over yet.
+    ///
+    /// ```
+    /// use atode::{post, routes, App, BackgroundTasks, testing::TestClient};
+    ///
+    /// async fn send_mail() {
+    ///     tokio::task::yield_now().await;
+    /// }
+    ///
+    /// #[post("/signup")]
+    /// async fn signup(tasks: BackgroundTasks) -> &'static str {
+    ///     tasks.add_task(send_mail, ());
+    ///     "welcome"
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let app = App::new().routes(routes![signup]);
+    /// let monitor = app.task_monitor();
+    /// let client = TestClient::new(app);
+    /// client.post("/signup").without_waiting_for_tasks().await;
+    /// monitor.wait_idle().await;
+    /// assert_eq!(monitor.stats().completed, 1);
+    /// # }
+    /// ```
     pub async fn wait_idle(&self) {
         self.runner.wait_idle().await;
     }
@@ -274,7 +326,48 @@ impl std::fmt::Debug for TaskMonitor {
     }
 }
 
-/// Counts of an app's background tasks since it was built.
+/// Counts of an app's background tasks since it was built, from
+/// [`TaskMonitor::stats`]: to export as metrics, or to check in a test what
+/// a request's tasks did.
+///
+/// ```
+/// use atode::{post, routes, App, BackgroundTasks, StatusCode, testing::TestClient};
+///
+/// fn ok() {}
+///
+/// fn fails() -> Result<(), String> {
+///     Err("no mail server".to_owned())
+/// }
+///
+/// fn crashes() {
+///     panic!("a bug in a task");
+/// }
+///
+/// #[post("/work")]
+/// async fn work(tasks: BackgroundTasks) -> &'static str {
+///     tasks.add_task(ok, ());
+///     tasks.add_task(fails, ());
+///     tasks.add_task(crashes, ());
+///     "queued"
+/// }
+///
+/// #[post("/broken")]
+/// async fn broken(tasks: BackgroundTasks) -> Result<&'static str, StatusCode> {
+///     tasks.add_task(ok, ());
+///     Err(StatusCode::CONFLICT) // a failed handler's tasks are discarded
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let client = TestClient::new(App::new().routes(routes![work, broken]));
+/// client.post("/work").await;
+/// client.post("/broken").await;
+/// let stats = client.task_monitor().stats();
+/// assert_eq!(stats.scheduled, 3);
+/// assert_eq!((stats.completed, stats.failed, stats.panicked), (1, 1, 1));
+/// assert_eq!(stats.discarded, 1);
+/// assert_eq!((stats.pending, stats.refused), (0, 0));
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct TaskStats {

@@ -78,6 +78,30 @@ pub enum Async {}
 ///
 /// It is implemented for every `fn` and closure taking up to twelve arguments,
 /// whether it is `async` or not; `Kind` tells the two apart and is inferred.
+/// Name it to write a helper that queues tasks it is given:
+///
+/// ```
+/// use atode::BackgroundTasks;
+/// use atode::background::IntoTask;
+///
+/// /// Queues `task` once per recipient.
+/// fn for_each_recipient<F, Kind>(tasks: &BackgroundTasks, task: F, recipients: &[&str])
+/// where
+///     F: IntoTask<(String,), Kind> + Clone,
+/// {
+///     for recipient in recipients {
+///         tasks.add_task(task.clone(), (recipient.to_string(),));
+///     }
+/// }
+///
+/// async fn notify(_email: String) {}
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let tasks = BackgroundTasks::new();
+/// for_each_recipient(&tasks, notify, &["a@example.com", "b@example.com"]);
+/// assert_eq!(tasks.run().await.completed, 2);
+/// # }
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be queued as a background task with the arguments `{Args}`",
     label = "expected a `fn` or `async fn` that can be called with the arguments `{Args}`",

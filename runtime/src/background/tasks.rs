@@ -95,7 +95,24 @@ enum State {
     Discarded,
 }
 
-/// How a list of tasks run by [`BackgroundTasks::run`] went.
+/// How a list of tasks run by [`BackgroundTasks::run`] went: for a unit
+/// test to check that its tasks succeed.
+///
+/// ```
+/// use atode::BackgroundTasks;
+///
+/// fn crashes() {
+///     panic!("a bug in a task");
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let tasks = BackgroundTasks::new();
+/// tasks.add_task(crashes, ());
+/// tasks.add_task(|| {}, ());
+/// let report = tasks.run().await;
+/// assert_eq!((report.completed, report.failed, report.panicked), (1, 0, 1));
+/// # }
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RunReport {
@@ -234,6 +251,13 @@ impl BackgroundTasks {
     }
 
     /// How many tasks are queued and not yet handed to the runner.
+    ///
+    /// ```
+    /// let tasks = atode::BackgroundTasks::new();
+    /// tasks.add_task(|| {}, ());
+    /// tasks.clone().add_task(|| {}, ()); // clones share the list
+    /// assert_eq!(tasks.len(), 2);
+    /// ```
     pub fn len(&self) -> usize {
         match &*self.lock() {
             State::Open(tasks) => tasks.len(),
@@ -242,6 +266,13 @@ impl BackgroundTasks {
     }
 
     /// Whether no task is queued.
+    ///
+    /// ```
+    /// let tasks = atode::BackgroundTasks::new();
+    /// assert!(tasks.is_empty());
+    /// tasks.add_task(|| {}, ());
+    /// assert!(!tasks.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

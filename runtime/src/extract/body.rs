@@ -9,7 +9,40 @@ use super::{FromRequest, RequestParts};
 use crate::response::json_detail;
 use crate::{Body, IntoResponse, Response};
 
-/// Why a request body could not be read.
+/// Why a request body could not be read: the rejection of the `Bytes` and
+/// `String` extractors, and part of [`JsonRejection`](crate::JsonRejection)
+/// and [`FormRejection`](super::FormRejection). Its response is a JSON
+/// `{"detail": "..."}` with the status each variant names.
+///
+/// ```
+/// use atode::extract::BodyRejection;
+/// use atode::{post, routes, App, testing::TestClient};
+///
+/// #[post("/echo")]
+/// async fn echo(body: Result<String, BodyRejection>) -> String {
+///     match body {
+///         Ok(text) => text,
+///         Err(BodyRejection::NotUtf8) => "binary".to_owned(),
+///         Err(BodyRejection::TooLarge(limit)) => format!("over {limit} bytes"),
+///         Err(other) => format!("{other:?}"),
+///     }
+/// }
+///
+/// #[post("/strict")]
+/// async fn strict(text: String) -> String {
+///     text
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let client = TestClient::new(App::new().body_limit(8).routes(routes![echo, strict]));
+/// assert_eq!(client.post("/echo").body(vec![0xff, 0xfe]).await.text(), "binary");
+/// assert_eq!(client.post("/echo").body("0123456789").await.text(), "over 8 bytes");
+/// // Without the `Result`, the rejection is the response.
+/// let response = client.post("/strict").body(vec![0xff]).await;
+/// assert_eq!(response.status(), 400);
+/// assert_eq!(response.text(), r#"{"detail":"The request body is not valid UTF-8"}"#);
+/// # }
+/// ```
 #[derive(Debug)]
 pub enum BodyRejection {
     /// `413`: the body is larger than the limit, in bytes.

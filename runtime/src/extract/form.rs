@@ -31,7 +31,36 @@ const FORM: &str = "application/x-www-form-urlencoded";
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Form<T>(pub T);
 
-/// Why a [`Form`] body was refused.
+/// Why a [`Form`] body was refused. Its response is the `415`, `413` or
+/// `422` described on [`Form`]; take `Result<Form<T>, FormRejection>` to
+/// answer in your own way instead.
+///
+/// ```
+/// use atode::extract::FormRejection;
+/// use atode::{post, routes, App, Form, testing::TestClient};
+/// use serde::Deserialize;
+///
+/// #[derive(Deserialize)]
+/// struct Login {
+///     username: String,
+/// }
+///
+/// #[post("/login")]
+/// async fn login(form: Result<Form<Login>, FormRejection>) -> String {
+///     match form {
+///         Ok(Form(login)) => format!("hello {}", login.username),
+///         Err(FormRejection::Body(_)) => "send a form".to_owned(),
+///         Err(FormRejection::Invalid(error)) => format!("bad {}", error.details()[0].loc[1]),
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let client = TestClient::new(App::new().routes(routes![login]));
+/// assert_eq!(client.post("/login").form(&[("username", "ada")]).await.text(), "hello ada");
+/// assert_eq!(client.post("/login").body("username=ada").await.text(), "send a form");
+/// assert_eq!(client.post("/login").form(&[("user", "ada")]).await.text(), r#"bad "username""#);
+/// # }
+/// ```
 #[derive(Debug)]
 pub enum FormRejection {
     /// The body could not be read, was too large, or was not a form.

@@ -61,11 +61,26 @@ pub trait FromRequestParts: Sized {
     ) -> impl Future<Output = Result<Self, Self::Rejection>> + Send;
 }
 
-/// Marks [`FromRequest`] implemented through [`FromRequestParts`].
+/// Marks [`FromRequest`] implemented through [`FromRequestParts`]. The
+/// `Via` parameter only keeps the two kinds of implementation apart; it is
+/// inferred, and named only in a bound that asks for a head-only extractor.
+///
+/// ```
+/// use atode::extract::{ViaParts, ViaRequest};
+/// use atode::{FromRequest, HeaderMap, Json};
+///
+/// fn from_the_head<T: FromRequest<ViaParts>>() {}
+/// fn from_the_body<T: FromRequest<ViaRequest>>() {}
+///
+/// from_the_head::<HeaderMap>();
+/// from_the_body::<Json<serde_json::Value>>();
+/// ```
 #[derive(Debug)]
 pub enum ViaParts {}
 
 /// Marks [`FromRequest`] implemented directly: the extractor reads the body.
+/// It is the default of `FromRequest`'s parameter, so `impl FromRequest for
+/// T` means this one; see [`ViaParts`] for an example.
 #[derive(Debug)]
 pub enum ViaRequest {}
 

@@ -73,7 +73,29 @@ impl FromRequestParts for Version {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RemoteAddr(pub SocketAddr);
 
-/// The request reached the app without a socket address.
+/// The request reached the app without a socket address: the rejection of
+/// [`RemoteAddr`], answered with a logged `500`. Take
+/// `Result<RemoteAddr, NoRemoteAddr>` (or `Option<RemoteAddr>`) to carry on
+/// without an address.
+///
+/// ```
+/// use atode::extract::NoRemoteAddr;
+/// use atode::{get, routes, App, RemoteAddr, testing::TestClient};
+///
+/// #[get("/ip")]
+/// async fn ip(addr: Result<RemoteAddr, NoRemoteAddr>) -> String {
+///     match addr {
+///         Ok(RemoteAddr(addr)) => addr.ip().to_string(),
+///         Err(NoRemoteAddr) => "unknown".to_owned(),
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let client = TestClient::new(App::new().routes(routes![ip]));
+/// assert_eq!(client.get("/ip").await.text(), "unknown");
+/// assert_eq!(client.get("/ip").remote_addr(([10, 0, 0, 1], 80).into()).await.text(), "10.0.0.1");
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct NoRemoteAddr;
 

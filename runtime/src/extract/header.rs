@@ -73,7 +73,27 @@ impl<T: Header + Send> FromRequestParts for TypedHeader<T> {
     }
 }
 
-/// The `User-Agent` header, as text.
+/// The `User-Agent` header, as text, for [`TypedHeader`]: a `422` when the
+/// request has none.
+///
+/// ```
+/// use atode::extract::UserAgent;
+/// use atode::{get, routes, App, TypedHeader, testing::TestClient};
+///
+/// #[get("/agent")]
+/// async fn agent(TypedHeader(UserAgent(agent)): TypedHeader<UserAgent>) -> String {
+///     agent
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let client = TestClient::new(App::new().routes(routes![agent]));
+/// let response = client.get("/agent").header("user-agent", "curl/8.5").await;
+/// assert_eq!(response.text(), "curl/8.5");
+/// let missing = client.get("/agent").await;
+/// assert_eq!(missing.status(), 422);
+/// assert_eq!(missing.json::<serde_json::Value>()["detail"][0]["loc"], serde_json::json!(["header", "user-agent"]));
+/// # }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UserAgent(pub String);
 
@@ -88,7 +108,26 @@ impl Header for UserAgent {
     }
 }
 
-/// A `Authorization: Bearer <token>` header's token.
+/// A `Authorization: Bearer <token>` header's token, for [`TypedHeader`]:
+/// a `422` when the header is missing or uses another scheme.
+///
+/// ```
+/// use atode::extract::BearerToken;
+/// use atode::{get, routes, App, TypedHeader, testing::TestClient};
+///
+/// #[get("/me")]
+/// async fn me(TypedHeader(BearerToken(token)): TypedHeader<BearerToken>) -> String {
+///     format!("token {token}")
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let client = TestClient::new(App::new().routes(routes![me]));
+/// let response = client.get("/me").header("authorization", "Bearer abc123").await;
+/// assert_eq!(response.text(), "token abc123");
+/// let basic = client.get("/me").header("authorization", "Basic dXNlcg==").await;
+/// assert_eq!(basic.status(), 422);
+/// # }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BearerToken(pub String);
 

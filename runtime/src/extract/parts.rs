@@ -28,6 +28,65 @@ use crate::routing::RouteInfo;
 ///     }
 /// }
 /// ```
+///
+/// Every accessor, in one extractor:
+///
+/// ```
+/// use atode::{get, routes, App, FromRequestParts, RequestParts, testing::TestClient};
+/// use std::convert::Infallible;
+///
+/// #[derive(Clone)]
+/// struct Greeting(&'static str);
+///
+/// /// What an extractor can see of the request.
+/// struct Seen(Vec<String>);
+///
+/// impl FromRequestParts for Seen {
+///     type Rejection = Infallible;
+///
+///     async fn from_request_parts(parts: &mut RequestParts) -> Result<Self, Infallible> {
+///         parts.extensions_mut().insert(42_u32);
+///         parts.background_tasks().add_task(|| {}, ());
+///         Ok(Seen(vec![
+///             format!("{} {} {:?}", parts.method(), parts.uri(), parts.version()),
+///             format!("agent {:?}", parts.headers()["user-agent"]),
+///             format!("extension {:?}", parts.extensions().get::<u32>()),
+///             format!("from {:?}", parts.remote_addr().map(|addr| addr.ip())),
+///             format!("route {}", parts.route_path()),
+///             format!("greeting {:?}", parts.state::<Greeting>().map(|greeting| greeting.0)),
+///             format!("body limit {}", parts.body_limit()),
+///             format!("tasks {}", parts.background_tasks().len()),
+///         ]))
+///     }
+/// }
+///
+/// #[get("/items/<id>")]
+/// async fn show(id: u32, Seen(seen): Seen) -> String {
+///     format!("{id}\n{}", seen.join("\n"))
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let client = TestClient::new(App::new().state(Greeting("hi")).routes(routes![show]));
+/// let response = client
+///     .get("/items/7")
+///     .query(&[("full", "1")])
+///     .header("user-agent", "doc")
+///     .remote_addr(([10, 0, 0, 1], 80).into())
+///     .await;
+/// assert_eq!(
+///     response.text(),
+///     "7\n\
+///      GET /items/7?full=1 HTTP/1.1\n\
+///      agent \"doc\"\n\
+///      extension Some(42)\n\
+///      from Some(10.0.0.1)\n\
+///      route /items/<id>\n\
+///      greeting Some(\"hi\")\n\
+///      body limit 2097152\n\
+///      tasks 1"
+/// );
+/// # }
+/// ```
 pub struct RequestParts {
     head: http::request::Parts,
     params: PathParams,

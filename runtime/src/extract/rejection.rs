@@ -7,6 +7,29 @@ use crate::{Body, IntoResponse, Response};
 
 /// One problem with the request, as FastAPI reports it:
 /// `{"type": "int_parsing", "loc": ["path", "item_id"], "msg": "...", "input": "foo"}`.
+/// Build one to reject a request from an extractor of your own, within a
+/// [`ValidationError`]; read them with [`ValidationError::details`].
+///
+/// ```
+/// use atode::ErrorDetail;
+/// use serde_json::json;
+///
+/// let detail = ErrorDetail {
+///     kind: "int_parsing",
+///     loc: vec!["path".into(), "item_id".into()],
+///     msg: "Input should be a valid integer".into(),
+///     input: Some("foo".into()),
+/// };
+/// assert_eq!(
+///     serde_json::to_value(&detail).unwrap(),
+///     json!({
+///         "type": "int_parsing",
+///         "loc": ["path", "item_id"],
+///         "msg": "Input should be a valid integer",
+///         "input": "foo",
+///     })
+/// );
+/// ```
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ErrorDetail {
     /// A machine-readable kind, such as `int_parsing` or `missing`.
@@ -40,12 +63,59 @@ pub struct ValidationError {
 }
 
 impl ValidationError {
-    /// The error for these problems.
+    /// The error for these problems, in the order a client should read them.
+    ///
+    /// ```
+    /// use atode::{ErrorDetail, IntoResponse, ValidationError};
+    /// use http_body_util::BodyExt;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let error = ValidationError::new(vec![ErrorDetail {
+    ///     kind: "missing",
+    ///     loc: vec!["query".into(), "q".into()],
+    ///     msg: "Field required".into(),
+    ///     input: None,
+    /// }]);
+    /// let body = error.into_response().into_body().collect().await.unwrap().to_bytes();
+    /// assert_eq!(
+    ///     body,
+    ///     r#"{"detail":[{"type":"missing","loc":["query","q"],"msg":"Field required","input":null}]}"#
+    /// );
+    /// # }
+    /// ```
     pub fn new(detail: Vec<ErrorDetail>) -> Self {
         ValidationError { detail }
     }
 
     /// The problems, in the order they were found.
+    ///
+    /// ```
+    /// use atode::{get, routes, App, Query, ValidationError, testing::TestClient};
+    /// use serde::Deserialize;
+    ///
+    /// #[derive(Deserialize)]
+    /// struct Search {
+    ///     q: String,
+    ///     limit: Option<u32>,
+    /// }
+    ///
+    /// #[get("/search")]
+    /// async fn search(query: Result<Query<Search>, ValidationError>) -> String {
+    ///     match query {
+    ///         Ok(Query(search)) => format!("{} {:?}", search.q, search.limit),
+    ///         Err(error) => {
+    ///             let kinds: Vec<&str> = error.details().iter().map(|detail| detail.kind).collect();
+    ///             kinds.join(", ")
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let client = TestClient::new(App::new().routes(routes![search]));
+    /// let response = client.get("/search").query(&[("limit", "many")]).await;
+    /// assert_eq!(response.text(), "int_parsing, missing");
+    /// # }
+    /// ```
     pub fn details(&self) -> &[ErrorDetail] {
         &self.detail
     }

@@ -31,7 +31,30 @@ use crate::{IntoResponse, Response};
 #[derive(Clone, Copy, Debug, Default)]
 pub struct State<T>(pub T);
 
-/// The state a `State<T>` asked for was never given to the app.
+/// The state a `State<T>` asked for was never given to the app: the
+/// rejection of [`State`], answered with a logged `500`. [`App::check`](crate::App::check)
+/// catches it at start-up, so a request meets it only when the app is driven
+/// without that check, such as called directly as a tower `Service`.
+///
+/// ```
+/// use atode::{get, routes, App, Body, State};
+/// use tower_service::Service;
+///
+/// #[derive(Clone)]
+/// struct Db;
+///
+/// #[get("/")]
+/// async fn index(State(_db): State<Db>) -> &'static str {
+///     "ok"
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let mut app = App::new().routes(routes![index]); // no `.state(Db)`
+/// assert!(app.check().is_err());
+/// let Ok(response) = app.call(atode::http::Request::new(Body::empty())).await;
+/// assert_eq!(response.status(), 500);
+/// # }
+/// ```
 #[derive(Debug)]
 pub struct MissingState {
     type_name: &'static str,
@@ -98,6 +121,36 @@ pub struct Requirements {
 
 impl Requirements {
     /// Declares that app state of type `T` must be given to [`App::state`](crate::App::state).
+    ///
+    /// ```
+    /// use atode::extract::Requirements;
+    /// use atode::{get, routes, App, FromRequestParts, RequestParts, StatusCode};
+    ///
+    /// #[derive(Clone)]
+    /// struct Pool;
+    ///
+    /// struct Connection;
+    ///
+    /// impl FromRequestParts for Connection {
+    ///     type Rejection = StatusCode;
+    ///
+    ///     async fn from_request_parts(parts: &mut RequestParts) -> Result<Self, StatusCode> {
+    ///         parts.state::<Pool>().map(|_pool| Connection).ok_or(StatusCode::INTERNAL_SERVER_ERROR)
+    ///     }
+    ///
+    ///     fn requirements(needs: &mut Requirements) {
+    ///         needs.state::<Pool>();
+    ///     }
+    /// }
+    ///
+    /// #[get("/")]
+    /// async fn index(_connection: Connection) -> &'static str {
+    ///     "ok"
+    /// }
+    ///
+    /// assert!(App::new().routes(routes![index]).check().is_err());
+    /// assert!(App::new().state(Pool).routes(routes![index]).check().is_ok());
+    /// ```
     pub fn state<T: 'static>(&mut self) {
         self.states
             .push((TypeId::of::<T>(), std::any::type_name::<T>()));
@@ -107,6 +160,40 @@ impl Requirements {
     /// refused with `503` (before its handler runs) while the app's cap on
     /// pending background work is reached. Taking [`BackgroundTasks`](crate::BackgroundTasks)
     /// as an extractor declares it.
+    ///
+    /// ```
+    /// use atode::extract::Requirements;
+    /// use atode::{get, routes, App, BackgroundTasks, FromRequestParts, RequestParts};
+    /// use atode::testing::TestClient;
+    /// use std::convert::Infallible;
+    ///
+    /// /// Queues an audit line for the request.
+    /// struct Audited;
+    ///
+    /// impl FromRequestParts for Audited {
+    ///     type Rejection = Infallible;
+    ///
+    ///     async fn from_request_parts(parts: &mut RequestParts) -> Result<Self, Infallible> {
+    ///         parts.background_tasks().add_task(|| {}, ());
+    ///         Ok(Audited)
+    ///     }
+    ///
+    ///     fn requirements(needs: &mut Requirements) {
+    ///         needs.background_tasks();
+    ///     }
+    /// }
+    ///
+    /// #[get("/")]
+    /// async fn index(_audited: Audited) -> &'static str {
+    ///     "ok"
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// // With no room for background work, the route is refused up front.
+    /// let client = TestClient::new(App::new().max_pending_tasks(0).routes(routes![index]));
+    /// assert_eq!(client.get("/").await.status(), 503);
+    /// # }
+    /// ```
     pub fn background_tasks(&mut self) {
         self.tasks = true;
     }

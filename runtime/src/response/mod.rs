@@ -11,5 +11,24 @@ pub use redirect::Redirect;
 
 pub(crate) use into_response::{HandlerFailed, json_detail};
 
-/// An HTTP response with atode's [`Body`](crate::Body).
+/// An HTTP response with atode's [`Body`](crate::Body): what
+/// [`IntoResponse`] builds, and a return type for a handler that sets every
+/// part of its response itself.
+///
+/// ```
+/// use atode::{get, routes, App, Body, Response, StatusCode, testing::TestClient};
+///
+/// #[get("/teapot")]
+/// async fn teapot() -> Response {
+///     let mut response = Response::new(Body::from("short and stout"));
+///     *response.status_mut() = StatusCode::IM_A_TEAPOT;
+///     response
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let response = TestClient::new(App::new().routes(routes![teapot])).get("/teapot").await;
+/// assert_eq!(response.status(), StatusCode::IM_A_TEAPOT);
+/// assert_eq!(response.text(), "short and stout");
+/// # }
+/// ```
 pub type Response<B = crate::Body> = http::Response<B>;

@@ -2,7 +2,9 @@
 
 use http::Method;
 
-/// A set of the HTTP methods a route answers.
+/// A set of the HTTP methods a route answers, as
+/// [`RouteInfo::methods`](crate::routing::RouteInfo::methods) gives it; a
+/// `const`, so the route macros can build it at compile time.
 ///
 /// ```
 /// use atode::routing::Methods;
@@ -10,6 +12,26 @@ use http::Method;
 /// let methods = Methods::GET.union(Methods::POST);
 /// assert!(methods.contains(&atode::Method::POST));
 /// assert!(!methods.contains(&atode::Method::PUT));
+/// ```
+///
+/// Every operation, on the methods atode has route attributes for:
+///
+/// ```
+/// use atode::Method;
+/// use atode::routing::Methods;
+///
+/// let methods = Methods::GET.union(Methods::POST);
+/// assert_eq!(methods.iter().collect::<Vec<_>>(), [Method::GET, Method::POST]);
+/// assert_eq!(methods.intersection(Methods::POST), Methods::POST);
+/// assert!(methods.intersection(Methods::PUT).is_empty());
+/// assert_eq!(Methods::of(&Method::DELETE), Methods::DELETE);
+/// assert!(Methods::of(&Method::CONNECT).is_empty()); // no attribute for it
+/// assert!(Methods::NONE.is_empty());
+/// assert_eq!(Methods::default(), Methods::NONE);
+/// let all = [Methods::HEAD, Methods::PUT, Methods::PATCH, Methods::OPTIONS]
+///     .into_iter()
+///     .fold(methods.union(Methods::DELETE), Methods::union);
+/// assert_eq!(all.iter().count(), 7);
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Methods(u16);
@@ -42,7 +64,8 @@ impl Methods {
     /// `OPTIONS`
     pub const OPTIONS: Methods = Methods(1 << 6);
 
-    /// Both sets.
+    /// The methods in either set. See the [type's example](Methods) for
+    /// each operation.
     pub const fn union(self, other: Methods) -> Methods {
         Methods(self.0 | other.0)
     }

@@ -9,10 +9,38 @@ use crate::extract::{RequestParts, Requirements};
 use crate::{Body, CompletionBody, Response};
 
 /// The future a generated route returns: the response, with the request's
-/// background tasks attached to its body.
+/// background tasks attached to its body. Named in
+/// [`RouteHandler::call`]; written by the route macros, not by hand.
+///
+/// ```
+/// use atode::routing::HandlerFuture;
+/// use atode::{Body, CompletionBody, Response};
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let future: HandlerFuture = Box::pin(async { Response::new(CompletionBody::new(Body::from("hi"))) });
+/// assert_eq!(future.await.status(), 200);
+/// # }
+/// ```
 pub type HandlerFuture = Pin<Box<dyn Future<Output = Response<CompletionBody>> + Send>>;
 
-/// A route, as its attribute describes it.
+/// A route, as its attribute describes it: for listing an app's routes (in
+/// a log line or a docs page) through [`RouteDef::info`].
+///
+/// ```
+/// use atode::{get, routes, Method};
+///
+/// #[get("/items/<id>")]
+/// async fn show(id: u32) -> String {
+///     id.to_string()
+/// }
+///
+/// let info = routes![show][0].info();
+/// assert_eq!(info.name, "show");
+/// assert!(info.methods.contains(&Method::GET));
+/// assert_eq!(info.declared, "/items/<id>");
+/// assert_eq!(info.path, "/items/{id}");
+/// assert_eq!(info.body_limit, None);
+/// ```
 #[derive(Debug)]
 pub struct RouteInfo {
     /// The handler's name, for logs.
@@ -30,6 +58,23 @@ pub struct RouteInfo {
 
 /// Implemented by the type a route macro generates beside each handler.
 /// Not written by hand: use the route attributes and [`routes!`](crate::routes).
+/// The type has the handler's name, so code generic over routes can name it:
+///
+/// ```
+/// use atode::get;
+/// use atode::routing::RouteHandler;
+///
+/// #[get("/health")]
+/// async fn health() -> &'static str {
+///     "ok"
+/// }
+///
+/// fn declared_path<H: RouteHandler>() -> &'static str {
+///     H::INFO.declared
+/// }
+///
+/// assert_eq!(declared_path::<health>(), "/health");
+/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a route",
     label = "`routes![...]` takes functions with a route attribute",
@@ -47,7 +92,38 @@ pub trait RouteHandler {
 }
 
 /// A route ready to register with [`App::routes`](crate::App::routes): made
-/// by [`routes!`](crate::routes).
+/// by [`routes!`](crate::routes), which gives a `Vec` of them, so a module
+/// can export its routes as one list.
+///
+/// ```
+/// use atode::{get, routes, App, testing::TestClient};
+/// use atode::routing::RouteDef;
+///
+/// mod users {
+///     use atode::{get, routes, routing::RouteDef};
+///
+///     #[get("/users")]
+///     async fn list() -> &'static str {
+///         "[]"
+///     }
+///
+///     pub fn routes() -> Vec<RouteDef> {
+///         routes![list]
+///     }
+/// }
+///
+/// #[get("/")]
+/// async fn index() -> &'static str {
+///     "home"
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let all: Vec<RouteDef> = routes![index].into_iter().chain(users::routes()).collect();
+/// let client = TestClient::new(App::new().routes(all));
+/// assert_eq!(client.get("/users").await.text(), "[]");
+/// assert_eq!(client.get("/").await.text(), "home");
+/// # }
+/// ```
 #[derive(Clone, Copy)]
 pub struct RouteDef {
     pub(crate) info: &'static RouteInfo,
@@ -59,7 +135,21 @@ pub struct RouteDef {
 }
 
 impl RouteDef {
-    /// The route `H` describes.
+    /// The route `H` describes: what [`routes!`](crate::routes) calls for
+    /// each handler it lists.
+    ///
+    /// ```
+    /// use atode::get;
+    /// use atode::routing::RouteDef;
+    ///
+    /// #[get("/health")]
+    /// async fn health() -> &'static str {
+    ///     "ok"
+    /// }
+    ///
+    /// let route = RouteDef::of::<health>();
+    /// assert_eq!(route.info().declared, "/health");
+    /// ```
     pub fn of<H: RouteHandler>() -> Self {
         let mut needs = Requirements::default();
         H::requirements(&mut needs);
@@ -71,7 +161,19 @@ impl RouteDef {
         }
     }
 
-    /// The route's description.
+    /// The route's description: its handler's name, methods and path.
+    ///
+    /// ```
+    /// use atode::{route, routes, Method};
+    ///
+    /// #[route(GET, POST, "/items")]
+    /// async fn items() -> &'static str {
+    ///     "[]"
+    /// }
+    ///
+    /// let info = routes![items][0].info();
+    /// assert_eq!(info.methods.iter().collect::<Vec<_>>(), [Method::GET, Method::POST]);
+    /// ```
     pub fn info(&self) -> &'static RouteInfo {
         self.info
     }

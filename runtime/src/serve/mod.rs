@@ -22,7 +22,17 @@ use tokio::sync::Semaphore;
 use crate::App;
 use crate::service::ConnectionService;
 
-/// The address [`run`] listens on when `ATODE_ADDR` is not set.
+/// The address [`run`] listens on when `ATODE_ADDR` is not set: loopback
+/// only, so a development server is not reachable from the network until
+/// `ATODE_ADDR` (such as `0.0.0.0:8000`) says so.
+///
+/// ```
+/// use std::net::SocketAddr;
+///
+/// let addr: SocketAddr = atode::DEFAULT_ADDR.parse().unwrap();
+/// assert!(addr.ip().is_loopback());
+/// assert_eq!(addr.port(), 8000);
+/// ```
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8000";
 
 /// Serves `app` on `$ATODE_ADDR` (default `127.0.0.1:8000`), printing the
@@ -108,6 +118,36 @@ pub fn serve(listener: TcpListener, app: App) -> Serve {
 }
 
 /// A server being set up; await it to run it. See [`serve`].
+///
+/// ```
+/// use atode::{get, routes, App};
+/// use std::future::IntoFuture;
+/// use tokio::io::{AsyncReadExt, AsyncWriteExt};
+///
+/// #[get("/")]
+/// async fn index() -> &'static str {
+///     "Hello, World!"
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+/// let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+/// let server = atode::serve(listener, App::new().routes(routes![index]))
+///     .with_graceful_shutdown(async { stopped.await.ok(); });
+/// let addr = server.local_addr()?;
+/// let running = tokio::spawn(server.into_future());
+///
+/// let mut stream = tokio::net::TcpStream::connect(addr).await?;
+/// stream.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").await?;
+/// let mut response = String::new();
+/// stream.read_to_string(&mut response).await?;
+/// assert!(response.starts_with("HTTP/1.1 200 OK"));
+/// assert!(response.ends_with("Hello, World!"));
+///
+/// stop.send(()).ok();
+/// running.await.expect("server task")?;
+/// # Ok(()) }
+/// ```
 #[must_use = "a server does nothing until it is awaited"]
 pub struct Serve {
     listener: TcpListener,
@@ -120,6 +160,19 @@ pub struct Serve {
 impl Serve {
     /// Shuts down gracefully once `signal` completes: stops accepting,
     /// lets in-flight responses finish, then waits for background tasks.
+    /// Use [`shutdown_signal`] for Ctrl-C and SIGTERM, or any future of
+    /// your own (a channel, in a test). Without it, the server runs forever.
+    ///
+    /// ```
+    /// # use atode::App;
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    /// // A signal that has already fired: the server stops at once.
+    /// atode::serve(listener, App::new())
+    ///     .with_graceful_shutdown(async {})
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
     pub fn with_graceful_shutdown(
         mut self,
         signal: impl Future<Output = ()> + Send + 'static,
@@ -131,6 +184,34 @@ impl Serve {
     /// Bounds the graceful shutdown: whatever is still running `deadline`
     /// after the signal is abandoned, and the number of abandoned tasks is
     /// logged. Without a deadline, shutdown waits for every task.
+    ///
+    /// ```
+    /// use atode::{post, routes, App, BackgroundTasks, testing::TestClient};
+    /// use std::time::Duration;
+    ///
+    /// async fn stuck() {
+    ///     std::future::pending::<()>().await;
+    /// }
+    ///
+    /// #[post("/stuck")]
+    /// async fn queue(tasks: BackgroundTasks) -> &'static str {
+    ///     tasks.add_task(stuck, ());
+    ///     "queued"
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// let app = App::new().routes(routes![queue]);
+    /// let client = TestClient::new(app.clone());
+    /// client.post("/stuck").without_waiting_for_tasks().await; // a task that never ends
+    ///
+    /// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    /// atode::serve(listener, app)
+    ///     .with_graceful_shutdown(async {})
+    ///     .shutdown_deadline(Duration::from_millis(10))
+    ///     .await?; // returns although the task has not finished
+    /// assert_eq!(client.task_monitor().stats().pending, 1);
+    /// # Ok(()) }
+    /// ```
     pub fn shutdown_deadline(mut self, deadline: Duration) -> Self {
         self.deadline = Some(deadline);
         self
@@ -155,7 +236,19 @@ impl Serve {
         self
     }
 
-    /// The address the server listens on.
+    /// The address the server listens on: the port the OS picked, when the
+    /// listener was bound to port `0`.
+    ///
+    /// ```
+    /// # use atode::App;
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    /// let server = atode::serve(listener, App::new());
+    /// let addr = server.local_addr()?;
+    /// assert!(addr.ip().is_loopback());
+    /// assert_ne!(addr.port(), 0);
+    /// # Ok(()) }
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.listener.local_addr()
     }

@@ -1,7 +1,8 @@
 //! The shutdown signal: Ctrl-C, or SIGTERM where there is one.
 
 /// Completes on Ctrl-C, or on SIGTERM where there is one: the signal
-/// [`run`] shuts down on, for a server set up with [`serve`].
+/// [`run`](crate::run) shuts down on, for a server set up with
+/// [`serve`](crate::serve).
 ///
 /// ```no_run
 /// # use atode::App;
