@@ -533,6 +533,17 @@ fn an_invalid_header_is_a_server_error() {
 }
 
 #[tokio::test]
+async fn the_test_client_answers_head_without_a_body_as_a_server_does() {
+    let response = client().head("/html").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.header("content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    assert_eq!(response.text(), "");
+}
+
+#[tokio::test]
 async fn the_test_client_waits_for_tasks_by_default() {
     let outbox = Outbox::default();
     let client = TestClient::new(app(outbox.clone()));
