@@ -11,6 +11,9 @@ use syn::LitStr;
 
 use crate::route::push;
 
+#[cfg(test)]
+mod properties;
+
 /// A route's path, checked.
 #[derive(Debug)]
 pub(crate) struct RoutePath {

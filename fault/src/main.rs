@@ -1,0 +1,106 @@
+//! Throws bounded hostile traffic at an atode server on loopback, for
+//! `scripts/fault.sh`.
+//!
+//! `atode-fault ADDR` runs every category (see `attacks.rs`), prints one
+//! line per category on stderr and the totals as `key=value` on stdout.
+//! `atode-fault check ADDR` sends one normal request and exits 0 on a 200.
+
+mod attacks;
+mod h2;
+mod probe;
+mod tally;
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use crate::probe::{Attack, Outcome};
+use crate::tally::Tally;
+
+/// Connections open at once: enough to overlap slow attempts, few enough
+/// not to turn the run into a load test.
+const CONCURRENCY: usize = 16;
+
+/// The whole run stops starting attacks past this.
+const BUDGET: Duration = Duration::from_secs(90);
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (check_only, addr) = match args.as_slice() {
+        [addr] => (false, addr),
+        [check, addr] if check == "check" => (true, addr),
+        _ => return usage(),
+    };
+    let Ok(addr) = addr.parse::<SocketAddr>() else {
+        return usage();
+    };
+    if !addr.ip().is_loopback() {
+        eprintln!("atode-fault: {addr} is not a loopback address; refusing to send");
+        return ExitCode::from(2);
+    }
+    if check_only {
+        return match probe::run(addr, &attacks::normal()).await {
+            Outcome::Status(200) => ExitCode::SUCCESS,
+            outcome => {
+                eprintln!("atode-fault: a normal request got {outcome:?}, not a 200");
+                ExitCode::FAILURE
+            }
+        };
+    }
+
+    let stop = Instant::now() + BUDGET;
+    let mut total = Tally::default();
+    for category in attacks::categories() {
+        let tally = run_category(addr, category.attacks, stop).await;
+        // Checked after each category, so a failure names its cause.
+        let alive = probe::run(addr, &attacks::normal()).await;
+        let alive = if alive == Outcome::Status(200) {
+            String::new()
+        } else {
+            format!("; then a normal request got {alive:?}")
+        };
+        eprintln!(
+            "{:>20}: {:>4} tried: {tally}{alive}",
+            category.name,
+            tally.tried()
+        );
+        total.merge(&tally);
+    }
+    println!("{}", total.figures());
+    ExitCode::SUCCESS
+}
+
+async fn run_category(addr: SocketAddr, attacks: Vec<Attack>, stop: Instant) -> Tally {
+    let permits = Arc::new(Semaphore::new(CONCURRENCY));
+    let mut running = JoinSet::new();
+    for attack in attacks {
+        if Instant::now() >= stop {
+            break;
+        }
+        let Ok(permit) = permits.clone().acquire_owned().await else {
+            break;
+        };
+        running.spawn(async move {
+            let outcome = probe::run(addr, &attack).await;
+            drop(permit);
+            outcome
+        });
+    }
+    let mut tally = Tally::default();
+    while let Some(outcome) = running.join_next().await {
+        // A probe that panicked is a bug here, not in the server.
+        tally.add(outcome.expect("a probe panicked"));
+    }
+    tally
+}
+
+fn usage() -> ExitCode {
+    eprintln!("usage: atode-fault [check] 127.0.0.1:PORT");
+    ExitCode::from(2)
+}
