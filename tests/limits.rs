@@ -9,7 +9,7 @@ use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use atode::{App, Limits, get, routes};
+use atode::{App, Limits, get, post, routes};
 use common::{Http1, request, within};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -19,12 +19,20 @@ async fn ping() -> &'static str {
     "pong"
 }
 
+/// Answers only after yielding to the connection once, so hyper has read
+/// whatever follows the request (such as the client's end of stream).
+#[post("/later")]
+async fn later() -> &'static str {
+    tokio::task::yield_now().await;
+    "later"
+}
+
 async fn start(limits: Limits) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let server = atode::serve(listener, App::new().routes(routes![ping])).limits(limits);
+    let server = atode::serve(listener, App::new().routes(routes![ping, later])).limits(limits);
     tokio::spawn(server.into_future());
     addr
 }
@@ -173,5 +181,22 @@ async fn an_http2_client_that_stops_answering_pings_is_disconnected() {
         started.elapsed() >= SHORT,
         "closed before a ping could time out: {:?}",
         started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_client_that_half_closes_after_its_request_still_gets_the_response() {
+    let addr = start(Limits::default()).await;
+    let mut client = TcpStream::connect(addr).await.expect("connect");
+    client
+        .write_all(b"POST /later HTTP/1.1\r\nhost: localhost\r\ncontent-length: 0\r\n\r\n")
+        .await
+        .expect("write");
+    client.shutdown().await.expect("shut the sending side");
+    let received = within("the response", read_to_close(&mut client)).await;
+    let text = String::from_utf8_lossy(&received);
+    assert!(
+        text.starts_with("HTTP/1.1 200 OK") && text.ends_with("later"),
+        "{text:?}"
     );
 }

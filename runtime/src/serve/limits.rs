@@ -60,6 +60,9 @@ impl Limits {
             .http1()
             .timer(TokioTimer::new())
             .header_read_timeout(self.header_read_timeout)
+            // A client that sends its request and then shuts its sending
+            // side (`nc -N`, some HTTP/1.0 clients) still gets the response.
+            .half_close(true)
             // hyper's read buffer bounds the head; it cannot go below 8 KiB.
             .max_buf_size(self.max_header_size.max(8192));
         builder
