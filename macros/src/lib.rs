@@ -52,34 +52,161 @@ macro_rules! verb {
 verb!(
     /// A `GET` route: `#[get("/items/<id>")]` on an `async fn`. A `GET`
     /// route also answers `HEAD`, unless a `#[head]` route claims the path.
+    ///
+    /// `<name>` binds the handler parameter of that name, parsed with
+    /// `FromStr`; `<name..>` takes the rest of the path. Other parameters
+    /// are extractors or `BackgroundTasks`. `body_limit = <bytes>` after the
+    /// path sets the route's own body limit.
+    ///
+    /// ```
+    /// use atode::{get, routes, App, testing::TestClient};
+    ///
+    /// #[get("/items/<id>")]
+    /// async fn item(id: u32) -> String {
+    ///     format!("item {id}")
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let client = TestClient::new(App::new().routes(routes![item]));
+    /// assert_eq!(client.get("/items/7").await.text(), "item 7");
+    /// assert_eq!(client.get("/items/seven").await.status(), 422);
+    /// # }
+    /// ```
     get, Get
 );
 verb!(
     /// A `POST` route: `#[post("/send-notification/<email>")]` on an `async fn`.
+    ///
+    /// ```
+    /// use atode::{post, routes, App, BackgroundTasks, testing::TestClient};
+    ///
+    /// fn send(_to: String) {}
+    ///
+    /// #[post("/send-notification/<email>")]
+    /// async fn notify(email: String, tasks: BackgroundTasks) -> &'static str {
+    ///     tasks.add_task(send, (email,));
+    ///     "sent"
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let client = TestClient::new(App::new().routes(routes![notify]));
+    /// assert_eq!(client.post("/send-notification/a@example.com").await.text(), "sent");
+    /// # }
+    /// ```
     post, Post
 );
 verb!(
     /// A `PUT` route: `#[put("/items/<id>")]` on an `async fn`.
+    ///
+    /// ```
+    /// use atode::{put, routes, App, testing::TestClient};
+    ///
+    /// #[put("/items/<id>")]
+    /// async fn replace(id: u32, body: String) -> String {
+    ///     format!("{id} is now {body}")
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let client = TestClient::new(App::new().routes(routes![replace]));
+    /// assert_eq!(client.put("/items/1").body("new").await.text(), "1 is now new");
+    /// # }
+    /// ```
     put, Put
 );
 verb!(
     /// A `PATCH` route: `#[patch("/items/<id>")]` on an `async fn`.
+    ///
+    /// ```
+    /// use atode::{patch, routes, App, testing::TestClient};
+    ///
+    /// #[patch("/items/<id>")]
+    /// async fn rename(id: u32, name: String) -> String {
+    ///     format!("{id} renamed {name}")
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let client = TestClient::new(App::new().routes(routes![rename]));
+    /// assert_eq!(client.patch("/items/2").body("b").await.text(), "2 renamed b");
+    /// # }
+    /// ```
     patch, Patch
 );
 verb!(
     /// A `DELETE` route: `#[delete("/items/<id>")]` on an `async fn`.
+    ///
+    /// ```
+    /// use atode::{delete, routes, App, StatusCode, testing::TestClient};
+    ///
+    /// #[delete("/items/<id>")]
+    /// async fn remove(id: u32) -> StatusCode {
+    ///     let _ = id;
+    ///     StatusCode::NO_CONTENT
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let client = TestClient::new(App::new().routes(routes![remove]));
+    /// assert_eq!(client.delete("/items/3").await.status(), 204);
+    /// # }
+    /// ```
     delete, Delete
 );
 verb!(
     /// A `HEAD` route: `#[head("/items/<id>")]` on an `async fn`.
+    ///
+    /// ```
+    /// use atode::{head, routes, App, StatusCode, testing::TestClient};
+    ///
+    /// #[head("/items/<id>")]
+    /// async fn exists(id: u32) -> StatusCode {
+    ///     if id == 1 { StatusCode::OK } else { StatusCode::NOT_FOUND }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let client = TestClient::new(App::new().routes(routes![exists]));
+    /// assert_eq!(client.head("/items/1").await.status(), 200);
+    /// assert_eq!(client.head("/items/2").await.status(), 404);
+    /// # }
+    /// ```
     head, Head
 );
 verb!(
     /// An `OPTIONS` route: `#[options("/items")]` on an `async fn`.
+    ///
+    /// ```
+    /// use atode::{options, routes, App, testing::TestClient};
+    ///
+    /// #[options("/items")]
+    /// async fn allowed() -> ([(&'static str, &'static str); 1], ()) {
+    ///     ([("allow", "GET, POST, OPTIONS")], ())
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let client = TestClient::new(App::new().routes(routes![allowed]));
+    /// let response = client.request(atode::Method::OPTIONS, "/items").await;
+    /// assert_eq!(response.header("allow"), Some("GET, POST, OPTIONS"));
+    /// # }
+    /// ```
     options, Options
 );
 
-/// A route for several methods: `#[route(GET, POST, "/items")]`.
+/// A route for several methods: `#[route(GET, POST, "/items")]`, with the
+/// methods in uppercase before the path.
+///
+/// ```
+/// use atode::{route, routes, App, Method, testing::TestClient};
+///
+/// #[route(GET, POST, "/echo")]
+/// async fn echo(method: Method) -> String {
+///     method.to_string()
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let client = TestClient::new(App::new().routes(routes![echo]));
+/// assert_eq!(client.get("/echo").await.text(), "GET");
+/// assert_eq!(client.post("/echo").await.text(), "POST");
+/// assert_eq!(client.put("/echo").await.status(), 405);
+/// # }
+/// ```
 #[proc_macro_attribute]
 pub fn route(args: TokenStream, item: TokenStream) -> TokenStream {
     attribute(None, "route", args, item)
@@ -87,6 +214,28 @@ pub fn route(args: TokenStream, item: TokenStream) -> TokenStream {
 
 /// The routes to register with `App::routes`: `routes![index, items::show]`,
 /// each a path to a function that has a route attribute.
+///
+/// ```
+/// use atode::{get, routes, App, testing::TestClient};
+///
+/// #[get("/")]
+/// async fn index() -> &'static str {
+///     "home"
+/// }
+///
+/// mod items {
+///     #[atode::get("/items")]
+///     pub async fn list() -> &'static str {
+///         "[]"
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let client = TestClient::new(App::new().routes(routes![index, items::list]));
+/// assert_eq!(client.get("/").await.text(), "home");
+/// assert_eq!(client.get("/items").await.text(), "[]");
+/// # }
+/// ```
 #[proc_macro]
 pub fn routes(input: TokenStream) -> TokenStream {
     match routes::parse(input.into()) {
