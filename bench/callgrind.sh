@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Counts the instructions each server executes per request, under
+# valgrind's callgrind: a figure that does not move with other load on the
+# machine, unlike req/s on a shared 2-core box. User-space only (the
+# kernel's socket work is the same for the three servers and not counted).
+#
+#     bash bench/callgrind.sh            # the table
+#     KEEP=/tmp/cg bash bench/callgrind.sh  # also keep the profiles there,
+#                                           # for callgrind_annotate
+#
+# Each server runs with one tokio worker; wrk loads it for SECONDS_PER_RUN
+# (5) seconds per endpoint after a warm-up, on 127.0.0.1 only.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SECONDS_PER_RUN=${SECONDS_PER_RUN:-5}
+PORT=${PORT:-18090}
+EMAIL=foo@example.com
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+for tool in valgrind wrk; do
+  if ! command -v "$tool" >/dev/null; then
+    as_root apt-get install -y -qq "$tool" >/dev/null 2>&1 ||
+      { as_root apt-get update -qq && as_root apt-get install -y -qq "$tool" >/dev/null; }
+  fi
+done
+
+cargo build --release --quiet -p atode-bench --bins
+target_dir=$(cargo metadata --format-version 1 --no-deps |
+  sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
+BIN="$target_dir/release"
+
+WORK=${KEEP:-$(mktemp -d)}
+mkdir -p "$WORK"
+SERVER_PID=
+cleanup() {
+  if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; fi
+  if [ -z "${KEEP:-}" ]; then rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+
+# wrk_run METHOD PATH SECONDS: prints the number of requests answered
+# without error (or nothing, when some failed).
+wrk_run() {
+  BENCH_METHOD=$1 wrk -t1 -c64 -d"$3"s -s bench/wrk-report.lua \
+    "http://127.0.0.1:$PORT$2" | awk '$1 == "RESULT" && $5 == 0 { print $6 }'
+}
+
+ENDPOINTS=("plaintext GET /plaintext" "json GET /json"
+  "send-notification POST /send-notification/$EMAIL")
+RESULTS=$WORK/instructions.txt
+: >"$RESULTS"
+for server in atode axum hyper; do
+  BENCH_WORKERS=1 BENCH_DIR=$WORK ATODE_ADDR=127.0.0.1:$PORT \
+    valgrind --tool=callgrind --callgrind-out-file="$WORK/$server.%p" \
+    "$BIN/${server}_server" >"$WORK/$server.out" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 300); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then break; fi
+    sleep 0.1
+  done
+  for endpoint in "${ENDPOINTS[@]}"; do
+    read -r name method path <<<"$endpoint"
+    wrk_run "$method" "$path" 2 >/dev/null
+    callgrind_control --zero "$SERVER_PID" >/dev/null 2>&1
+    requests=$(wrk_run "$method" "$path" "$SECONDS_PER_RUN")
+    callgrind_control --dump="$name" "$SERVER_PID" >/dev/null 2>&1
+    dump=$(ls -t "$WORK/$server.$SERVER_PID".* | head -n1)
+    total=$(awk '$1 == "totals:" || $1 == "summary:" { print $2; exit }' "$dump")
+    if [ -z "$requests" ] || [ -z "$total" ]; then
+      echo "no count for $server $name (errors, or no dump)" >&2
+      exit 1
+    fi
+    echo "$name $server $((total / requests))" >>"$RESULTS"
+    echo "$server $name: $requests requests, $((total / requests)) instructions each ($dump)" >&2
+  done
+  kill -TERM "$SERVER_PID"
+  wait "$SERVER_PID" || true
+  SERVER_PID=
+done
+
+echo
+echo "Instructions per request (user space, callgrind; lower is better):"
+echo
+echo "| endpoint | atode | axum | hyper | atode/axum | atode/hyper |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+awk '{ ir[$1, $2] = $3; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
+  END { for (i = 1; i <= n; i++) { e = order[i]
+    printf "| %s | %d | %d | %d | %.2f | %.2f |\n", e, ir[e, "atode"], ir[e, "axum"],
+      ir[e, "hyper"], ir[e, "atode"] / ir[e, "axum"], ir[e, "atode"] / ir[e, "hyper"] } }' "$RESULTS"
