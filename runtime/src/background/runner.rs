@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use tokio::sync::Notify;
 
-use super::task::{QueuedTask, WorkKind};
+use super::task::{QueuedTask, TaskOutcome, WorkKind};
 use crate::panic::{CatchUnwind, panic_message};
 
 /// Runs every request's background tasks for one app.
@@ -92,6 +92,12 @@ impl TaskRunner {
         self.pending_tasks.fetch_add(count, Ordering::SeqCst);
         self.scheduled.fetch_add(count as u64, Ordering::Relaxed);
         match tokio::runtime::Handle::try_current() {
+            // A batch of regular `fn`s runs whole on one blocking-pool
+            // thread: one hand-off instead of a task plus a trip per `fn`.
+            Ok(runtime) if tasks.iter().all(QueuedTask::is_blocking) => {
+                let runner = Arc::clone(self);
+                runtime.spawn_blocking(move || runner.run_blocking_batch(route, tasks, admission));
+            }
             Ok(runtime) => {
                 runtime.spawn(Arc::clone(self).run_batch(route, tasks, admission));
             }
@@ -120,16 +126,45 @@ impl TaskRunner {
         admission: Option<Admission>,
     ) {
         for task in tasks {
-            let counter = match run_task(route, task).await {
-                Outcome::Completed => &self.completed,
-                Outcome::Failed => &self.failed,
-                Outcome::Panicked => &self.panicked,
-            };
-            counter.fetch_add(1, Ordering::Relaxed);
-            self.pending_tasks.fetch_sub(1, Ordering::SeqCst);
+            let outcome = run_task(route, task).await;
+            self.count(outcome);
         }
         drop(admission);
         self.finish_batch();
+    }
+
+    /// [`run_batch`](Self::run_batch) for a batch of regular `fn`s only, on
+    /// the blocking pool.
+    fn run_blocking_batch(
+        self: Arc<Self>,
+        route: &'static str,
+        tasks: Vec<QueuedTask>,
+        admission: Option<Admission>,
+    ) {
+        for task in tasks {
+            let name = task.name;
+            let result = match task.work.0 {
+                WorkKind::Blocking(function) => {
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(function))
+                        .map_err(|panic| panic_message(&*panic))
+                }
+                // Not reached: `schedule` sends only batches of regular `fn`s here.
+                WorkKind::Async(_) => Err("an async task in a blocking batch".to_owned()),
+            };
+            self.count(outcome(route, name, result));
+        }
+        drop(admission);
+        self.finish_batch();
+    }
+
+    fn count(&self, outcome: Outcome) {
+        let counter = match outcome {
+            Outcome::Completed => &self.completed,
+            Outcome::Failed => &self.failed,
+            Outcome::Panicked => &self.panicked,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        self.pending_tasks.fetch_sub(1, Ordering::SeqCst);
     }
 
     fn finish_batch(&self) {
@@ -229,6 +264,16 @@ pub(crate) async fn run_task(route: &'static str, task: QueuedTask) -> Outcome {
             }),
         },
     };
+    outcome(route, name, result)
+}
+
+/// Logs how a task ended, unless it succeeded. `result` is `Err` with the
+/// panic's message when the task panicked.
+fn outcome(
+    route: &'static str,
+    name: &'static str,
+    result: Result<TaskOutcome, String>,
+) -> Outcome {
     match result {
         Ok(Ok(())) => Outcome::Completed,
         Ok(Err(error)) => {
@@ -387,4 +432,35 @@ pub struct TaskStats {
     /// Requests refused with `503` because too much background work was
     /// pending (see [`App::max_pending_tasks`](crate::App::max_pending_tasks)).
     pub refused: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::BackgroundTasks;
+
+    fn panics() {
+        panic!("a regular fn panicked on purpose");
+    }
+
+    #[tokio::test]
+    async fn a_batch_of_regular_fns_isolates_failures_and_panics() {
+        let runner = Arc::new(TaskRunner::default());
+        let tasks = BackgroundTasks::for_route(Arc::clone(&runner), "test", None);
+        let (done, ran) = tokio::sync::oneshot::channel();
+        tasks.add_task(|| {}, ());
+        tasks.add_task(panics, ());
+        tasks.add_task(|| Err::<(), _>("no disk"), ());
+        tasks.add_task(move || done.send(()).expect("receiver"), ());
+        tasks.schedule();
+        ran.await.expect("the last fn ran after the failures");
+        runner.wait_idle().await;
+        let stats = runner.stats();
+        assert_eq!(
+            (stats.completed, stats.failed, stats.panicked, stats.pending),
+            (2, 1, 1, 0)
+        );
+    }
 }

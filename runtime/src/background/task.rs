@@ -27,6 +27,13 @@ pub(crate) struct QueuedTask {
     pub(crate) work: Work,
 }
 
+impl QueuedTask {
+    /// Whether the task is a regular `fn`, for the blocking pool.
+    pub(crate) fn is_blocking(&self) -> bool {
+        matches!(self.work.0, WorkKind::Blocking(_))
+    }
+}
+
 /// What a task may return: `()`, or a `Result` whose error is logged.
 ///
 /// ```
