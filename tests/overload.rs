@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use atode::{App, BackgroundTasks, State, StatusCode, get, post, routes};
 use common::{Http1, TestServer, request, within};
 use tokio::sync::watch;
+use tokio::task::JoinSet;
 
 #[derive(Clone)]
 struct Counters {
@@ -35,6 +36,29 @@ async fn work(State(counters): State<Counters>, tasks: BackgroundTasks) -> &'sta
 #[get("/ping")]
 async fn ping() -> &'static str {
     "pong"
+}
+
+async fn panics() {
+    panic!("a background task panicked on purpose");
+}
+
+fn counts(effects: Arc<AtomicUsize>) {
+    effects.fetch_add(1, Ordering::SeqCst);
+}
+
+/// A panicking task, then one that counts: the second must always run.
+#[post("/panicky")]
+async fn panicky(State(counters): State<Counters>, tasks: BackgroundTasks) -> &'static str {
+    tasks.add_task(panics, ());
+    tasks.add_task(counts, (counters.effects,));
+    "accepted"
+}
+
+/// A handler that panics after queuing a task, answered 500.
+#[post("/handler-panics")]
+async fn handler_panics(State(counters): State<Counters>, tasks: BackgroundTasks) -> &'static str {
+    tasks.add_task(counts, (counters.effects,));
+    panic!("a handler panicked on purpose")
 }
 
 const CAP: usize = 4;
@@ -119,6 +143,75 @@ async fn past_the_cap_task_routes_get_503_before_their_handler_and_nothing_accep
     let (status, _, _) = Http1::connect(server.addr)
         .await
         .fetch(request("POST", "/work"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+const UNDER_LOAD: usize = 200;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn panics_under_load_are_isolated_and_counted() {
+    // 400 deliberate panics would bury the output; any other still prints.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info.payload().downcast_ref::<&str>().copied().unwrap_or_default();
+        if !message.ends_with("on purpose") {
+            default_hook(info);
+        }
+    }));
+    let (_gate, gate_rx) = watch::channel(true);
+    let counters = Counters {
+        handled: Arc::default(),
+        effects: Arc::default(),
+        gate: gate_rx,
+    };
+    let app = App::new()
+        .state(counters.clone())
+        .routes(routes![panicky, handler_panics, ping]);
+    let monitor = app.task_monitor();
+    let server = TestServer::start(app).await;
+
+    // Many keep-alive connections at once, each alternating a request whose
+    // task panics with one whose handler panics.
+    let statuses = within("the load", async {
+        let mut load = JoinSet::new();
+        for _ in 0..10 {
+            let addr = server.addr;
+            load.spawn(async move {
+                let mut connection = Http1::connect(addr).await;
+                let mut statuses = Vec::new();
+                for _ in 0..UNDER_LOAD / 10 {
+                    statuses.push(connection.fetch(request("POST", "/panicky")).await.0);
+                    statuses.push(connection.fetch(request("POST", "/handler-panics")).await.0);
+                }
+                statuses
+            });
+        }
+        load.join_all().await.concat()
+    })
+    .await;
+    let ok = statuses
+        .iter()
+        .filter(|status| **status == StatusCode::OK)
+        .count();
+    let errors = statuses
+        .iter()
+        .filter(|status| **status == StatusCode::INTERNAL_SERVER_ERROR)
+        .count();
+    assert_eq!((ok, errors), (UNDER_LOAD, UNDER_LOAD));
+
+    within("the tasks", monitor.wait_idle()).await;
+    let stats = monitor.stats();
+    // Each accepted request's counting task ran after its panicking one; no
+    // failed handler's task ran.
+    assert_eq!(counters.effects.load(Ordering::SeqCst), UNDER_LOAD);
+    assert_eq!(
+        (stats.panicked, stats.discarded),
+        (UNDER_LOAD as u64, UNDER_LOAD as u64)
+    );
+    let (status, _, _) = Http1::connect(server.addr)
+        .await
+        .fetch(request("GET", "/ping"))
         .await;
     assert_eq!(status, StatusCode::OK);
 }
