@@ -154,7 +154,11 @@ async fn panics_under_load_are_isolated_and_counted() {
     // 400 deliberate panics would bury the output; any other still prints.
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let message = info.payload().downcast_ref::<&str>().copied().unwrap_or_default();
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .copied()
+            .unwrap_or_default();
         if !message.ends_with("on purpose") {
             default_hook(info);
         }
