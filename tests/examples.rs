@@ -22,12 +22,7 @@ async fn send_notification_answers_and_writes_the_log_after_the_response() {
     assert_eq!(body, r#"{"message":"Notification sent in the background"}"#);
 
     let exit = example.terminate().await;
-    assert!(
-        exit.status.success(),
-        "the example exited with {}: {}",
-        exit.status,
-        exit.stderr
-    );
+    exit.assert_success();
     assert_eq!(
         dir.read("log.txt"),
         "notification for foo@example.com: some notification"
@@ -50,12 +45,7 @@ async fn dependency_tasks_logs_the_dependencys_line_then_the_handlers() {
     assert_eq!(body, r#"{"message":"Message sent"}"#);
 
     let exit = example.terminate().await;
-    assert!(
-        exit.status.success(),
-        "the example exited with {}: {}",
-        exit.status,
-        exit.stderr
-    );
+    exit.assert_success();
     assert_eq!(
         dir.read("log.txt"),
         "found query: some-query\nmessage to foo@example.com\n"
@@ -74,11 +64,6 @@ async fn dependency_tasks_without_a_query_logs_only_the_handlers_line() {
     assert_eq!(status, 200);
 
     let exit = example.terminate().await;
-    assert!(
-        exit.status.success(),
-        "the example exited with {}: {}",
-        exit.status,
-        exit.stderr
-    );
+    exit.assert_success();
     assert_eq!(dir.read("log.txt"), "message to bar@example.com\n");
 }

@@ -118,12 +118,7 @@ async fn sigterm_under_load_loses_no_accepted_task() {
     let dir = ScratchDir::new("sigterm");
     let (outcomes, exit) = burst_with_sigterm(&dir, &[]).await;
 
-    assert!(
-        exit.status.success(),
-        "the server exited with {}: {}",
-        exit.status,
-        exit.stderr
-    );
+    exit.assert_success();
     assert!(
         outcomes.other.is_empty(),
         "unexpected answers: {:?}",
@@ -149,12 +144,7 @@ async fn with_a_deadline_what_is_abandoned_is_counted_in_the_log() {
     // Shorter than one task: whatever is still running at SIGTERM is abandoned.
     let (outcomes, exit) = burst_with_sigterm(&dir, &[("ATODE_SHUTDOWN_DEADLINE", "0.02")]).await;
 
-    assert!(
-        exit.status.success(),
-        "the server exited with {}: {}",
-        exit.status,
-        exit.stderr
-    );
+    exit.assert_success();
     let done = effects(&dir, &outcomes.ok);
     let abandoned: usize = exit
         .stderr

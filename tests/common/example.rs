@@ -68,6 +68,18 @@ pub struct Exit {
     pub stderr: String,
 }
 
+impl Exit {
+    /// Fails the test, showing the example's logs, unless it exited 0.
+    pub fn assert_success(&self) {
+        assert!(
+            self.status.success(),
+            "the example exited with {}: {}",
+            self.status,
+            self.stderr
+        );
+    }
+}
+
 impl Example {
     /// Starts the example `name` in `dir` and waits for the line that says
     /// where it listens.
