@@ -125,6 +125,11 @@ async fn widget(id: u32) -> Result<&'static str, ApiError> {
 #[get("/unit")]
 async fn unit() {}
 
+#[get("/whoami")]
+async fn whoami(atode::RemoteAddr(addr): atode::RemoteAddr) -> String {
+    addr.to_string()
+}
+
 mod nested {
     pub mod deeper {
         #[atode::get("/nested")]
@@ -150,6 +155,7 @@ fn app() -> App {
         create_item,
         widget,
         unit,
+        whoami,
         nested::deeper::nested,
     ])
 }
@@ -377,6 +383,26 @@ async fn unit_is_an_empty_200() {
     let (status, headers, body) = fetch(&server, request("GET", "/unit")).await;
     assert_eq!((status, body.as_str()), (StatusCode::OK, ""));
     assert_eq!(headers[http::header::CONTENT_LENGTH], "0");
+}
+
+#[tokio::test]
+async fn the_remote_address_is_the_clients_socket() {
+    let server = TestServer::start(app()).await;
+    let stream = tokio::net::TcpStream::connect(server.addr)
+        .await
+        .expect("connect");
+    let local = stream.local_addr().expect("local addr");
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .expect("handshake");
+    tokio::spawn(connection);
+    let response = sender
+        .send_request(request("GET", "/whoami"))
+        .await
+        .expect("response");
+    let (status, _, body) = common::read_all(response).await;
+    assert_eq!((status, body), (StatusCode::OK, local.to_string()));
 }
 
 #[test]
