@@ -16,13 +16,21 @@ use common::{Http1, request, within};
 use tokio::sync::Notify;
 
 const WORKERS: usize = 4;
-const PER_WORKER: usize = 25;
+/// Each worker stops once the server has refused it this often, so the
+/// burst always outlasts the server...
+const REFUSALS_PER_WORKER: usize = 3;
+/// ...or after this many requests, so a server that never stops cannot
+/// keep the test going.
+const MAX_PER_WORKER: usize = 250;
+/// The id of the request sent before the burst.
+const FIRST_ID: u32 = 10_000;
 /// SIGTERM goes out once this many requests have been answered.
 const SIGNAL_AFTER: usize = 30;
 
 /// What happened to each request of the burst.
 #[derive(Default)]
 struct Outcomes {
+    tried: usize,
     ok: Vec<u32>,
     refused: usize,
     other: Vec<String>,
@@ -36,8 +44,12 @@ async fn burst(addr: SocketAddr, answered: Arc<AtomicUsize>, enough: Arc<Notify>
         let (answered, enough) = (Arc::clone(&answered), Arc::clone(&enough));
         workers.spawn(async move {
             let mut outcomes = Outcomes::default();
-            for n in 0..PER_WORKER {
-                let id = u32::try_from(worker * PER_WORKER + n).expect("small id");
+            for n in 0..MAX_PER_WORKER {
+                if outcomes.refused == REFUSALS_PER_WORKER {
+                    break;
+                }
+                outcomes.tried += 1;
+                let id = u32::try_from(worker * MAX_PER_WORKER + n).expect("small id");
                 let Ok(stream) = tokio::net::TcpStream::connect(addr).await else {
                     outcomes.refused += 1;
                     continue;
@@ -73,6 +85,7 @@ async fn burst(addr: SocketAddr, answered: Arc<AtomicUsize>, enough: Arc<Notify>
     }
     let mut all = Outcomes::default();
     for outcomes in workers.join_all().await {
+        all.tried += outcomes.tried;
         all.ok.extend(outcomes.ok);
         all.refused += outcomes.refused;
         all.other.extend(outcomes.other);
@@ -89,7 +102,7 @@ async fn burst_with_sigterm(
     // A first request proves the server is up before the burst's clock starts.
     let (status, _, _) = Http1::connect(example.addr)
         .await
-        .fetch(request("POST", "/jobs/1000"))
+        .fetch(request("POST", &format!("/jobs/{FIRST_ID}")))
         .await;
     assert_eq!(status, 200);
 
@@ -103,7 +116,8 @@ async fn burst_with_sigterm(
     within("enough answers to signal mid-burst", enough.notified()).await;
     let exit = example.terminate().await;
     let mut outcomes = within("the burst to end", load).await.expect("burst task");
-    outcomes.ok.push(1000);
+    outcomes.ok.push(FIRST_ID);
+    outcomes.tried += 1;
     (outcomes, exit)
 }
 
@@ -129,7 +143,7 @@ async fn sigterm_under_load_loses_no_accepted_task() {
     let lost = outcomes.ok.len() - done;
     println!(
         "sigterm: {} requests, {} answered 200, {} task effects, {} lost, {} refused after the signal",
-        WORKERS * PER_WORKER + 1,
+        outcomes.tried,
         outcomes.ok.len(),
         done,
         lost,
