@@ -80,14 +80,28 @@ struct Shared {
     runner: Option<Arc<TaskRunner>>,
     route: &'static str,
     state: Mutex<State>,
-    /// The request's place under the app's cap, handed to the runner with
-    /// the queue and given back when the queue has run.
-    admission: Mutex<Option<Admission>>,
+}
+
+impl Shared {
+    /// A list still open for tasks.
+    fn open(
+        runner: Option<Arc<TaskRunner>>,
+        route: &'static str,
+        admission: Option<Admission>,
+    ) -> Self {
+        Shared {
+            runner,
+            route,
+            state: Mutex::new(State::Open(Vec::new(), admission)),
+        }
+    }
 }
 
 enum State {
-    /// The request is still being handled: tasks wait here.
-    Open(Vec<QueuedTask>),
+    /// The request is still being handled: tasks wait here, with the
+    /// request's place under the app's cap, which goes to the runner with
+    /// them and is given back when they have run.
+    Open(Vec<QueuedTask>, Option<Admission>),
     /// The response is out and the queue was handed to the runner; a task
     /// added now (from a clone that outlived the request) runs at once.
     Scheduled,
@@ -134,7 +148,9 @@ impl BackgroundTasks {
     /// assert!(tasks.is_empty());
     /// ```
     pub fn new() -> Self {
-        Self::with_runner(None, "<test>", None)
+        BackgroundTasks {
+            shared: Arc::new(Shared::open(None, "<test>", None)),
+        }
     }
 
     /// The list of one request of `route`. Reuses a list recycled on this
@@ -145,24 +161,18 @@ impl BackgroundTasks {
         route: &'static str,
         admission: Option<Admission>,
     ) -> Self {
+        let fresh = Shared::open(Some(runner), route, admission);
         let recycled = RECYCLED.with(|recycled| recycled.borrow_mut().pop());
         if let Some(mut shared) = recycled {
             // Recycled lists have no other handle, so this always succeeds.
-            if let Some(fresh) = Arc::get_mut(&mut shared) {
-                fresh.runner = Some(runner);
-                fresh.route = route;
-                *fresh
-                    .state
-                    .get_mut()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner()) = State::Open(Vec::new());
-                *fresh
-                    .admission
-                    .get_mut()
-                    .unwrap_or_else(|poisoned| poisoned.into_inner()) = admission;
+            if let Some(old) = Arc::get_mut(&mut shared) {
+                *old = fresh;
                 return BackgroundTasks { shared };
             }
         }
-        Self::with_runner(Some(runner), route, admission)
+        BackgroundTasks {
+            shared: Arc::new(fresh),
+        }
     }
 
     /// Keeps this list for a later request on this thread, once its tasks
@@ -176,21 +186,6 @@ impl BackgroundTasks {
                     recycled.push(self.shared);
                 }
             });
-        }
-    }
-
-    fn with_runner(
-        runner: Option<Arc<TaskRunner>>,
-        route: &'static str,
-        admission: Option<Admission>,
-    ) -> Self {
-        BackgroundTasks {
-            shared: Arc::new(Shared {
-                runner,
-                route,
-                state: Mutex::new(State::Open(Vec::new())),
-                admission: Mutex::new(admission),
-            }),
         }
     }
 
@@ -229,7 +224,7 @@ impl BackgroundTasks {
         };
         let mut state = self.lock();
         match &mut *state {
-            State::Open(tasks) => tasks.push(task),
+            State::Open(tasks, _) => tasks.push(task),
             State::Scheduled => {
                 drop(state);
                 if let Some(runner) = &self.shared.runner {
@@ -260,7 +255,7 @@ impl BackgroundTasks {
     /// ```
     pub fn len(&self) -> usize {
         match &*self.lock() {
-            State::Open(tasks) => tasks.len(),
+            State::Open(tasks, _) => tasks.len(),
             State::Scheduled | State::Discarded => 0,
         }
     }
@@ -289,7 +284,7 @@ impl BackgroundTasks {
     /// ```
     pub fn task_names(&self) -> Vec<&'static str> {
         match &*self.lock() {
-            State::Open(tasks) => tasks.iter().map(|task| task.name).collect(),
+            State::Open(tasks, _) => tasks.iter().map(|task| task.name).collect(),
             State::Scheduled | State::Discarded => Vec::new(),
         }
     }
@@ -322,8 +317,7 @@ impl BackgroundTasks {
     /// Hands the queue to the runner: called once the response is out.
     pub(crate) fn schedule(&self) {
         let tasks = std::mem::replace(&mut *self.lock(), State::Scheduled);
-        let admission = self.take_admission();
-        if let (State::Open(tasks), Some(runner)) = (tasks, &self.shared.runner) {
+        if let (State::Open(tasks, admission), Some(runner)) = (tasks, &self.shared.runner) {
             if !tasks.is_empty() {
                 runner.schedule(self.shared.route, tasks, admission);
             }
@@ -333,8 +327,7 @@ impl BackgroundTasks {
     /// Drops the queue, logging how many tasks were lost and why.
     pub(crate) fn discard(&self, reason: &'static str) {
         let tasks = std::mem::replace(&mut *self.lock(), State::Discarded);
-        drop(self.take_admission());
-        if let State::Open(tasks) = tasks {
+        if let State::Open(tasks, _admission) = tasks {
             TaskRunner::discard(
                 self.shared.runner.as_deref(),
                 self.shared.route,
@@ -349,37 +342,29 @@ impl BackgroundTasks {
         if Arc::ptr_eq(&self.shared, &other.shared) {
             return;
         }
-        for task in other.take_open() {
-            let mut state = self.lock();
-            match &mut *state {
-                State::Open(tasks) => tasks.push(task),
-                State::Scheduled | State::Discarded => {
-                    drop(state);
-                    // Not reachable from the framework, which appends before scheduling.
-                    TaskRunner::discard(
-                        self.shared.runner.as_deref(),
-                        self.shared.route,
-                        1,
-                        "its list was closed",
-                    );
-                }
+        let moved = other.take_open();
+        let mut state = self.lock();
+        match &mut *state {
+            State::Open(tasks, _) => tasks.extend(moved),
+            State::Scheduled | State::Discarded => {
+                drop(state);
+                // Not reachable from the framework, which appends before scheduling.
+                let runner = self.shared.runner.as_deref();
+                TaskRunner::discard(
+                    runner,
+                    self.shared.route,
+                    moved.len(),
+                    "its list was closed",
+                );
             }
         }
     }
 
     fn take_open(&self) -> Vec<QueuedTask> {
         match &mut *self.lock() {
-            State::Open(tasks) => std::mem::take(tasks),
+            State::Open(tasks, _) => std::mem::take(tasks),
             State::Scheduled | State::Discarded => Vec::new(),
         }
-    }
-
-    fn take_admission(&self) -> Option<Admission> {
-        self.shared
-            .admission
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .take()
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -415,7 +400,7 @@ impl Drop for Shared {
             .state
             .get_mut()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let State::Open(tasks) = state {
+        if let State::Open(tasks, _) = state {
             if !tasks.is_empty() && self.runner.is_some() {
                 TaskRunner::discard(
                     self.runner.as_deref(),
