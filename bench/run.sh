@@ -4,16 +4,22 @@
 #
 #     bash bench/run.sh
 #
-# Knobs (environment): ROUNDS (5), SECONDS_PER_RUN (5), CONNECTIONS (64),
-# RATE (1000 requests/s for the latency-isolation run), PORT (18080, and
-# the five above it). Everything goes to 127.0.0.1 and every run is bounded
-# in time: about 7 minutes in all with the defaults, after the build.
+# Knobs (environment): ROUNDS (5), SECONDS_PER_RUN (5), CONNECTIONS (64,
+# HTTP/1.1), H2_STREAMS (4 streams per HTTP/2 connection) and H2_CLIENTS
+# (CONNECTIONS / H2_STREAMS HTTP/2 connections), RATE (1000 requests/s for
+# the latency-isolation run), PORT (18080, and the five above it).
+# Everything goes to 127.0.0.1 and every run is bounded in time: about 11
+# minutes in all with the defaults, after the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ROUNDS=${ROUNDS:-5}
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-5}
 CONNECTIONS=${CONNECTIONS:-64}
+# HTTP/2: as many requests in flight as HTTP/1.1's connections, carried as
+# a few streams on each of fewer connections.
+H2_STREAMS=${H2_STREAMS:-4}
+H2_CLIENTS=${H2_CLIENTS:-$((CONNECTIONS / H2_STREAMS))}
 RATE=${RATE:-1000}
 PORT=${PORT:-18080}
 SERVERS=(atode axum hyper)
@@ -27,19 +33,26 @@ target_dir=$(cargo metadata --format-version 1 --no-deps |
   sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
 BIN="$target_dir/release"
 
-# --- load generator: wrk from Debian, else oha from crates.io ---------------
+# --- load generators: wrk from Debian, else oha from crates.io; h2load -------
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+# apt_install PACKAGE: from Debian, updating the package lists only if needed.
+apt_install() {
+  command -v apt-get >/dev/null &&
+    { as_root apt-get install -y -qq "$1" >/dev/null 2>&1 ||
+      { as_root apt-get update -qq && as_root apt-get install -y -qq "$1" >/dev/null; }; }
+}
 if ! command -v wrk >/dev/null && ! command -v oha >/dev/null; then
   say "installing a load generator"
-  if command -v apt-get >/dev/null &&
-    { as_root apt-get install -y -qq wrk >/dev/null 2>&1 ||
-      { as_root apt-get update -qq && as_root apt-get install -y -qq wrk >/dev/null; }; }; then
-    :
-  else
-    cargo install --locked oha
-  fi
+  apt_install wrk || cargo install --locked oha
 fi
 if command -v wrk >/dev/null; then LOADGEN=wrk; else LOADGEN=oha; fi
+# HTTP/2 (h2c with prior knowledge) comes from nghttp2's h2load; without it
+# (no apt), the HTTP/2 table is left out rather than the whole run.
+if ! command -v h2load >/dev/null; then
+  say "installing h2load (nghttp2-client)"
+  apt_install nghttp2-client || say "no h2load: the HTTP/2 table is left out"
+fi
+if command -v h2load >/dev/null; then H2LOAD=yes; else H2LOAD=; fi
 
 # --- placement: the servers on one core, the load generator on the other ----
 if [ "$(nproc)" -ge 2 ] && command -v taskset >/dev/null; then
@@ -121,6 +134,33 @@ load() {
   fi
 }
 
+# load_h2 METHOD URL SECONDS: the same over HTTP/2 cleartext with prior
+# knowledge (the servers take h2c and HTTP/1.1 on one port), H2_CLIENTS
+# connections of H2_STREAMS concurrent streams each; prints "req/s p50_us
+# p99_us errors", or nothing when no request was made. h2load has no
+# percentiles, so they come from its per-request log (microseconds from a
+# request's start to its response's end); errors are the requests not
+# answered 2xx. POST is set as the :method pseudo-header, with no body, as
+# wrk sends it (h2load's -d cannot send an empty body). h2load stops itself
+# after SECONDS; `timeout` is a backstop.
+load_h2() {
+  local log=$WORK/h2load.log out
+  out=$("${PRIORITY[@]}" "${LOAD_CPU[@]}" timeout $(($3 + 30)) h2load -t1 \
+    -c"$H2_CLIENTS" -m"$H2_STREAMS" -D"$3" -H ":method: $1" --log-file="$log" "$2") || true
+  awk '$1 == "finished" { rps = $4 }
+    $1 == "requests:" { total = $2 }
+    $1 == "status" && $2 == "codes:" { ok = $3 }
+    END { if (total > 0) print rps, total - ok }' <<<"$out" | {
+    read -r rps errors || exit 0
+    sort -n -k3,3 "$log" | awk -v rps="$rps" -v errors="$errors" '{ t[NR] = $3 }
+      END {
+        p50 = int(NR * 0.50); if (p50 < NR * 0.50) p50++
+        p99 = int(NR * 0.99); if (p99 < NR * 0.99) p99++
+        if (NR > 0) print rps, t[p50], t[p99], errors }'
+  }
+  rm -f "$log"
+}
+
 # server_order ROUND: the servers rotated by ROUND, so none always goes first.
 server_order() {
   local n=${#SERVERS[@]} i
@@ -135,7 +175,7 @@ port_of() {
   done
 }
 
-say "load generator: $LOADGEN; $PLACEMENT"
+say "load generators: $LOADGEN${H2LOAD:+, h2load}; $PLACEMENT"
 say "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 # --- throughput: every endpoint; the three servers take turns, run by run ----
@@ -145,26 +185,36 @@ say "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 ENDPOINTS=("plaintext GET /plaintext" "json GET /json"
   "send-notification POST /send-notification/$EMAIL")
 PRIORITY=("${THROUGHPUT_PRIORITY[@]}")
-for server in "${SERVERS[@]}"; do start_server "$server" append "$(port_of "$server")"; done
-for server in "${SERVERS[@]}"; do # warm-up: connections, pool threads, allocator
-  for endpoint in "${ENDPOINTS[@]}"; do
-    read -r name method path <<<"$endpoint"
-    load "$method" "http://127.0.0.1:$(port_of "$server")$path" 1 >/dev/null
-  done
-done
-RESULTS=$WORK/throughput.txt
-for ((round = 1; round <= ROUNDS; round++)); do
-  for endpoint in "${ENDPOINTS[@]}"; do
-    read -r name method path <<<"$endpoint"
-    for server in $(server_order "$round"); do
-      url="http://127.0.0.1:$(port_of "$server")$path"
-      read -r rps p50 p99 errors <<<"$(load "$method" "$url" "$SECONDS_PER_RUN")"
-      if [ -z "${errors:-}" ]; then say "$LOADGEN gave no result for $server $name"; exit 1; fi
-      say "round $round  $name  $server: $rps req/s, p50 ${p50}us, p99 ${p99}us, errors $errors"
-      echo "$name $server $round $rps $p50 $p99 $errors" >>"$RESULTS"
+# throughput LOAD RESULTS: a warm-up, then ROUNDS rounds with the load
+# function LOAD (load or load_h2), into RESULTS.
+throughput() {
+  local server endpoint name method path url round rps p50 p99 errors proto=HTTP/1.1 tool=$LOADGEN
+  if [ "$1" = load_h2 ]; then proto=HTTP/2 tool=h2load; fi
+  for server in "${SERVERS[@]}"; do # warm-up: connections, pool threads, allocator
+    for endpoint in "${ENDPOINTS[@]}"; do
+      read -r name method path <<<"$endpoint"
+      "$1" "$method" "http://127.0.0.1:$(port_of "$server")$path" 1 >/dev/null
     done
   done
-done
+  for ((round = 1; round <= ROUNDS; round++)); do
+    for endpoint in "${ENDPOINTS[@]}"; do
+      read -r name method path <<<"$endpoint"
+      for server in $(server_order "$round"); do
+        url="http://127.0.0.1:$(port_of "$server")$path"
+        read -r rps p50 p99 errors <<<"$("$1" "$method" "$url" "$SECONDS_PER_RUN")"
+        if [ -z "${errors:-}" ]; then say "$tool gave no result for $server $name ($proto)"; exit 1; fi
+        say "round $round  $proto  $name  $server: $rps req/s, p50 ${p50}us, p99 ${p99}us, errors $errors"
+        echo "$name $server $round $rps $p50 $p99 $errors" >>"$2"
+      done
+    done
+  done
+}
+for server in "${SERVERS[@]}"; do start_server "$server" append "$(port_of "$server")"; done
+RESULTS=$WORK/throughput.txt
+throughput load "$RESULTS"
+# HTTP/2 on the same servers, the same way.
+RESULTS_H2=$WORK/throughput-h2.txt
+if [ -n "$H2LOAD" ]; then throughput load_h2 "$RESULTS_H2"; fi
 stop_servers
 
 # --- latency isolation: fixed rate, no-op tasks against 200 ms tasks ---------
@@ -198,11 +248,21 @@ stop_servers
 # --- the tables ----------------------------------------------------------------
 echo
 echo "Machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1);" \
-  "$(rustc --version); load generator $LOADGEN; $PLACEMENT."
-echo "$ROUNDS rounds of ${SECONDS_PER_RUN} s per server and endpoint, $CONNECTIONS connections;" \
+  "$(rustc --version); load generators $LOADGEN${H2LOAD:+ and h2load}; $PLACEMENT."
+echo "$ROUNDS rounds of ${SECONDS_PER_RUN} s per server and endpoint;" \
   "figures are medians over rounds, ratios are per round (median, min–max)."
 echo "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
 echo
+echo "HTTP/1.1: $LOADGEN, $CONNECTIONS keep-alive connections."
+echo
 awk -f bench/table.awk -v part=throughput "$RESULTS"
+echo
+if [ -n "$H2LOAD" ]; then
+  echo "HTTP/2 (h2c, prior knowledge): h2load, $H2_CLIENTS connections of $H2_STREAMS concurrent streams each."
+  echo
+  awk -f bench/table.awk -v part=throughput "$RESULTS_H2"
+else
+  echo "HTTP/2: left out (no h2load)."
+fi
 echo
 awk -f bench/table.awk -v part=isolation -v rate="$RATE" "$ISOLATION"
