@@ -2,22 +2,33 @@
 //! and `routes![...]`. Use them through the `atode` crate, which re-exports
 //! them and holds the types the generated code names.
 //!
-//! Each attribute goes `parse → validate → expand`: [`route`] reads the
-//! attribute's arguments, [`path`] the `<param>` grammar of the path,
-//! [`signature`] classifies the handler's parameters, and [`expand`] writes
-//! the glue. Every error found is reported, and the user's function is
-//! emitted unchanged beside them so the rest of the crate still type-checks.
+//! Each attribute goes `parse → validate → expand`: `item` reads the
+//! function, `attr` the attribute's arguments, `path` the `<param>` grammar
+//! of the path, `signature` classifies the handler's parameters, and
+//! `expand` writes the glue. Each part parses what is written, then checks
+//! it, reporting into one `ctxt::Ctxt`, so every error found is reported;
+//! the user's function is emitted unchanged beside them so the rest of the
+//! crate still type-checks.
 
 use proc_macro::TokenStream;
+use proc_macro2::Span;
 
+mod attr;
+mod ctxt;
 mod expand;
+mod item;
+mod method;
 mod path;
 mod route;
 mod routes;
 mod signature;
 mod suggest;
 
-use route::Method;
+use ctxt::Ctxt;
+use method::Method;
+use path::RoutePath;
+use route::Route;
+use signature::Handler;
 
 fn attribute(
     verb: Option<Method>,
@@ -25,16 +36,47 @@ fn attribute(
     args: TokenStream,
     item: TokenStream,
 ) -> TokenStream {
-    let item = proc_macro2::TokenStream::from(item);
-    match route::Route::parse(verb, macro_name, args.into(), item.clone()) {
-        Ok(route) => expand::route(&route).into(),
-        Err(rejected) => {
+    route_attribute(verb, macro_name, args.into(), item.into()).into()
+}
+
+/// A route attribute's expansion: the glue, or the errors.
+fn route_attribute(
+    verb: Option<Method>,
+    macro_name: &str,
+    args: proc_macro2::TokenStream,
+    item: proc_macro2::TokenStream,
+) -> proc_macro2::TokenStream {
+    // Every part is read and checked, whatever the others hold: a bad
+    // method does not hide a bad path, nor a bad path a bad signature.
+    let cx = Ctxt::new();
+    let function = item::parse(&cx, macro_name, item.clone());
+    let args = attr::valid::check(&cx, verb, macro_name, attr::parse(args));
+    let path = args
+        .path
+        .as_ref()
+        .and_then(|lit| RoutePath::parse(&cx, lit));
+    let handler = function
+        .as_ref()
+        .map(|function| Handler::parse(&cx, function, path.as_ref()));
+    match (cx.check(), function, path, handler) {
+        (Ok(()), Some(item), Some(path), Some(handler)) => expand::route(&Route {
+            methods: args.methods,
+            path,
+            body_limit: args.body_limit,
+            handler,
+            item,
+        }),
+        (checked, function, ..) => {
+            // Unreachable: a part is missing only after an error about it.
+            let errors = checked
+                .err()
+                .unwrap_or_else(|| syn::Error::new(Span::call_site(), "invalid route"));
             // The function as written, and a stand-in for its route, so one
             // mistake is one error and not a cascade from every place that
             // calls the handler or lists it in `routes!`.
-            let stand_in = rejected.item.as_deref().map(expand::stand_in);
-            let errors = rejected.errors.into_compile_error();
-            quote::quote!(#item #stand_in #errors).into()
+            let stand_in = function.as_ref().map(expand::stand_in);
+            let errors = errors.into_compile_error();
+            quote::quote!(#item #stand_in #errors)
         }
     }
 }

@@ -17,7 +17,8 @@ use super::RoutePath;
 const CASES: u32 = 512;
 
 fn parse(path: &str) -> syn::Result<RoutePath> {
-    RoutePath::parse(&LitStr::new(path, Span::call_site()))
+    let lit = LitStr::new(path, Span::call_site());
+    crate::ctxt::run(|cx| RoutePath::parse(cx, &lit)).map(|path| path.expect("no error, so a path"))
 }
 
 /// Characters a path may hold as written (RFC 3986's `pchar`), and

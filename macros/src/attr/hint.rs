@@ -1,0 +1,147 @@
+//! The messages about the attribute's arguments, each with the fix written
+//! out in the user's own terms: their macro, their path, their methods.
+
+use std::fmt::Display;
+
+use syn::{Ident, LitStr};
+
+use crate::method::Method;
+
+/// The attribute being checked, as the fixes show it.
+pub(super) struct Usage<'a> {
+    verb: Option<Method>,
+    macro_name: &'a str,
+    /// The path as written (Rust-quoted), or a placeholder.
+    path: String,
+}
+
+impl<'a> Usage<'a> {
+    pub(super) fn new(verb: Option<Method>, macro_name: &'a str, path: Option<&LitStr>) -> Self {
+        let path = path.map_or_else(
+            || "\"/path\"".to_owned(),
+            |path| format!("{:?}", path.value()),
+        );
+        Usage {
+            verb,
+            macro_name,
+            path,
+        }
+    }
+
+    /// The attribute written right, with a placeholder path.
+    fn example(&self) -> String {
+        if self.verb.is_some() {
+            format!("#[{}(\"/items/<id>\")]", self.macro_name)
+        } else {
+            "#[route(GET, POST, \"/items/<id>\")]".to_owned()
+        }
+    }
+
+    pub(super) fn second_path(&self, first: &LitStr, second: &LitStr) -> String {
+        format!(
+            "a route has one path, and this one already has {:?}\n\
+             help: to answer {:?} as well, give it a handler of its own",
+            first.value(),
+            second.value()
+        )
+    }
+
+    /// `path = "/items"`.
+    pub(super) fn named_path(&self, path: &LitStr) -> String {
+        let macro_name = self.macro_name;
+        let shown = if self.verb.is_some() {
+            format!("#[{macro_name}({:?})]", path.value())
+        } else {
+            format!("#[route(GET, {:?})]", path.value())
+        };
+        format!("`#[{macro_name}]` takes its path without a name\nhelp: write `{shown}`")
+    }
+
+    pub(super) fn unknown_argument(&self, key: &Ident) -> String {
+        let takes = if self.verb.is_some() {
+            "the path,"
+        } else {
+            "methods, the path,"
+        };
+        format!(
+            "unknown argument `{key}`: `#[{}]` takes {takes} and optionally `body_limit = <bytes>`, as in `{}`",
+            self.macro_name,
+            self.example()
+        )
+    }
+
+    /// Something other than a string literal where the path should be.
+    pub(super) fn not_a_literal(&self, written: &dyn Display) -> String {
+        format!(
+            "the route's path must be a string literal, not `{written}`\nhelp: write `{}`",
+            self.example()
+        )
+    }
+
+    /// `#[get(GET, "/")]`.
+    pub(super) fn verb_repeated(&self, name: &str) -> String {
+        format!(
+            "`#[{}]` answers {name} already\nhelp: remove `{name}`",
+            self.macro_name
+        )
+    }
+
+    /// `#[get(POST, "/")]`: `#[route]` answers both.
+    pub(super) fn second_method(&self, verb: Method, method: Method) -> String {
+        format!(
+            "`#[{}]` names its method already\nhelp: to answer {} and {} with one handler, write `#[route({}, {}, {})]`",
+            self.macro_name,
+            verb.as_str(),
+            method.as_str(),
+            verb.as_str(),
+            method.as_str(),
+            self.path
+        )
+    }
+
+    /// A word `#[route]` does not know as a method: a lowercase method, or a
+    /// typo of one.
+    pub(super) fn unknown_method(name: &str) -> String {
+        let upper = name.to_uppercase();
+        if Method::named(&upper).is_some() {
+            return format!(
+                "HTTP methods are written in uppercase\nhelp: write `{upper}`, not `{name}`"
+            );
+        }
+        format!(
+            "unknown HTTP method `{name}`\nhelp: {}`#[route]` takes GET, HEAD, POST, PUT, PATCH, DELETE and OPTIONS",
+            crate::suggest::closest(&upper, Method::ALL.iter().map(|m| m.as_str()))
+                .map(|close| format!("did you mean `{close}`? "))
+                .unwrap_or_default()
+        )
+    }
+
+    /// No path at all; `methods` are those `#[route]` listed.
+    pub(super) fn no_path(&self, methods: &[Method]) -> String {
+        if self.verb.is_some() {
+            format!("this route has no path\nhelp: write `{}`", self.example())
+        } else if !methods.is_empty() {
+            let listed: Vec<&str> = methods.iter().map(|method| method.as_str()).collect();
+            format!(
+                "this route has no path\nhelp: write `#[route({}, \"/items/<id>\")]`",
+                listed.join(", ")
+            )
+        } else {
+            format!(
+                "`#[route]` needs its methods and its path\nhelp: write `{}`",
+                self.example()
+            )
+        }
+    }
+
+    /// `#[route("/items")]`, with no method.
+    pub(super) fn no_methods(path: Option<&LitStr>) -> String {
+        let path = path.map_or_else(
+            || "\"/items/<id>\"".to_owned(),
+            |path| format!("{:?}", path.value()),
+        );
+        format!(
+            "`#[route]` needs at least one HTTP method before the path\nhelp: write `#[route(GET, POST, {path})]`, or `#[get({path})]` for one method"
+        )
+    }
+}
