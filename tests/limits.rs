@@ -185,8 +185,10 @@ async fn an_http2_client_that_stops_answering_pings_is_disconnected() {
 }
 
 #[tokio::test]
-async fn a_client_that_half_closes_after_its_request_still_gets_the_response() {
-    let addr = start(Limits::default()).await;
+async fn with_half_close_a_client_that_shuts_its_sending_side_still_gets_the_response() {
+    let mut limits = Limits::default();
+    limits.half_close = true;
+    let addr = start(limits).await;
     let mut client = TcpStream::connect(addr).await.expect("connect");
     client
         .write_all(b"POST /later HTTP/1.1\r\nhost: localhost\r\ncontent-length: 0\r\n\r\n")

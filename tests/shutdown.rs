@@ -10,7 +10,9 @@ mod common;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
+use atode::StatusCode;
 use common::example::{Example, ScratchDir};
 use common::{Http1, request, within};
 use tokio::sync::Notify;
@@ -183,5 +185,44 @@ async fn with_a_deadline_what_is_abandoned_is_counted_in_the_log() {
         done + abandoned >= outcomes.ok.len(),
         "{done} effects + {abandoned} abandoned < {} accepted",
         outcomes.ok.len()
+    );
+}
+
+/// Lifecycle scenario 3: with a deadline, the process exits within the
+/// deadline plus a second, although a regular `fn` task blocks for an hour;
+/// the task queued after it never starts, and both are counted as abandoned.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_deadline_bounds_exit_even_with_a_task_blocked_for_an_hour() {
+    let dir = ScratchDir::new("deadline-bounds-exit");
+    let example = Example::start_with(
+        "graceful_shutdown",
+        &dir,
+        &[("ATODE_SHUTDOWN_DEADLINE", "1")],
+    )
+    .await;
+    let mut client = Http1::connect(example.addr).await;
+    let (status, _, body) = client.fetch(request("POST", "/reports/3600")).await;
+    assert_eq!(
+        (status, body.as_str()),
+        (StatusCode::OK, "building the report")
+    );
+    drop(client);
+
+    let signalled = Instant::now();
+    let exit = example.terminate().await;
+    let took = signalled.elapsed();
+    exit.assert_success();
+    assert!(
+        took < Duration::from_secs(2),
+        "exited {took:?} after SIGTERM, past the 1 s deadline plus 1 s"
+    );
+    assert!(
+        exit.stderr.contains("2 background task(s) abandoned"),
+        "the log counts the running report and the task after it:\n{}",
+        exit.stderr
+    );
+    assert!(
+        !dir.path().join("report-ready").exists(),
+        "a task started after the deadline"
     );
 }

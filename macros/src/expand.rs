@@ -180,7 +180,18 @@ pub(crate) fn route(route: &Route) -> TokenStream {
             };
         })
     });
-    let extracts: Vec<_> = extracts.collect();
+    let mut extracts: Vec<_> = extracts.collect();
+    if !extracts.is_empty() {
+        // An extractor that reached for the request's `BackgroundTasks` while
+        // the app's cap on pending work is full marked the request refused:
+        // it is answered `503` here, before the handler runs, whatever the
+        // extractor itself did with the refusal.
+        extracts.push(quote! {
+            if let ::core::option::Option::Some(refusal) = ::atode::__private::refusal(&#parts) {
+                break #label ::core::result::Result::Err(refusal);
+            }
+        });
+    }
     let body_param = if body_used { body.clone() } else { quote!(_) };
 
     let call_args = (0..route.handler.args.len()).map(local);

@@ -177,8 +177,10 @@ impl From<&'static [u8]> for Body {
     }
 }
 
-impl From<hyper::body::Incoming> for Body {
-    fn from(body: hyper::body::Incoming) -> Self {
+impl Body {
+    /// A request body as hyper reads it off the connection. Not a `From`
+    /// impl: no hyper type is part of atode's API.
+    pub(crate) fn incoming(body: hyper::body::Incoming) -> Self {
         Body(Kind::Incoming(body))
     }
 }

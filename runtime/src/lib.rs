@@ -82,24 +82,26 @@ mod panic;
 pub mod response;
 pub mod routing;
 mod serve;
-mod service;
+mod shared;
 pub mod testing;
+#[cfg(test)]
+mod testing_logs;
 
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
 
 pub use app::{App, DEFAULT_BODY_LIMIT, StartupError};
-pub use background::{BackgroundTasks, CompletionBody, TaskMonitor, TaskStats};
+pub use background::{BackgroundTasks, TaskMonitor, TaskStats};
 pub use body::{Body, BoxError};
 pub use extract::{
     ErrorDetail, Form, FromRequest, FromRequestParts, Query, RemoteAddr, RequestParts, State,
     TypedHeader, ValidationError,
 };
 pub use json::{Json, JsonRejection};
-pub use response::{Html, IntoResponse, Redirect, Response};
+pub use response::{Html, IntoResponse, Redirect, Response, ResponseBody};
+pub use routing::RouteFuture;
 pub use serve::{DEFAULT_ADDR, Limits, Serve, run, serve, shutdown_signal};
-pub use service::{ResponseBody, RouteFuture};
 
 pub use http::{HeaderMap, Method, StatusCode, Uri};
 

@@ -5,10 +5,15 @@ use std::fmt::Display;
 use std::str::FromStr;
 
 pub use crate::extract::{FromRequest, FromRequestParts, RequestParts, Requirements};
-pub use crate::routing::{HandlerFuture, Methods, RouteDef, RouteHandler, RouteInfo};
+pub use crate::routing::route::HandlerFuture;
+pub use crate::routing::{Methods, RouteDef, RouteHandler, RouteInfo};
 
-use crate::response::HandlerFailed;
-use crate::{BackgroundTasks, Body, CompletionBody, IntoResponse, Response};
+pub use crate::background::completion::CompletionBody;
+pub use crate::background::task::{Async, Blocking};
+pub use crate::extract::{ViaParts, ViaRequest};
+
+use crate::response::{HandlerFailed, overloaded};
+use crate::{BackgroundTasks, Body, IntoResponse, Response};
 
 /// Parses a route's path parameters, collecting every failure so the `422`
 /// lists them all.
@@ -63,13 +68,18 @@ where
     Box::pin(future)
 }
 
+/// The `503` for a request the app's cap refused, checked after the
+/// extractors and before the handler; `None` for a request admitted (or
+/// one that never reached for its tasks).
+pub fn refusal(parts: &RequestParts) -> Option<Response> {
+    parts.refused().then(overloaded)
+}
+
 /// Ends a request: attaches its background tasks to the response body, or
 /// discards them (with a logged count) when the request failed. `result` is
 /// `Err` when an extractor rejected the request before the handler ran.
-pub fn finish(
-    mut parts: RequestParts,
-    result: Result<Response, Response>,
-) -> Response<CompletionBody> {
+pub fn finish(parts: RequestParts, result: Result<Response, Response>) -> Response<CompletionBody> {
+    let refused = parts.refused();
     let (mut response, rejected) = match result {
         Ok(response) => (response, false),
         Err(rejection) => (rejection, true),
@@ -79,26 +89,21 @@ pub fn finish(
         .remove::<HandlerFailed>()
         .is_some();
     let carried = response.extensions_mut().remove::<BackgroundTasks>();
-    let tasks = match carried {
-        // Tasks the response carries run after the injected ones.
-        Some(carried) => {
-            let tasks = parts.background_tasks();
-            tasks.append(&carried);
-            Some(tasks)
-        }
-        None => parts.take_tasks(),
+    let reason = if refused {
+        Some("the app's cap on pending background work was reached")
+    } else if rejected {
+        Some("an extractor rejected the request")
+    } else if failed {
+        Some("its handler returned an error")
+    } else {
+        None
     };
-    match tasks {
-        Some(tasks) if rejected => {
-            tasks.discard("an extractor rejected the request");
-            response.map(CompletionBody::new)
-        }
-        Some(tasks) if failed => {
-            tasks.discard("its handler returned an error");
-            response.map(CompletionBody::new)
-        }
-        tasks => response.map(|body| CompletionBody::with_tasks(body, tasks)),
+    let tasks = parts.finish_work(carried, reason);
+    if refused {
+        // Whatever an extractor made of the refusal, the client is told to retry.
+        return overloaded().map(CompletionBody::new);
     }
+    response.map(|body| CompletionBody::with_tasks(body, tasks))
 }
 
 /// The body a generated route receives.

@@ -10,12 +10,14 @@ use http_body_util::{BodyExt, Full};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::background::RequestWatch;
 use crate::extract::RemoteAddr;
 use crate::{App, TaskMonitor};
 
 /// Sends requests to an app without a socket. By default a request returns
-/// once the app has no background task left to run, as FastAPI's
-/// `TestClient` does, so a test can check a task's effect right away.
+/// once its own background tasks have run, as FastAPI's `TestClient` does,
+/// so a test can check a task's effect right away; a task of another
+/// request that is still running (or stuck) does not hold it.
 ///
 /// ```
 /// use atode::{post, routes, App, BackgroundTasks};
@@ -549,8 +551,16 @@ impl TestRequest<'_> {
         if let Some(remote) = self.remote {
             request.extensions_mut().insert(RemoteAddr(remote));
         }
-        let Ok(response) =
-            tower_service::Service::call(&mut self.client.app.clone(), request).await;
+        // The request's list finds this in the extensions (through any
+        // layer) and reports its batches to it.
+        let watch = RequestWatch::default();
+        request.extensions_mut().insert(watch.clone());
+        let remote = self.remote;
+        let Ok(response) = self
+            .client
+            .app
+            .handle(request.map(crate::Body::new), remote)
+            .await;
         let (head, body) = response.into_parts();
         // Reading the body to its end is what starts the request's tasks.
         let body = match body.collect().await {
@@ -560,7 +570,9 @@ impl TestRequest<'_> {
         // A server sends a HEAD response's headers only; so does the client.
         let body = if is_head { Bytes::new() } else { body };
         if self.wait_for_tasks {
-            self.client.monitor.wait_idle().await;
+            // This request's tasks only: another request's stuck task must
+            // not hang this one.
+            watch.wait().await;
         }
         TestResponse {
             status: head.status,

@@ -6,11 +6,13 @@ use std::task::{Context, Poll, ready};
 
 use http_body::{Frame, SizeHint};
 
-use super::BackgroundTasks;
+use super::request::PendingTasks;
 use crate::Body;
 
-/// A response body that hands its request's [`BackgroundTasks`] to the runner
-/// when the body is finished.
+/// A response body that hands its request's background tasks to the
+/// runner when the body is finished. Not a public API: every response an
+/// [`App`](crate::App) serves carries one inside its
+/// [`ResponseBody`](crate::ResponseBody).
 ///
 /// "Finished" is the first of: `poll_frame` returns `None`; the inner body
 /// reports `is_end_stream()` right after yielding a frame (hyper does not
@@ -18,49 +20,27 @@ use crate::Body;
 /// (hyper drops an empty body, such as a `HEAD` response's, unpolled, and a
 /// body whose client went away). Every case fires once, synchronously, so
 /// the tasks never wait for a later poll and the response never waits for
-/// the tasks.
-///
-/// Every response an [`App`](crate::App) serves has this body type; a tower
-/// layer that wraps or replaces it still drops it, which starts the tasks.
-///
-/// ```
-/// use atode::{Body, CompletionBody};
-/// use http_body_util::BodyExt;
-///
-/// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// let body = CompletionBody::new(Body::from("done"));
-/// assert_eq!(body.collect().await.unwrap().to_bytes(), "done");
-/// # }
-/// ```
+/// the tasks. A tower layer that wraps or replaces the body still drops it,
+/// which starts the tasks.
 pub struct CompletionBody<B = Body> {
     inner: B,
-    tasks: Option<BackgroundTasks>,
+    tasks: Option<PendingTasks>,
 }
 
 impl<B> CompletionBody<B> {
-    /// A body that carries no tasks: for a layer or a test that needs a
-    /// response of the app's body type without a request behind it.
-    ///
-    /// ```
-    /// use atode::{Body, CompletionBody};
-    /// use http_body::Body as _;
-    ///
-    /// let body = CompletionBody::new(Body::from("abc"));
-    /// assert_eq!(body.size_hint().exact(), Some(3));
-    /// assert!(!body.is_end_stream());
-    /// ```
+    /// A body that carries no tasks, for generated code and for answers
+    /// made without a handler (404, 405, 503).
     pub fn new(inner: B) -> Self {
         CompletionBody { inner, tasks: None }
     }
 
-    pub(crate) fn with_tasks(inner: B, tasks: Option<BackgroundTasks>) -> Self {
+    pub(crate) fn with_tasks(inner: B, tasks: Option<PendingTasks>) -> Self {
         CompletionBody { inner, tasks }
     }
 
     fn complete(&mut self) {
         if let Some(tasks) = self.tasks.take() {
-            tasks.schedule();
-            tasks.recycle();
+            tasks.start();
         }
     }
 }
@@ -106,7 +86,7 @@ impl<B: std::fmt::Debug> std::fmt::Debug for CompletionBody<B> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CompletionBody")
             .field("inner", &self.inner)
-            .field("tasks", &self.tasks)
+            .field("tasks", &self.tasks.is_some())
             .finish()
     }
 }
@@ -121,15 +101,24 @@ mod tests {
     use http_body_util::{BodyExt, StreamBody};
 
     use super::*;
-    use crate::background::TaskRunner;
+    use crate::background::{RequestWatch, RequestWork, TaskRunner};
     use crate::body::ReceiverStream;
 
     /// A body wrapping `inner` whose request queued one empty task.
     fn with_one_task<B>(inner: B) -> (CompletionBody<B>, Arc<TaskRunner>) {
+        let (body, runner, _watch) = watched(inner);
+        (body, runner)
+    }
+
+    /// The same, with the watch that counts the batches its tasks start.
+    fn watched<B>(inner: B) -> (CompletionBody<B>, Arc<TaskRunner>, RequestWatch) {
         let runner = Arc::new(TaskRunner::default());
-        let tasks = BackgroundTasks::for_route(Arc::clone(&runner), "test", None);
-        tasks.add_task(|| {}, ());
-        (CompletionBody::with_tasks(inner, Some(tasks)), runner)
+        let watch = RequestWatch::default();
+        let mut work = RequestWork::default();
+        work.tasks(&runner, "test", || Some(watch.clone()))
+            .add_task(|| {}, ());
+        let pending = work.finish(&runner, "test", || None, None, None);
+        (CompletionBody::with_tasks(inner, pending), runner, watch)
     }
 
     fn scheduled(runner: &TaskRunner) -> u64 {
@@ -197,12 +186,22 @@ mod tests {
         assert_eq!(scheduled(&runner), 1);
     }
 
+    /// Fires at the last frame, and neither a poll after the end nor the
+    /// drop starts the batch again: the watch counts every batch start.
     #[tokio::test]
     async fn it_fires_once() {
-        let (body, runner) = with_one_task(Body::from("x"));
-        let collected = body.collect().await.expect("body").to_bytes();
-        assert_eq!(collected, "x");
-        assert_eq!(scheduled(&runner), 1);
+        let (mut body, runner, watch) = watched(stream(vec![Ok(Frame::data(Bytes::from("x")))]));
+        body.frame().await.expect("a frame").expect("data");
+        assert_eq!(watch.started(), 0, "not before the end");
+        assert!(body.frame().await.is_none());
+        assert_eq!(watch.started(), 1);
+        assert!(body.frame().await.is_none(), "polled past the end");
+        drop(body);
+        assert_eq!(
+            watch.started(),
+            1,
+            "one batch, whatever else happens to the body"
+        );
         runner.wait_idle().await;
         assert_eq!(runner.stats().completed, 1);
     }

@@ -1,18 +1,29 @@
 //! Background tasks: work a handler queues to run after its response.
 //!
-//! See [`BackgroundTasks`] for the handle, [`CompletionBody`] for when the
-//! tasks start, and [`TaskMonitor`] for their counts.
+//! See [`BackgroundTasks`] for the handle and when its tasks run, and
+//! [`TaskMonitor`] for their counts.
 
-mod completion;
+// A request's work, in the order the files take it up: the request owns
+// its list and its place under the cap (`request`), its response body
+// starts the tasks (`completion`), the runner (`runner`) runs them as one
+// batch (`batch`), regular `fn`s on the app's own threads (`pool`).
+
+mod batch;
+pub(crate) mod completion;
+mod monitor;
+mod pool;
+mod request;
 mod runner;
-mod task;
+pub(crate) mod task;
 mod tasks;
+mod watch;
 
-pub use completion::CompletionBody;
-pub use runner::{TaskMonitor, TaskStats};
-pub use task::{Async, IntoTask, Sync, TaskResult};
+pub use monitor::{TaskMonitor, TaskStats};
+pub use runner::{DEFAULT_MAX_PENDING, DEFAULT_TASK_THREADS};
+pub use task::{IntoTask, TaskResult};
 pub use tasks::{BackgroundTasks, RunReport};
 
-pub use runner::DEFAULT_MAX_PENDING;
-
-pub(crate) use runner::{Admission, TaskRunner};
+pub(crate) use completion::CompletionBody;
+pub(crate) use request::{PendingTasks, RequestWork};
+pub(crate) use runner::TaskRunner;
+pub(crate) use watch::RequestWatch;

@@ -1,52 +1,18 @@
-//! The runner: starts each request's queue once its response is out, and
-//! keeps the counts that shutdown, tests and operators read.
+//! The runner: one per app. It starts each request's batch once its
+//! response is out, holds the cap on pending work and the pool that runs
+//! regular `fn` tasks, and keeps the counts that shutdown, tests and
+//! operators read.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
 
 use tokio::sync::Notify;
 
-use super::task::{QueuedTask, TaskOutcome, WorkKind};
-use crate::panic::{CatchUnwind, panic_message};
-
-/// Runs every request's background tasks for one app.
-pub(crate) struct TaskRunner {
-    /// Queues handed over and not yet finished.
-    pending_batches: AtomicUsize,
-    /// Tasks handed over and not yet finished, for the shutdown log.
-    pending_tasks: AtomicUsize,
-    scheduled: AtomicU64,
-    completed: AtomicU64,
-    failed: AtomicU64,
-    panicked: AtomicU64,
-    discarded: AtomicU64,
-    /// Woken when `pending_batches` drops to zero.
-    idle: Notify,
-    /// The most requests with background work (queued or running) at once;
-    /// `usize::MAX` for no cap.
-    cap: AtomicUsize,
-    /// Requests with background work admitted and not yet finished.
-    load: AtomicUsize,
-    refused: AtomicU64,
-}
-
-impl Default for TaskRunner {
-    fn default() -> Self {
-        TaskRunner {
-            pending_batches: AtomicUsize::new(0),
-            pending_tasks: AtomicUsize::new(0),
-            scheduled: AtomicU64::new(0),
-            completed: AtomicU64::new(0),
-            failed: AtomicU64::new(0),
-            panicked: AtomicU64::new(0),
-            discarded: AtomicU64::new(0),
-            idle: Notify::new(),
-            cap: AtomicUsize::new(DEFAULT_MAX_PENDING),
-            load: AtomicUsize::new(0),
-            refused: AtomicU64::new(0),
-        }
-    }
-}
+use super::BackgroundTasks;
+use super::batch::Batch;
+use super::monitor::TaskStats;
+use super::pool::BlockingPool;
 
 /// The default cap on requests whose background work is queued or running;
 /// change it with [`App::max_pending_tasks`](crate::App::max_pending_tasks).
@@ -61,7 +27,77 @@ impl Default for TaskRunner {
 /// ```
 pub const DEFAULT_MAX_PENDING: usize = 10_000;
 
-/// One request's place under the cap; given back when dropped.
+/// The default number of threads that run regular `fn` tasks at once;
+/// change it with [`App::task_threads`](crate::App::task_threads).
+///
+/// ```
+/// assert_eq!(atode::background::DEFAULT_TASK_THREADS, 64);
+/// ```
+pub const DEFAULT_TASK_THREADS: usize = 64;
+
+/// Where the app is in its life: tasks are refused or abandoned by phase.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(u8)]
+enum Phase {
+    Serving = 0,
+    /// In-flight responses are done; running batches finish, new ones are refused.
+    Draining = 1,
+    /// The shutdown deadline passed: no task starts any more.
+    Abandoned = 2,
+}
+
+/// Runs every request's background tasks for one app.
+pub(crate) struct TaskRunner {
+    /// Batches started and not yet finished.
+    pending_batches: AtomicUsize,
+    /// Tasks handed over and not yet finished.
+    pending_tasks: AtomicUsize,
+    scheduled: AtomicU64,
+    completed: AtomicU64,
+    failed: AtomicU64,
+    panicked: AtomicU64,
+    discarded: AtomicU64,
+    timed_out: AtomicU64,
+    abandoned: AtomicU64,
+    refused: AtomicU64,
+    /// Woken when `pending_batches` drops to zero.
+    idle: Notify,
+    /// The most requests with background work (queued or running) at once;
+    /// `usize::MAX` for no cap.
+    cap: AtomicUsize,
+    /// Requests (then batches) holding a place under the cap.
+    load: AtomicUsize,
+    phase: AtomicU8,
+    /// The async task timeout in nanoseconds; 0 for none.
+    task_timeout: AtomicU64,
+    pub(crate) pool: BlockingPool,
+}
+
+impl Default for TaskRunner {
+    fn default() -> Self {
+        TaskRunner {
+            pending_batches: AtomicUsize::new(0),
+            pending_tasks: AtomicUsize::new(0),
+            scheduled: AtomicU64::new(0),
+            completed: AtomicU64::new(0),
+            failed: AtomicU64::new(0),
+            panicked: AtomicU64::new(0),
+            discarded: AtomicU64::new(0),
+            timed_out: AtomicU64::new(0),
+            abandoned: AtomicU64::new(0),
+            refused: AtomicU64::new(0),
+            idle: Notify::new(),
+            cap: AtomicUsize::new(DEFAULT_MAX_PENDING),
+            load: AtomicUsize::new(0),
+            phase: AtomicU8::new(Phase::Serving as u8),
+            task_timeout: AtomicU64::new(0),
+            pool: BlockingPool::new(DEFAULT_TASK_THREADS),
+        }
+    }
+}
+
+/// One place under the cap, owned first by the request, then by the batch
+/// running its tasks; given back when dropped, so no path can leak it.
 pub(crate) struct Admission {
     runner: Arc<TaskRunner>,
 }
@@ -72,102 +108,64 @@ impl Drop for Admission {
     }
 }
 
+/// How one task ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Outcome {
     Completed,
     Failed,
     Panicked,
+    TimedOut,
 }
 
 impl TaskRunner {
-    /// Starts `tasks` on their own tokio task: in order, each isolated from
-    /// the others' errors and panics.
-    pub(crate) fn schedule(
+    /// Starts a batch running `tasks`' queue (`count` tasks, already moved
+    /// to the running state), holding `admission` until it ends.
+    pub(crate) fn start(
         self: &Arc<Self>,
-        route: &'static str,
-        tasks: Vec<QueuedTask>,
+        tasks: BackgroundTasks,
         admission: Option<Admission>,
+        count: usize,
     ) {
-        let count = tasks.len();
         self.pending_batches.fetch_add(1, Ordering::SeqCst);
+        self.joined(count);
+        Batch::new(Arc::clone(self), tasks, admission).resume();
+    }
+
+    /// Counts `count` tasks handed over to be run.
+    pub(crate) fn joined(&self, count: usize) {
         self.pending_tasks.fetch_add(count, Ordering::SeqCst);
         self.scheduled.fetch_add(count as u64, Ordering::Relaxed);
-        match tokio::runtime::Handle::try_current() {
-            // A batch of regular `fn`s runs whole on one blocking-pool
-            // thread: one hand-off instead of a task plus a trip per `fn`.
-            Ok(runtime) if tasks.iter().all(QueuedTask::is_blocking) => {
-                let runner = Arc::clone(self);
-                runtime.spawn_blocking(move || runner.run_blocking_batch(route, tasks, admission));
-            }
-            Ok(runtime) => {
-                runtime.spawn(Arc::clone(self).run_batch(route, tasks, admission));
-            }
-            Err(_) => {
-                // Only reachable when a response body is dropped outside any
-                // runtime; the loss is still counted and logged.
-                tracing::error!(
-                    target: "atode::background",
-                    route,
-                    lost = count,
-                    "no tokio runtime to run background tasks on; {count} task(s) lost"
-                );
-                self.discarded.fetch_add(count as u64, Ordering::Relaxed);
-                self.pending_tasks.fetch_sub(count, Ordering::SeqCst);
-                self.finish_batch();
-            }
-        }
     }
 
-    /// `admission` is the batch's place under the cap, given back (dropped)
-    /// when the last task has finished.
-    async fn run_batch(
-        self: Arc<Self>,
-        route: &'static str,
-        tasks: Vec<QueuedTask>,
-        admission: Option<Admission>,
-    ) {
-        for task in tasks {
-            let outcome = run_task(route, task).await;
-            self.count(outcome);
-        }
-        drop(admission);
-        self.finish_batch();
-    }
-
-    /// [`run_batch`](Self::run_batch) for a batch of regular `fn`s only, on
-    /// the blocking pool.
-    fn run_blocking_batch(
-        self: Arc<Self>,
-        route: &'static str,
-        tasks: Vec<QueuedTask>,
-        admission: Option<Admission>,
-    ) {
-        for task in tasks {
-            let name = task.name;
-            let result = match task.work.0 {
-                WorkKind::Blocking(function) => {
-                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(function))
-                        .map_err(|panic| panic_message(&*panic))
-                }
-                // Not reached: `schedule` sends only batches of regular `fn`s here.
-                WorkKind::Async(_) => Err("an async task in a blocking batch".to_owned()),
-            };
-            self.count(outcome(route, name, result));
-        }
-        drop(admission);
-        self.finish_batch();
-    }
-
-    fn count(&self, outcome: Outcome) {
+    /// Counts one task's end.
+    pub(crate) fn count(&self, outcome: Outcome) {
         let counter = match outcome {
             Outcome::Completed => &self.completed,
             Outcome::Failed => &self.failed,
             Outcome::Panicked => &self.panicked,
+            Outcome::TimedOut => &self.timed_out,
         };
         counter.fetch_add(1, Ordering::Relaxed);
         self.pending_tasks.fetch_sub(1, Ordering::SeqCst);
     }
 
-    fn finish_batch(&self) {
+    /// Counts `count` handed-over tasks that will never run (logged by the
+    /// caller): abandoned at the deadline, or discarded otherwise.
+    pub(crate) fn lost(&self, count: usize) {
+        if count == 0 {
+            return;
+        }
+        let counter = if self.abandoning() {
+            &self.abandoned
+        } else {
+            &self.discarded
+        };
+        counter.fetch_add(count as u64, Ordering::Relaxed);
+        self.pending_tasks.fetch_sub(count, Ordering::SeqCst);
+    }
+
+    /// Called by each batch as it ends, however it ends.
+    pub(crate) fn finish_batch(&self) {
         if self.pending_batches.fetch_sub(1, Ordering::SeqCst) == 1 {
             self.idle.notify_waiters();
         }
@@ -178,8 +176,22 @@ impl TaskRunner {
         self.cap.store(cap, Ordering::Relaxed);
     }
 
-    /// A place under the cap for one request that takes background tasks,
-    /// or `None` (counted) when the cap is reached.
+    pub(crate) fn set_task_timeout(&self, timeout: Option<Duration>) {
+        let nanos = timeout.map_or(0, |timeout| {
+            u64::try_from(timeout.as_nanos()).unwrap_or(u64::MAX).max(1)
+        });
+        self.task_timeout.store(nanos, Ordering::Relaxed);
+    }
+
+    pub(crate) fn task_timeout(&self) -> Option<Duration> {
+        match self.task_timeout.load(Ordering::Relaxed) {
+            0 => None,
+            nanos => Some(Duration::from_nanos(nanos)),
+        }
+    }
+
+    /// A place under the cap for one request that reached for its
+    /// `BackgroundTasks`, or `None` (counted) when the cap is reached.
     pub(crate) fn admit(self: &Arc<Self>) -> Option<Admission> {
         let cap = self.cap.load(Ordering::Relaxed);
         if self.load.fetch_add(1, Ordering::SeqCst) >= cap {
@@ -192,8 +204,8 @@ impl TaskRunner {
         })
     }
 
-    /// A place for a request whose extractor queued tasks without its route
-    /// declaring them: it cannot be refused any more, but is counted.
+    /// A place taken past the cap, for work a handler has already done and
+    /// hands over in its response: refusing it then would drop it.
     pub(crate) fn force_admit(self: &Arc<Self>) -> Admission {
         self.load.fetch_add(1, Ordering::SeqCst);
         Admission {
@@ -201,7 +213,54 @@ impl TaskRunner {
         }
     }
 
-    /// Records that `count` tasks of `route` will never run, and why.
+    /// A place for a new batch of tasks added after their request's first
+    /// batch ended, or why there is none.
+    pub(crate) fn admit_batch(self: &Arc<Self>) -> Result<Admission, &'static str> {
+        if self.phase() != Phase::Serving {
+            return Err("the server is shutting down");
+        }
+        let cap = self.cap.load(Ordering::Relaxed);
+        if self.load.fetch_add(1, Ordering::SeqCst) >= cap {
+            self.load.fetch_sub(1, Ordering::SeqCst);
+            return Err("the app's cap on pending background work was reached");
+        }
+        Ok(Admission {
+            runner: Arc::clone(self),
+        })
+    }
+
+    /// In-flight responses are done: batches running finish (with the
+    /// tasks that join them), new batches are refused.
+    pub(crate) fn begin_drain(&self) {
+        let _ = self.phase.compare_exchange(
+            Phase::Serving as u8,
+            Phase::Draining as u8,
+            Ordering::SeqCst,
+            Ordering::SeqCst,
+        );
+    }
+
+    /// The shutdown deadline passed: no task starts from now on. Returns
+    /// how many tasks were still pending.
+    pub(crate) fn abandon(&self) -> usize {
+        self.phase.store(Phase::Abandoned as u8, Ordering::SeqCst);
+        self.pending_tasks.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn abandoning(&self) -> bool {
+        self.phase() == Phase::Abandoned
+    }
+
+    fn phase(&self) -> Phase {
+        match self.phase.load(Ordering::SeqCst) {
+            0 => Phase::Serving,
+            1 => Phase::Draining,
+            _ => Phase::Abandoned,
+        }
+    }
+
+    /// Records that `count` tasks of `route`, never handed over, will not
+    /// run, and why.
     pub(crate) fn discard(
         runner: Option<&TaskRunner>,
         route: &'static str,
@@ -222,7 +281,7 @@ impl TaskRunner {
         }
     }
 
-    /// Waits until no handed-over task is left to run.
+    /// Waits until no batch is left running.
     pub(crate) async fn wait_idle(&self) {
         loop {
             let notified = self.idle.notified();
@@ -243,224 +302,10 @@ impl TaskRunner {
             failed: self.failed.load(Ordering::Relaxed),
             panicked: self.panicked.load(Ordering::Relaxed),
             discarded: self.discarded.load(Ordering::Relaxed),
+            timed_out: self.timed_out.load(Ordering::Relaxed),
+            abandoned: self.abandoned.load(Ordering::Relaxed),
             pending: self.pending_tasks.load(Ordering::SeqCst) as u64,
             refused: self.refused.load(Ordering::Relaxed),
         }
-    }
-}
-
-/// Runs one task to its end, logging an `Err` or a panic.
-pub(crate) async fn run_task(route: &'static str, task: QueuedTask) -> Outcome {
-    let name = task.name;
-    let result = match task.work.0 {
-        WorkKind::Async(future) => CatchUnwind::new(future)
-            .await
-            .map_err(|panic| panic_message(&*panic)),
-        WorkKind::Blocking(function) => match tokio::task::spawn_blocking(function).await {
-            Ok(outcome) => Ok(outcome),
-            Err(error) => Err(match error.try_into_panic() {
-                Ok(panic) => panic_message(&*panic),
-                Err(error) => error.to_string(),
-            }),
-        },
-    };
-    outcome(route, name, result)
-}
-
-/// Logs how a task ended, unless it succeeded. `result` is `Err` with the
-/// panic's message when the task panicked.
-fn outcome(
-    route: &'static str,
-    name: &'static str,
-    result: Result<TaskOutcome, String>,
-) -> Outcome {
-    match result {
-        Ok(Ok(())) => Outcome::Completed,
-        Ok(Err(error)) => {
-            tracing::error!(target: "atode::background", route, task = name, %error, "background task failed");
-            Outcome::Failed
-        }
-        Err(panic) => {
-            tracing::error!(target: "atode::background", route, task = name, panic, "background task panicked");
-            Outcome::Panicked
-        }
-    }
-}
-
-/// A view of an app's background tasks: counts, and a way to wait until
-/// they are done. Get one from [`App::task_monitor`](crate::App::task_monitor)
-/// before handing the app to the server.
-///
-/// ```
-/// use atode::App;
-///
-/// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// let app = App::new();
-/// let monitor = app.task_monitor();
-/// monitor.wait_idle().await; // nothing queued: returns at once
-/// assert_eq!(monitor.stats().pending, 0);
-/// # }
-/// ```
-#[derive(Clone)]
-pub struct TaskMonitor {
-    runner: Arc<TaskRunner>,
-}
-
-impl TaskMonitor {
-    pub(crate) fn new(runner: Arc<TaskRunner>) -> Self {
-        TaskMonitor { runner }
-    }
-
-    /// The counts so far: a snapshot, cheap enough to read for every
-    /// metrics scrape. See [`TaskStats`] for what each count means.
-    ///
-    /// ```
-    /// use atode::{post, routes, App, BackgroundTasks, testing::TestClient};
-    ///
-    /// #[post("/jobs")]
-    /// async fn enqueue(tasks: BackgroundTasks) -> &'static str {
-    ///     tasks.add_task(|| {}, ());
-    ///     "queued"
-    /// }
-    ///
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// let app = App::new().routes(routes![enqueue]);
-    /// let monitor = app.task_monitor();
-    /// assert_eq!(monitor.stats().scheduled, 0);
-    /// TestClient::new(app).post("/jobs").await;
-    /// assert_eq!(monitor.stats().completed, 1);
-    /// # }
-    /// ```
-    pub fn stats(&self) -> TaskStats {
-        self.runner.stats()
-    }
-
-    /// Waits until every task handed to the runner has finished. Tasks of a
-    /// response still being written are not handed over yet.
-    ///
-    /// ```
-    /// use atode::{post, routes, App, BackgroundTasks, testing::TestClient};
-    ///
-    /// async fn send_mail() {
-    ///     tokio::task::yield_now().await;
-    /// }
-    ///
-    /// #[post("/signup")]
-    /// async fn signup(tasks: BackgroundTasks) -> &'static str {
-    ///     tasks.add_task(send_mail, ());
-    ///     "welcome"
-    /// }
-    ///
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// let app = App::new().routes(routes![signup]);
-    /// let monitor = app.task_monitor();
-    /// let client = TestClient::new(app);
-    /// client.post("/signup").without_waiting_for_tasks().await;
-    /// monitor.wait_idle().await;
-    /// assert_eq!(monitor.stats().completed, 1);
-    /// # }
-    /// ```
-    pub async fn wait_idle(&self) {
-        self.runner.wait_idle().await;
-    }
-}
-
-impl std::fmt::Debug for TaskMonitor {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("TaskMonitor").field(&self.stats()).finish()
-    }
-}
-
-/// Counts of an app's background tasks since it was built, from
-/// [`TaskMonitor::stats`]: to export as metrics, or to check in a test what
-/// a request's tasks did.
-///
-/// ```
-/// use atode::{post, routes, App, BackgroundTasks, StatusCode, testing::TestClient};
-///
-/// fn ok() {}
-///
-/// fn fails() -> Result<(), String> {
-///     Err("no mail server".to_owned())
-/// }
-///
-/// fn crashes() {
-///     panic!("a bug in a task");
-/// }
-///
-/// #[post("/work")]
-/// async fn work(tasks: BackgroundTasks) -> &'static str {
-///     tasks.add_task(ok, ());
-///     tasks.add_task(fails, ());
-///     tasks.add_task(crashes, ());
-///     "queued"
-/// }
-///
-/// #[post("/broken")]
-/// async fn broken(tasks: BackgroundTasks) -> Result<&'static str, StatusCode> {
-///     tasks.add_task(ok, ());
-///     Err(StatusCode::CONFLICT) // a failed handler's tasks are discarded
-/// }
-///
-/// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// let client = TestClient::new(App::new().routes(routes![work, broken]));
-/// client.post("/work").await;
-/// client.post("/broken").await;
-/// let stats = client.task_monitor().stats();
-/// assert_eq!(stats.scheduled, 3);
-/// assert_eq!((stats.completed, stats.failed, stats.panicked), (1, 1, 1));
-/// assert_eq!(stats.discarded, 1);
-/// assert_eq!((stats.pending, stats.refused), (0, 0));
-/// # }
-/// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct TaskStats {
-    /// Tasks handed to the runner after their response was written.
-    pub scheduled: u64,
-    /// Tasks that returned `()` or `Ok`.
-    pub completed: u64,
-    /// Tasks that returned `Err` (each one logged).
-    pub failed: u64,
-    /// Tasks that panicked (each one logged).
-    pub panicked: u64,
-    /// Tasks dropped without running because their handler failed, with the
-    /// count logged.
-    pub discarded: u64,
-    /// Tasks handed to the runner that have not finished yet.
-    pub pending: u64,
-    /// Requests refused with `503` because too much background work was
-    /// pending (see [`App::max_pending_tasks`](crate::App::max_pending_tasks)).
-    pub refused: u64,
-}
-
-#[cfg(test)]
-mod tests {
-    use std::sync::Arc;
-
-    use super::*;
-    use crate::BackgroundTasks;
-
-    fn panics() {
-        panic!("a regular fn panicked on purpose");
-    }
-
-    #[tokio::test]
-    async fn a_batch_of_regular_fns_isolates_failures_and_panics() {
-        let runner = Arc::new(TaskRunner::default());
-        let tasks = BackgroundTasks::for_route(Arc::clone(&runner), "test", None);
-        let (done, ran) = tokio::sync::oneshot::channel();
-        tasks.add_task(|| {}, ());
-        tasks.add_task(panics, ());
-        tasks.add_task(|| Err::<(), _>("no disk"), ());
-        tasks.add_task(move || done.send(()).expect("receiver"), ());
-        tasks.schedule();
-        ran.await.expect("the last fn ran after the failures");
-        runner.wait_idle().await;
-        let stats = runner.stats();
-        assert_eq!(
-            (stats.completed, stats.failed, stats.panicked, stats.pending),
-            (2, 1, 1, 0)
-        );
     }
 }

@@ -13,10 +13,19 @@ type BoxTaskFuture = Pin<Box<dyn Future<Output = TaskOutcome> + Send>>;
 #[doc(hidden)]
 pub struct Work(pub(crate) WorkKind);
 
+impl std::fmt::Debug for Work {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self.0 {
+            WorkKind::Async(_) => "Work(async)",
+            WorkKind::Blocking(_) => "Work(blocking)",
+        })
+    }
+}
+
 pub(crate) enum WorkKind {
     /// An `async fn`'s future, polled on the runtime's workers.
     Async(BoxTaskFuture),
-    /// A regular `fn`, run on the blocking pool so it never stalls a worker.
+    /// A regular `fn`, run on the app's task threads so it never stalls a worker.
     Blocking(Box<dyn FnOnce() -> TaskOutcome + Send>),
 }
 
@@ -28,7 +37,7 @@ pub(crate) struct QueuedTask {
 }
 
 impl QueuedTask {
-    /// Whether the task is a regular `fn`, for the blocking pool.
+    /// Whether the task is a regular `fn`, for the task threads.
     pub(crate) fn is_blocking(&self) -> bool {
         matches!(self.work.0, WorkKind::Blocking(_))
     }
@@ -70,10 +79,11 @@ impl<T, E: Display> TaskResult for Result<T, E> {
     }
 }
 
-/// Marks a task as a regular `fn`, run on the blocking pool.
+/// Marks a task as a regular `fn`, run on the app's task threads. Named
+/// only as [`IntoTask`]'s inferred `Kind`.
 #[doc(hidden)]
 #[derive(Debug)]
-pub enum Sync {}
+pub enum Blocking {}
 
 /// Marks a task as an `async fn`, run on the runtime's workers.
 #[doc(hidden)]
@@ -122,7 +132,7 @@ pub trait IntoTask<Args, Kind>: Send + 'static {
 
 macro_rules! impl_into_task {
     ($($arg:ident),*) => {
-        impl<F, R, $($arg,)*> IntoTask<($($arg,)*), Sync> for F
+        impl<F, R, $($arg,)*> IntoTask<($($arg,)*), Blocking> for F
         where
             F: FnOnce($($arg),*) -> R + Send + 'static,
             R: TaskResult,

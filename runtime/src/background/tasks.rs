@@ -1,10 +1,13 @@
 //! `BackgroundTasks`: the handle a request's handler and extractors queue work on.
 
+use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use super::runner::{Admission, TaskRunner};
+use super::runner::{Admission, Outcome, TaskRunner};
 use super::task::{IntoTask, QueuedTask};
+use super::watch::RequestWatch;
 
 /// Work to run after the response has been written.
 ///
@@ -72,41 +75,49 @@ pub struct BackgroundTasks {
 const RECYCLED_PER_THREAD: usize = 64;
 
 thread_local! {
-    static RECYCLED: std::cell::RefCell<Vec<Arc<Shared>>> = const { std::cell::RefCell::new(Vec::new()) };
+    static RECYCLED: RefCell<Vec<Arc<Shared>>> = const { RefCell::new(Vec::new()) };
 }
 
 struct Shared {
     /// The app's runner; `None` for a list a test made with [`BackgroundTasks::new`].
     runner: Option<Arc<TaskRunner>>,
     route: &'static str,
+    /// Told when this request's batches start and end, for a `TestClient`
+    /// that waits for this request's tasks only.
+    watch: Option<RequestWatch>,
     state: Mutex<State>,
 }
 
 impl Shared {
-    /// A list still open for tasks.
-    fn open(
+    fn new(
         runner: Option<Arc<TaskRunner>>,
         route: &'static str,
-        admission: Option<Admission>,
+        watch: Option<RequestWatch>,
+        state: State,
     ) -> Self {
         Shared {
             runner,
             route,
-            state: Mutex::new(State::Open(Vec::new(), admission)),
+            watch,
+            state: Mutex::new(state),
         }
     }
 }
 
+/// The list holds tasks only: the request's place under the cap belongs to
+/// the request (then to the batch that runs its tasks), so a clone kept by
+/// a task cannot hold that place.
 enum State {
-    /// The request is still being handled: tasks wait here, with the
-    /// request's place under the app's cap, which goes to the runner with
-    /// them and is given back when they have run.
-    Open(Vec<QueuedTask>, Option<Admission>),
-    /// The response is out and the queue was handed to the runner; a task
-    /// added now (from a clone that outlived the request) runs at once.
-    Scheduled,
-    /// The handler failed: its tasks were dropped, and so are later ones.
-    Discarded,
+    /// The request is still being handled: tasks wait here.
+    Open(Vec<QueuedTask>),
+    /// A batch is running the tasks, one after another; a task added now
+    /// (from a clone: a task queuing a follow-up) joins the end of it.
+    Running(VecDeque<QueuedTask>),
+    /// Every task has run; a task added now starts a new batch, under the
+    /// cap like any other.
+    Idle,
+    /// Tasks added now are dropped, counted and logged, for this reason.
+    Discarded(&'static str),
 }
 
 /// How a list of tasks run by [`BackgroundTasks::run`] went: for a unit
@@ -140,8 +151,11 @@ pub struct RunReport {
 
 impl BackgroundTasks {
     /// An empty list that belongs to no request, for calling a handler
-    /// directly in a unit test. Inside a server, take `BackgroundTasks` as a
-    /// handler parameter instead: that one is run after the response.
+    /// directly in a unit test, or for a response to carry (return
+    /// `(response, tasks)`: its tasks join the request's). Inside a server,
+    /// take `BackgroundTasks` as a handler parameter instead. A list of
+    /// this kind that is dropped with tasks it never ran logs a warning
+    /// with their count.
     ///
     /// ```
     /// let tasks = atode::BackgroundTasks::new();
@@ -149,41 +163,70 @@ impl BackgroundTasks {
     /// ```
     pub fn new() -> Self {
         BackgroundTasks {
-            shared: Arc::new(Shared::open(None, "<test>", None)),
+            shared: Arc::new(Shared::new(None, "<test>", None, State::Open(Vec::new()))),
         }
     }
 
     /// The list of one request of `route`. Reuses a list recycled on this
     /// thread when there is one, so a request that queues nothing
     /// allocates nothing (DESIGN.md point 10).
-    pub(crate) fn for_route(
+    pub(crate) fn for_request(
         runner: Arc<TaskRunner>,
         route: &'static str,
-        admission: Option<Admission>,
+        watch: Option<RequestWatch>,
     ) -> Self {
-        let fresh = Shared::open(Some(runner), route, admission);
-        let recycled = RECYCLED.with(|recycled| recycled.borrow_mut().pop());
-        if let Some(mut shared) = recycled {
-            // Recycled lists have no other handle, so this always succeeds.
-            if let Some(old) = Arc::get_mut(&mut shared) {
-                *old = fresh;
-                return BackgroundTasks { shared };
-            }
+        let fresh = Shared::new(Some(runner), route, watch, State::Open(Vec::new()));
+        let recycled = RECYCLED
+            .try_with(|recycled| recycled.try_borrow_mut().ok()?.pop())
+            .ok()
+            .flatten();
+        match recycled {
+            Some(mut shared) => match Arc::get_mut(&mut shared) {
+                Some(old) => {
+                    *old = fresh;
+                    BackgroundTasks { shared }
+                }
+                // Only lists with no other handle are recycled: this is a
+                // broken invariant, so the list is not reused.
+                None => {
+                    debug_assert!(false, "a recycled list still had another handle");
+                    BackgroundTasks {
+                        shared: Arc::new(fresh),
+                    }
+                }
+            },
+            None => BackgroundTasks {
+                shared: Arc::new(fresh),
+            },
         }
+    }
+
+    /// The list a request gets when the app's cap on pending background
+    /// work is reached: the request is answered `503` before its handler
+    /// runs, and anything queued on it is counted as discarded.
+    pub(crate) fn refused(runner: Arc<TaskRunner>, route: &'static str) -> Self {
         BackgroundTasks {
-            shared: Arc::new(fresh),
+            shared: Arc::new(Shared::new(
+                Some(runner),
+                route,
+                None,
+                State::Discarded("the app's cap on pending background work was reached"),
+            )),
         }
     }
 
     /// Keeps this list for a later request on this thread, once its tasks
-    /// have been handed to the runner and no other handle to it is left.
+    /// have all run and no other handle to it is left.
     pub(crate) fn recycle(self) {
-        let scheduled = matches!(*self.lock(), State::Scheduled);
-        if scheduled && Arc::strong_count(&self.shared) == 1 && Arc::weak_count(&self.shared) == 0 {
-            RECYCLED.with(|recycled| {
-                let mut recycled = recycled.borrow_mut();
-                if recycled.len() < RECYCLED_PER_THREAD {
-                    recycled.push(self.shared);
+        let idle = matches!(*self.lock(), State::Idle);
+        if idle && Arc::strong_count(&self.shared) == 1 && Arc::weak_count(&self.shared) == 0 {
+            // During thread teardown the thread-local may be gone: the list
+            // is then simply freed.
+            let _ = RECYCLED.try_with(|recycled| {
+                if let Ok(mut recycled) = recycled.try_borrow_mut() {
+                    if recycled.len() < RECYCLED_PER_THREAD {
+                        recycled.push(self.shared);
+                    }
                 }
             });
         }
@@ -193,9 +236,15 @@ impl BackgroundTasks {
     ///
     /// `task` is an `async fn` or a regular `fn` (or a closure), and `args`
     /// a tuple of its arguments: `()`, `(a,)`, `(a, b)`, up to twelve. A
-    /// regular `fn` runs on tokio's blocking pool, so it may do blocking I/O.
-    /// A task may return `()` or a `Result`; an `Err` or a panic is logged
-    /// with the route and the task's name, and the tasks after it still run.
+    /// regular `fn` runs on the app's own pool of task threads, so it may
+    /// do blocking I/O. A task may return `()` or a `Result`; an `Err` or a
+    /// panic is logged with the route and the task's name, and the tasks
+    /// after it still run.
+    ///
+    /// A task added from a clone once the request's tasks are running
+    /// joins the end of them; one added after they have all run starts
+    /// again under the app's cap, or is counted as discarded (and logged)
+    /// when the cap is reached or the server is shutting down.
     ///
     /// ```
     /// use atode::BackgroundTasks;
@@ -218,34 +267,50 @@ impl BackgroundTasks {
     where
         F: IntoTask<Args, Kind>,
     {
-        let task = QueuedTask {
+        self.push(QueuedTask {
             name: std::any::type_name::<F>(),
             work: task.into_work(args),
-        };
-        let mut state = self.lock();
-        match &mut *state {
-            State::Open(tasks, _) => tasks.push(task),
-            State::Scheduled => {
-                drop(state);
-                if let Some(runner) = &self.shared.runner {
-                    tracing::debug!(
-                        target: "atode::background",
-                        route = self.shared.route,
-                        task = task.name,
-                        "task added after the response was written; running it now"
-                    );
-                    runner.schedule(self.shared.route, vec![task], None);
-                }
-            }
-            State::Discarded => {
-                drop(state);
-                let runner = self.shared.runner.as_deref();
-                TaskRunner::discard(runner, self.shared.route, 1, "its handler failed");
-            }
-        }
+        });
     }
 
-    /// How many tasks are queued and not yet handed to the runner.
+    fn push(&self, task: QueuedTask) {
+        let route = self.shared.route;
+        let mut state = self.lock();
+        let refusal = match &mut *state {
+            State::Open(tasks) => {
+                tasks.push(task);
+                return;
+            }
+            State::Running(tasks) => {
+                tasks.push_back(task);
+                drop(state);
+                if let Some(runner) = &self.shared.runner {
+                    runner.joined(1);
+                }
+                return;
+            }
+            State::Idle => match &self.shared.runner {
+                Some(runner) => match runner.admit_batch() {
+                    Ok(admission) => {
+                        *state = State::Running(VecDeque::from([task]));
+                        drop(state);
+                        runner.start(self.clone(), Some(admission), 1);
+                        return;
+                    }
+                    Err(reason) => (task, reason),
+                },
+                None => (task, "its list belongs to no app"),
+            },
+            State::Discarded(reason) => (task, *reason),
+        };
+        drop(state);
+        let (task, reason) = refusal;
+        // Dropped outside the lock: the task may hold a clone of this list.
+        drop(task);
+        TaskRunner::discard(self.shared.runner.as_deref(), route, 1, reason);
+    }
+
+    /// How many tasks are queued and not yet started.
     ///
     /// ```
     /// let tasks = atode::BackgroundTasks::new();
@@ -255,8 +320,9 @@ impl BackgroundTasks {
     /// ```
     pub fn len(&self) -> usize {
         match &*self.lock() {
-            State::Open(tasks, _) => tasks.len(),
-            State::Scheduled | State::Discarded => 0,
+            State::Open(tasks) => tasks.len(),
+            State::Running(tasks) => tasks.len(),
+            State::Idle | State::Discarded(_) => 0,
         }
     }
 
@@ -284,8 +350,9 @@ impl BackgroundTasks {
     /// ```
     pub fn task_names(&self) -> Vec<&'static str> {
         match &*self.lock() {
-            State::Open(tasks, _) => tasks.iter().map(|task| task.name).collect(),
-            State::Scheduled | State::Discarded => Vec::new(),
+            State::Open(tasks) => tasks.iter().map(|task| task.name).collect(),
+            State::Running(tasks) => tasks.iter().map(|task| task.name).collect(),
+            State::Idle | State::Discarded(_) => Vec::new(),
         }
     }
 
@@ -305,36 +372,95 @@ impl BackgroundTasks {
         let tasks = self.take_open();
         let mut report = RunReport::default();
         for task in tasks {
-            match super::runner::run_task(self.shared.route, task).await {
-                super::runner::Outcome::Completed => report.completed += 1,
-                super::runner::Outcome::Failed => report.failed += 1,
-                super::runner::Outcome::Panicked => report.panicked += 1,
+            match super::batch::run_alone(self.shared.route, task).await {
+                Outcome::Completed => report.completed += 1,
+                Outcome::Failed => report.failed += 1,
+                Outcome::Panicked => report.panicked += 1,
+                Outcome::TimedOut => {}
             }
         }
         report
     }
 
-    /// Hands the queue to the runner: called once the response is out.
-    pub(crate) fn schedule(&self) {
-        let tasks = std::mem::replace(&mut *self.lock(), State::Scheduled);
-        if let (State::Open(tasks, admission), Some(runner)) = (tasks, &self.shared.runner) {
-            if !tasks.is_empty() {
-                runner.schedule(self.shared.route, tasks, admission);
+    /// Hands the queue to the runner, with the request's place under the
+    /// cap: called once the response is out. A list with nothing queued
+    /// gives the place back at once.
+    pub(crate) fn schedule(self, admission: Option<Admission>) {
+        let mut state = self.lock();
+        let count = match &mut *state {
+            State::Open(tasks) if !tasks.is_empty() => tasks.len(),
+            State::Open(_) => {
+                *state = State::Idle;
+                drop(state);
+                drop(admission);
+                self.recycle();
+                return;
             }
+            State::Running(_) | State::Idle | State::Discarded(_) => return,
+        };
+        let Some(runner) = self.shared.runner.clone() else {
+            return;
+        };
+        let State::Open(tasks) = std::mem::replace(&mut *state, State::Idle) else {
+            return;
+        };
+        *state = State::Running(VecDeque::from(tasks));
+        drop(state);
+        runner.start(self, admission, count);
+    }
+
+    /// The next task of a running batch, or `None` once there is none left
+    /// (the list is then idle: a task added later starts a new batch).
+    pub(crate) fn next_task(&self) -> Option<QueuedTask> {
+        let mut state = self.lock();
+        match &mut *state {
+            State::Running(tasks) => {
+                let next = tasks.pop_front();
+                if next.is_none() {
+                    *state = State::Idle;
+                }
+                next
+            }
+            State::Open(_) | State::Idle | State::Discarded(_) => None,
         }
     }
 
-    /// Drops the queue, logging how many tasks were lost and why.
-    pub(crate) fn discard(&self, reason: &'static str) {
-        let tasks = std::mem::replace(&mut *self.lock(), State::Discarded);
-        if let State::Open(tasks, _admission) = tasks {
-            TaskRunner::discard(
-                self.shared.runner.as_deref(),
-                self.shared.route,
-                tasks.len(),
-                reason,
-            );
+    /// Takes the tasks a batch has not started, closing the list for
+    /// `reason`: for a batch that is being abandoned.
+    pub(crate) fn close_unrun(&self, reason: &'static str) -> Vec<QueuedTask> {
+        let mut state = self.lock();
+        if !matches!(*state, State::Running(_)) {
+            return Vec::new();
         }
+        match std::mem::replace(&mut *state, State::Discarded(reason)) {
+            State::Running(tasks) => tasks.into(),
+            State::Open(_) | State::Idle | State::Discarded(_) => Vec::new(),
+        }
+    }
+
+    /// Drops the queue, logging how many tasks were lost and why; tasks
+    /// added later are dropped the same way.
+    pub(crate) fn discard(&self, reason: &'static str) {
+        let dropped = {
+            let mut state = self.lock();
+            match &*state {
+                State::Open(_) => match std::mem::replace(&mut *state, State::Discarded(reason)) {
+                    State::Open(tasks) => tasks,
+                    _ => Vec::new(),
+                },
+                State::Running(_) | State::Idle | State::Discarded(_) => return,
+            }
+        };
+        // Dropped outside the lock: a task may hold a clone of this list,
+        // and dropping it breaks the cycle that would keep the list alive.
+        let count = dropped.len();
+        drop(dropped);
+        TaskRunner::discard(
+            self.shared.runner.as_deref(),
+            self.shared.route,
+            count,
+            reason,
+        );
     }
 
     /// Moves the tasks queued on `other` to the end of this list.
@@ -342,33 +468,28 @@ impl BackgroundTasks {
         if Arc::ptr_eq(&self.shared, &other.shared) {
             return;
         }
-        let moved = other.take_open();
-        let mut state = self.lock();
-        match &mut *state {
-            State::Open(tasks, _) => tasks.extend(moved),
-            State::Scheduled | State::Discarded => {
-                drop(state);
-                // Not reachable from the framework, which appends before scheduling.
-                let runner = self.shared.runner.as_deref();
-                TaskRunner::discard(
-                    runner,
-                    self.shared.route,
-                    moved.len(),
-                    "its list was closed",
-                );
-            }
+        for task in other.take_open() {
+            self.push(task);
         }
+    }
+
+    pub(crate) fn route(&self) -> &'static str {
+        self.shared.route
+    }
+
+    pub(crate) fn watch(&self) -> Option<&RequestWatch> {
+        self.shared.watch.as_ref()
     }
 
     fn take_open(&self) -> Vec<QueuedTask> {
         match &mut *self.lock() {
-            State::Open(tasks, _) => std::mem::take(tasks),
-            State::Scheduled | State::Discarded => Vec::new(),
+            State::Open(tasks) => std::mem::take(tasks),
+            State::Running(_) | State::Idle | State::Discarded(_) => Vec::new(),
         }
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
-        // A panic while the lock is held cannot leave the Vec half-updated.
+        // A panic while the lock is held cannot leave the queue half-updated.
         self.shared
             .state
             .lock()
@@ -392,23 +513,38 @@ impl fmt::Debug for BackgroundTasks {
 }
 
 impl Drop for Shared {
-    /// A list dropped while still open belongs to a request whose handler
-    /// never finished (it panicked, or was cancelled): its tasks are lost,
-    /// and that is logged and counted rather than silent.
+    /// A list dropped with tasks it never ran: one made with
+    /// [`BackgroundTasks::new`] and neither run nor returned in a response
+    /// (a mistake worth a warning), or a request's list whose request was
+    /// dropped without accounting for it. Never silent, never a panic.
     fn drop(&mut self) {
         let state = self
             .state
             .get_mut()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let State::Open(tasks, _) = state {
-            if !tasks.is_empty() && self.runner.is_some() {
-                TaskRunner::discard(
-                    self.runner.as_deref(),
-                    self.route,
-                    tasks.len(),
-                    "its handler did not finish",
-                );
-            }
+        let unrun = match state {
+            State::Open(tasks) => tasks.len(),
+            State::Running(tasks) => tasks.len(),
+            State::Idle | State::Discarded(_) => 0,
+        };
+        if unrun == 0 {
+            return;
+        }
+        match &self.runner {
+            None => tracing::warn!(
+                target: "atode::background",
+                dropped = unrun,
+                "{unrun} background task(s) dropped without running: a list made with \
+                 BackgroundTasks::new() runs only when returned in a response, as \
+                 `(response, tasks)`, or with `.run()`; take `BackgroundTasks` as a \
+                 handler parameter to have them run after the response"
+            ),
+            Some(runner) => TaskRunner::discard(
+                Some(runner),
+                self.route,
+                unrun,
+                "their list was dropped before they ran",
+            ),
         }
     }
 }
@@ -416,13 +552,24 @@ impl Drop for Shared {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::background::RequestWork;
 
-    fn request_tasks() -> (BackgroundTasks, Arc<TaskRunner>) {
-        let runner = Arc::new(TaskRunner::default());
-        (
-            BackgroundTasks::for_route(Arc::clone(&runner), "test", None),
-            runner,
-        )
+    fn runner() -> Arc<TaskRunner> {
+        Arc::new(TaskRunner::default())
+    }
+
+    fn request_tasks(runner: &Arc<TaskRunner>) -> BackgroundTasks {
+        BackgroundTasks::for_request(Arc::clone(runner), "test", None)
+    }
+
+    /// A task that waits for `gate`, then reports `label` on `events`.
+    async fn gated(
+        gate: tokio::sync::oneshot::Receiver<()>,
+        events: tokio::sync::mpsc::UnboundedSender<&'static str>,
+        label: &'static str,
+    ) {
+        let _ = gate.await;
+        let _ = events.send(label);
     }
 
     #[test]
@@ -437,7 +584,8 @@ mod tests {
 
     #[tokio::test]
     async fn appended_tasks_run_after_the_injected_ones() {
-        let (tasks, runner) = request_tasks();
+        let runner = runner();
+        let tasks = request_tasks(&runner);
         let order = Arc::new(Mutex::new(Vec::new()));
         let record = |label: &'static str| {
             let order = Arc::clone(&order);
@@ -448,14 +596,15 @@ mod tests {
         carried.add_task(record("carried"), ());
         tasks.append(&carried);
         assert!(carried.is_empty());
-        tasks.schedule();
+        tasks.schedule(None);
         runner.wait_idle().await;
         assert_eq!(*order.lock().expect("order"), ["injected", "carried"]);
     }
 
     #[tokio::test]
     async fn discarding_counts_the_tasks_and_drops_later_ones() {
-        let (tasks, runner) = request_tasks();
+        let runner = runner();
+        let tasks = request_tasks(&runner);
         tasks.add_task(|| {}, ());
         tasks.add_task(|| {}, ());
         tasks.discard("a test said so");
@@ -464,44 +613,175 @@ mod tests {
         assert_eq!(runner.stats().scheduled, 0);
     }
 
+    /// Scenario 5 of the lifecycle issue: a task added from a clone while
+    /// the batch runs joins its end, after the task that is running.
     #[tokio::test]
-    async fn a_task_added_after_the_response_runs_at_once() {
-        let (tasks, runner) = request_tasks();
-        tasks.schedule();
+    async fn a_task_added_while_the_batch_runs_joins_its_end() {
+        let runner = runner();
+        let tasks = request_tasks(&runner);
+        let (events, mut seen) = tokio::sync::mpsc::unbounded_channel();
+        let (open, gate) = tokio::sync::oneshot::channel();
+        let (started, running) = tokio::sync::oneshot::channel::<()>();
+        let first = gated(gate, events.clone(), "first");
+        tasks.add_task(
+            move || async move {
+                let _ = started.send(());
+                first.await;
+            },
+            (),
+        );
+        tasks.clone().schedule(None);
+        running.await.expect("the first task started");
+        let late = events.clone();
+        tasks.add_task(move || async move { late.send("late").expect("open") }, ());
+        assert_eq!(runner.stats().scheduled, 2, "the late task is counted");
+        let _ = open.send(());
+        assert_eq!(seen.recv().await, Some("first"));
+        assert_eq!(
+            seen.recv().await,
+            Some("late"),
+            "it ran after the first, not beside it"
+        );
+        runner.wait_idle().await;
+        assert_eq!(runner.stats().pending, 0);
+    }
+
+    /// Scenario 5: a task added after the batch ended starts a new one, under
+    /// the cap: with the cap full it is counted as discarded, not run.
+    #[tokio::test]
+    async fn a_task_added_after_the_batch_ended_is_under_the_cap() {
+        let runner = runner();
+        runner.set_cap(1);
+        let tasks = request_tasks(&runner);
+        tasks.add_task(|| {}, ());
+        tasks.clone().schedule(None);
+        runner.wait_idle().await;
+
+        let held = runner.admit().expect("the cap has room again");
+        tasks.add_task(|| -> () { panic!("must not run past the cap") }, ());
+        assert_eq!(runner.stats().discarded, 1);
+        drop(held);
+
         let (done, ran) = tokio::sync::oneshot::channel();
-        tasks.add_task(move || done.send(()).expect("receiver alive"), ());
-        ran.await.expect("the late task ran");
-        assert_eq!(runner.stats().scheduled, 1);
+        tasks.add_task(move || done.send(()).expect("receiver"), ());
+        ran.await.expect("with room, the late task runs");
+        runner.wait_idle().await;
+        assert_eq!(runner.stats().completed, 2);
+    }
+
+    /// Scenario 5: once draining starts, a new batch is refused and counted.
+    #[tokio::test]
+    async fn a_new_batch_is_refused_once_draining_starts() {
+        let runner = runner();
+        let tasks = request_tasks(&runner);
+        tasks.clone().schedule(None);
+        runner.begin_drain();
+        tasks.add_task(|| -> () { panic!("must not run while draining") }, ());
+        assert_eq!(runner.stats().discarded, 1);
+        assert_eq!(runner.stats().pending, 0);
+        runner.wait_idle().await;
     }
 
     #[tokio::test]
     async fn a_finished_list_is_reused_by_the_next_request_on_the_thread() {
-        let (tasks, runner) = request_tasks();
+        let runner = runner();
+        let tasks = request_tasks(&runner);
         let address = Arc::as_ptr(&tasks.shared);
-        tasks.schedule();
-        tasks.recycle();
-        let next = BackgroundTasks::for_route(Arc::clone(&runner), "next", None);
+        tasks.schedule(None);
+        let next = BackgroundTasks::for_request(Arc::clone(&runner), "next", None);
         assert_eq!(Arc::as_ptr(&next.shared), address);
         assert!(next.is_empty());
         next.add_task(|| {}, ());
         assert_eq!(next.len(), 1, "a reused list takes tasks again");
     }
 
+    /// Without the handle count check in `recycle`, `kept` would be
+    /// recycled while still shared: `for_request` then trips its
+    /// debug assertion, and this test fails.
     #[test]
     fn a_list_still_shared_is_not_recycled() {
-        let (tasks, runner) = request_tasks();
+        let runner = runner();
+        let tasks = request_tasks(&runner);
         let kept = tasks.clone();
-        tasks.schedule();
-        tasks.recycle();
-        let next = BackgroundTasks::for_route(runner, "next", None);
+        tasks.schedule(None);
+        let next = BackgroundTasks::for_request(runner, "next", None);
         assert!(!Arc::ptr_eq(&next.shared, &kept.shared));
     }
 
+    /// Scenario 6: a list finished in a thread-local destructor, after the
+    /// recycling thread-local is gone, is freed without a panic (a panic
+    /// there aborts the process).
     #[test]
-    fn a_list_dropped_while_open_counts_its_tasks_as_discarded() {
-        let (tasks, runner) = request_tasks();
-        tasks.add_task(|| {}, ());
+    fn a_list_finished_during_thread_teardown_does_not_panic() {
+        struct FinishOnDrop(Option<Arc<TaskRunner>>);
+        impl Drop for FinishOnDrop {
+            fn drop(&mut self) {
+                if let Some(runner) = self.0.take() {
+                    BackgroundTasks::for_request(runner, "teardown", None).schedule(None);
+                }
+            }
+        }
+        thread_local! {
+            static HOLDER: RefCell<FinishOnDrop> = const { RefCell::new(FinishOnDrop(None)) };
+        }
+        let runner = runner();
+        let thread = std::thread::spawn(move || {
+            // Registered first, so destroyed after `RECYCLED` (registered
+            // second, by the recycling below).
+            HOLDER.with(|holder| holder.borrow_mut().0 = Some(Arc::clone(&runner)));
+            BackgroundTasks::for_request(runner, "warm-up", None).schedule(None);
+        });
+        thread.join().expect("the thread's teardown did not panic");
+    }
+
+    /// Scenario 9: a list made with `new()` and dropped with tasks warns.
+    #[test]
+    fn a_dropped_list_of_its_own_warns_with_its_count() {
+        let logs = crate::testing_logs::capture(|| {
+            let tasks = BackgroundTasks::new();
+            tasks.add_task(|| {}, ());
+            tasks.add_task(|| {}, ());
+        });
+        assert!(
+            logs.contains("WARN") && logs.contains("2 background task(s) dropped without running"),
+            "{logs}"
+        );
+        let quiet = crate::testing_logs::capture(|| {
+            let own = BackgroundTasks::new();
+            own.add_task(|| {}, ());
+            let runner = runner();
+            let request = request_tasks(&runner);
+            request.append(&own);
+            request.discard("a test said so");
+        });
+        assert!(!quiet.contains("dropped without running"), "{quiet}");
+    }
+
+    /// Scenario 1 at the unit level: the request owns its place under the
+    /// cap; a task holding its own list and a request dropped before its
+    /// handler finished leak neither the place nor the list.
+    #[tokio::test]
+    async fn a_request_dropped_unfinished_frees_its_place_and_its_list() {
+        let runner = runner();
+        runner.set_cap(1);
+        let mut work = RequestWork::default();
+        let tasks = work.tasks(&runner, "test", || None);
+        let (witness, freed) = tokio::sync::oneshot::channel::<()>();
+        let follow_up = tasks.clone();
+        tasks.add_task(
+            move || {
+                let _keep = (follow_up, witness);
+            },
+            (),
+        );
         drop(tasks);
+        assert!(runner.admit().is_none(), "the request holds the only place");
+        drop(work);
+        assert!(
+            freed.await.is_err(),
+            "the task (and the list it held) was dropped"
+        );
+        assert!(runner.admit().is_some(), "the place came back");
         assert_eq!(runner.stats().discarded, 1);
     }
 }

@@ -151,8 +151,4 @@ impl FromRequestParts for BackgroundTasks {
     async fn from_request_parts(parts: &mut RequestParts) -> Result<Self, Self::Rejection> {
         Ok(parts.background_tasks())
     }
-
-    fn requirements(needs: &mut Requirements) {
-        needs.background_tasks();
-    }
 }

@@ -5,11 +5,11 @@ use std::sync::Arc;
 
 use http::{HeaderMap, Method, Uri, Version};
 
-use super::PathParams;
+use super::{MissingState, PathParams};
 use crate::BackgroundTasks;
-use crate::app::AppShared;
-use crate::background::Admission;
+use crate::background::{PendingTasks, RequestWatch, RequestWork};
 use crate::routing::RouteInfo;
+use crate::shared::AppShared;
 
 /// The request head, the route it matched, and the app it reached: what an
 /// extractor works from.
@@ -53,7 +53,7 @@ use crate::routing::RouteInfo;
 ///             format!("extension {:?}", parts.extensions().get::<u32>()),
 ///             format!("from {:?}", parts.remote_addr().map(|addr| addr.ip())),
 ///             format!("route {}", parts.route_path()),
-///             format!("greeting {:?}", parts.state::<Greeting>().map(|greeting| greeting.0)),
+///             format!("greeting {:?}", parts.state::<Greeting>().ok().map(|greeting| greeting.0)),
 ///             format!("body limit {}", parts.body_limit()),
 ///             format!("tasks {}", parts.background_tasks().len()),
 ///         ]))
@@ -93,11 +93,10 @@ pub struct RequestParts {
     route: &'static RouteInfo,
     app: Arc<AppShared>,
     remote: Option<SocketAddr>,
-    /// Made on first use, so a request that queues nothing allocates nothing.
-    tasks: Option<BackgroundTasks>,
-    /// The request's place under the cap on pending background work, taken
-    /// before the handler ran; handed to its `BackgroundTasks`.
-    admission: Option<Admission>,
+    /// The request's background work: its list, made on first use (so a
+    /// request that queues nothing allocates nothing), and its place under
+    /// the app's cap, taken with it.
+    work: RequestWork,
 }
 
 impl RequestParts {
@@ -113,8 +112,7 @@ impl RequestParts {
             route,
             app,
             remote: None,
-            tasks: None,
-            admission: None,
+            work: RequestWork::default(),
         }
     }
 
@@ -153,10 +151,6 @@ impl RequestParts {
         self.remote
     }
 
-    pub(crate) fn set_admission(&mut self, admission: Admission) {
-        self.admission = Some(admission);
-    }
-
     pub(crate) fn set_remote_addr(&mut self, remote: Option<SocketAddr>) {
         self.remote = remote;
     }
@@ -167,9 +161,14 @@ impl RequestParts {
         self.route.declared
     }
 
-    /// The app state of type `T` given to [`App::state`](crate::App::state).
-    pub fn state<T: Send + Sync + 'static>(&self) -> Option<&T> {
-        self.app.state.get::<T>()
+    /// The app state of type `T` given to [`App::state`](crate::App::state),
+    /// or the [`MissingState`](crate::extract::MissingState) rejection (a
+    /// logged `500` naming the type and the fix) when the app has none.
+    pub fn state<T: Send + Sync + 'static>(&self) -> Result<&T, MissingState> {
+        self.app
+            .state
+            .get::<T>()
+            .ok_or_else(|| MissingState::new::<T>(self.route.name))
     }
 
     /// The largest body, in bytes, that body extractors read.
@@ -179,17 +178,46 @@ impl RequestParts {
 
     /// The request's [`BackgroundTasks`]: every call returns a handle to the
     /// same list, which is run after the response.
+    ///
+    /// The first call takes the request's place under the app's cap on
+    /// pending background work ([`App::max_pending_tasks`](crate::App::max_pending_tasks)).
+    /// Past the cap, the request is answered `503` with `Retry-After`
+    /// before its handler runs, whatever the extractor does next, and the
+    /// list it gets discards what is queued on it, with a logged count:
+    ///
+    /// ```
+    /// use atode::{get, routes, App, FromRequestParts, RequestParts, testing::TestClient};
+    /// use std::convert::Infallible;
+    ///
+    /// /// Queues an audit line for every request.
+    /// struct Audited;
+    ///
+    /// impl FromRequestParts for Audited {
+    ///     type Rejection = Infallible;
+    ///
+    ///     async fn from_request_parts(parts: &mut RequestParts) -> Result<Self, Infallible> {
+    ///         parts.background_tasks().add_task(|| {}, ());
+    ///         Ok(Audited)
+    ///     }
+    /// }
+    ///
+    /// #[get("/")]
+    /// async fn index(_audited: Audited) -> &'static str {
+    ///     "ok"
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let client = TestClient::new(App::new().max_pending_tasks(0).routes(routes![index]));
+    /// let response = client.get("/").await;
+    /// assert_eq!(response.status(), 503);
+    /// assert_eq!(response.header("retry-after"), Some("1"));
+    /// assert_eq!(client.task_monitor().stats().discarded, 1);
+    /// # }
+    /// ```
     pub fn background_tasks(&mut self) -> BackgroundTasks {
-        self.tasks
-            .get_or_insert_with(|| {
-                let runner = &self.app.runner;
-                let admission = self
-                    .admission
-                    .take()
-                    .unwrap_or_else(|| runner.force_admit());
-                BackgroundTasks::for_route(Arc::clone(runner), self.route.name, Some(admission))
-            })
-            .clone()
+        let head = &self.head;
+        self.work
+            .tasks(&self.app.runner, self.route.name, || watch(head))
     }
 
     /// The route's path in the router's syntax (`/files/{*path}`).
@@ -201,9 +229,31 @@ impl RequestParts {
         self.params.get(index, self.head.uri.path())
     }
 
-    pub(crate) fn take_tasks(&mut self) -> Option<BackgroundTasks> {
-        self.tasks.take()
+    /// Whether the app's cap refused this request's background work.
+    pub(crate) fn refused(&self) -> bool {
+        self.work.refused()
     }
+
+    /// Ends the request's background work: see [`RequestWork::finish`].
+    pub(crate) fn finish_work(
+        self,
+        carried: Option<BackgroundTasks>,
+        failed: Option<&'static str>,
+    ) -> Option<PendingTasks> {
+        let head = &self.head;
+        self.work.finish(
+            &self.app.runner,
+            self.route.name,
+            || watch(head),
+            carried,
+            failed,
+        )
+    }
+}
+
+/// The `TestClient`'s watch on this request's tasks, if it set one.
+fn watch(head: &http::request::Parts) -> Option<RequestWatch> {
+    head.extensions.get::<RequestWatch>().cloned()
 }
 
 impl std::fmt::Debug for RequestParts {

@@ -2,6 +2,7 @@
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use http::StatusCode;
 
@@ -31,10 +32,14 @@ use crate::{IntoResponse, Response};
 #[derive(Clone, Copy, Debug, Default)]
 pub struct State<T>(pub T);
 
-/// The state a `State<T>` asked for was never given to the app: the
-/// rejection of [`State`], answered with a logged `500`. [`App::check`](crate::App::check)
-/// catches it at start-up, so a request meets it only when the app is driven
-/// without that check, such as called directly as a tower `Service`.
+/// The state asked for was never given to the app: the rejection of
+/// [`State`] and of [`RequestParts::state`], answered with a `500` and an
+/// error log that names the type, the route and the fix. Every lookup gets
+/// this answer, whether or not its extractor declared the state in
+/// [`FromRequestParts::requirements`]: a declaration only moves the report
+/// to start-up ([`App::check`](crate::App::check), which
+/// [`serve`](crate::serve) and the `TestClient` run), where it also stops
+/// the server from starting.
 ///
 /// ```
 /// use atode::{get, routes, App, Body, State};
@@ -58,15 +63,33 @@ pub struct State<T>(pub T);
 #[derive(Debug)]
 pub struct MissingState {
     type_name: &'static str,
+    route: &'static str,
 }
+
+impl MissingState {
+    pub(crate) fn new<T>(route: &'static str) -> Self {
+        MissingState {
+            type_name: std::any::type_name::<T>(),
+            route,
+        }
+    }
+}
+
+impl std::fmt::Display for MissingState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "route `{}` asked for state `{}`, which the app was never given: add `.state(...)` with one",
+            self.route, self.type_name
+        )
+    }
+}
+
+impl std::error::Error for MissingState {}
 
 impl IntoResponse for MissingState {
     fn into_response(self) -> Response {
-        tracing::error!(
-            target: "atode::state",
-            state = self.type_name,
-            "a handler asked for state that was never given to App::state"
-        );
+        tracing::error!(target: "atode::state", state = self.type_name, route = self.route, "{self}");
         json_detail(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
     }
 }
@@ -75,9 +98,7 @@ impl<T: Clone + Send + Sync + 'static> FromRequestParts for State<T> {
     type Rejection = MissingState;
 
     async fn from_request_parts(parts: &mut RequestParts) -> Result<Self, MissingState> {
-        parts.state::<T>().cloned().map(State).ok_or(MissingState {
-            type_name: std::any::type_name::<T>(),
-        })
+        parts.state::<T>().cloned().map(State)
     }
 
     fn requirements(needs: &mut Requirements) {
@@ -94,7 +115,8 @@ impl<T: Clone + Send + Sync + 'static> FromRequestParts for State<T> {
 ///
 /// ```
 /// use atode::extract::Requirements;
-/// use atode::{FromRequestParts, RequestParts, StatusCode};
+/// use atode::extract::MissingState;
+/// use atode::{FromRequestParts, RequestParts};
 ///
 /// #[derive(Clone)]
 /// struct Pool;
@@ -102,10 +124,10 @@ impl<T: Clone + Send + Sync + 'static> FromRequestParts for State<T> {
 /// struct Connection;
 ///
 /// impl FromRequestParts for Connection {
-///     type Rejection = StatusCode;
+///     type Rejection = MissingState;
 ///
-///     async fn from_request_parts(parts: &mut RequestParts) -> Result<Self, StatusCode> {
-///         parts.state::<Pool>().map(|_pool| Connection).ok_or(StatusCode::INTERNAL_SERVER_ERROR)
+///     async fn from_request_parts(parts: &mut RequestParts) -> Result<Self, MissingState> {
+///         parts.state::<Pool>().map(|_pool| Connection)
 ///     }
 ///
 ///     fn requirements(needs: &mut Requirements) {
@@ -116,7 +138,6 @@ impl<T: Clone + Send + Sync + 'static> FromRequestParts for State<T> {
 #[derive(Debug, Default)]
 pub struct Requirements {
     states: Vec<(TypeId, &'static str)>,
-    tasks: bool,
 }
 
 impl Requirements {
@@ -124,7 +145,8 @@ impl Requirements {
     ///
     /// ```
     /// use atode::extract::Requirements;
-    /// use atode::{get, routes, App, FromRequestParts, RequestParts, StatusCode};
+    /// use atode::extract::MissingState;
+    /// use atode::{get, routes, App, FromRequestParts, RequestParts};
     ///
     /// #[derive(Clone)]
     /// struct Pool;
@@ -132,10 +154,10 @@ impl Requirements {
     /// struct Connection;
     ///
     /// impl FromRequestParts for Connection {
-    ///     type Rejection = StatusCode;
+    ///     type Rejection = MissingState;
     ///
-    ///     async fn from_request_parts(parts: &mut RequestParts) -> Result<Self, StatusCode> {
-    ///         parts.state::<Pool>().map(|_pool| Connection).ok_or(StatusCode::INTERNAL_SERVER_ERROR)
+    ///     async fn from_request_parts(parts: &mut RequestParts) -> Result<Self, MissingState> {
+    ///         parts.state::<Pool>().map(|_pool| Connection)
     ///     }
     ///
     ///     fn requirements(needs: &mut Requirements) {
@@ -156,52 +178,6 @@ impl Requirements {
             .push((TypeId::of::<T>(), std::any::type_name::<T>()));
     }
 
-    /// Declares that the extractor queues background tasks, so the route is
-    /// refused with `503` (before its handler runs) while the app's cap on
-    /// pending background work is reached. Taking [`BackgroundTasks`](crate::BackgroundTasks)
-    /// as an extractor declares it.
-    ///
-    /// ```
-    /// use atode::extract::Requirements;
-    /// use atode::{get, routes, App, BackgroundTasks, FromRequestParts, RequestParts};
-    /// use atode::testing::TestClient;
-    /// use std::convert::Infallible;
-    ///
-    /// /// Queues an audit line for the request.
-    /// struct Audited;
-    ///
-    /// impl FromRequestParts for Audited {
-    ///     type Rejection = Infallible;
-    ///
-    ///     async fn from_request_parts(parts: &mut RequestParts) -> Result<Self, Infallible> {
-    ///         parts.background_tasks().add_task(|| {}, ());
-    ///         Ok(Audited)
-    ///     }
-    ///
-    ///     fn requirements(needs: &mut Requirements) {
-    ///         needs.background_tasks();
-    ///     }
-    /// }
-    ///
-    /// #[get("/")]
-    /// async fn index(_audited: Audited) -> &'static str {
-    ///     "ok"
-    /// }
-    ///
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// // With no room for background work, the route is refused up front.
-    /// let client = TestClient::new(App::new().max_pending_tasks(0).routes(routes![index]));
-    /// assert_eq!(client.get("/").await.status(), 503);
-    /// # }
-    /// ```
-    pub fn background_tasks(&mut self) {
-        self.tasks = true;
-    }
-
-    pub(crate) fn uses_tasks(&self) -> bool {
-        self.tasks
-    }
-
     /// The type names of the declared states the app does not have.
     pub(crate) fn missing_from(&self, states: &StateMap) -> Vec<&'static str> {
         self.states
@@ -212,15 +188,16 @@ impl Requirements {
     }
 }
 
-/// App state, one value per type.
-#[derive(Default)]
+/// App state, one value per type. Values are shared, so an app configured
+/// further after a clone copies the map, not the values.
+#[derive(Clone, Default)]
 pub(crate) struct StateMap {
-    values: HashMap<TypeId, Box<dyn Any + Send + Sync>>,
+    values: HashMap<TypeId, Arc<dyn Any + Send + Sync>>,
 }
 
 impl StateMap {
     pub(crate) fn insert<T: Send + Sync + 'static>(&mut self, value: T) {
-        self.values.insert(TypeId::of::<T>(), Box::new(value));
+        self.values.insert(TypeId::of::<T>(), Arc::new(value));
     }
 
     pub(crate) fn get<T: 'static>(&self) -> Option<&T> {

@@ -178,6 +178,20 @@ pub(crate) fn json_detail(status: StatusCode, detail: &str) -> Response {
     response
 }
 
+/// `503` with `Retry-After`, for a request that reached for its background
+/// tasks while the app's cap on pending background work was reached.
+pub(crate) fn overloaded() -> Response {
+    let mut response = json_detail(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Too much background work is pending; retry shortly",
+    );
+    response.headers_mut().insert(
+        http::header::RETRY_AFTER,
+        http::HeaderValue::from_static("1"),
+    );
+    response
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

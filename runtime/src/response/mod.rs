@@ -1,15 +1,17 @@
 //! Turning what a handler returns into an HTTP response.
 
+mod body;
 mod headers;
 mod html;
 mod into_response;
 mod redirect;
 
+pub use body::ResponseBody;
 pub use html::Html;
 pub use into_response::IntoResponse;
 pub use redirect::Redirect;
 
-pub(crate) use into_response::{HandlerFailed, json_detail};
+pub(crate) use into_response::{HandlerFailed, json_detail, overloaded};
 
 /// An HTTP response with atode's [`Body`](crate::Body): what
 /// [`IntoResponse`] builds, and a return type for a handler that sets every

@@ -1,12 +1,23 @@
-//! Routing: the routes the macros describe, and the table that matches a
-//! request's method and path to one of them.
+//! Routing: the routes the macros describe, the table that matches a
+//! request's method and path to one of them, and the dispatch of a request
+//! to its handler, inside the app's layers.
 
+mod dispatch;
+mod future;
+mod layered;
 mod methods;
-mod route;
+pub(crate) mod route;
 mod router;
 
-pub use crate::service::Routes;
+pub use future::RouteFuture;
+pub use layered::Routes;
 pub use methods::Methods;
-pub use route::{HandlerFuture, RouteDef, RouteHandler, RouteInfo};
+pub use route::{RouteDef, RouteInfo};
 
+#[doc(hidden)]
+pub use route::RouteHandler;
+
+pub(crate) use dispatch::Routing;
+pub(crate) use layered::Layered;
+pub(crate) use route::HandlerFuture;
 pub(crate) use router::{Match, Router};

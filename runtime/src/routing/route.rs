@@ -5,22 +5,13 @@ use std::future::Future;
 use std::pin::Pin;
 
 use super::Methods;
+use crate::background::CompletionBody;
 use crate::extract::{RequestParts, Requirements};
-use crate::{Body, CompletionBody, Response};
+use crate::{Body, Response};
 
 /// The future a generated route returns: the response, with the request's
-/// background tasks attached to its body. Named in
-/// [`RouteHandler::call`]; written by the route macros, not by hand.
-///
-/// ```
-/// use atode::routing::HandlerFuture;
-/// use atode::{Body, CompletionBody, Response};
-///
-/// # #[tokio::main(flavor = "current_thread")] async fn main() {
-/// let future: HandlerFuture = Box::pin(async { Response::new(CompletionBody::new(Body::from("hi"))) });
-/// assert_eq!(future.await.status(), 200);
-/// # }
-/// ```
+/// background tasks attached to its body. Written by the route macros, not
+/// by hand.
 pub type HandlerFuture = Pin<Box<dyn Future<Output = Response<CompletionBody>> + Send>>;
 
 /// A route, as its attribute describes it: for listing an app's routes (in
@@ -56,25 +47,9 @@ pub struct RouteInfo {
     pub body_limit: Option<usize>,
 }
 
-/// Implemented by the type a route macro generates beside each handler.
-/// Not written by hand: use the route attributes and [`routes!`](crate::routes).
-/// The type has the handler's name, so code generic over routes can name it:
-///
-/// ```
-/// use atode::get;
-/// use atode::routing::RouteHandler;
-///
-/// #[get("/health")]
-/// async fn health() -> &'static str {
-///     "ok"
-/// }
-///
-/// fn declared_path<H: RouteHandler>() -> &'static str {
-///     H::INFO.declared
-/// }
-///
-/// assert_eq!(declared_path::<health>(), "/health");
-/// ```
+/// Implemented by the type a route macro generates beside each handler
+/// (it has the handler's name). Not written by hand: use the route
+/// attributes and [`routes!`](crate::routes).
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a route",
     label = "`routes![...]` takes functions with a route attribute",
@@ -129,14 +104,12 @@ pub struct RouteDef {
     pub(crate) info: &'static RouteInfo,
     pub(crate) call: fn(RequestParts, Body) -> HandlerFuture,
     pub(crate) requirements: fn(&mut Requirements),
-    /// Whether an extractor queues background tasks: such a route is
-    /// refused with `503` while the cap on pending work is reached.
-    pub(crate) uses_tasks: bool,
 }
 
 impl RouteDef {
     /// The route `H` describes: what [`routes!`](crate::routes) calls for
-    /// each handler it lists.
+    /// each handler it lists. Not for hand-written code.
+    #[doc(hidden)]
     ///
     /// ```
     /// use atode::get;
@@ -151,13 +124,10 @@ impl RouteDef {
     /// assert_eq!(route.info().declared, "/health");
     /// ```
     pub fn of<H: RouteHandler>() -> Self {
-        let mut needs = Requirements::default();
-        H::requirements(&mut needs);
         RouteDef {
             info: const { &H::INFO },
             call: H::call,
             requirements: H::requirements,
-            uses_tasks: needs.uses_tasks(),
         }
     }
 

@@ -7,7 +7,7 @@ use http::{HeaderValue, Method};
 use super::{Methods, RouteDef};
 
 /// Every registered route, by path and then by method.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct Router {
     paths: matchit::Router<usize>,
     endpoints: Vec<Endpoint>,
@@ -16,6 +16,7 @@ pub(crate) struct Router {
 }
 
 /// The routes that share one path.
+#[derive(Clone)]
 struct Endpoint {
     routes: Vec<RouteDef>,
     allowed: Methods,

@@ -18,6 +18,7 @@ use hyper_util::server::conn::auto;
 /// assert_eq!(defaults.max_header_size, 64 * 1024);
 /// assert_eq!(defaults.max_connections, 10_000);
 /// assert_eq!(defaults.keep_alive_timeout, Duration::from_secs(60));
+/// assert!(!defaults.half_close);
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -39,6 +40,13 @@ pub struct Limits {
     /// closing). HTTP/1.1 idle connections are bounded by
     /// `header_read_timeout`. Default 60 s.
     pub keep_alive_timeout: Duration,
+    /// HTTP/1.1: keep serving a client that shuts its sending side after
+    /// its request (`nc -N`, some HTTP/1.0 clients). Off by default: with
+    /// it on, the server cannot tell such a client from one that went
+    /// away, so a vanished client's handler and streamed body keep
+    /// running (and holding their connection and their place under the
+    /// task cap) until they end by themselves. Default `false`.
+    pub half_close: bool,
 }
 
 impl Default for Limits {
@@ -48,6 +56,7 @@ impl Default for Limits {
             max_header_size: 64 * 1024,
             max_connections: 10_000,
             keep_alive_timeout: Duration::from_secs(60),
+            half_close: false,
         }
     }
 }
@@ -60,9 +69,7 @@ impl Limits {
             .http1()
             .timer(TokioTimer::new())
             .header_read_timeout(self.header_read_timeout)
-            // A client that sends its request and then shuts its sending
-            // side (`nc -N`, some HTTP/1.0 clients) still gets the response.
-            .half_close(true)
+            .half_close(self.half_close)
             // hyper's read buffer bounds the head; it cannot go below 8 KiB.
             .max_buf_size(self.max_header_size.max(8192));
         builder

@@ -1,6 +1,7 @@
 //! Serving an app: the accept loop, HTTP/1.1 and HTTP/2 on one port, the
 //! connection limits, and graceful shutdown that drains the background tasks.
 
+mod connection;
 mod limits;
 mod signal;
 
@@ -20,7 +21,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
 use crate::App;
-use crate::service::ConnectionService;
+use connection::ConnectionService;
 
 /// The address [`run`] listens on when `ATODE_ADDR` is not set: loopback
 /// only, so a development server is not reachable from the network until
@@ -287,7 +288,7 @@ impl Serve {
                     // Responses are written whole; Nagle would only delay them.
                     let _ = stream.set_nodelay(true);
                     let service = ConnectionService {
-                        app: app.clone(),
+                        routes: app.service().clone(),
                         remote,
                     };
                     let connection = builder
@@ -310,13 +311,19 @@ impl Serve {
         let runner = &app.shared().runner;
         let drain = async {
             graceful.shutdown().await;
+            // Every response is out, so every request's tasks are handed
+            // over: batches running finish, new ones are refused.
+            runner.begin_drain();
             runner.wait_idle().await;
         };
         match deadline {
             None => drain.await,
             Some(deadline) => {
                 if tokio::time::timeout(deadline, drain).await.is_err() {
-                    let abandoned = app.task_monitor().stats().pending;
+                    // No task starts from now on; a regular `fn` still
+                    // running is on a thread of the app's own, which does
+                    // not hold the process once `main` returns.
+                    let abandoned = runner.abandon();
                     tracing::warn!(
                         target: "atode::serve",
                         abandoned,

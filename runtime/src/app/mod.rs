@@ -1,11 +1,17 @@
 //! `App`: the routes, the state and the settings of one application.
 
-use std::sync::Arc;
+mod check;
+mod service;
 
-use crate::background::{TaskMonitor, TaskRunner};
-use crate::extract::{Requirements, StateMap};
-use crate::routing::{RouteDef, Router, Routes};
-use crate::service::{Layered, LayeredService};
+pub use check::StartupError;
+
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use crate::background::TaskMonitor;
+use crate::extract::StateMap;
+use crate::routing::{Layered, RouteDef, Router, Routes, Routing};
+use crate::shared::AppShared;
 use crate::{Body, BoxError};
 
 /// The largest request body body extractors read unless told otherwise: 2 MiB.
@@ -53,29 +59,27 @@ pub const DEFAULT_BODY_LIMIT: usize = 2 * 1024 * 1024;
 /// assert_eq!(client.get("/").await.text(), "Hello, World!");
 /// # }
 /// ```
+///
+/// Every method that configures the app takes and returns it by value, in
+/// any order: routes and state added after a layer are still inside it.
+/// Configuring a clone leaves the original as it was (the two keep sharing
+/// one task runner and its counts).
 #[derive(Clone)]
 pub struct App {
-    pub(crate) inner: Arc<AppInner>,
+    inner: Arc<AppInner>,
 }
 
-pub(crate) struct AppInner {
-    pub(crate) routing: Arc<Routing>,
-    /// The routing wrapped in the layers given to [`App::layer`], if any.
-    pub(crate) layered: Option<Arc<dyn LayeredService>>,
+#[derive(Clone)]
+struct AppInner {
+    routing: Arc<Routing>,
+    /// Each wraps what the previous ones made; applied when the app first
+    /// serves, so the order of the builder calls does not matter.
+    layers: Vec<LayerFn>,
+    /// The routing inside its layers, built on first use.
+    service: OnceLock<Routes>,
 }
 
-/// The routes and what they share: the service at the core of the layers.
-pub(crate) struct Routing {
-    pub(crate) router: Router,
-    pub(crate) shared: Arc<AppShared>,
-}
-
-/// What every request of an app can reach.
-pub(crate) struct AppShared {
-    pub(crate) state: StateMap,
-    pub(crate) runner: Arc<TaskRunner>,
-    pub(crate) body_limit: usize,
-}
+type LayerFn = Arc<dyn Fn(Routes) -> Routes + Send + Sync>;
 
 impl App {
     /// An app with no routes, no state and the default settings: the
@@ -105,7 +109,8 @@ impl App {
         App {
             inner: Arc::new(AppInner {
                 routing: Arc::new(routing),
-                layered: None,
+                layers: Vec::new(),
+                service: OnceLock::new(),
             }),
         }
     }
@@ -242,6 +247,70 @@ impl App {
         self
     }
 
+    /// How many regular `fn` tasks run at once, each on a thread of the
+    /// app's own (more wait their turn, under [`App::max_pending_tasks`]).
+    /// These threads are not tokio's blocking pool, so tasks stuck on a
+    /// slow server never starve a handler's `tokio::fs` or DNS work.
+    /// Default: [`DEFAULT_TASK_THREADS`](crate::background::DEFAULT_TASK_THREADS) (64).
+    ///
+    /// ```
+    /// use atode::{post, routes, App, BackgroundTasks, testing::TestClient};
+    ///
+    /// fn send_mail(to: String) {
+    ///     let _ = to; // a blocking SMTP call
+    /// }
+    ///
+    /// #[post("/signup/<email>")]
+    /// async fn signup(email: String, tasks: BackgroundTasks) -> &'static str {
+    ///     tasks.add_task(send_mail, (email,));
+    ///     "welcome"
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let app = App::new().task_threads(8).routes(routes![signup]);
+    /// let client = TestClient::new(app);
+    /// client.post("/signup/ada@example.com").await;
+    /// assert_eq!(client.task_monitor().stats().completed, 1);
+    /// # }
+    /// ```
+    pub fn task_threads(self, threads: usize) -> Self {
+        self.shared().runner.pool.set_max_threads(threads);
+        self
+    }
+
+    /// Cancels an `async fn` task still running `timeout` after it
+    /// started: it is logged and counted as
+    /// [`timed_out`](crate::TaskStats::timed_out), and the tasks after it
+    /// run. A regular `fn` cannot be cancelled, so it is not bounded. By
+    /// default there is no timeout. Needs tokio's time driver (on with
+    /// `#[tokio::main]`).
+    ///
+    /// ```
+    /// use atode::{post, routes, App, BackgroundTasks, testing::TestClient};
+    /// use std::time::Duration;
+    ///
+    /// async fn hangs() {
+    ///     std::future::pending::<()>().await;
+    /// }
+    ///
+    /// #[post("/work")]
+    /// async fn work(tasks: BackgroundTasks) -> &'static str {
+    ///     tasks.add_task(hangs, ());
+    ///     "queued"
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let app = App::new().task_timeout(Duration::from_millis(10)).routes(routes![work]);
+    /// let client = TestClient::new(app);
+    /// client.post("/work").await; // returns once the task was cancelled
+    /// assert_eq!(client.task_monitor().stats().timed_out, 1);
+    /// # }
+    /// ```
+    pub fn task_timeout(self, timeout: Duration) -> Self {
+        self.shared().runner.set_task_timeout(Some(timeout));
+        self
+    }
+
     /// A [`TaskMonitor`] for this app's background tasks: their counts, and
     /// a way to wait until they are done. Take it before handing the app to
     /// the server, to export metrics or to wait for the tasks in a test.
@@ -265,110 +334,110 @@ impl App {
     /// # }
     /// ```
     pub fn task_monitor(&self) -> TaskMonitor {
-        TaskMonitor::new(Arc::clone(&self.inner.routing.shared.runner))
-    }
-
-    /// Checks that every route's extractors will find what they need: each
-    /// [`State<T>`](crate::State) a handler takes was given to
-    /// [`App::state`]. [`serve`](crate::serve) and
-    /// [`TestClient`](crate::testing::TestClient) check before they start, so
-    /// a missing state is a start-up error rather than a `500` later.
-    ///
-    /// ```
-    /// use atode::{get, routes, App, State};
-    ///
-    /// #[derive(Clone)]
-    /// struct Db;
-    ///
-    /// #[get("/users")]
-    /// async fn users(State(_db): State<Db>) -> &'static str {
-    ///     "[]"
-    /// }
-    ///
-    /// let error = App::new().routes(routes![users]).check().unwrap_err();
-    /// assert!(error.to_string().contains("rust_out::Db") || error.to_string().contains("::Db"));
-    /// assert!(App::new().state(Db).routes(routes![users]).check().is_ok());
-    /// ```
-    pub fn check(&self) -> Result<(), StartupError> {
-        let shared = self.shared();
-        let mut problems = Vec::new();
-        for route in self.inner.routing.router.routes() {
-            let mut needs = Requirements::default();
-            (route.requirements)(&mut needs);
-            for missing in needs.missing_from(&shared.state) {
-                let info = route.info();
-                problems.push(format!(
-                    "`{}` ({}) takes `State<{missing}>`, but the app has no `{missing}`: add `.state(...)` with one",
-                    info.name, info.declared
-                ));
-            }
-        }
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(StartupError { problems })
-        }
+        TaskMonitor::new(Arc::clone(&self.shared().runner))
     }
 
     /// Wraps the app in a [`tower_layer::Layer`], such as tower-http's
     /// `TraceLayer` or `CompressionLayer`. Layers see every request (404s
     /// included), and a body they wrap or replace still starts its tasks
-    /// when it is finished or dropped. Add routes and state first.
+    /// when it is finished or dropped.
+    ///
+    /// **Order:** the last `.layer()` is the outermost: it sees the request
+    /// first and the response last, as with axum's `Router::layer`. Routes
+    /// and state may be added before or after.
     ///
     /// ```
-    /// use atode::{App, routing::Routes};
+    /// use atode::{get, routes, App, Body, testing::TestClient};
+    /// use atode::http::{HeaderValue, Request};
     /// use tower_layer::layer_fn;
+    /// use tower_service::Service;
+    /// use std::task::{Context, Poll};
     ///
-    /// // A layer that does nothing, to show the shape.
-    /// let app = App::new().layer(layer_fn(|routes: Routes| routes));
-    /// # let _ = app;
+    /// /// Appends its name to the `x-trail` request header, then calls `inner`.
+    /// #[derive(Clone)]
+    /// struct Mark<S> { name: &'static str, inner: S }
+    ///
+    /// impl<S: Service<Request<Body>>> Service<Request<Body>> for Mark<S> {
+    ///     type Response = S::Response;
+    ///     type Error = S::Error;
+    ///     type Future = S::Future;
+    ///
+    ///     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), S::Error>> {
+    ///         self.inner.poll_ready(cx)
+    ///     }
+    ///
+    ///     fn call(&mut self, mut request: Request<Body>) -> S::Future {
+    ///         let trail = match request.headers().get("x-trail") {
+    ///             Some(trail) => format!("{} {}", trail.to_str().unwrap(), self.name),
+    ///             None => self.name.to_owned(),
+    ///         };
+    ///         request.headers_mut().insert("x-trail", HeaderValue::from_str(&trail).unwrap());
+    ///         self.inner.call(request)
+    ///     }
+    /// }
+    ///
+    /// #[get("/")]
+    /// async fn trail(headers: atode::HeaderMap) -> String {
+    ///     headers["x-trail"].to_str().unwrap().to_owned()
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let app = App::new()
+    ///     .layer(layer_fn(|inner| Mark { name: "inner", inner }))
+    ///     .layer(layer_fn(|inner| Mark { name: "outer", inner }))
+    ///     .routes(routes![trail]); // routes after layers are inside them too
+    /// assert_eq!(TestClient::new(app).get("/").await.text(), "outer inner");
+    /// # }
     /// ```
-    ///
-    /// # Panics
-    ///
-    /// If the app was cloned or served before this call.
     pub fn layer<L, B>(mut self, layer: L) -> Self
     where
-        L: tower_layer::Layer<Routes>,
+        L: tower_layer::Layer<Routes> + Send + Sync + 'static,
         L::Service: tower_service::Service<http::Request<Body>, Response = http::Response<B>>
             + Clone
             + Send
+            + Sync
             + 'static,
         <L::Service as tower_service::Service<http::Request<Body>>>::Future: Send + 'static,
         <L::Service as tower_service::Service<http::Request<Body>>>::Error: Into<BoxError>,
         B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
         B::Error: Into<BoxError>,
     {
-        let routes = self.routes_service();
-        self.inner_mut().layered = Some(Arc::new(Layered::new(layer.layer(routes))));
+        let wrap: LayerFn = Arc::new(move |inner: Routes| {
+            Routes::layered(Arc::new(Layered::new(layer.layer(inner))))
+        });
+        self.inner_mut().layers.push(wrap);
         self
     }
 
-    /// The routing wrapped in the app's layers, if any.
-    pub(crate) fn routes_service(&self) -> Routes {
-        match &self.inner.layered {
-            Some(layered) => Routes::layered(Arc::clone(layered)),
-            None => Routes::direct(Arc::clone(&self.inner.routing)),
-        }
+    /// The routing inside the app's layers: built once, on first use.
+    pub(crate) fn service(&self) -> &Routes {
+        self.inner.service.get_or_init(|| {
+            let core = Routes::direct(Arc::clone(&self.inner.routing));
+            self.inner
+                .layers
+                .iter()
+                .fold(core, |inner, wrap| wrap(inner))
+        })
     }
 
     pub(crate) fn shared(&self) -> &AppShared {
         &self.inner.routing.shared
     }
 
+    /// The app's parts, to change: copied first if the app was cloned, and
+    /// the built service is dropped so the next request sees the change.
     fn inner_mut(&mut self) -> &mut AppInner {
-        Arc::get_mut(&mut self.inner)
-            .expect("atode: configure the App before cloning or serving it")
+        let inner = Arc::make_mut(&mut self.inner);
+        inner.service = OnceLock::new();
+        inner
     }
 
     fn routing_mut(&mut self) -> &mut Routing {
-        Arc::get_mut(&mut self.inner_mut().routing)
-            .expect("atode: add routes and state before layers")
+        Arc::make_mut(&mut self.inner_mut().routing)
     }
 
     fn shared_mut(&mut self) -> &mut AppShared {
-        Arc::get_mut(&mut self.routing_mut().shared)
-            .expect("atode: configure the App before serving it")
+        Arc::make_mut(&mut self.routing_mut().shared)
     }
 }
 
@@ -382,45 +451,7 @@ impl std::fmt::Debug for App {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("App")
             .field("body_limit", &self.shared().body_limit)
-            .field("layered", &self.inner.layered.is_some())
+            .field("layers", &self.inner.layers.len())
             .finish_non_exhaustive()
     }
 }
-
-/// Why an app cannot start: what [`App::check`] found, every problem at
-/// once. [`serve`](crate::serve) turns it into an `InvalidInput` I/O error
-/// and [`TestClient::new`](crate::testing::TestClient::new) panics with it;
-/// call [`App::check`] yourself to report it your own way.
-///
-/// ```
-/// use atode::{get, routes, App, StartupError, State};
-///
-/// #[derive(Clone)]
-/// struct Db;
-///
-/// #[get("/")]
-/// async fn index(State(_db): State<Db>) -> &'static str {
-///     "ok"
-/// }
-///
-/// let error: StartupError = App::new().routes(routes![index]).check().unwrap_err();
-/// let message = error.to_string();
-/// assert!(message.starts_with("atode: the app cannot start:"));
-/// assert!(message.contains("`index`") && message.contains("takes `State<"));
-/// ```
-#[derive(Debug)]
-pub struct StartupError {
-    problems: Vec<String>,
-}
-
-impl std::fmt::Display for StartupError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "atode: the app cannot start: {}",
-            self.problems.join("; ")
-        )
-    }
-}
-
-impl std::error::Error for StartupError {}

@@ -1,0 +1,243 @@
+//! `Batch`: one request's tasks being run, one after another, each where it
+//! belongs: an `async fn` on the runtime, a regular `fn` on the app's task
+//! threads. The batch owns the request's place under the cap, and its
+//! `Drop` accounts for every task it did not run, however it ends.
+
+use std::sync::Arc;
+
+use tokio::runtime::Handle;
+
+use super::BackgroundTasks;
+use super::runner::{Admission, Outcome, TaskRunner};
+use super::task::{QueuedTask, TaskOutcome, WorkKind};
+use crate::panic::{CatchUnwind, panic_message};
+
+pub(crate) struct Batch {
+    runner: Arc<TaskRunner>,
+    /// The request's list, in its running state: tasks added from a clone
+    /// while the batch runs join its end. `None` only inside `drop`.
+    tasks: Option<BackgroundTasks>,
+    route: &'static str,
+    /// Given back when the batch is dropped, whatever ended it.
+    _admission: Option<Admission>,
+    /// The runtime async tasks run on, and that regular `fn`s see as
+    /// current (`Handle::current()` works in them, as in `spawn_blocking`).
+    runtime: Option<Handle>,
+    /// A task was taken from the list and has not been counted yet.
+    in_flight: bool,
+}
+
+impl Batch {
+    pub(crate) fn new(
+        runner: Arc<TaskRunner>,
+        tasks: BackgroundTasks,
+        admission: Option<Admission>,
+    ) -> Self {
+        if let Some(watch) = tasks.watch() {
+            watch.enter();
+        }
+        Batch {
+            runner,
+            route: tasks.route(),
+            tasks: Some(tasks),
+            _admission: admission,
+            runtime: Handle::try_current().ok(),
+            in_flight: false,
+        }
+    }
+
+    /// Runs the next task where it belongs, or ends the batch.
+    pub(crate) fn resume(mut self) {
+        let Some(task) = self.next() else {
+            return;
+        };
+        if task.is_blocking() {
+            let runner = Arc::clone(&self.runner);
+            runner.pool.submit(self, task);
+        } else if let Some(runtime) = self.runtime.clone() {
+            runtime.spawn(self.run_async(task));
+        } else {
+            // Only a response body dropped outside any runtime gets here;
+            // `Drop` counts and logs what is lost.
+            drop(task);
+        }
+    }
+
+    /// The next task, unless the shutdown deadline has passed.
+    fn next(&mut self) -> Option<QueuedTask> {
+        if self.runner.abandoning() {
+            return None;
+        }
+        let next = self.tasks.as_ref().and_then(BackgroundTasks::next_task);
+        self.in_flight = next.is_some();
+        next
+    }
+
+    fn done(&mut self, outcome: Outcome) {
+        self.in_flight = false;
+        self.runner.count(outcome);
+    }
+
+    /// Runs tasks on the runtime from `task` on, until the batch ends or
+    /// meets a regular `fn`, which goes to the task threads with the batch.
+    async fn run_async(mut self, mut task: QueuedTask) {
+        loop {
+            if self.runner.abandoning() {
+                // Waited past the deadline: `Drop` counts it, unstarted.
+                return;
+            }
+            let name = task.name;
+            let route = self.route;
+            match task.work.0 {
+                WorkKind::Async(future) => {
+                    let outcome = match self.runner.task_timeout() {
+                        None => log_outcome(route, name, CatchUnwind::new(future).await),
+                        Some(limit) => {
+                            match tokio::time::timeout(limit, CatchUnwind::new(future)).await {
+                                Ok(result) => log_outcome(route, name, result),
+                                Err(_) => {
+                                    tracing::error!(
+                                        target: "atode::background",
+                                        route,
+                                        task = name,
+                                        "background task timed out after {limit:?}; cancelled"
+                                    );
+                                    Outcome::TimedOut
+                                }
+                            }
+                        }
+                    };
+                    self.done(outcome);
+                }
+                WorkKind::Blocking(function) => {
+                    let task = QueuedTask {
+                        name,
+                        work: super::task::Work(WorkKind::Blocking(function)),
+                    };
+                    let runner = Arc::clone(&self.runner);
+                    runner.pool.submit(self, task);
+                    return;
+                }
+            }
+            match self.next() {
+                Some(next) => task = next,
+                None => return,
+            }
+        }
+    }
+
+    /// Runs tasks on a task thread from `task` on, until the batch ends or
+    /// meets an `async fn`, which goes to the runtime with the batch.
+    pub(crate) fn run_blocking(mut self, mut task: QueuedTask) {
+        let runtime = self.runtime.clone();
+        let context = runtime.as_ref().map(Handle::enter);
+        loop {
+            if self.runner.abandoning() {
+                // Waited for a thread past the deadline: `Drop` counts it, unstarted.
+                return;
+            }
+            if !task.is_blocking() {
+                drop(context);
+                match self.runtime.clone() {
+                    Some(runtime) => {
+                        runtime.spawn(self.run_async(task));
+                    }
+                    None => drop(task),
+                }
+                return;
+            }
+            let name = task.name;
+            let WorkKind::Blocking(function) = task.work.0 else {
+                return;
+            };
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(function));
+            let outcome = log_outcome(self.route, name, result);
+            self.done(outcome);
+            match self.next() {
+                Some(next) => task = next,
+                None => return,
+            }
+        }
+    }
+}
+
+impl Drop for Batch {
+    /// Accounts for every task the batch did not run, whatever ended it: the
+    /// shutdown deadline, a runtime dropping the batch's future unpolled, or
+    /// no thread to run it on. Never panics.
+    fn drop(&mut self) {
+        let Some(tasks) = self.tasks.take() else {
+            return;
+        };
+        let abandoned = self.runner.abandoning();
+        let reason = if abandoned {
+            "the shutdown deadline passed before they ran"
+        } else {
+            "their batch was dropped before they ran"
+        };
+        let unrun = tasks.close_unrun(reason).len() + usize::from(self.in_flight);
+        if unrun > 0 {
+            tracing::warn!(
+                target: "atode::background",
+                route = self.route,
+                lost = unrun,
+                "{unrun} background task(s) {}",
+                if abandoned {
+                    "abandoned at the shutdown deadline"
+                } else {
+                    "lost: their batch was dropped before they ran (the runtime shut down, or no task thread could be made)"
+                }
+            );
+            self.runner.lost(unrun);
+        }
+        if let Some(watch) = tasks.watch() {
+            watch.leave();
+        }
+        self.runner.finish_batch();
+        // A list nobody else holds is reused by the next request on this
+        // thread; on a task thread no request would find it.
+        if Handle::try_current().is_ok() {
+            tasks.recycle();
+        }
+    }
+}
+
+/// Runs one task of a list that belongs to no app (`BackgroundTasks::run`,
+/// in a unit test): a regular `fn` on tokio's blocking pool.
+pub(crate) async fn run_alone(route: &'static str, task: QueuedTask) -> Outcome {
+    let name = task.name;
+    match task.work.0 {
+        WorkKind::Async(future) => log_outcome(route, name, CatchUnwind::new(future).await),
+        WorkKind::Blocking(function) => {
+            let result = match tokio::task::spawn_blocking(function).await {
+                Ok(outcome) => Ok(outcome),
+                Err(error) => Err(match error.try_into_panic() {
+                    Ok(panic) => panic,
+                    Err(error) => Box::new(error.to_string()),
+                }),
+            };
+            log_outcome(route, name, result)
+        }
+    }
+}
+
+/// Logs how a task ended, unless it succeeded. `result` is `Err` with the
+/// panic's payload when the task panicked.
+fn log_outcome(
+    route: &'static str,
+    name: &'static str,
+    result: Result<TaskOutcome, Box<dyn std::any::Any + Send>>,
+) -> Outcome {
+    match result {
+        Ok(Ok(())) => Outcome::Completed,
+        Ok(Err(error)) => {
+            tracing::error!(target: "atode::background", route, task = name, %error, "background task failed");
+            Outcome::Failed
+        }
+        Err(panic) => {
+            let panic = panic_message(&*panic);
+            tracing::error!(target: "atode::background", route, task = name, panic, "background task panicked");
+            Outcome::Panicked
+        }
+    }
+}

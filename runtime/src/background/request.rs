@@ -1,0 +1,112 @@
+//! `RequestWork`: what one request owns of its background work, from its
+//! first extractor to the end of its response body.
+
+use std::sync::Arc;
+
+use super::BackgroundTasks;
+use super::runner::{Admission, TaskRunner};
+use super::watch::RequestWatch;
+
+/// The request's list (made on first use) and its place under the app's
+/// cap. Owned by the request's future: if the handler panics or the future
+/// is dropped (a timeout layer, an HTTP/2 reset), `Drop` discards the
+/// queued tasks with a logged count and gives the place back, whatever
+/// clones of the list are left, so nothing can leak it.
+#[derive(Default)]
+pub(crate) struct RequestWork {
+    tasks: Option<BackgroundTasks>,
+    admission: Option<Admission>,
+    refused: bool,
+}
+
+/// What the response body carries: the tasks to start once it is written,
+/// and the place under the cap that their batch then holds.
+pub(crate) struct PendingTasks {
+    tasks: BackgroundTasks,
+    admission: Option<Admission>,
+}
+
+impl RequestWork {
+    /// The request's list. The first call takes the request's place under
+    /// the cap; past the cap the request is marked refused (it is answered
+    /// `503` before its handler runs) and gets a list that discards.
+    pub(crate) fn tasks(
+        &mut self,
+        runner: &Arc<TaskRunner>,
+        route: &'static str,
+        watch: impl FnOnce() -> Option<RequestWatch>,
+    ) -> BackgroundTasks {
+        if let Some(tasks) = &self.tasks {
+            return tasks.clone();
+        }
+        let tasks = match runner.admit() {
+            Some(admission) => {
+                self.admission = Some(admission);
+                BackgroundTasks::for_request(Arc::clone(runner), route, watch())
+            }
+            None => {
+                self.refused = true;
+                BackgroundTasks::refused(Arc::clone(runner), route)
+            }
+        };
+        self.tasks.insert(tasks).clone()
+    }
+
+    /// Whether the app's cap refused this request.
+    pub(crate) fn refused(&self) -> bool {
+        self.refused
+    }
+
+    /// Ends the request. `failed` is why its tasks must not run (the handler
+    /// failed, an extractor rejected the request); `carried` are tasks the
+    /// response brought along, which run after the request's own.
+    pub(crate) fn finish(
+        mut self,
+        runner: &Arc<TaskRunner>,
+        route: &'static str,
+        watch: impl FnOnce() -> Option<RequestWatch>,
+        carried: Option<BackgroundTasks>,
+        failed: Option<&'static str>,
+    ) -> Option<PendingTasks> {
+        if let Some(carried) = carried {
+            if self.tasks.is_none() && !carried.is_empty() {
+                // The handler has already done its part: work it hands over
+                // in its response is taken past the cap rather than dropped.
+                self.admission = Some(runner.force_admit());
+                self.tasks = Some(BackgroundTasks::for_request(
+                    Arc::clone(runner),
+                    route,
+                    watch(),
+                ));
+            }
+            if let Some(tasks) = &self.tasks {
+                tasks.append(&carried);
+            }
+        }
+        let tasks = self.tasks.take()?;
+        if let Some(reason) = failed {
+            tasks.discard(reason);
+            return None;
+        }
+        Some(PendingTasks {
+            tasks,
+            admission: self.admission.take(),
+        })
+    }
+}
+
+impl Drop for RequestWork {
+    fn drop(&mut self) {
+        if let Some(tasks) = self.tasks.take() {
+            // Dropping the tasks breaks any cycle of a task holding its own list.
+            tasks.discard("its handler did not finish");
+        }
+    }
+}
+
+impl PendingTasks {
+    /// Starts the tasks: the response is out.
+    pub(crate) fn start(self) {
+        self.tasks.schedule(self.admission);
+    }
+}

@@ -1,0 +1,16 @@
+//! `AppShared`: what every request of an app can reach, from its
+//! extractors to its background tasks.
+
+use std::sync::Arc;
+
+use crate::background::TaskRunner;
+use crate::extract::StateMap;
+
+/// The app's state, its task runner and its settings, shared by the routing
+/// and every request's [`RequestParts`](crate::RequestParts).
+#[derive(Clone)]
+pub(crate) struct AppShared {
+    pub(crate) state: StateMap,
+    pub(crate) runner: Arc<TaskRunner>,
+    pub(crate) body_limit: usize,
+}
