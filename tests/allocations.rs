@@ -1,7 +1,7 @@
-//! DESIGN.md point 10: a request that queues no task allocates nothing for
-//! tasks. Counted with a counting global allocator: serving a route that
-//! takes `BackgroundTasks` but queues nothing must allocate exactly as much
-//! as serving one that does not take it.
+//! The README's background-task point 10: a request that queues no task
+//! allocates nothing for tasks. Counted with a counting global allocator:
+//! serving a route that takes `BackgroundTasks` but queues nothing must
+//! allocate exactly as much as serving one that does not take it.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;

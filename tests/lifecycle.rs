@@ -231,6 +231,14 @@ impl SyncGate {
     }
 }
 
+struct OpenOnDrop(SyncGate);
+
+impl Drop for OpenOnDrop {
+    fn drop(&mut self) {
+        self.0.open();
+    }
+}
+
 fn slow_smtp_call(gate: SyncGate) {
     gate.wait();
 }
@@ -265,6 +273,9 @@ fn a_handlers_file_read_answers_while_the_task_threads_are_saturated() {
         .expect("runtime");
     let gate = SyncGate::default();
     let waiter = gate.clone();
+    // Opens the gate however the test ends, so a failing test fails instead
+    // of hanging in the runtime's drop on blocked threads.
+    let _open_at_the_end = OpenOnDrop(gate.clone());
     runtime.block_on(async move {
         let app = App::new()
             .task_threads(TASK_THREADS)
@@ -277,15 +288,24 @@ fn a_handlers_file_read_answers_while_the_task_threads_are_saturated() {
             let (status, _, _) = client.fetch(request("POST", "/mail")).await;
             assert_eq!(status, StatusCode::OK);
         }
+        // Two blocked tasks would already fill tokio's blocking pool here.
+        let two = waiter.clone();
         within(
-            "the task threads to fill",
-            tokio::task::spawn_blocking(move || waiter.wait_blocked(TASK_THREADS)),
+            "two tasks to block",
+            tokio::task::spawn_blocking(move || two.wait_blocked(2)),
         )
         .await
         .expect("waiter");
 
         let (status, _, body) = client.fetch(request("GET", "/file")).await;
         assert_eq!((status, body.as_str()), (StatusCode::OK, "[workspace]"));
+
+        within(
+            "the task threads to fill",
+            tokio::task::spawn_blocking(move || waiter.wait_blocked(TASK_THREADS)),
+        )
+        .await
+        .expect("waiter");
         assert_eq!(gate.blocked(), TASK_THREADS, "the task threads are bounded");
 
         gate.open();

@@ -1,6 +1,7 @@
-//! The cap on pending background work (DESIGN.md point 9): past it, a route
-//! that takes `BackgroundTasks` is refused with `503` and `Retry-After`
-//! before its handler runs; routes without tasks are unaffected; and every
+//! The cap on pending background work (the README's background-task point
+//! 9): past it, a route that takes `BackgroundTasks` is refused with `503`
+//! and `Retry-After` before its handler runs; routes without tasks are
+//! unaffected; and every
 //! request that got a `200` has its task run, exactly.
 
 mod common;

@@ -240,57 +240,32 @@ impl<E> http_body::Body for StreamBody<E> {
 }
 
 /// Adapts a tokio [`mpsc::Receiver`](tokio::sync::mpsc::Receiver) into a
-/// [`Stream`](futures_core::Stream), for [`Body::from_stream`].
+/// [`Stream`](futures_core::Stream), for [`Body::from_stream`]: tokio-stream's
+/// own, re-exported. The stream ends once every sender is dropped, so a
+/// handler can stream a response that another task produces:
 ///
 /// ```
 /// use atode::body::ReceiverStream;
+/// use atode::{get, routes, App, Body, Response, testing::TestClient};
+/// use bytes::Bytes;
+/// use std::convert::Infallible;
 ///
-/// let (_tx, rx) = tokio::sync::mpsc::channel::<u8>(1);
-/// let _stream = ReceiverStream::new(rx);
+/// #[get("/count")]
+/// async fn count() -> Response {
+///     let (tx, rx) = tokio::sync::mpsc::channel(2);
+///     tokio::spawn(async move {
+///         for n in 1..=3 {
+///             if tx.send(Ok::<_, Infallible>(Bytes::from(n.to_string()))).await.is_err() {
+///                 break; // the client went away
+///             }
+///         }
+///     });
+///     Response::new(Body::from_stream(ReceiverStream::new(rx)))
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let client = TestClient::new(App::new().routes(routes![count]));
+/// assert_eq!(client.get("/count").await.text(), "123");
+/// # }
 /// ```
-#[derive(Debug)]
-pub struct ReceiverStream<T> {
-    receiver: tokio::sync::mpsc::Receiver<T>,
-}
-
-impl<T> ReceiverStream<T> {
-    /// Wraps the receiver; the stream ends once every sender is dropped.
-    /// With [`Body::from_stream`], a handler can stream a response that
-    /// another task produces:
-    ///
-    /// ```
-    /// use atode::body::ReceiverStream;
-    /// use atode::{get, routes, App, Body, Response, testing::TestClient};
-    /// use bytes::Bytes;
-    /// use std::convert::Infallible;
-    ///
-    /// #[get("/count")]
-    /// async fn count() -> Response {
-    ///     let (tx, rx) = tokio::sync::mpsc::channel(2);
-    ///     tokio::spawn(async move {
-    ///         for n in 1..=3 {
-    ///             if tx.send(Ok::<_, Infallible>(Bytes::from(n.to_string()))).await.is_err() {
-    ///                 break; // the client went away
-    ///             }
-    ///         }
-    ///     });
-    ///     Response::new(Body::from_stream(ReceiverStream::new(rx)))
-    /// }
-    ///
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// let client = TestClient::new(App::new().routes(routes![count]));
-    /// assert_eq!(client.get("/count").await.text(), "123");
-    /// # }
-    /// ```
-    pub fn new(receiver: tokio::sync::mpsc::Receiver<T>) -> Self {
-        ReceiverStream { receiver }
-    }
-}
-
-impl<T> futures_core::Stream for ReceiverStream<T> {
-    type Item = T;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        self.receiver.poll_recv(cx)
-    }
-}
+pub use tokio_stream::wrappers::ReceiverStream;

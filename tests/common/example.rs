@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::thread::JoinHandle;
 
-use super::within;
+use super::{GUARD, within};
 
 /// A scratch working directory, removed when dropped.
 pub struct ScratchDir(PathBuf);
@@ -138,13 +138,19 @@ impl Example {
             .status()
             .expect("run kill");
         assert!(killed.success(), "kill -TERM failed");
-        let status = within(
-            "the example to drain and exit",
-            tokio::task::spawn_blocking(move || child.wait()),
-        )
-        .await
-        .expect("waiter thread")
-        .expect("wait for the example");
+        let pid = child.id().to_string();
+        let waiter = tokio::task::spawn_blocking(move || child.wait());
+        let status = match tokio::time::timeout(GUARD, waiter).await {
+            Ok(waited) => waited
+                .expect("waiter thread")
+                .expect("wait for the example"),
+            Err(_) => {
+                // Killed, so the waiter thread ends and the test fails
+                // instead of hanging on it.
+                let _ = Command::new("kill").args(["-KILL", &pid]).status();
+                panic!("the example did not exit within {GUARD:?} of SIGTERM; killed it");
+            }
+        };
         let stderr = self
             .stderr
             .take()

@@ -169,7 +169,7 @@ impl BackgroundTasks {
 
     /// The list of one request of `route`. Reuses a list recycled on this
     /// thread when there is one, so a request that queues nothing
-    /// allocates nothing (DESIGN.md point 10).
+    /// allocates nothing (the README's point 10).
     pub(crate) fn for_request(
         runner: Arc<TaskRunner>,
         route: &'static str,

@@ -34,7 +34,11 @@ pub(crate) mod urlencoded;
 
 pub use body::BodyRejection;
 pub use form::{Form, FormRejection};
-pub use from_request::{FromRequest, FromRequestParts, ViaParts, ViaRequest};
+pub use from_request::{FromRequest, FromRequestParts};
+
+// Only tell `FromRequest`'s two kinds of implementation apart; inferred.
+#[doc(hidden)]
+pub use from_request::{ViaParts, ViaRequest};
 pub use head::{NoRemoteAddr, RemoteAddr};
 pub use header::{BearerToken, Header, TypedHeader, UserAgent};
 pub use parts::RequestParts;
