@@ -241,3 +241,57 @@ fn log_outcome(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use crate::background::{BackgroundTasks, TaskRunner};
+
+    async fn pends_forever() {
+        std::future::pending::<()>().await;
+    }
+
+    /// A batch queued on a runtime that is dropped: its future goes unpolled
+    /// (or is cut off), and `Drop` still accounts for each task.
+    fn dropped_with_its_runtime(runner: &Arc<TaskRunner>, abandon: bool) {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async {
+            let tasks = BackgroundTasks::for_request(Arc::clone(runner), "test", None);
+            tasks.add_task(pends_forever, ());
+            tasks.add_task(|| async {}, ());
+            tasks.schedule(None);
+            tokio::task::yield_now().await; // the first task starts, and hangs
+        });
+        if abandon {
+            runner.abandon();
+        }
+        drop(runtime);
+    }
+
+    #[test]
+    fn a_batch_dropped_with_its_runtime_counts_what_it_did_not_run() {
+        let runner = Arc::new(TaskRunner::default());
+        dropped_with_its_runtime(&runner, false);
+        let stats = runner.stats();
+        assert_eq!((stats.scheduled, stats.discarded, stats.pending), (2, 2, 0));
+        let waited = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .expect("runtime")
+            .block_on(async {
+                tokio::time::timeout(std::time::Duration::from_secs(5), runner.wait_idle()).await
+            });
+        assert!(waited.is_ok(), "wait_idle hung on a dropped batch");
+    }
+
+    #[test]
+    fn past_the_deadline_what_a_batch_did_not_run_is_abandoned() {
+        let runner = Arc::new(TaskRunner::default());
+        dropped_with_its_runtime(&runner, true);
+        let stats = runner.stats();
+        assert_eq!((stats.abandoned, stats.discarded, stats.pending), (2, 0, 0));
+    }
+}
