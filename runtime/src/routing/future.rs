@@ -17,7 +17,7 @@ use crate::{Response, ResponseBody};
 
 /// The future of one request's response, as the app's
 /// [`Service`](tower_service::Service) returns it: for driving an
-/// [`App`] from tower or hyper code of your own. It never fails; a handler
+/// [`App`](crate::App) from tower or hyper code of your own. It never fails; a handler
 /// that panics gives a `500`.
 ///
 /// ```

@@ -17,9 +17,9 @@ use crate::extract::RemoteAddr;
 use crate::response::json_detail;
 use crate::{Body, BoxError, Response, ResponseBody};
 
-/// The service at the core of an app's layers: the routing, wrapped in the
-/// layers added before. [`App::layer`] hands it to each layer, and a layer
-/// of your own wraps it as any [`tower_service::Service`]:
+/// The service each of an app's layers wraps: the routing itself for the
+/// first [`App::layer`](crate::App::layer), the layers before it for the
+/// next. A layer of your own wraps it as any [`tower_service::Service`]:
 ///
 /// ```
 /// use atode::http::{HeaderValue, Request};
