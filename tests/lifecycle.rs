@@ -221,13 +221,20 @@ impl SyncGate {
         self.0.0.lock().expect("gate").1
     }
 
-    /// Blocks this thread until `count` tasks are blocked on the gate.
-    fn wait_blocked(&self, count: usize) {
-        let (state, changed) = &*self.0;
-        let mut state = state.lock().expect("gate");
-        while state.1 < count {
-            state = changed.wait(state).expect("gate");
-        }
+    /// Resolves once `count` tasks are blocked on the gate. Waits on a
+    /// thread of its own: tokio's blocking pool may be the one that is full.
+    async fn blocked_at_least(&self, count: usize) {
+        let (reached, done) = tokio::sync::oneshot::channel();
+        let gate = self.clone();
+        std::thread::spawn(move || {
+            let (state, changed) = &*gate.0;
+            let mut state = state.lock().expect("gate");
+            while state.1 < count {
+                state = changed.wait(state).expect("gate");
+            }
+            let _ = reached.send(());
+        });
+        let _ = done.await;
     }
 }
 
@@ -289,23 +296,16 @@ fn a_handlers_file_read_answers_while_the_task_threads_are_saturated() {
             assert_eq!(status, StatusCode::OK);
         }
         // Two blocked tasks would already fill tokio's blocking pool here.
-        let two = waiter.clone();
-        within(
-            "two tasks to block",
-            tokio::task::spawn_blocking(move || two.wait_blocked(2)),
-        )
-        .await
-        .expect("waiter");
+        within("two tasks to block", waiter.blocked_at_least(2)).await;
 
         let (status, _, body) = client.fetch(request("GET", "/file")).await;
         assert_eq!((status, body.as_str()), (StatusCode::OK, "[workspace]"));
 
         within(
             "the task threads to fill",
-            tokio::task::spawn_blocking(move || waiter.wait_blocked(TASK_THREADS)),
+            waiter.blocked_at_least(TASK_THREADS),
         )
-        .await
-        .expect("waiter");
+        .await;
         assert_eq!(gate.blocked(), TASK_THREADS, "the task threads are bounded");
 
         gate.open();
