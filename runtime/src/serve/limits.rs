@@ -2,8 +2,10 @@
 
 use std::time::Duration;
 
-use hyper_util::rt::{TokioExecutor, TokioTimer};
+use hyper_util::rt::TokioExecutor;
 use hyper_util::server::conn::auto;
+
+use super::timer::CoarseTimer;
 
 /// What a server allows each client, so a slow or hostile one cannot hold
 /// it: set with [`Serve::limits`](crate::Serve::limits). Request bodies are
@@ -65,16 +67,19 @@ impl Limits {
     /// hyper's connection builder, set to these limits.
     pub(crate) fn builder(&self) -> auto::Builder<TokioExecutor> {
         let mut builder = auto::Builder::new(TokioExecutor::new());
+        // One clock for both protocols: their timeouts need no precision,
+        // and a timer-wheel entry per request would cost more than routing.
+        let timer = CoarseTimer::new();
         builder
             .http1()
-            .timer(TokioTimer::new())
+            .timer(timer.clone())
             .header_read_timeout(self.header_read_timeout)
             .half_close(self.half_close)
             // hyper's read buffer bounds the head; it cannot go below 8 KiB.
             .max_buf_size(self.max_header_size.max(8192));
         builder
             .http2()
-            .timer(TokioTimer::new())
+            .timer(timer)
             .max_header_list_size(u32::try_from(self.max_header_size).unwrap_or(u32::MAX))
             .keep_alive_interval(Some(self.keep_alive_timeout))
             .keep_alive_timeout(self.keep_alive_timeout);

@@ -4,6 +4,7 @@
 mod connection;
 mod limits;
 mod signal;
+mod timer;
 
 pub use limits::Limits;
 pub use signal::shutdown_signal;
