@@ -56,6 +56,7 @@ async fn hangs_holding_its_list(
     tasks: BackgroundTasks,
 ) -> &'static str {
     tasks.add_task(follow_up, (tasks.clone(),));
+    let _ = events.0.send("handler started");
     let _probe = DroppedProbe(Some(events.0));
     std::future::pending::<()>().await;
     "never"
@@ -111,6 +112,10 @@ async fn a_handler_dropped_by_a_timeout_layer_gives_its_place_back() {
         .await;
     assert_eq!(status, StatusCode::REQUEST_TIMEOUT);
     assert_eq!(
+        within("the start", seen.recv()).await,
+        Some("handler started")
+    );
+    assert_eq!(
         within("the drop", seen.recv()).await,
         Some("handler dropped")
     );
@@ -138,8 +143,12 @@ async fn a_client_that_goes_away_frees_its_handler_and_its_place() {
         .write_all(b"POST /hangs-holding-its-list HTTP/1.1\r\nhost: localhost\r\ncontent-length: 0\r\n\r\n")
         .await
         .expect("send the request");
-    // The handler is running (it holds the only place): a second task route
-    // is refused until the client goes.
+    // Once the handler runs it holds the only place: a second task route is
+    // refused until the client goes.
+    assert_eq!(
+        within("the handler to start", seen.recv()).await,
+        Some("handler started")
+    );
     let mut other = server.http1().await;
     let (status, _, _) = other.fetch(request("POST", "/queue")).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);

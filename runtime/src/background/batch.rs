@@ -19,7 +19,7 @@ pub(crate) struct Batch {
     tasks: Option<BackgroundTasks>,
     route: &'static str,
     /// Given back when the batch is dropped, whatever ended it.
-    _admission: Option<Admission>,
+    admission: Option<Admission>,
     /// The runtime async tasks run on, and that regular `fn`s see as
     /// current (`Handle::current()` works in them, as in `spawn_blocking`).
     runtime: Option<Handle>,
@@ -40,7 +40,7 @@ impl Batch {
             runner,
             route: tasks.route(),
             tasks: Some(tasks),
-            _admission: admission,
+            admission,
             runtime: Handle::try_current().ok(),
             in_flight: false,
         }
@@ -190,6 +190,8 @@ impl Drop for Batch {
             );
             self.runner.lost(unrun);
         }
+        // The place goes back before anyone waiting is told the batch ended.
+        drop(self.admission.take());
         if let Some(watch) = tasks.watch() {
             watch.leave();
         }
