@@ -387,23 +387,26 @@ impl BackgroundTasks {
     /// gives the place back at once.
     pub(crate) fn schedule(self, admission: Option<Admission>) {
         let mut state = self.lock();
-        let count = match &mut *state {
-            State::Open(tasks) if !tasks.is_empty() => tasks.len(),
-            State::Open(_) => {
-                *state = State::Idle;
+        let tasks = match &mut *state {
+            State::Open(tasks) => std::mem::take(tasks),
+            State::Running(_) | State::Idle | State::Discarded(_) => return,
+        };
+        let runner = match &self.shared.runner {
+            Some(runner) if !tasks.is_empty() => Arc::clone(runner),
+            _ => {
+                // Nothing to run (or nothing to run it: a list of no app).
+                *state = if tasks.is_empty() {
+                    State::Idle
+                } else {
+                    State::Open(tasks)
+                };
                 drop(state);
                 drop(admission);
                 self.recycle();
                 return;
             }
-            State::Running(_) | State::Idle | State::Discarded(_) => return,
         };
-        let Some(runner) = self.shared.runner.clone() else {
-            return;
-        };
-        let State::Open(tasks) = std::mem::replace(&mut *state, State::Idle) else {
-            return;
-        };
+        let count = tasks.len();
         *state = State::Running(VecDeque::from(tasks));
         drop(state);
         runner.start(self, admission, count);
