@@ -48,9 +48,14 @@ impl Batch {
 
     /// Runs the next task where it belongs, or ends the batch.
     pub(crate) fn resume(mut self) {
-        let Some(task) = self.next() else {
-            return;
-        };
+        if let Some(task) = self.next() {
+            self.dispatch(task);
+        }
+    }
+
+    /// Hands the batch, from `task` on, to where `task` runs: the task
+    /// threads for a regular `fn`, the runtime for an `async fn`.
+    fn dispatch(self, task: QueuedTask) {
         if task.is_blocking() {
             let runner = Arc::clone(&self.runner);
             runner.pool.submit(self, task);
@@ -86,39 +91,31 @@ impl Batch {
                 // Waited past the deadline: `Drop` counts it, unstarted.
                 return;
             }
+            if task.is_blocking() {
+                self.dispatch(task);
+                return;
+            }
             let name = task.name;
             let route = self.route;
-            match task.work.0 {
-                WorkKind::Async(future) => {
-                    let outcome = match self.runner.task_timeout() {
-                        None => log_outcome(route, name, CatchUnwind::new(future).await),
-                        Some(limit) => {
-                            match tokio::time::timeout(limit, CatchUnwind::new(future)).await {
-                                Ok(result) => log_outcome(route, name, result),
-                                Err(_) => {
-                                    tracing::error!(
-                                        target: "atode::background",
-                                        route,
-                                        task = name,
-                                        "background task timed out after {limit:?}; cancelled"
-                                    );
-                                    Outcome::TimedOut
-                                }
-                            }
-                        }
-                    };
-                    self.done(outcome);
-                }
-                WorkKind::Blocking(function) => {
-                    let task = QueuedTask {
-                        name,
-                        work: super::task::Work(WorkKind::Blocking(function)),
-                    };
-                    let runner = Arc::clone(&self.runner);
-                    runner.pool.submit(self, task);
-                    return;
-                }
-            }
+            let WorkKind::Async(future) = task.work.0 else {
+                return;
+            };
+            let outcome = match self.runner.task_timeout() {
+                None => log_outcome(route, name, CatchUnwind::new(future).await),
+                Some(limit) => match tokio::time::timeout(limit, CatchUnwind::new(future)).await {
+                    Ok(result) => log_outcome(route, name, result),
+                    Err(_) => {
+                        tracing::error!(
+                            target: "atode::background",
+                            route,
+                            task = name,
+                            "background task timed out after {limit:?}; cancelled"
+                        );
+                        Outcome::TimedOut
+                    }
+                },
+            };
+            self.done(outcome);
             match self.next() {
                 Some(next) => task = next,
                 None => return,
@@ -138,12 +135,7 @@ impl Batch {
             }
             if !task.is_blocking() {
                 drop(context);
-                match self.runtime.clone() {
-                    Some(runtime) => {
-                        runtime.spawn(self.run_async(task));
-                    }
-                    None => drop(task),
-                }
+                self.dispatch(task);
                 return;
             }
             let name = task.name;

@@ -193,10 +193,18 @@ impl TaskRunner {
     /// A place under the cap for one request that reached for its
     /// `BackgroundTasks`, or `None` (counted) when the cap is reached.
     pub(crate) fn admit(self: &Arc<Self>) -> Option<Admission> {
+        let admission = self.take_place();
+        if admission.is_none() {
+            self.refused.fetch_add(1, Ordering::Relaxed);
+        }
+        admission
+    }
+
+    /// A place under the cap, if there is one left.
+    fn take_place(self: &Arc<Self>) -> Option<Admission> {
         let cap = self.cap.load(Ordering::Relaxed);
         if self.load.fetch_add(1, Ordering::SeqCst) >= cap {
             self.load.fetch_sub(1, Ordering::SeqCst);
-            self.refused.fetch_add(1, Ordering::Relaxed);
             return None;
         }
         Some(Admission {
@@ -219,14 +227,8 @@ impl TaskRunner {
         if self.phase() != Phase::Serving {
             return Err("the server is shutting down");
         }
-        let cap = self.cap.load(Ordering::Relaxed);
-        if self.load.fetch_add(1, Ordering::SeqCst) >= cap {
-            self.load.fetch_sub(1, Ordering::SeqCst);
-            return Err("the app's cap on pending background work was reached");
-        }
-        Ok(Admission {
-            runner: Arc::clone(self),
-        })
+        self.take_place()
+            .ok_or("the app's cap on pending background work was reached")
     }
 
     /// In-flight responses are done: batches running finish (with the
