@@ -7,12 +7,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use tokio::sync::Notify;
-
 use super::BackgroundTasks;
 use super::batch::Batch;
 use super::monitor::TaskStats;
 use super::pool::BlockingPool;
+use super::watch::Running;
 
 /// The default cap on requests whose background work is queued or running;
 /// change it with [`App::max_pending_tasks`](crate::App::max_pending_tasks).
@@ -49,7 +48,7 @@ enum Phase {
 /// Runs every request's background tasks for one app.
 pub(crate) struct TaskRunner {
     /// Batches started and not yet finished.
-    pending_batches: AtomicUsize,
+    batches: Running,
     /// Tasks handed over and not yet finished.
     pending_tasks: AtomicUsize,
     scheduled: AtomicU64,
@@ -60,8 +59,6 @@ pub(crate) struct TaskRunner {
     timed_out: AtomicU64,
     abandoned: AtomicU64,
     refused: AtomicU64,
-    /// Woken when `pending_batches` drops to zero.
-    idle: Notify,
     /// The most requests with background work (queued or running) at once;
     /// `usize::MAX` for no cap.
     cap: AtomicUsize,
@@ -76,7 +73,7 @@ pub(crate) struct TaskRunner {
 impl Default for TaskRunner {
     fn default() -> Self {
         TaskRunner {
-            pending_batches: AtomicUsize::new(0),
+            batches: Running::default(),
             pending_tasks: AtomicUsize::new(0),
             scheduled: AtomicU64::new(0),
             completed: AtomicU64::new(0),
@@ -86,7 +83,6 @@ impl Default for TaskRunner {
             timed_out: AtomicU64::new(0),
             abandoned: AtomicU64::new(0),
             refused: AtomicU64::new(0),
-            idle: Notify::new(),
             cap: AtomicUsize::new(DEFAULT_MAX_PENDING),
             load: AtomicUsize::new(0),
             phase: AtomicU8::new(Phase::Serving as u8),
@@ -126,7 +122,7 @@ impl TaskRunner {
         admission: Option<Admission>,
         count: usize,
     ) {
-        self.pending_batches.fetch_add(1, Ordering::SeqCst);
+        self.batches.enter();
         self.joined(count);
         Batch::new(Arc::clone(self), tasks, admission).resume();
     }
@@ -166,9 +162,7 @@ impl TaskRunner {
 
     /// Called by each batch as it ends, however it ends.
     pub(crate) fn finish_batch(&self) {
-        if self.pending_batches.fetch_sub(1, Ordering::SeqCst) == 1 {
-            self.idle.notify_waiters();
-        }
+        self.batches.leave();
     }
 
     /// Sets the cap; `usize::MAX` for none.
@@ -285,16 +279,7 @@ impl TaskRunner {
 
     /// Waits until no batch is left running.
     pub(crate) async fn wait_idle(&self) {
-        loop {
-            let notified = self.idle.notified();
-            tokio::pin!(notified);
-            // Register before reading the count, so a wake-up in between is kept.
-            notified.as_mut().enable();
-            if self.pending_batches.load(Ordering::SeqCst) == 0 {
-                return;
-            }
-            notified.await;
-        }
+        self.batches.wait_idle().await;
     }
 
     pub(crate) fn stats(&self) -> TaskStats {

@@ -1,10 +1,45 @@
-//! `RequestWatch`: how a `TestClient` waits for one request's tasks, and
-//! not for every task of the app.
+//! Counting running batches and waiting until none is left: for the whole
+//! app (`TaskRunner::wait_idle`) and for one request (`RequestWatch`, how a
+//! `TestClient` waits for that request's tasks and not every task of the app).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tokio::sync::Notify;
+
+/// How many batches are running, and a way to wait until none is.
+#[derive(Default)]
+pub(crate) struct Running {
+    count: AtomicUsize,
+    /// Woken when `count` drops to zero.
+    idle: Notify,
+}
+
+impl Running {
+    pub(crate) fn enter(&self) {
+        self.count.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub(crate) fn leave(&self) {
+        if self.count.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.idle.notify_waiters();
+        }
+    }
+
+    /// Waits until no batch is running.
+    pub(crate) async fn wait_idle(&self) {
+        loop {
+            let idle = self.idle.notified();
+            tokio::pin!(idle);
+            // Register before reading the count, so a wake-up in between is kept.
+            idle.as_mut().enable();
+            if self.count.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            idle.await;
+        }
+    }
+}
 
 /// Counts one request's running batches. The `TestClient` puts one in the
 /// request's extensions; the request's list picks it up when it is made.
@@ -13,16 +48,19 @@ pub(crate) struct RequestWatch(Arc<Inner>);
 
 #[derive(Default)]
 struct Inner {
-    running: AtomicUsize,
+    running: Running,
     /// Every batch ever started, for tests that count them.
     started: AtomicUsize,
-    finished: Notify,
 }
 
 impl RequestWatch {
     pub(crate) fn enter(&self) {
         self.0.started.fetch_add(1, Ordering::SeqCst);
-        self.0.running.fetch_add(1, Ordering::SeqCst);
+        self.0.running.enter();
+    }
+
+    pub(crate) fn leave(&self) {
+        self.0.running.leave();
     }
 
     #[cfg(test)]
@@ -30,23 +68,8 @@ impl RequestWatch {
         self.0.started.load(Ordering::SeqCst)
     }
 
-    pub(crate) fn leave(&self) {
-        if self.0.running.fetch_sub(1, Ordering::SeqCst) == 1 {
-            self.0.finished.notify_waiters();
-        }
-    }
-
     /// Waits until none of the request's batches is running.
     pub(crate) async fn wait(&self) {
-        loop {
-            let finished = self.0.finished.notified();
-            tokio::pin!(finished);
-            // Register before reading the count, so a wake-up in between is kept.
-            finished.as_mut().enable();
-            if self.0.running.load(Ordering::SeqCst) == 0 {
-                return;
-            }
-            finished.await;
-        }
+        self.0.running.wait_idle().await;
     }
 }
