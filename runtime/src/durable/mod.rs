@@ -70,6 +70,7 @@
 // what happened (`counters`); `status` reads it back.
 
 mod counters;
+mod current;
 mod database;
 mod error;
 mod extract;
@@ -81,6 +82,7 @@ mod task;
 mod worker;
 
 pub use counters::DurableStats;
+pub use current::{CurrentCall, current};
 pub use database::QueueTransaction;
 pub use error::DurableError;
 pub use id::{ParseTaskIdError, TaskId};

@@ -30,6 +30,9 @@ pub const DEFAULT_RESCUE_AFTER: Duration = Duration::from_secs(5 * 60);
 /// How long one attempt may run, unless the task sets its own `timeout`.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// River's shortest wait between two fetches of a queue.
+const FETCH_COOLDOWN: Duration = Duration::from_millis(100);
+
 type Register = fn(&mut Workers, Option<Backoff>, Arc<DurableCounters>) -> Result<(), riverqueue::Error>;
 
 /// The durable queue's settings: its database, the tasks this process
@@ -174,7 +177,12 @@ impl Durable {
             register(&mut workers, self.backoff, Arc::clone(&counters))?;
             queues.entry((*queue).to_owned()).or_insert(DEFAULT_CONCURRENCY);
         }
-        if queues.is_empty() {
+        // With no task registered there is nothing to work: the process
+        // only writes calls.
+        let run_workers = self.workers && !self.tasks.is_empty();
+        if !run_workers {
+            queues.clear();
+        } else if queues.is_empty() {
             queues.insert(DEFAULT_QUEUE.to_owned(), DEFAULT_CONCURRENCY);
         }
         let maintenance = MaintenanceConfig::default()
@@ -195,7 +203,9 @@ impl Durable {
         for (name, concurrency) in queues {
             let mut config = QueueConfig::new(concurrency);
             if let Some(interval) = self.poll_interval {
-                config = config.with_fetch_poll_interval(interval);
+                config = config
+                    .with_fetch_cooldown(interval.min(FETCH_COOLDOWN))
+                    .with_fetch_poll_interval(interval);
             }
             builder = builder.queue(name, config);
         }
@@ -205,7 +215,7 @@ impl Durable {
                 client,
                 database,
                 counters,
-                workers: self.workers,
+                workers: run_workers,
                 run: Mutex::new(None),
                 tasks: self.tasks.iter().map(|(name, ..)| *name).collect(),
             }),
@@ -446,5 +456,78 @@ impl std::fmt::Debug for TaskQueue {
             .field("tasks", &self.inner.tasks)
             .field("workers", &self.inner.workers)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+    use crate::background::task::Work;
+    use crate::durable::TaskState;
+
+    static CALLS: AtomicUsize = AtomicUsize::new(0);
+
+    /// What `#[task] async fn count(step: usize)` expands to.
+    #[derive(Clone, Copy)]
+    struct Count;
+
+    impl Task for Count {
+        const NAME: &'static str = "count";
+        type Args = (usize,);
+
+        fn run((step,): (usize,)) -> Work {
+            Work::future(async move {
+                CALLS.fetch_add(step, Ordering::SeqCst);
+            })
+        }
+    }
+
+    fn database_file(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("atode-queue-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir.join("tasks.sqlite3")
+    }
+
+    async fn final_status(queue: &TaskQueue, id: TaskId) -> TaskStatus {
+        // Polls the queue's own record: the worker may be in any process.
+        let guard = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let status = queue.status(id).await.unwrap().expect("the call was written");
+            if status.state.is_final() || tokio::time::Instant::now() > guard {
+                return status;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_call_written_directly_runs_once_on_this_processs_worker() {
+        let queue = Durable::sqlite(database_file("direct"))
+            .task(Count)
+            .poll_interval(Duration::from_millis(50))
+            .connect()
+            .await
+            .unwrap();
+        let id = queue.add_task(Count, (7,)).await.unwrap();
+        let written = queue.status(id).await.unwrap().unwrap();
+        assert_eq!((written.state, written.attempt), (TaskState::Queued, 0));
+
+        queue.start_workers().unwrap();
+        let done = final_status(&queue, id).await;
+        assert_eq!((done.state, done.attempt), (TaskState::Completed, 1));
+        assert_eq!(done.task, "count");
+        assert_eq!(CALLS.load(Ordering::SeqCst), 7);
+        assert_eq!(queue.stats().enqueued, 1);
+        assert_eq!(queue.stats().completed, 1);
+        queue.stop(Some(Duration::from_secs(5))).await;
+    }
+
+    #[tokio::test]
+    async fn an_unknown_id_has_no_status() {
+        let queue = Durable::sqlite(database_file("unknown")).connect().await.unwrap();
+        assert!(queue.status(TaskId::random()).await.unwrap().is_none());
     }
 }

@@ -11,6 +11,7 @@ use riverqueue::{Job, WorkCancelled, WorkContext, WorkError, WorkOutcome, Worker
 use tracing::Instrument;
 
 use super::counters::DurableCounters;
+use super::current::{self, CurrentCall};
 use super::job::Envelope;
 use super::task::Task;
 use crate::background::task::WorkKind;
@@ -124,19 +125,28 @@ async fn attempt<T: Task>(
     context: WorkContext,
     job: Job<Envelope<T>>,
 ) -> Result<WorkOutcome, AttemptFailed> {
+    let call = CurrentCall {
+        id: job.args.task_id,
+        task: T::NAME,
+        attempt: u32::try_from(job.row.attempt).unwrap_or(0),
+    };
     let work = T::run(job.args.args);
     let outcome = match work.0 {
         WorkKind::Async(future) => {
             let cancelled = context.cancellation_token();
             tokio::select! {
                 biased;
-                result = CatchUnwind::new(future) => result,
+                result = current::scope(call, CatchUnwind::new(future)) => result,
                 () = cancelled.cancelled() => return Err(AttemptFailed::Cancelled(WorkCancelled)),
             }
         }
         // A regular `fn` cannot be cancelled: it runs to its end on
         // tokio's blocking threads, and a stop waits for it.
-        WorkKind::Blocking(function) => match tokio::task::spawn_blocking(function).await {
+        WorkKind::Blocking(function) => match tokio::task::spawn_blocking(move || {
+            current::within(call, function)
+        })
+        .await
+        {
             Ok(outcome) => Ok(outcome),
             Err(error) => Err(match error.try_into_panic() {
                 Ok(panic) => panic,

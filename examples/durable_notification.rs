@@ -1,0 +1,111 @@
+//! The seed's endpoint with a durable task: the notification survives a
+//! crash, a deploy or an OOM kill, and any worker process can write it.
+//!
+//! `POST /send-notification/<email>` writes the call of `write_notification`
+//! to the queue before it answers, with the call's id; a worker appends the
+//! line to `log.txt` in the working directory. `GET /tasks/<id>` tells
+//! where the call is. The queue is `durable_notification.sqlite3` in the
+//! working directory, or the database `$ATODE_DATABASE_URL` names
+//! (`postgres://...`).
+//!
+//! ```sh
+//! cargo run --example durable_notification            # serves, and works the queue
+//! cargo run --example durable_notification -- worker  # a worker only, as many as you like
+//! curl -X POST http://127.0.0.1:8000/send-notification/foo@example.com
+//! # {"message":"Notification sent in the background","task_id":"…"}
+//! curl http://127.0.0.1:8000/tasks/<task_id>           # {"state":"completed",…}
+//! cat log.txt   # notification for foo@example.com: some notification
+//! ```
+
+use std::io::Write;
+
+use atode::durable::{Durable, TaskId, TaskQueue, TaskStatus, task};
+use atode::{App, BackgroundTasks, Json, StatusCode, get, post, routes};
+use serde::Serialize;
+
+/// Appends the notification to `log.txt`. A regular `fn`: it runs on a
+/// blocking thread of a worker, after the response. Its call is retried
+/// if it fails, and run again if its worker dies before recording it done,
+/// so a line may (rarely) appear twice, never zero times.
+#[task(max_attempts = 10)]
+fn write_notification(email: String, message: String) -> std::io::Result<()> {
+    let mut log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open("log.txt")?;
+    // One `write` of the whole line on an append-only file: lines from
+    // concurrent workers never interleave.
+    log.write_all(format!("notification for {email}: {message}\n").as_bytes())
+}
+
+#[derive(Serialize)]
+struct Sent {
+    message: &'static str,
+    task_id: TaskId,
+}
+
+#[post("/send-notification/<email>")]
+async fn send_notification(email: String, background_tasks: BackgroundTasks) -> Json<Sent> {
+    let task_id = background_tasks.add_task(
+        write_notification,
+        (email, "some notification".to_owned()),
+    );
+    Json(Sent {
+        message: "Notification sent in the background",
+        task_id,
+    })
+}
+
+#[derive(Serialize)]
+struct Detail {
+    detail: String,
+}
+
+#[get("/tasks/<id>")]
+async fn task_status(
+    id: TaskId,
+    queue: TaskQueue,
+) -> Result<Json<TaskStatus>, (StatusCode, Json<Detail>)> {
+    match queue.status(id).await {
+        Ok(Some(status)) => Ok(Json(status)),
+        Ok(None) => Err((
+            StatusCode::NOT_FOUND,
+            Json(Detail {
+                detail: format!("no task {id}: never queued here, or cleaned up"),
+            }),
+        )),
+        Err(error) => {
+            tracing::error!(%error, "reading task {id}");
+            Err((
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(Detail {
+                    detail: "the task queue cannot be read just now".to_owned(),
+                }),
+            ))
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .init();
+    let queue = Durable::from_env("durable_notification.sqlite3")
+        .task(write_notification)
+        .connect()
+        .await?;
+    match std::env::args().nth(1).as_deref() {
+        Some("worker") => queue.run_worker().await,
+        Some(other) => Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("unknown argument {other:?}: run with no argument to serve, or `worker`"),
+        )),
+        None => {
+            let app = App::new()
+                .durable(queue)
+                .routes(routes![send_notification, task_status]);
+            atode::run(app).await
+        }
+    }
+}

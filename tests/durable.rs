@@ -1,0 +1,483 @@
+//! Durable tasks under crashes: real worker processes (this binary run
+//! again, see `durable_support`), killed with SIGKILL, stopped, cut off from
+//! their database; one suite, run on SQLite and on PostgreSQL (when
+//! `ATODE_TEST_POSTGRES_URL` names a server; otherwise those tests say they
+//! were skipped).
+
+mod durable_support;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use atode::durable::TaskState;
+use durable_support::{
+    Backend, Fixture, RESCUE_AFTER, Role, TestDb, always_fails, aborts, charge_then_hang, done,
+    hang_first, panics, stalls_then_fails, until, until_effect, until_state,
+};
+
+/// The suite's child process; the tests start it themselves.
+#[test]
+#[ignore = "the durable suite's fixture process: its tests start it"]
+fn fixture_process() {
+    durable_support::fixture_main();
+}
+
+/// Runs `scenario` as one test per backend.
+macro_rules! on_every_backend {
+    ($($scenario:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $scenario() {
+                    if let Some(db) = super::TestDb::new(super::Backend::Sqlite, stringify!($scenario)).await {
+                        super::$scenario(db).await;
+                    }
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $scenario() {
+                    if let Some(db) = super::TestDb::new(super::Backend::Postgres, stringify!($scenario)).await {
+                        super::$scenario(db).await;
+                    }
+                }
+            )*
+        }
+    };
+}
+
+on_every_backend!(
+    a_killed_workers_call_runs_again_as_attempt_2,
+    a_killed_workers_call_runs_again_when_it_restarts_at_once,
+    a_rerun_after_the_effect_does_not_repeat_it,
+    a_failing_call_is_discarded_after_its_attempts_with_growing_stored_delays,
+    a_panicking_call_is_discarded_after_its_attempts,
+    a_call_that_aborts_its_process_is_discarded_after_its_attempts,
+    a_late_completion_does_not_overwrite_the_reruns_state,
+    a_rolled_back_call_never_exists_and_a_committed_one_runs,
+);
+
+/// Test 1: SIGKILL mid-task, restart later: attempt 2 completes it, once.
+async fn a_killed_workers_call_runs_again_as_attempt_2(db: TestDb) {
+    let queue = db.queue().await;
+    let mut worker = Fixture::start(&db, Role::Worker, 4).await;
+    let id = queue.add_task(hang_first, ("k".into(),)).await.unwrap();
+    let started = until_effect(&db, "start", "k").await;
+    assert_eq!((started.attempt, started.pid), (1, worker.pid));
+    assert_eq!(queue.status(id).await.unwrap().unwrap().state, TaskState::Running);
+
+    worker.kill();
+    // Restarted once the call's rescue time has passed with no worker at all.
+    let killed_at = tokio::time::Instant::now();
+    tokio::time::sleep_until(killed_at + RESCUE_AFTER).await;
+    let restarted = Fixture::start(&db, Role::Worker, 4).await;
+
+    let status = until_state(&queue, id, TaskState::Completed).await;
+    assert_eq!(status.attempt, 2);
+    let completions: Vec<_> = db
+        .effects()
+        .into_iter()
+        .filter(|effect| effect.what == "done")
+        .collect();
+    assert_eq!(completions.len(), 1, "{completions:?}");
+    assert_eq!((completions[0].attempt, completions[0].pid), (2, restarted.pid));
+    restarted.terminate().await;
+}
+
+/// Test 2: the same, with the worker restarted at once on the same host: a
+/// new process is a new worker (River's client id is unique per process),
+/// so the call is rescued rather than taken for the new worker's own.
+async fn a_killed_workers_call_runs_again_when_it_restarts_at_once(db: TestDb) {
+    let queue = db.queue().await;
+    let mut worker = Fixture::start(&db, Role::Worker, 4).await;
+    let id = queue.add_task(hang_first, ("k".into(),)).await.unwrap();
+    until_effect(&db, "start", "k").await;
+    worker.kill();
+    let restarted = Fixture::start(&db, Role::Worker, 4).await;
+
+    let status = until_state(&queue, id, TaskState::Completed).await;
+    assert_eq!(status.attempt, 2);
+    let done: Vec<_> = db
+        .effects()
+        .into_iter()
+        .filter(|effect| effect.what == "done")
+        .collect();
+    assert_eq!(done.len(), 1, "{done:?}");
+    assert_eq!(done[0].pid, restarted.pid);
+    restarted.terminate().await;
+}
+
+/// Test 3: SIGKILL after the effect, before the outcome is recorded: the
+/// call runs again, and its key keeps the effect single.
+async fn a_rerun_after_the_effect_does_not_repeat_it(db: TestDb) {
+    let queue = db.queue().await;
+    let mut worker = Fixture::start(&db, Role::Worker, 4).await;
+    let id = queue
+        .add_task(charge_then_hang, ("order-7".into(),))
+        .await
+        .unwrap();
+    let charged = until_effect(&db, "charge", "order-7").await;
+    assert_eq!(charged.attempt, 1);
+    worker.kill();
+    let restarted = Fixture::start(&db, Role::Worker, 4).await;
+
+    let status = until_state(&queue, id, TaskState::Completed).await;
+    assert_eq!(status.attempt, 2);
+    let effects = db.effects();
+    let charges = effects.iter().filter(|effect| effect.what == "charge").count();
+    assert_eq!(charges, 1, "the rerun charged again: {effects:?}");
+    restarted.terminate().await;
+}
+
+/// Test 5 (errors): every attempt fails; the waits between attempts grow,
+/// are stored with the call, and hold across a worker's restart.
+async fn a_failing_call_is_discarded_after_its_attempts_with_growing_stored_delays(db: TestDb) {
+    let backoff = Duration::from_millis(1500);
+    let env = [("FIXTURE_BACKOFF_MS", "1500")];
+    let queue = db.queue().await;
+    let mut worker = Fixture::start_with(&db, Role::Worker, 4, &env).await;
+    let id = queue.add_task(always_fails, ("f".into(),)).await.unwrap();
+
+    let retrying = until_state(&queue, id, TaskState::Retrying).await;
+    assert_eq!(retrying.attempt, 1);
+    assert!(retrying.last_error.as_deref().unwrap_or("").contains("f failed on purpose"));
+    // The next attempt's time is in the database: a new process keeps it.
+    worker.kill();
+    let restarted = Fixture::start_with(&db, Role::Worker, 4, &env).await;
+
+    let discarded = until_state(&queue, id, TaskState::Discarded).await;
+    assert_eq!((discarded.attempt, discarded.max_attempts), (3, 3));
+    assert!(discarded.last_error.unwrap().contains("f failed on purpose"));
+    let attempts: Vec<_> = db
+        .effects()
+        .into_iter()
+        .filter(|effect| effect.what == "attempt")
+        .collect();
+    assert_eq!(attempts.iter().map(|e| e.attempt).collect::<Vec<_>>(), [1, 2, 3]);
+    assert_eq!(attempts[1].pid, restarted.pid);
+    let first_wait = attempts[1].at_ms - attempts[0].at_ms;
+    let second_wait = attempts[2].at_ms - attempts[1].at_ms;
+    assert!(
+        first_wait >= backoff.as_millis() as u64,
+        "attempt 2 came {first_wait} ms after attempt 1"
+    );
+    assert!(
+        second_wait >= 2 * backoff.as_millis() as u64,
+        "attempt 3 came {second_wait} ms after attempt 2"
+    );
+    restarted.terminate().await;
+}
+
+/// Test 5 (panics): a panic fails the attempt like an error.
+async fn a_panicking_call_is_discarded_after_its_attempts(db: TestDb) {
+    let queue = db.queue().await;
+    let worker = Fixture::start(&db, Role::Worker, 4).await;
+    let id = queue.add_task(panics, ("p".into(),)).await.unwrap();
+    let discarded = until_state(&queue, id, TaskState::Discarded).await;
+    assert_eq!(discarded.attempt, 3);
+    assert!(
+        discarded.last_error.as_deref().unwrap_or("").contains("p panicked on purpose"),
+        "{:?}",
+        discarded.last_error
+    );
+    let attempts = db.effects().iter().filter(|e| e.what == "attempt").count();
+    assert_eq!(attempts, 3);
+    worker.terminate().await;
+}
+
+/// Test 5 (aborts): a call that takes its process down each time is
+/// rescued, then discarded once its attempts are spent.
+async fn a_call_that_aborts_its_process_is_discarded_after_its_attempts(db: TestDb) {
+    let queue = db.queue().await;
+    let id = queue.add_task(aborts, ("a".into(),)).await.unwrap();
+    for attempt in 1..=2 {
+        let mut worker = Fixture::start(&db, Role::Worker, 4).await;
+        let logs = worker.wait_exit().await;
+        let effects = db.effects();
+        assert_eq!(effects.len(), attempt, "{effects:?}\n{logs}");
+        assert_eq!(effects[attempt - 1].attempt as usize, attempt);
+    }
+    // A worker that stays up: its leader rescues the call, and finds its
+    // attempts spent.
+    let worker = Fixture::start(&db, Role::Worker, 4).await;
+    let discarded = until_state(&queue, id, TaskState::Discarded).await;
+    assert_eq!(discarded.attempt, 2);
+    assert_eq!(db.effects().len(), 2);
+    worker.terminate().await;
+}
+
+/// Test 6: attempt 1 stalls past the rescue time (its process stopped with
+/// SIGSTOP); attempt 2 runs elsewhere and fails for good; when attempt 1
+/// wakes and completes, the call stays discarded.
+async fn a_late_completion_does_not_overwrite_the_reruns_state(db: TestDb) {
+    let queue = db.queue().await;
+    let stalled = Fixture::start(&db, Role::Worker, 4).await;
+    let id = queue.add_task(stalls_then_fails, ("s".into(),)).await.unwrap();
+    let first = until_effect(&db, "attempt", "s").await;
+    assert_eq!((first.attempt, first.pid), (1, stalled.pid));
+    stalled.signal("STOP");
+
+    let other = Fixture::start(&db, Role::Worker, 4).await;
+    let discarded = until_state(&queue, id, TaskState::Discarded).await;
+    assert_eq!(discarded.attempt, 2);
+
+    std::fs::write(db.dir.join("release"), b"").unwrap();
+    stalled.signal("CONT");
+    let late = until_effect(&db, "late", "s").await;
+    assert_eq!(late.pid, stalled.pid);
+    // A graceful stop flushes what the stalled worker has to record.
+    stalled.terminate().await;
+    let after = queue.status(id).await.unwrap().unwrap();
+    assert_eq!(
+        (after.state, after.attempt),
+        (TaskState::Discarded, 2),
+        "the late completion overwrote the rerun's state"
+    );
+    other.terminate().await;
+}
+
+/// Test 8: a call written in the app's transaction exists only if the
+/// transaction commits, and no worker sees it before.
+async fn a_rolled_back_call_never_exists_and_a_committed_one_runs(db: TestDb) {
+    let queue = db.queue().await;
+    let worker = Fixture::start(&db, Role::Worker, 4).await;
+    let postgres = db.url.starts_with("postgres");
+
+    // Rolled back: the call never exists and never runs.
+    let rolled_back = if postgres {
+        let mut transaction = queue.begin_postgres().await.unwrap();
+        let id = queue
+            .add_task_in(&mut transaction, done, ("rolled-back".into(),))
+            .await
+            .unwrap();
+        transaction.rollback().await.unwrap();
+        id
+    } else {
+        let mut transaction = queue.begin_sqlite().await.unwrap();
+        let id = queue
+            .add_task_in(&mut transaction, done, ("rolled-back".into(),))
+            .await
+            .unwrap();
+        transaction.rollback().await.unwrap();
+        id
+    };
+    assert!(queue.status(rolled_back).await.unwrap().is_none());
+
+    // Committed: invisible until the commit, then run.
+    let committed = if postgres {
+        let mut transaction = queue.begin_postgres().await.unwrap();
+        let id = queue
+            .add_task_in(&mut transaction, done, ("committed".into(),))
+            .await
+            .unwrap();
+        // While it is open, a call written after it runs, and it does not.
+        let probe = queue.add_task(done, ("probe".into(),)).await.unwrap();
+        until_state(&queue, probe, TaskState::Completed).await;
+        assert!(queue.status(id).await.unwrap().is_none());
+        assert!(!db.effects().iter().any(|effect| effect.key == "committed"));
+        transaction.commit().await.unwrap();
+        id
+    } else {
+        // SQLite has one writer: while the transaction is open no worker
+        // can take a call at all; a reader sees the database before it.
+        let mut transaction = queue.begin_sqlite().await.unwrap();
+        let id = queue
+            .add_task_in(&mut transaction, done, ("committed".into(),))
+            .await
+            .unwrap();
+        assert!(queue.status(id).await.unwrap().is_none());
+        transaction.commit().await.unwrap();
+        id
+    };
+    until_state(&queue, committed, TaskState::Completed).await;
+    // The probe (PostgreSQL) completed too; the rolled-back call never ran.
+    let keys: Vec<_> = db.effects().into_iter().map(|effect| effect.key).collect();
+    assert!(!keys.contains(&"rolled-back".to_owned()), "{keys:?}");
+    assert_eq!(keys.iter().filter(|key| *key == "committed").count(), 1);
+    worker.terminate().await;
+}
+
+/// Every call in `ids` completed, none with two runs of one attempt.
+async fn assert_all_completed(db: &TestDb, ids: &[atode::durable::TaskId]) {
+    let queue = db.queue().await;
+    for id in ids {
+        let status = until(&format!("call {id} to complete"), || async {
+            let status = queue.status(*id).await.expect("status")?;
+            (status.state == TaskState::Completed).then_some(status)
+        })
+        .await;
+        assert!(status.attempt >= 1);
+    }
+    let mut runs: HashMap<(String, u32), usize> = HashMap::new();
+    for effect in db.effects().into_iter().filter(|effect| effect.what == "done") {
+        *runs.entry((effect.id, effect.attempt)).or_default() += 1;
+    }
+    let twice: Vec<_> = runs.iter().filter(|(_, count)| **count > 1).collect();
+    assert!(twice.is_empty(), "attempts run twice: {twice:?}");
+}
+
+on_every_backend!(
+    many_workers_killed_at_random_lose_no_call,
+    sigterm_under_load_loses_no_call,
+);
+
+/// Calls queued over HTTP by the load tests; `ATODE_DURABLE_LOAD` overrides.
+fn load_size() -> usize {
+    std::env::var("ATODE_DURABLE_LOAD")
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(10_000)
+}
+
+/// Sends `POST /done/<n>` for `n` in `range` over `connections`
+/// keep-alive connections; returns the task ids of the `200`s. A connection
+/// that fails (the server went away) ends that sender.
+async fn queue_over_http(
+    addr: std::net::SocketAddr,
+    range: std::ops::Range<usize>,
+    connections: usize,
+    answered: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) -> Vec<atode::durable::TaskId> {
+    use std::sync::atomic::Ordering;
+    let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(range.start));
+    let mut senders = Vec::new();
+    for _ in 0..connections {
+        let next = std::sync::Arc::clone(&next);
+        let answered = std::sync::Arc::clone(&answered);
+        let end = range.end;
+        senders.push(tokio::spawn(async move {
+            let mut ids = Vec::new();
+            let Ok(stream) = tokio::net::TcpStream::connect(addr).await else {
+                return ids;
+            };
+            let Ok((mut sender, connection)) =
+                hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await
+            else {
+                return ids;
+            };
+            tokio::spawn(connection);
+            loop {
+                let n = next.fetch_add(1, Ordering::Relaxed);
+                if n >= end {
+                    return ids;
+                }
+                let request = http::Request::builder()
+                    .method("POST")
+                    .uri(format!("/done/{n}"))
+                    .header(http::header::HOST, "localhost")
+                    .body(http_body_util::Full::new(bytes::Bytes::new()))
+                    .expect("request");
+                let Ok(response) = sender.send_request(request).await else {
+                    return ids;
+                };
+                let status = response.status();
+                let Ok(body) = http_body_util::BodyExt::collect(response.into_body()).await else {
+                    return ids;
+                };
+                if status == 200 {
+                    let body: serde_json::Value =
+                        serde_json::from_slice(&body.to_bytes()).expect("a JSON body");
+                    ids.push(body["task_id"].as_str().expect("task_id").parse().expect("an id"));
+                    answered.fetch_add(1, Ordering::Relaxed);
+                } else {
+                    assert_eq!(status, 503, "only a 200 or a retry-later 503");
+                }
+            }
+        }));
+    }
+    let mut ids = Vec::new();
+    for sender in senders {
+        ids.extend(sender.await.expect("sender"));
+    }
+    ids
+}
+
+/// Test 7: one server writing calls, four workers × 8 taking them, and
+/// workers killed at random while they work: every call a client got a
+/// `200` for completes, and no attempt runs twice.
+async fn many_workers_killed_at_random_lose_no_call(db: TestDb) {
+    const WORKERS: usize = 4;
+    const KILLS: usize = 6;
+    let total = load_size();
+    let server = Fixture::start(&db, Role::Server, 0).await;
+    let mut workers = Vec::new();
+    for _ in 0..WORKERS {
+        workers.push(Fixture::start(&db, Role::Worker, 8).await);
+    }
+    let started = std::time::Instant::now();
+    let answered = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let sending = tokio::spawn(queue_over_http(
+        server.addr.expect("the server's address"),
+        0..total,
+        16,
+        std::sync::Arc::clone(&answered),
+    ));
+    // Kills spread over the run: after each tenth of the calls is answered.
+    let mut seed = std::process::id() as usize;
+    for kill in 0..KILLS {
+        let mark = total * (kill + 1) / (KILLS + 2);
+        until("calls to be answered", || {
+            let answered = std::sync::Arc::clone(&answered);
+            async move {
+                (answered.load(std::sync::atomic::Ordering::Relaxed) >= mark).then_some(())
+            }
+        })
+        .await;
+        seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+        let victim = (seed >> 8) % WORKERS;
+        workers[victim].kill();
+        workers[victim] = Fixture::start(&db, Role::Worker, 8).await;
+    }
+    let ids = sending.await.expect("senders");
+    let enqueued_in = started.elapsed();
+    assert_eq!(ids.len(), total, "every request got a 200");
+    assert_all_completed(&db, &ids).await;
+    let done_in = started.elapsed();
+    let reruns = db
+        .effects()
+        .iter()
+        .filter(|effect| effect.what == "done" && effect.attempt > 1)
+        .count();
+    eprintln!(
+        "durable load ({}): {total} calls queued over HTTP in {:.1} s ({:.0}/s), all completed after {:.1} s; \
+         {KILLS} workers killed, {reruns} attempts rerun",
+        if db.url.starts_with("postgres") { "PostgreSQL" } else { "SQLite" },
+        enqueued_in.as_secs_f64(),
+        total as f64 / enqueued_in.as_secs_f64(),
+        done_in.as_secs_f64(),
+    );
+    for worker in workers {
+        worker.terminate().await;
+    }
+    server.terminate().await;
+}
+
+/// Test 9: SIGTERM to a server that also works the queue, while clients
+/// queue calls: every call that got a `200` completes, there or (for the
+/// ones still queued) in the next process.
+async fn sigterm_under_load_loses_no_call(db: TestDb) {
+    let total = load_size() / 5;
+    let server = Fixture::start(&db, Role::Server, 8).await;
+    let answered = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let sending = tokio::spawn(queue_over_http(
+        server.addr.expect("the server's address"),
+        0..total,
+        16,
+        std::sync::Arc::clone(&answered),
+    ));
+    until("a third of the calls to be answered", || {
+        let answered = std::sync::Arc::clone(&answered);
+        async move {
+            (answered.load(std::sync::atomic::Ordering::Relaxed) >= total / 3).then_some(())
+        }
+    })
+    .await;
+    server.terminate().await;
+    let ids = sending.await.expect("senders");
+    assert!(ids.len() >= total / 3, "{} answered", ids.len());
+    let next = Fixture::start(&db, Role::Worker, 8).await;
+    assert_all_completed(&db, &ids).await;
+    next.terminate().await;
+}

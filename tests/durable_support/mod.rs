@@ -1,0 +1,573 @@
+//! What the durable suite shares: a throwaway database per test on each
+//! backend, the fixture tasks, and the fixture process (this test binary
+//! run again as a worker or a server, so a test can SIGKILL it).
+
+#![allow(dead_code)] // each suite uses its own part of this module
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use atode::durable::{Durable, TaskId, TaskQueue, TaskState, TaskStatus, current, task};
+use atode::{App, BackgroundTasks, Json, post, routes};
+
+/// The longest any wait of the suite may take before the test fails as
+/// hung. Recovering a killed worker's call waits for the dead leader's
+/// lease (its elect interval + 10 s) and for `RESCUE_AFTER`.
+pub const GUARD: Duration = Duration::from_secs(90);
+
+/// How long a call may sit `running` with its worker gone.
+pub const RESCUE_AFTER: Duration = Duration::from_secs(2);
+
+/// The wait before a failed call's second attempt, doubled for each later one.
+pub const BACKOFF: Duration = Duration::from_millis(200);
+
+/// The variable naming a PostgreSQL server for the suite; unset, the
+/// PostgreSQL half of the suite is skipped (and says so).
+pub const POSTGRES_VAR: &str = "ATODE_TEST_POSTGRES_URL";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A database of the test's own, and a scratch directory for its effects.
+pub struct TestDb {
+    pub url: String,
+    pub dir: PathBuf,
+    postgres: Option<(String, String)>,
+}
+
+static NEXT: AtomicU64 = AtomicU64::new(0);
+
+impl TestDb {
+    /// A fresh database on `backend`, or `None` (with the reason printed)
+    /// when the backend is not available here.
+    pub async fn new(backend: Backend, test: &str) -> Option<TestDb> {
+        let unique = format!(
+            "{test}_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let dir = std::env::temp_dir().join(format!("atode-durable-{unique}"));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("scratch dir");
+        match backend {
+            Backend::Sqlite => Some(TestDb {
+                url: format!("sqlite://{}", dir.join("queue.sqlite3").display()),
+                dir,
+                postgres: None,
+            }),
+            Backend::Postgres => {
+                let Ok(admin) = std::env::var(POSTGRES_VAR) else {
+                    eprintln!(
+                        "skipped {test} on PostgreSQL: set {POSTGRES_VAR} (e.g. \
+                         postgres://postgres@127.0.0.1:5432/test) to run it; .ci/run does"
+                    );
+                    return None;
+                };
+                let name = format!("atode_{unique}").to_lowercase();
+                let mut connection = connect_postgres(&admin).await;
+                atode::durable::sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+                    .execute(&mut connection)
+                    .await
+                    .expect("create the test's database");
+                let url = with_database(&admin, &name);
+                Some(TestDb {
+                    url,
+                    dir,
+                    postgres: Some((admin, name)),
+                })
+            }
+        }
+    }
+
+    /// The queue as the test process opens it: no workers of its own
+    /// unless `tasks` registers some.
+    pub fn durable(&self) -> Durable {
+        fixture_tasks(Durable::url(&self.url))
+            .rescue_after(RESCUE_AFTER)
+            .retry_backoff(BACKOFF, BACKOFF * 16)
+            .poll_interval(Duration::from_millis(50))
+    }
+
+    /// Opens the queue for reading and writing only.
+    pub async fn queue(&self) -> TaskQueue {
+        self.durable()
+            .without_workers()
+            .connect()
+            .await
+            .expect("open the test's queue")
+    }
+
+    /// The effects the fixture tasks recorded, in order.
+    pub fn effects(&self) -> Vec<Effect> {
+        read_effects(&self.dir)
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+        if let Some((admin, name)) = self.postgres.take() {
+            // Dropped on a thread of its own: `drop` cannot await, and the
+            // test's runtime may be shutting down.
+            let _ = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
+                runtime.block_on(async {
+                    let mut connection = connect_postgres(&admin).await;
+                    let _ = atode::durable::sqlx::query(&format!(
+                        "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                    ))
+                    .execute(&mut connection)
+                    .await;
+                });
+            })
+            .join();
+        }
+    }
+}
+
+async fn connect_postgres(url: &str) -> atode::durable::sqlx::PgConnection {
+    use atode::durable::sqlx::Connection;
+    atode::durable::sqlx::PgConnection::connect(url)
+        .await
+        .unwrap_or_else(|error| panic!("connect to {POSTGRES_VAR}: {error}"))
+}
+
+/// `url` with its database replaced by `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let authority_end = base.find("://").map_or(0, |at| at + 3);
+    let base = match base[authority_end..].find('/') {
+        Some(slash) => &base[..authority_end + slash],
+        None => base,
+    };
+    match query {
+        Some(query) => format!("{base}/{name}?{query}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+// ---------------------------------------------------------------- effects
+
+/// One line a fixture task appended to `effects.log`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Effect {
+    pub what: String,
+    pub key: String,
+    pub id: String,
+    pub attempt: u32,
+    pub pid: u32,
+    /// When it was recorded, in milliseconds since the Unix epoch.
+    pub at_ms: u64,
+}
+
+fn read_effects(dir: &Path) -> Vec<Effect> {
+    let text = std::fs::read_to_string(dir.join("effects.log")).unwrap_or_default();
+    text.lines()
+        .filter_map(|line| {
+            let mut fields = line.split(' ');
+            Some(Effect {
+                what: fields.next()?.to_owned(),
+                key: fields.next()?.to_owned(),
+                id: fields.next()?.to_owned(),
+                attempt: fields.next()?.parse().ok()?,
+                pid: fields.next()?.parse().ok()?,
+                at_ms: fields.next()?.parse().ok()?,
+            })
+        })
+        .collect()
+}
+
+/// Appends one line: a single `write` on an `O_APPEND` file, so lines from
+/// many processes never interleave.
+fn record(what: &str, key: &str) {
+    let dir = std::env::var("FIXTURE_DIR").expect("FIXTURE_DIR");
+    let call = current().expect("a fixture task runs as a durable call");
+    let line = format!(
+        "{what} {key} {} {} {} {}\n",
+        call.id,
+        call.attempt,
+        std::process::id(),
+        now_ms()
+    );
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(Path::new(&dir).join("effects.log"))
+        .expect("open effects.log");
+    file.write_all(line.as_bytes()).expect("append effect");
+}
+
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_millis() as u64
+}
+
+fn recorded(what: &str, key: &str) -> bool {
+    let dir = std::env::var("FIXTURE_DIR").expect("FIXTURE_DIR");
+    read_effects(Path::new(&dir))
+        .iter()
+        .any(|effect| effect.what == what && effect.key == key)
+}
+
+/// Waits, without end, for the test to create `dir/name`.
+async fn released(name: &str) {
+    let dir = std::env::var("FIXTURE_DIR").expect("FIXTURE_DIR");
+    let path = Path::new(&dir).join(name);
+    while !path.exists() {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+// ---------------------------------------------------------------- tasks
+
+/// Completes at once.
+#[task]
+pub async fn done(key: String) {
+    record("done", &key);
+}
+
+/// Its first attempt never ends (the test kills its process); a later
+/// attempt completes.
+#[task]
+pub async fn hang_first(key: String) {
+    record("start", &key);
+    if current().map(|call| call.attempt) == Some(1) {
+        std::future::pending::<()>().await;
+    }
+    record("done", &key);
+}
+
+/// Charges once: the effect is keyed by `key`, so an attempt after a crash
+/// that came between the effect and the acknowledgement does not repeat it.
+#[task]
+pub fn charge_then_hang(key: String) {
+    if !recorded("charge", &key) {
+        record("charge", &key);
+    }
+    if current().map(|call| call.attempt) == Some(1) {
+        // Killed here: after the effect, before River records the outcome.
+        loop {
+            std::thread::park();
+        }
+    }
+    record("done", &key);
+}
+
+#[task(max_attempts = 3)]
+pub async fn always_fails(key: String) -> Result<(), String> {
+    record("attempt", &key);
+    Err(format!("{key} failed on purpose"))
+}
+
+#[task(max_attempts = 3)]
+pub async fn panics(key: String) {
+    record("attempt", &key);
+    panic!("{key} panicked on purpose");
+}
+
+/// Takes its whole process down, every attempt.
+#[task(max_attempts = 2)]
+pub fn aborts(key: String) {
+    record("attempt", &key);
+    std::process::abort();
+}
+
+/// Attempt 1 waits for the test's `release` file; attempt 2 fails.
+#[task(max_attempts = 2)]
+pub async fn stalls_then_fails(key: String) -> Result<(), String> {
+    record("attempt", &key);
+    if current().map(|call| call.attempt) == Some(1) {
+        released("release").await;
+        record("late", &key);
+        return Ok(());
+    }
+    Err("the second attempt fails".to_owned())
+}
+
+pub fn fixture_tasks(durable: Durable) -> Durable {
+    durable
+        .task(done)
+        .task(hang_first)
+        .task(charge_then_hang)
+        .task(always_fails)
+        .task(panics)
+        .task(aborts)
+        .task(stalls_then_fails)
+}
+
+#[derive(serde::Serialize)]
+struct Queued {
+    task_id: TaskId,
+}
+
+#[post("/done/<key>")]
+async fn enqueue_done(key: String, tasks: BackgroundTasks) -> Json<Queued> {
+    let task_id = tasks.add_task(done, (key,));
+    Json(Queued { task_id })
+}
+
+// ---------------------------------------------------------------- the fixture process
+
+/// What a fixture process does: work the queue, or also serve HTTP.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    Worker,
+    Server,
+}
+
+/// The fixture process's body: run from the ignored test `fixture_process`
+/// when the suite starts this binary again with `FIXTURE_ROLE` set.
+pub fn fixture_main() {
+    let Ok(role) = std::env::var("FIXTURE_ROLE") else {
+        return;
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter("atode=info,riverqueue=info")
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async move {
+        let url = std::env::var("ATODE_DATABASE_URL").expect("ATODE_DATABASE_URL");
+        let concurrency: usize = std::env::var("FIXTURE_CONCURRENCY")
+            .ok()
+            .and_then(|value| value.parse().ok())
+            .unwrap_or(4);
+        let backoff = std::env::var("FIXTURE_BACKOFF_MS")
+            .ok()
+            .and_then(|value| value.parse().ok())
+            .map_or(BACKOFF, Duration::from_millis);
+        let mut durable = fixture_tasks(Durable::url(url))
+            .queue("default", concurrency)
+            .rescue_after(RESCUE_AFTER)
+            .retry_backoff(backoff, backoff * 16)
+            .poll_interval(Duration::from_millis(50));
+        if concurrency == 0 {
+            durable = durable.without_workers();
+        }
+        let queue = durable.connect().await.expect("open the queue");
+        match role.as_str() {
+            "worker" => {
+                println!("worker ready {}", std::process::id());
+                queue.run_worker().await.expect("worker");
+            }
+            "server" => {
+                let app = App::new().durable(queue).routes(routes![enqueue_done]);
+                atode::run(app).await.expect("server");
+            }
+            other => panic!("unknown FIXTURE_ROLE {other:?}"),
+        }
+    });
+    std::process::exit(0);
+}
+
+/// A fixture process; killed if the test ends first.
+pub struct Fixture {
+    child: Option<Child>,
+    stderr: Option<JoinHandle<String>>,
+    pub pid: u32,
+    pub addr: Option<SocketAddr>,
+}
+
+impl Fixture {
+    pub async fn start(db: &TestDb, role: Role, concurrency: usize) -> Fixture {
+        Self::start_with(db, role, concurrency, &[]).await
+    }
+
+    /// Starts a fixture with extra environment variables
+    /// (`FIXTURE_BACKOFF_MS`). A concurrency of 0 runs no workers.
+    pub async fn start_with(
+        db: &TestDb,
+        role: Role,
+        concurrency: usize,
+        env: &[(&str, &str)],
+    ) -> Fixture {
+        let mut child = Command::new(std::env::current_exe().expect("current exe"))
+            .args(["--exact", "fixture_process", "--ignored", "--nocapture", "--quiet"])
+            .env(
+                "FIXTURE_ROLE",
+                match role {
+                    Role::Worker => "worker",
+                    Role::Server => "server",
+                },
+            )
+            .env("FIXTURE_DIR", &db.dir)
+            .env("FIXTURE_CONCURRENCY", concurrency.to_string())
+            .env("ATODE_DATABASE_URL", &db.url)
+            .env("ATODE_ADDR", "127.0.0.1:0")
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start the fixture process");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut stderr_pipe = child.stderr.take().expect("stderr");
+        let stderr = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = stderr_pipe.read_to_string(&mut text);
+            text
+        });
+        let pid = child.id();
+        let mut fixture = Fixture {
+            child: Some(child),
+            stderr: Some(stderr),
+            pid,
+            addr: None,
+        };
+        let line = tokio::time::timeout(
+            GUARD,
+            tokio::task::spawn_blocking(move || {
+                let mut reader = BufReader::new(stdout);
+                let mut line = String::new();
+                // The test harness may print before the fixture does.
+                loop {
+                    line.clear();
+                    if reader.read_line(&mut line).ok()? == 0 {
+                        return None;
+                    }
+                    if line.starts_with("worker ready") || line.starts_with("atode listening") {
+                        // Keep draining stdout so the child never blocks on it.
+                        std::thread::spawn(move || {
+                            let _ = std::io::copy(&mut reader, &mut std::io::sink());
+                        });
+                        return Some(line);
+                    }
+                }
+            }),
+        )
+        .await
+        .expect("the fixture process to start")
+        .expect("reader thread");
+        let Some(line) = line else {
+            let stderr = fixture.kill_and_logs();
+            panic!("the fixture process exited before it was ready: {stderr}");
+        };
+        if let Some(addr) = line.trim().strip_prefix("atode listening on http://") {
+            fixture.addr = Some(addr.parse().expect("a socket address"));
+        }
+        fixture
+    }
+
+    /// SIGKILL: no shutdown, no release of its calls.
+    pub fn kill(&mut self) -> String {
+        self.kill_and_logs()
+    }
+
+    pub fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .args([&format!("-{signal}"), &self.pid.to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -{signal} {}", self.pid);
+    }
+
+    /// SIGTERM, and waits for a graceful exit; returns its logs.
+    pub async fn terminate(mut self) -> String {
+        self.signal("TERM");
+        let mut child = self.child.take().expect("child");
+        let waited = tokio::time::timeout(GUARD, tokio::task::spawn_blocking(move || child.wait()))
+            .await
+            .expect("the fixture to exit after SIGTERM")
+            .expect("waiter")
+            .expect("wait");
+        let logs = self.logs();
+        assert!(waited.success(), "fixture exited with {waited}: {logs}");
+        logs
+    }
+
+    /// Waits for the process to end by itself (a task aborted it).
+    pub async fn wait_exit(&mut self) -> String {
+        let mut child = self.child.take().expect("child");
+        tokio::time::timeout(GUARD, tokio::task::spawn_blocking(move || child.wait()))
+            .await
+            .expect("the fixture to exit")
+            .expect("waiter")
+            .expect("wait");
+        self.logs()
+    }
+
+    fn kill_and_logs(&mut self) -> String {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        self.logs()
+    }
+
+    fn logs(&mut self) -> String {
+        self.stderr
+            .take()
+            .and_then(|reader| reader.join().ok())
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+// ---------------------------------------------------------------- waiting
+
+/// Polls `check` until it returns `Some`, failing the test after `GUARD`.
+/// The event is in another process (a row, a line in a file): reading it
+/// is the only way to wait on it.
+pub async fn until<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + GUARD;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out after {GUARD:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// Waits until call `id` is in `state`, and returns its status.
+pub async fn until_state(queue: &TaskQueue, id: TaskId, state: TaskState) -> TaskStatus {
+    until(&format!("call {id} to be {state:?}"), || async move {
+        let status = queue.status(id).await.expect("read status")?;
+        (status.state == state).then_some(status)
+    })
+    .await
+}
+
+/// Waits until `effects.log` holds a line `what key`.
+pub async fn until_effect(db: &TestDb, what: &str, key: &str) -> Effect {
+    until(&format!("effect `{what} {key}`"), || async move {
+        db.effects()
+            .into_iter()
+            .find(|effect| effect.what == what && effect.key == key)
+    })
+    .await
+}
