@@ -68,24 +68,26 @@ pub(crate) fn task(task: &Task) -> TokenStream {
         .name
         .clone()
         .unwrap_or_else(|| LitStr::new(&name.unraw().to_string(), name.span()));
-    let arg_types = &task.function.args;
+    let arg_count = task.function.args.len();
+    let args_tuple = args_tuple(task);
     let options = options(task);
 
     // Locals use mixed-site hygiene, so they cannot collide with user names.
     let args = Ident::new("args", Span::mixed_site());
-    let locals: Vec<Ident> = (0..arg_types.len())
+    let locals: Vec<Ident> = (0..arg_count)
         .map(|i| format_ident!("__a{}", i, span = Span::mixed_site()))
         .collect();
     let call = quote!(#name::call(#(#locals),*));
     let work = work(task, call);
     let checks = arg_checks(task);
-    quote! {
+    // At the function's name, as the unit struct: see `unit_struct`.
+    quote_spanned! {name.span()=>
         #unit
 
         #(#cfgs)*
         impl ::atode::durable::Task for #name {
             const NAME: &'static str = #task_name;
-            type Args = (#(#arg_types,)*);
+            type Args = #args_tuple;
             #options
             fn run(#args: Self::Args) -> ::atode::__private::Work {
                 let (#(#locals,)*) = #args;
@@ -95,6 +97,17 @@ pub(crate) fn task(task: &Task) -> TokenStream {
 
         #checks
     }
+}
+
+/// The tuple of the argument types, spanned like the function's parameter
+/// list: the compiler's errors about the tuple (a type that cannot be
+/// stored in the queue) then point at the parameters rather than at the
+/// attribute.
+fn args_tuple(task: &Task) -> TokenStream {
+    let types = &task.function.args;
+    let mut group = Group::new(Delimiter::Parenthesis, quote!(#(#types,)*));
+    group.set_span(task.item.sig.paren_token.span.join());
+    group.into_token_stream()
 }
 
 /// `fn options()`, setting the options given; nothing when none is, as the
@@ -138,25 +151,33 @@ fn options(task: &Task) -> TokenStream {
 
 /// One attempt's work: the call, as a future for an `async fn` and as a
 /// closure for a regular `fn`, which the runtime runs on a thread of its
-/// own. Spanned over the return type, so a type that is not `()` or a
-/// `Result` is reported there.
+/// own.
+///
+/// The call's value goes through `TaskResult::into_outcome`, spanned over
+/// the return type, so a type that is not `()` or a `Result` is reported
+/// there, once; the future is spanned at the function's name, so one that
+/// is not `Send` is reported there, as for a route handler.
 fn work(task: &Task, call: TokenStream) -> TokenStream {
-    let (first, last) = match &task.function.output {
-        Some(output) => bounds(output),
-        None => (task.item.sig.ident.span(), task.item.sig.ident.span()),
-    };
-    if task.function.is_async {
-        let body = braced(quote!(#call.await), last);
-        let future = quote_spanned!(first=> async move #body);
-        let function = quote_spanned!(first=> ::atode::__private::task_future);
-        let args = parenthesized(future, last);
-        quote!(#function #args)
+    let name = task.item.sig.ident.span();
+    let (first, last) = task.function.output.as_ref().map_or((name, name), bounds);
+    let value = if task.function.is_async {
+        quote!(#call.await)
     } else {
-        let body = braced(call, last);
-        let closure = quote_spanned!(first=> move || #body);
-        let function = quote_spanned!(first=> ::atode::__private::task_blocking);
-        let args = parenthesized(closure, last);
-        quote!(#function #args)
+        call
+    };
+    // The path from the type's first token to its last, as the argument.
+    let method = Ident::new("into_outcome", last);
+    let into_outcome = quote_spanned!(first=> ::atode::background::TaskResult::#method);
+    // `identity(value)`, spanned like the type: rustc underlines the
+    // argument whose type lacks the trait.
+    let identity = quote_spanned!(first=> ::core::convert::identity);
+    let value = parenthesized(value, last);
+    let outcome = parenthesized(quote!(#identity #value), last);
+    let body = braced(quote!(#into_outcome #outcome), name);
+    if task.function.is_async {
+        quote_spanned!(name=> ::atode::__private::task_future(async move #body))
+    } else {
+        quote_spanned!(name=> ::atode::__private::task_blocking(move || #body))
     }
 }
 
@@ -182,7 +203,7 @@ fn arg_checks(task: &Task) -> TokenStream {
         let args = parenthesized(TokenStream::new(), last);
         quote_spanned!(last=> #function #args;)
     });
-    quote! {
+    quote_spanned! {task.item.sig.ident.span()=>
         #(#cfgs)*
         const _: () = {
             fn #check<T: ::atode::durable::TaskArg>() {}

@@ -77,17 +77,14 @@ pub(crate) fn check(cx: &Ctxt, attr: AttrArgs) -> Options {
 fn unknown_key(ident: &Ident) -> String {
     let help = match Key::meant(&ident.to_string()) {
         Some(Key::MaxAttempts) if ident.to_string().contains("retr") => format!(
-            "help: did you mean `{}`? It counts the first attempt too: 3 retries are `max_attempts = 4`",
+            "\nhelp: did you mean `{}`? It counts the first attempt too: 3 retries are `max_attempts = 4`",
             Key::MaxAttempts
         ),
-        Some(key) => format!("help: did you mean `{key}`?"),
-        None => {
-            "help: write them as `key = value`, as in `#[task(queue = \"mail\", max_attempts = 5)]`"
-                .to_owned()
-        }
+        Some(key) => format!("\nhelp: did you mean `{key}`?"),
+        None => String::new(),
     };
     format!(
-        "unknown option `{ident}`: `#[task]` takes {}\n{help}",
+        "unknown option `{ident}`: `#[task]` takes {}{help}",
         Key::listed()
     )
 }

@@ -51,24 +51,16 @@ pub(crate) fn name(cx: &Ctxt, value: &Expr) -> Option<LitStr> {
 
 /// `max_attempts = 5`.
 pub(crate) fn max_attempts(cx: &Ctxt, value: &Expr) -> Option<Spanned<u64>> {
-    integer(
-        cx,
-        Key::MaxAttempts,
-        value,
-        1..=1000,
-        "note: the first attempt counts: `max_attempts = 1` never retries",
-    )
+    integer(cx, Key::MaxAttempts, value, 1..=1000, |number| {
+        (number == 0).then_some("note: the first attempt counts: `max_attempts = 1` never retries")
+    })
 }
 
 /// `priority = 2`.
 pub(crate) fn priority(cx: &Ctxt, value: &Expr) -> Option<Spanned<u64>> {
-    integer(
-        cx,
-        Key::Priority,
-        value,
-        1..=4,
-        "note: among calls ready to run, priority 1 runs first and 4 last",
-    )
+    integer(cx, Key::Priority, value, 1..=4, |_| {
+        Some("note: among calls ready to run, priority 1 runs first and 4 last")
+    })
 }
 
 /// `timeout = "30s"`, `unique_for = "1h"`: the duration in milliseconds.
@@ -112,18 +104,18 @@ fn string(cx: &Ctxt, key: Key, value: &Expr) -> Option<LitStr> {
     if let Some(Lit::Str(lit)) = literal(value) {
         return Some(lit.clone());
     }
-    let written = value.to_token_stream().to_string();
     // `queue = mail`: the string, unquoted.
-    let help = match value {
-        Expr::Path(path) if path.path.get_ident().is_some() => {
-            format!("write `{key} = \"{written}\"`")
-        }
-        _ => format!("write `{}`", key.example()),
+    let (note, help) = match value {
+        Expr::Path(path) if path.path.get_ident().is_some() => (
+            String::new(),
+            format!("write `{key} = \"{}\"`", value.to_token_stream()),
+        ),
+        _ => (constant_note(value), format!("write `{}`", key.example())),
     };
     cx.error_spanned_by(
         value,
         format!(
-            "`{key}` takes a string literal, not {}\nhelp: {help}",
+            "`{key}` takes a string literal, not {}{note}\nhelp: {help}",
             describe(value)
         ),
     );
@@ -131,24 +123,28 @@ fn string(cx: &Ctxt, key: Key, value: &Expr) -> Option<LitStr> {
 }
 
 /// The integer literal `value` is, if it is in `range`; `None` after
-/// reporting what it is instead, or the range (and `why` it is that).
+/// reporting what it is instead, or the range (with the `note` about the
+/// number written, if any; a negative number is 0 here).
 fn integer(
     cx: &Ctxt,
     key: Key,
     value: &Expr,
     range: RangeInclusive<u64>,
-    why: &str,
+    note: fn(u64) -> Option<&'static str>,
 ) -> Option<Spanned<u64>> {
     let (lo, hi) = (range.start(), range.end());
-    let out_of_range = |shown: &dyn std::fmt::Display| {
-        format!("`{key}` must be from {lo} to {hi}, not {shown}\n{why}")
+    let out_of_range = |shown: &dyn std::fmt::Display, number: u64| {
+        let note = note(number)
+            .map(|note| format!("\n{note}"))
+            .unwrap_or_default();
+        format!("`{key}` must be from {lo} to {hi}, not {shown}{note}")
     };
     let int: &LitInt = match literal(value) {
         Some(Lit::Int(int)) => int,
         // `-1`: an integer, out of range.
         None if negative_integer(value) => {
             let written = value.to_token_stream().to_string().replace(' ', "");
-            cx.error_spanned_by(value, out_of_range(&written));
+            cx.error_spanned_by(value, out_of_range(&written, 0));
             return None;
         }
         // `"5"`: the number, quoted.
@@ -166,8 +162,9 @@ fn integer(
             cx.error_spanned_by(
                 value,
                 format!(
-                    "`{key}` takes an integer from {lo} to {hi}, not {}\nhelp: write `{}`",
+                    "`{key}` takes an integer literal from {lo} to {hi}, not {}{}\nhelp: write `{}`",
                     describe(value),
+                    constant_note(value),
                     key.example()
                 ),
             );
@@ -179,8 +176,9 @@ fn integer(
             value: number,
             span: int.span(),
         }),
-        _ => {
-            cx.error(int.span(), out_of_range(&int.base10_digits()));
+        parsed => {
+            let number = parsed.unwrap_or(u64::MAX);
+            cx.error(int.span(), out_of_range(&int.base10_digits(), number));
             None
         }
     }
@@ -218,14 +216,19 @@ fn describe(value: &Expr) -> String {
         Some(Lit::Char(_)) => "a character",
         Some(_) => "this literal",
         None if matches!(value, Expr::Path(_)) => {
-            return format!(
-                "`{}`: the value must be written out, as a constant cannot be checked here",
-                value.to_token_stream().to_string().replace(' ', "")
-            );
+            return format!("`{}`", value.to_token_stream().to_string().replace(' ', ""));
         }
         None => "an expression",
     };
     what.to_owned()
+}
+
+/// Why a constant (or any expression) cannot stand for the value.
+fn constant_note(value: &Expr) -> String {
+    if literal(value).is_some() {
+        return String::new();
+    }
+    "\nnote: `#[task]` checks its options as it expands, before any constant has a value, so they are written as literals".to_owned()
 }
 
 #[cfg(test)]
