@@ -234,7 +234,7 @@ pub(crate) fn route(route: &Route) -> TokenStream {
                 #(#extracts)*
                 #respond
             };
-            ::atode::__private::finish(#parts, result)
+            ::atode::__private::finish(#parts, result).await
         }
     };
     let boxed = quote_spanned!(name.span()=> ::atode::__private::boxed);

@@ -76,6 +76,8 @@
 mod app;
 pub mod background;
 pub mod body;
+#[cfg(feature = "durable")]
+pub mod durable;
 pub mod extract;
 mod json;
 mod panic;

@@ -12,6 +12,29 @@ pub use crate::background::completion::CompletionBody;
 pub use crate::background::task::{Async, Blocking};
 pub use crate::extract::{ViaParts, ViaRequest};
 
+#[cfg(feature = "durable")]
+pub use crate::background::task::Work;
+
+/// One attempt of a `#[task]` regular `fn`: run on a blocking thread.
+#[cfg(feature = "durable")]
+pub fn task_blocking<F, R>(function: F) -> Work
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: crate::background::TaskResult,
+{
+    Work::blocking(function)
+}
+
+/// One attempt of a `#[task]` `async fn`.
+#[cfg(feature = "durable")]
+pub fn task_future<F>(future: F) -> Work
+where
+    F: Future + Send + 'static,
+    F::Output: crate::background::TaskResult,
+{
+    Work::future(future)
+}
+
 use crate::response::{HandlerFailed, overloaded};
 use crate::{BackgroundTasks, Body, IntoResponse, Response};
 
@@ -78,7 +101,10 @@ pub fn refusal(parts: &RequestParts) -> Option<Response> {
 /// Ends a request: attaches its background tasks to the response body, or
 /// discards them (with a logged count) when the request failed. `result` is
 /// `Err` when an extractor rejected the request before the handler ran.
-pub fn finish(parts: RequestParts, result: Result<Response, Response>) -> Response<CompletionBody> {
+pub async fn finish(
+    parts: RequestParts,
+    result: Result<Response, Response>,
+) -> Response<CompletionBody> {
     let refused = parts.refused();
     let (mut response, rejected) = match result {
         Ok(response) => (response, false),
@@ -89,7 +115,8 @@ pub fn finish(parts: RequestParts, result: Result<Response, Response>) -> Respon
         .remove::<HandlerFailed>()
         .is_some();
     let carried = response.extensions_mut().remove::<BackgroundTasks>();
-    let reason = if refused {
+    #[allow(unused_mut)]
+    let mut reason = if refused {
         Some("the app's cap on pending background work was reached")
     } else if rejected {
         Some("an extractor rejected the request")
@@ -98,6 +125,15 @@ pub fn finish(parts: RequestParts, result: Result<Response, Response>) -> Respon
     } else {
         None
     };
+    // The handler succeeded: its durable calls are written before the
+    // response's first byte, or the client is told the work was not taken.
+    #[cfg(feature = "durable")]
+    if reason.is_none() {
+        if let Err(unwritten) = parts.write_durable(carried.as_ref()).await {
+            reason = Some("its durable tasks could not be written to the queue");
+            response = unwritten;
+        }
+    }
     let tasks = parts.finish_work(carried, reason);
     if refused {
         // Whatever an extractor made of the refusal, the client is told to retry.

@@ -311,6 +311,45 @@ impl App {
         self
     }
 
+    /// Gives the app a durable queue (feature `durable`): the calls of
+    /// [`#[task]`](crate::durable::task) functions its handlers queue are
+    /// written there before each response, and the queue's workers run in
+    /// this process while it serves (unless the queue was made
+    /// [`without_workers`](crate::durable::Durable::without_workers)), and
+    /// stop with it. Handlers can take the [`TaskQueue`](crate::durable::TaskQueue)
+    /// as a parameter.
+    ///
+    /// ```
+    /// use atode::durable::{task, Durable};
+    /// use atode::{post, routes, App, BackgroundTasks, testing::TestClient};
+    ///
+    /// #[task]
+    /// async fn welcome(user: String) {
+    ///     println!("welcome, {user}");
+    /// }
+    ///
+    /// #[post("/users/<name>")]
+    /// async fn create(name: String, tasks: BackgroundTasks) -> String {
+    ///     tasks.add_task(welcome, (name,)).to_string()
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// # let dir = std::env::temp_dir().join(format!("atode-doc-{}", std::process::id()));
+    /// # std::fs::create_dir_all(&dir).unwrap();
+    /// let queue = Durable::sqlite(dir.join("tasks.sqlite3")).task(welcome).connect().await.unwrap();
+    /// let client = TestClient::new(App::new().durable(queue.clone()).routes(routes![create]));
+    /// let response = client.post("/users/ada").await;
+    /// assert_eq!(response.status(), 200);
+    /// let id = response.text().parse().unwrap();
+    /// assert!(queue.status(id).await.unwrap().is_some()); // written before the response
+    /// # }
+    /// ```
+    #[cfg(feature = "durable")]
+    pub fn durable(self, queue: crate::durable::TaskQueue) -> Self {
+        self.shared().runner.set_durable_queue(queue);
+        self
+    }
+
     /// A [`TaskMonitor`] for this app's background tasks: their counts, and
     /// a way to wait until they are done. Take it before handing the app to
     /// the server, to export metrics or to wait for the tasks in a test.

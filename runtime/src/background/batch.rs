@@ -75,6 +75,8 @@ impl Batch {
         }
         let next = self.tasks.as_ref().and_then(BackgroundTasks::next_task);
         self.in_flight = next.is_some();
+        #[cfg(feature = "durable")]
+        let next = next.map(|task| self.runner.durable_late(task));
         next
     }
 
@@ -201,6 +203,15 @@ impl Drop for Batch {
 pub(crate) async fn run_alone(route: &'static str, task: QueuedTask) -> Outcome {
     let name = task.name;
     match task.work.0 {
+        // No app, so no queue: the call is made here, as a test expects.
+        #[cfg(feature = "durable")]
+        WorkKind::Durable(job) => {
+            let task = QueuedTask {
+                name,
+                work: job.into_work(),
+            };
+            Box::pin(run_alone(route, task)).await
+        }
         WorkKind::Async(future) => log_outcome(route, name, CatchUnwind::new(future).await),
         WorkKind::Blocking(function) => {
             let result = match tokio::task::spawn_blocking(function).await {

@@ -157,4 +157,7 @@ pub struct TaskStats {
     /// Requests refused with `503` because too much background work was
     /// pending (see [`App::max_pending_tasks`](crate::App::max_pending_tasks)).
     pub refused: u64,
+    /// Durable tasks' calls this process wrote and attempts it ran.
+    #[cfg(feature = "durable")]
+    pub durable: crate::durable::DurableStats,
 }

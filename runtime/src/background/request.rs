@@ -52,6 +52,15 @@ impl RequestWork {
         self.tasks.insert(tasks).clone()
     }
 
+    /// The durable calls queued so far, taken off the request's list.
+    #[cfg(feature = "durable")]
+    pub(crate) fn take_durable(&self) -> Vec<crate::durable::PendingJob> {
+        self.tasks
+            .as_ref()
+            .map(BackgroundTasks::take_durable)
+            .unwrap_or_default()
+    }
+
     /// Whether the app's cap refused this request.
     pub(crate) fn refused(&self) -> bool {
         self.refused

@@ -12,6 +12,8 @@ use super::batch::Batch;
 use super::monitor::TaskStats;
 use super::pool::BlockingPool;
 use super::watch::Running;
+#[cfg(feature = "durable")]
+use super::task::QueuedTask;
 
 /// The default cap on requests whose background work is queued or running;
 /// change it with [`App::max_pending_tasks`](crate::App::max_pending_tasks).
@@ -68,6 +70,9 @@ pub(crate) struct TaskRunner {
     /// The async task timeout in nanoseconds; 0 for none.
     task_timeout: AtomicU64,
     pub(crate) pool: BlockingPool,
+    /// The app's durable queue, once [`App::durable`](crate::App::durable) set it.
+    #[cfg(feature = "durable")]
+    durable: std::sync::RwLock<Option<crate::durable::TaskQueue>>,
 }
 
 impl Default for TaskRunner {
@@ -88,9 +93,16 @@ impl Default for TaskRunner {
             phase: AtomicU8::new(Phase::Serving as u8),
             task_timeout: AtomicU64::new(0),
             pool: BlockingPool::new(DEFAULT_TASK_THREADS),
+            #[cfg(feature = "durable")]
+            durable: std::sync::RwLock::new(None),
         }
     }
 }
+
+/// Why a durable call cannot be written: the app has no queue.
+#[cfg(feature = "durable")]
+pub(crate) const NO_QUEUE: &str = "a #[task] was queued, and the app has no durable queue: \
+     connect one with `Durable::...connect()` and give it to `App::durable`";
 
 /// One place under the cap, owned first by the request, then by the batch
 /// running its tasks; given back when dropped, so no path can leak it.
@@ -114,6 +126,46 @@ pub(crate) enum Outcome {
 }
 
 impl TaskRunner {
+    /// The app's durable queue, if it has one.
+    #[cfg(feature = "durable")]
+    pub(crate) fn durable_queue(&self) -> Option<crate::durable::TaskQueue> {
+        self.durable
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    #[cfg(feature = "durable")]
+    pub(crate) fn set_durable_queue(&self, queue: crate::durable::TaskQueue) {
+        *self
+            .durable
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(queue);
+    }
+
+    /// A durable call queued after its request's response (from a clone of
+    /// the list) is written to the queue by the batch, as one of its tasks;
+    /// a failed write is that task's error, logged.
+    #[cfg(feature = "durable")]
+    pub(crate) fn durable_late(&self, task: QueuedTask) -> QueuedTask {
+        use super::task::{Work, WorkKind};
+        let QueuedTask { name, work } = task;
+        let job = match work.0 {
+            WorkKind::Durable(job) => job,
+            other => return QueuedTask { name, work: Work(other) },
+        };
+        let queue = self.durable_queue();
+        let work = Work::future(async move {
+            match queue {
+                Some(queue) => queue.write(vec![job]).await.map_err(|error| {
+                    format!("could not write the durable task's call to the queue: {error}")
+                }),
+                None => Err(NO_QUEUE.to_owned()),
+            }
+        });
+        QueuedTask { name, work }
+    }
+
     /// Starts a batch running `tasks`' queue (`count` tasks, already moved
     /// to the running state), holding `admission` until it ends.
     pub(crate) fn start(
@@ -293,6 +345,11 @@ impl TaskRunner {
             abandoned: self.abandoned.load(Ordering::Relaxed),
             pending: self.pending_tasks.load(Ordering::SeqCst) as u64,
             refused: self.refused.load(Ordering::Relaxed),
+            #[cfg(feature = "durable")]
+            durable: self
+                .durable_queue()
+                .map(|queue| queue.stats())
+                .unwrap_or_default(),
         }
     }
 }

@@ -18,6 +18,8 @@ impl std::fmt::Debug for Work {
         f.write_str(match self.0 {
             WorkKind::Async(_) => "Work(async)",
             WorkKind::Blocking(_) => "Work(blocking)",
+            #[cfg(feature = "durable")]
+            WorkKind::Durable(_) => "Work(durable)",
         })
     }
 }
@@ -27,6 +29,29 @@ pub(crate) enum WorkKind {
     Async(BoxTaskFuture),
     /// A regular `fn`, run on the app's task threads so it never stalls a worker.
     Blocking(Box<dyn FnOnce() -> TaskOutcome + Send>),
+    /// A `#[task]`'s call, written to the app's durable queue rather than run.
+    #[cfg(feature = "durable")]
+    Durable(crate::durable::PendingJob),
+}
+
+impl Work {
+    /// A regular `fn`'s call, run on the app's task threads.
+    pub(crate) fn blocking<F, R>(function: F) -> Work
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: TaskResult,
+    {
+        Work(WorkKind::Blocking(Box::new(move || function().into_outcome())))
+    }
+
+    /// An `async fn`'s call, polled on the runtime.
+    pub(crate) fn future<F>(future: F) -> Work
+    where
+        F: Future + Send + 'static,
+        F::Output: TaskResult,
+    {
+        Work(WorkKind::Async(Box::pin(async move { future.await.into_outcome() })))
+    }
 }
 
 /// A task in a request's queue.
@@ -126,8 +151,13 @@ pub enum Async {}
     note = "the function, its arguments and its future must be `Send + 'static`, and it must return `()` or `Result<_, E: Display>`"
 )]
 pub trait IntoTask<Args, Kind>: Send + 'static {
+    /// What [`add_task`](crate::BackgroundTasks::add_task) returns: `()`
+    /// for a function run in this process, the
+    /// [`TaskId`](crate::durable::TaskId) of a durable task's call.
+    type Handle;
+
     #[doc(hidden)]
-    fn into_work(self, args: Args) -> Work;
+    fn into_queued(self, args: Args) -> (Work, Self::Handle);
 }
 
 macro_rules! impl_into_task {
@@ -138,9 +168,11 @@ macro_rules! impl_into_task {
             R: TaskResult,
             $($arg: Send + 'static,)*
         {
+            type Handle = ();
+
             #[allow(non_snake_case)]
-            fn into_work(self, ($($arg,)*): ($($arg,)*)) -> Work {
-                Work(WorkKind::Blocking(Box::new(move || self($($arg),*).into_outcome())))
+            fn into_queued(self, ($($arg,)*): ($($arg,)*)) -> (Work, ()) {
+                (Work::blocking(move || self($($arg),*)), ())
             }
         }
 
@@ -151,9 +183,11 @@ macro_rules! impl_into_task {
             Fut::Output: TaskResult,
             $($arg: Send + 'static,)*
         {
+            type Handle = ();
+
             #[allow(non_snake_case)]
-            fn into_work(self, ($($arg,)*): ($($arg,)*)) -> Work {
-                Work(WorkKind::Async(Box::pin(async move { self($($arg),*).await.into_outcome() })))
+            fn into_queued(self, ($($arg,)*): ($($arg,)*)) -> (Work, ()) {
+                (Work::future(async move { self($($arg),*).await }), ())
             }
         }
     };

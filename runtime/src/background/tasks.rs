@@ -263,14 +263,21 @@ impl BackgroundTasks {
     /// tasks.add_task(|| println!("done"), ());
     /// assert_eq!(tasks.len(), 3);
     /// ```
-    pub fn add_task<F, Args, Kind>(&self, task: F, args: Args)
+    ///
+    /// A function declared with [`#[task]`](crate::durable::task) (feature
+    /// `durable`) is not run here: its call is written to the app's durable
+    /// queue before the response's first byte, and `add_task` returns its
+    /// [`TaskId`](crate::durable::TaskId).
+    pub fn add_task<F, Args, Kind>(&self, task: F, args: Args) -> F::Handle
     where
         F: IntoTask<Args, Kind>,
     {
+        let (work, handle) = task.into_queued(args);
         self.push(QueuedTask {
             name: std::any::type_name::<F>(),
-            work: task.into_work(args),
+            work,
         });
+        handle
     }
 
     fn push(&self, task: QueuedTask) {
@@ -482,6 +489,32 @@ impl BackgroundTasks {
 
     pub(crate) fn watch(&self) -> Option<&RequestWatch> {
         self.shared.watch.as_ref()
+    }
+
+    /// Takes the durable tasks' calls queued while the request was
+    /// handled, leaving the in-process tasks in their order: the calls are
+    /// written to the queue before the response.
+    #[cfg(feature = "durable")]
+    pub(crate) fn take_durable(&self) -> Vec<crate::durable::PendingJob> {
+        use super::task::WorkKind;
+        let mut state = self.lock();
+        let State::Open(tasks) = &mut *state else {
+            return Vec::new();
+        };
+        if !tasks.iter().any(|task| matches!(task.work.0, WorkKind::Durable(_))) {
+            return Vec::new();
+        }
+        let (durable, local): (Vec<_>, Vec<_>) = std::mem::take(tasks)
+            .into_iter()
+            .partition(|task| matches!(task.work.0, WorkKind::Durable(_)));
+        *tasks = local;
+        durable
+            .into_iter()
+            .filter_map(|task| match task.work.0 {
+                WorkKind::Durable(job) => Some(job),
+                _ => None,
+            })
+            .collect()
     }
 
     fn take_open(&self) -> Vec<QueuedTask> {

@@ -221,6 +221,18 @@ impl RequestParts {
     }
 
     /// The route's path in the router's syntax (`/files/{*path}`).
+    /// The app's task runner.
+    #[cfg(feature = "durable")]
+    pub(crate) fn app_runner(&self) -> &crate::background::TaskRunner {
+        &self.app.runner
+    }
+
+    /// The route's handler name, for logs.
+    #[cfg(feature = "durable")]
+    pub(crate) fn route_name(&self) -> &'static str {
+        self.route.name
+    }
+
     pub(crate) fn route_syntax(&self) -> &'static str {
         self.route.path
     }
@@ -232,6 +244,55 @@ impl RequestParts {
     /// Whether the app's cap refused this request's background work.
     pub(crate) fn refused(&self) -> bool {
         self.work.refused()
+    }
+
+    /// Writes the durable calls queued on the request's list (and on a list
+    /// its response carries) to the app's queue, in one transaction. `Err`
+    /// is the response to send instead: `503` when the write failed, `500`
+    /// when the app has no queue (both logged).
+    #[cfg(feature = "durable")]
+    pub(crate) async fn write_durable(
+        &self,
+        carried: Option<&BackgroundTasks>,
+    ) -> Result<(), crate::Response> {
+        let mut jobs = self.work.take_durable();
+        if let Some(carried) = carried {
+            jobs.extend(carried.take_durable());
+        }
+        if jobs.is_empty() {
+            return Ok(());
+        }
+        let route = self.route.name;
+        let Some(queue) = self.app.runner.durable_queue() else {
+            tracing::error!(
+                target: "atode::durable",
+                route,
+                lost = jobs.len(),
+                "{}; answering 500",
+                crate::background::NO_QUEUE
+            );
+            return Err(crate::response::json_detail(
+                http::StatusCode::INTERNAL_SERVER_ERROR,
+                "Internal Server Error",
+            ));
+        };
+        let count = jobs.len();
+        match queue.write(jobs).await {
+            Ok(()) => Ok(()),
+            Err(error) => {
+                queue.count_enqueue_failure();
+                tracing::error!(
+                    target: "atode::durable",
+                    route,
+                    calls = count,
+                    %error,
+                    "durable task calls could not be written; answering 503, nothing was queued"
+                );
+                Err(crate::response::unavailable(
+                    "The background work could not be queued; retry shortly",
+                ))
+            }
+        }
     }
 
     /// Ends the request's background work: see [`RequestWork::finish`].

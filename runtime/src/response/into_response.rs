@@ -181,10 +181,13 @@ pub(crate) fn json_detail(status: StatusCode, detail: &str) -> Response {
 /// `503` with `Retry-After`, for a request that reached for its background
 /// tasks while the app's cap on pending background work was reached.
 pub(crate) fn overloaded() -> Response {
-    let mut response = json_detail(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "Too much background work is pending; retry shortly",
-    );
+    unavailable("Too much background work is pending; retry shortly")
+}
+
+/// A `503` the client should retry in a second: the server is fine, and
+/// could not take this request's work just now.
+pub(crate) fn unavailable(detail: &'static str) -> Response {
+    let mut response = json_detail(StatusCode::SERVICE_UNAVAILABLE, detail);
     response.headers_mut().insert(
         http::header::RETRY_AFTER,
         http::HeaderValue::from_static("1"),

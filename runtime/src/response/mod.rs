@@ -11,6 +11,8 @@ pub use html::Html;
 pub use into_response::IntoResponse;
 pub use redirect::Redirect;
 
+#[cfg(feature = "durable")]
+pub(crate) use into_response::unavailable;
 pub(crate) use into_response::{HandlerFailed, json_detail, overloaded};
 
 /// An HTTP response with atode's [`Body`](crate::Body): what

@@ -71,7 +71,7 @@ pub async fn run(app: App) -> io::Result<()> {
 }
 
 /// `$ATODE_SHUTDOWN_DEADLINE`, in seconds (`30`, `0.5`), if set.
-fn shutdown_deadline_from_env() -> io::Result<Option<Duration>> {
+pub(crate) fn shutdown_deadline_from_env() -> io::Result<Option<Duration>> {
     let Ok(text) = std::env::var("ATODE_SHUTDOWN_DEADLINE") else {
         return Ok(None);
     };
@@ -265,6 +265,13 @@ impl Serve {
         } = self;
         app.check()
             .map_err(|error| io::Error::new(io::ErrorKind::InvalidInput, error))?;
+        // The durable queue's workers run while the app serves.
+        #[cfg(feature = "durable")]
+        let durable = app.shared().runner.durable_queue();
+        #[cfg(feature = "durable")]
+        if let Some(queue) = &durable {
+            queue.start_workers().map_err(io::Error::other)?;
+        }
         let mut signal = signal.unwrap_or_else(|| Box::pin(std::future::pending()));
         let builder = limits.builder();
         let graceful = GracefulShutdown::new();
@@ -310,6 +317,7 @@ impl Serve {
         drop(listener);
         tracing::info!(target: "atode::serve", "shutting down: finishing in-flight responses and background tasks");
         let runner = &app.shared().runner;
+        let started = tokio::time::Instant::now();
         let drain = async {
             graceful.shutdown().await;
             // Every response is out, so every request's tasks are handed
@@ -333,6 +341,16 @@ impl Serve {
                 }
             }
         }
+        // Durable workers stop last: a late in-process task may still have
+        // written a call, and a call they do not finish is released for
+        // another worker, not lost.
+        #[cfg(feature = "durable")]
+        if let Some(queue) = durable {
+            let left = deadline.map(|deadline| deadline.saturating_sub(started.elapsed()));
+            queue.stop(left).await;
+        }
+        #[cfg(not(feature = "durable"))]
+        let _ = started;
         Ok(())
     }
 }

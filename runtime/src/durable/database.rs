@@ -1,0 +1,243 @@
+//! Opening the queue's database: a SQLite file (the default) or
+//! PostgreSQL, River's tables, and atode's table of task ids.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use riverqueue::sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+#[cfg(feature = "postgres")]
+use riverqueue::sqlx::{PgPool, Postgres, postgres::PgPoolOptions};
+use riverqueue::sqlx::{self, Sqlite, Transaction};
+
+use super::error::DurableError;
+use super::id::TaskId;
+
+/// The queue's database, as River and atode's own statements use it.
+#[derive(Clone, Debug)]
+pub(crate) enum Database {
+    Sqlite(SqlitePool),
+    #[cfg(feature = "postgres")]
+    Postgres(PgPool),
+}
+
+/// atode's table: the id a handler returned for a call, and River's job.
+/// A call River skipped as a duplicate maps to the job it duplicates.
+const CREATE_TASK_TABLE: &str = "CREATE TABLE IF NOT EXISTS atode_task (\
+     id TEXT PRIMARY KEY, \
+     job_id BIGINT NOT NULL)";
+
+/// How long a writer waits for another process's write to SQLite before it
+/// fails with "database is locked".
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+impl Database {
+    /// Connects to `url` (`sqlite://path` or `postgres://...`) and brings
+    /// its schema up to date.
+    pub(crate) async fn open(url: &str) -> Result<Self, DurableError> {
+        let database = if url.starts_with("sqlite:") {
+            Database::Sqlite(open_sqlite(url).await?)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            open_postgres(url).await?
+        } else {
+            return Err(DurableError::config(format!(
+                "the durable queue's URL must start with `sqlite:` or `postgres:`, not {:?}",
+                redact(url)
+            )));
+        };
+        database.migrate().await?;
+        Ok(database)
+    }
+
+    async fn migrate(&self) -> Result<(), DurableError> {
+        match self {
+            Database::Sqlite(pool) => {
+                riverqueue::migrate::SqliteMigrator::new(pool.clone())
+                    .migrate_up()
+                    .await
+                    .map_err(DurableError::migrate)?;
+                sqlx::query(CREATE_TASK_TABLE).execute(pool).await?;
+            }
+            #[cfg(feature = "postgres")]
+            Database::Postgres(pool) => {
+                riverqueue::migrate::PostgresMigrator::new(pool.clone())
+                    .migrate_up()
+                    .await
+                    .map_err(DurableError::migrate)?;
+                sqlx::query(CREATE_TASK_TABLE).execute(pool).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// River's job id for the call `id`, if it was written.
+    pub(crate) async fn job_id(&self, id: TaskId) -> Result<Option<i64>, DurableError> {
+        let id = id.to_string();
+        let found = match self {
+            Database::Sqlite(pool) => {
+                sqlx::query_scalar("SELECT job_id FROM atode_task WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(pool)
+                    .await?
+            }
+            #[cfg(feature = "postgres")]
+            Database::Postgres(pool) => {
+                sqlx::query_scalar("SELECT job_id FROM atode_task WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(pool)
+                    .await?
+            }
+        };
+        Ok(found)
+    }
+}
+
+/// A transaction the queue's calls can be written in: the app's own, for
+/// an outbox-style write, or the one atode opens for a request's calls.
+pub trait QueueTransaction: sealed::Sealed + Send {}
+
+impl QueueTransaction for Transaction<'_, Sqlite> {}
+
+#[cfg(feature = "postgres")]
+impl QueueTransaction for Transaction<'_, Postgres> {}
+
+pub(crate) mod sealed {
+    use super::*;
+
+    /// What writing a call needs of a transaction: River's insert, then
+    /// atode's row naming it.
+    pub trait Sealed {
+        fn insert_batch<'t>(
+            &'t mut self,
+            client: &'t riverqueue::Client,
+            batch: riverqueue::InsertBatch,
+        ) -> impl Future<Output = Result<Vec<riverqueue::InsertBatchResult>, riverqueue::Error>>
+        + Send
+        + 't;
+
+        fn record<'t>(
+            &'t mut self,
+            id: String,
+            job_id: i64,
+        ) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 't;
+    }
+
+    impl Sealed for Transaction<'_, Sqlite> {
+        fn insert_batch<'t>(
+            &'t mut self,
+            client: &'t riverqueue::Client,
+            batch: riverqueue::InsertBatch,
+        ) -> impl Future<Output = Result<Vec<riverqueue::InsertBatchResult>, riverqueue::Error>>
+        + Send
+        + 't {
+            client.insert_batch(batch).tx(self).into_future()
+        }
+
+        fn record<'t>(
+            &'t mut self,
+            id: String,
+            job_id: i64,
+        ) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 't {
+            async move {
+                sqlx::query("INSERT INTO atode_task (id, job_id) VALUES ($1, $2)")
+                    .bind(id)
+                    .bind(job_id)
+                    .execute(&mut **self)
+                    .await
+                    .map(drop)
+            }
+        }
+    }
+
+    #[cfg(feature = "postgres")]
+    impl Sealed for Transaction<'_, Postgres> {
+        fn insert_batch<'t>(
+            &'t mut self,
+            client: &'t riverqueue::Client,
+            batch: riverqueue::InsertBatch,
+        ) -> impl Future<Output = Result<Vec<riverqueue::InsertBatchResult>, riverqueue::Error>>
+        + Send
+        + 't {
+            client.insert_batch(batch).tx(self).into_future()
+        }
+
+        fn record<'t>(
+            &'t mut self,
+            id: String,
+            job_id: i64,
+        ) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 't {
+            async move {
+                sqlx::query("INSERT INTO atode_task (id, job_id) VALUES ($1, $2)")
+                    .bind(id)
+                    .bind(job_id)
+                    .execute(&mut **self)
+                    .await
+                    .map(drop)
+            }
+        }
+    }
+}
+
+async fn open_sqlite(url: &str) -> Result<SqlitePool, DurableError> {
+    // WAL lets processes share the file (readers never wait for the
+    // writer); NORMAL syncs at checkpoints, so a committed call survives a
+    // process crash, and only an OS crash can lose the last commits.
+    let options = SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(SqliteSynchronous::Normal)
+        .busy_timeout(SQLITE_BUSY_TIMEOUT);
+    Ok(SqlitePoolOptions::new()
+        .max_connections(8)
+        .connect_with(options)
+        .await?)
+}
+
+#[cfg(feature = "postgres")]
+async fn open_postgres(url: &str) -> Result<Database, DurableError> {
+    let pool = PgPoolOptions::new()
+        .max_connections(16)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect(url)
+        .await?;
+    Ok(Database::Postgres(pool))
+}
+
+#[cfg(not(feature = "postgres"))]
+async fn open_postgres(url: &str) -> Result<Database, DurableError> {
+    Err(DurableError::config(format!(
+        "{:?} is a PostgreSQL URL, and atode was built without its `postgres` feature: \
+         add `features = [\"postgres\"]` to the `atode` dependency",
+        redact(url)
+    )))
+}
+
+/// The URL without its password, for an error message.
+pub(crate) fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..scheme + 3], user, &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn a_password_is_not_shown() {
+        assert_eq!(
+            redact("postgres://app:s3cret@db:5432/app"),
+            "postgres://app:***@db:5432/app"
+        );
+        assert_eq!(redact("postgres://app@db/app"), "postgres://app@db/app");
+        assert_eq!(redact("sqlite://tasks.db"), "sqlite://tasks.db");
+    }
+}

@@ -1,0 +1,102 @@
+//! Durable background tasks (feature `durable`): calls written to a queue
+//! in a database before the response, run by workers in this process or in
+//! others, retried until they succeed, never lost to a crash.
+//!
+//! A function declared with [`#[task]`](task) is queued like any other
+//! background task, with [`BackgroundTasks::add_task`](crate::BackgroundTasks::add_task),
+//! but its call is stored, not kept in memory:
+//!
+//! - **A 200 means committed.** The calls a handler queued are written, in
+//!   one transaction, after the handler succeeded and before the response's
+//!   first byte. A handler that fails, panics or is rejected writes nothing;
+//!   a write that fails answers `503`, not a `200` for work that does not
+//!   exist.
+//! - **At least once.** A worker takes a call, runs it, and records the
+//!   outcome. A worker killed mid-call leaves it `running`; after
+//!   [`Durable::rescue_after`] another worker runs it again. A task whose
+//!   effects must not happen twice keys them on its arguments (or uses
+//!   `#[task(unique_for = "...")]` to drop duplicate calls).
+//! - **Retries.** An `Err` or a panic is retried with a growing wait stored
+//!   with the call, up to `max_attempts`; then the call is `discarded`,
+//!   its last error kept. [`TaskQueue::status`] reads it by id.
+//!
+//! The engine is [River](https://riverqueue.com)'s Rust client, on a SQLite
+//! file by default and on PostgreSQL with the `postgres` feature; its types
+//! do not appear in atode's API.
+//!
+//! ```no_run
+//! use atode::durable::{task, Durable, TaskId, TaskQueue, TaskStatus};
+//! use atode::{get, post, routes, App, BackgroundTasks, Json, StatusCode};
+//! use serde::Serialize;
+//!
+//! #[task(max_attempts = 5)]
+//! fn write_notification(email: String, message: String) -> std::io::Result<()> {
+//!     use std::io::Write;
+//!     let mut log = std::fs::OpenOptions::new().create(true).append(true).open("log.txt")?;
+//!     writeln!(log, "notification for {email}: {message}")
+//! }
+//!
+//! #[derive(Serialize)]
+//! struct Queued {
+//!     task_id: TaskId,
+//! }
+//!
+//! #[post("/send-notification/<email>")]
+//! async fn send_notification(email: String, background_tasks: BackgroundTasks) -> Json<Queued> {
+//!     let task_id = background_tasks.add_task(write_notification, (email, "some notification".into()));
+//!     Json(Queued { task_id })
+//! }
+//!
+//! #[get("/tasks/<id>")]
+//! async fn task_status(id: TaskId, queue: TaskQueue) -> Result<Json<TaskStatus>, StatusCode> {
+//!     match queue.status(id).await {
+//!         Ok(Some(status)) => Ok(Json(status)),
+//!         Ok(None) => Err(StatusCode::NOT_FOUND),
+//!         Err(_) => Err(StatusCode::SERVICE_UNAVAILABLE),
+//!     }
+//! }
+//!
+//! #[tokio::main]
+//! async fn main() -> std::io::Result<()> {
+//!     let queue = Durable::from_env("tasks.sqlite3").task(write_notification).connect().await?;
+//!     atode::run(App::new().durable(queue).routes(routes![send_notification, task_status])).await
+//! }
+//! ```
+
+// A call's way through the files: `#[task]` implements `Task` (`task`);
+// `add_task` makes a `PendingJob` with its `TaskId` (`job`, `id`); the
+// request writes it through `TaskQueue` (`queue`) into the `Database`
+// (`database`); River hands it to a `TaskWorker` (`worker`), which counts
+// what happened (`counters`); `status` reads it back.
+
+mod counters;
+mod database;
+mod error;
+mod extract;
+mod id;
+mod job;
+mod queue;
+mod status;
+mod task;
+mod worker;
+
+pub use counters::DurableStats;
+pub use database::QueueTransaction;
+pub use error::DurableError;
+pub use id::{ParseTaskIdError, TaskId};
+pub use queue::{
+    DATABASE_URL_VAR, DEFAULT_CONCURRENCY, DEFAULT_RESCUE_AFTER, DEFAULT_TIMEOUT, Durable,
+    TaskQueue,
+};
+pub use status::{TaskState, TaskStatus};
+pub use task::{DEFAULT_MAX_ATTEMPTS, DEFAULT_QUEUE, Task, TaskArg, TaskArgs, TaskOptions};
+
+#[doc(hidden)]
+pub use job::Durable as DurableKind;
+pub(crate) use job::PendingJob;
+
+/// The `sqlx` the queue uses, for transactions of the app's own
+/// ([`TaskQueue::add_task_in`]).
+pub use riverqueue::sqlx;
+
+// TASK_MACRO_REEXPORT

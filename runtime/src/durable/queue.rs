@@ -1,0 +1,450 @@
+//! `Durable` (the settings) and `TaskQueue` (the open queue): where durable
+//! tasks' calls are written, and the workers that run them.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use riverqueue::{Client, InsertBatch, MaintenanceConfig, QueueConfig, RunHandle, Workers};
+
+use super::counters::{DurableCounters, DurableStats};
+use super::database::{Database, QueueTransaction};
+use super::error::DurableError;
+use super::id::TaskId;
+use super::job::PendingJob;
+use super::status::TaskStatus;
+use super::task::{DEFAULT_QUEUE, Task};
+use super::worker::{Backoff, TaskWorker};
+
+/// The variable that names the queue's database, read by [`Durable::from_env`].
+pub const DATABASE_URL_VAR: &str = "ATODE_DATABASE_URL";
+
+/// How many calls of one queue a process runs at once, unless
+/// [`Durable::queue`] says otherwise.
+pub const DEFAULT_CONCURRENCY: usize = 10;
+
+/// How long a call may stay `running` with no worker finishing it (its
+/// worker was killed) before another worker takes it again.
+pub const DEFAULT_RESCUE_AFTER: Duration = Duration::from_secs(5 * 60);
+
+/// How long one attempt may run, unless the task sets its own `timeout`.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+type Register = fn(&mut Workers, Option<Backoff>, Arc<DurableCounters>) -> Result<(), riverqueue::Error>;
+
+/// The durable queue's settings: its database, the tasks this process
+/// knows, and how its workers run them. [`connect`](Durable::connect) opens
+/// it as a [`TaskQueue`].
+///
+/// ```no_run
+/// use atode::durable::{task, Durable};
+///
+/// #[task]
+/// fn write_notification(email: String, message: String) -> std::io::Result<()> {
+///     use std::io::Write;
+///     let mut log = std::fs::OpenOptions::new().create(true).append(true).open("log.txt")?;
+///     writeln!(log, "notification for {email}: {message}")
+/// }
+///
+/// # #[tokio::main] async fn main() -> Result<(), atode::durable::DurableError> {
+/// // `$ATODE_DATABASE_URL`, or a SQLite file in the working directory.
+/// let queue = Durable::from_env("tasks.sqlite3")
+///     .task(write_notification)
+///     .connect()
+///     .await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Durable {
+    url: String,
+    tasks: Vec<(&'static str, &'static str, Register)>,
+    queues: BTreeMap<String, usize>,
+    rescue_after: Duration,
+    timeout: Duration,
+    poll_interval: Option<Duration>,
+    backoff: Option<Backoff>,
+    workers: bool,
+}
+
+impl Durable {
+    /// A queue in the database at `url`: `sqlite://path/to/file` (created
+    /// if missing) or, with the `postgres` feature, `postgres://...`.
+    pub fn url(url: impl Into<String>) -> Self {
+        Durable {
+            url: url.into(),
+            tasks: Vec::new(),
+            queues: BTreeMap::new(),
+            rescue_after: DEFAULT_RESCUE_AFTER,
+            timeout: DEFAULT_TIMEOUT,
+            poll_interval: None,
+            backoff: None,
+            workers: true,
+        }
+    }
+
+    /// A queue in the SQLite file at `path`, created if missing.
+    pub fn sqlite(path: impl AsRef<std::path::Path>) -> Self {
+        Self::url(format!("sqlite://{}", path.as_ref().display()))
+    }
+
+    /// The queue `$ATODE_DATABASE_URL` names, or the SQLite file
+    /// `default_sqlite_path` when it is unset: one binary that runs on a
+    /// laptop with a file and in production on PostgreSQL.
+    pub fn from_env(default_sqlite_path: impl AsRef<std::path::Path>) -> Self {
+        match std::env::var(DATABASE_URL_VAR) {
+            Ok(url) if !url.is_empty() => Self::url(url),
+            _ => Self::sqlite(default_sqlite_path),
+        }
+    }
+
+    /// Registers a task, so this process's workers can run its calls.
+    /// Every process that works a queue registers every task queued on it.
+    pub fn task<T: Task>(mut self, _task: T) -> Self {
+        fn register<T: Task>(
+            workers: &mut Workers,
+            backoff: Option<Backoff>,
+            counters: Arc<DurableCounters>,
+        ) -> Result<(), riverqueue::Error> {
+            workers
+                .add::<super::job::Envelope<T>, _>(TaskWorker::<T>::new(backoff, counters))
+                .map(drop)
+        }
+        self.tasks
+            .push((T::NAME, T::options().queue_name(), register::<T>));
+        self
+    }
+
+    /// Works the queue `name` with up to `concurrency` calls at once in this
+    /// process. A registered task's queue is worked with
+    /// [`DEFAULT_CONCURRENCY`] unless set here.
+    pub fn queue(mut self, name: impl Into<String>, concurrency: usize) -> Self {
+        self.queues.insert(name.into(), concurrency.max(1));
+        self
+    }
+
+    /// How long a call may stay running with no worker to finish it (its
+    /// process was killed) before another worker runs it again. Not
+    /// shorter than the attempt timeout, which it lowers if needed.
+    pub fn rescue_after(mut self, after: Duration) -> Self {
+        self.rescue_after = after;
+        self.timeout = self.timeout.min(after);
+        self
+    }
+
+    /// How long one attempt may run, for tasks without a `timeout` of
+    /// their own. Default 60 s.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self.rescue_after = self.rescue_after.max(timeout);
+        self
+    }
+
+    /// The wait before a failed call's next attempt: `base`, doubled after
+    /// each failure, up to `max`. Without it, River's own policy: about
+    /// `attempt⁴` seconds. Either way the next attempt's time is stored
+    /// with the call.
+    pub fn retry_backoff(mut self, base: Duration, max: Duration) -> Self {
+        self.backoff = Some(Backoff { base, max });
+        self
+    }
+
+    /// How often an idle worker looks for calls written by other processes
+    /// (on PostgreSQL, it is also woken by `NOTIFY`).
+    pub fn poll_interval(mut self, interval: Duration) -> Self {
+        self.poll_interval = Some(interval);
+        self
+    }
+
+    /// This process only writes calls; workers elsewhere run them.
+    pub fn without_workers(mut self) -> Self {
+        self.workers = false;
+        self
+    }
+
+    /// Opens the database, brings its schema up to date (River's tables and
+    /// atode's `atode_task`), and prepares the workers. They start with the
+    /// server ([`App::durable`](crate::App::durable)) or
+    /// [`TaskQueue::run_worker`].
+    pub async fn connect(self) -> Result<TaskQueue, DurableError> {
+        let database = Database::open(&self.url).await?;
+        let counters = Arc::new(DurableCounters::default());
+        let mut workers = Workers::new();
+        let mut queues = self.queues.clone();
+        for (_, queue, register) in &self.tasks {
+            register(&mut workers, self.backoff, Arc::clone(&counters))?;
+            queues.entry((*queue).to_owned()).or_insert(DEFAULT_CONCURRENCY);
+        }
+        if queues.is_empty() {
+            queues.insert(DEFAULT_QUEUE.to_owned(), DEFAULT_CONCURRENCY);
+        }
+        let maintenance = MaintenanceConfig::default()
+            .with_rescue_after(self.rescue_after)
+            .with_rescuer_interval(rescuer_interval(self.rescue_after));
+        let builder = match &database {
+            Database::Sqlite(pool) => Client::builder(pool.clone()),
+            #[cfg(feature = "postgres")]
+            Database::Postgres(pool) => Client::builder(pool.clone()),
+        };
+        let mut builder = builder
+            .workers(workers)
+            .maintenance(maintenance)
+            .job_timeout(self.timeout)
+            // Calls of a task this process does not know are left for a
+            // process that does, rather than failed here.
+            .fetch_only_known_kinds(true);
+        for (name, concurrency) in queues {
+            let mut config = QueueConfig::new(concurrency);
+            if let Some(interval) = self.poll_interval {
+                config = config.with_fetch_poll_interval(interval);
+            }
+            builder = builder.queue(name, config);
+        }
+        let client = builder.build()?;
+        Ok(TaskQueue {
+            inner: Arc::new(Inner {
+                client,
+                database,
+                counters,
+                workers: self.workers,
+                run: Mutex::new(None),
+                tasks: self.tasks.iter().map(|(name, ..)| *name).collect(),
+            }),
+        })
+    }
+}
+
+/// The rescuer looks for abandoned calls often enough that one waits at
+/// most about a quarter more than `rescue_after`.
+fn rescuer_interval(rescue_after: Duration) -> Duration {
+    (rescue_after / 4).clamp(Duration::from_millis(250), Duration::from_secs(30))
+}
+
+/// The open durable queue: a handle to write calls, read their state, and
+/// run the workers. Cheap to clone. Hand it to the app with
+/// [`App::durable`](crate::App::durable), and take it as a handler
+/// parameter to read a call's state or to write a call in a transaction
+/// of the handler's own.
+#[derive(Clone)]
+pub struct TaskQueue {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: Client,
+    database: Database,
+    counters: Arc<DurableCounters>,
+    workers: bool,
+    run: Mutex<Option<RunHandle>>,
+    tasks: Vec<&'static str>,
+}
+
+impl TaskQueue {
+    /// Writes a call of `task` now, in a transaction of its own, and
+    /// returns its id: for work queued outside a request (a script, a
+    /// start-up job). In a handler, queue it on `BackgroundTasks` instead,
+    /// so it is written only if the handler succeeds.
+    pub async fn add_task<T: Task>(&self, task: T, args: T::Args) -> Result<TaskId, DurableError> {
+        let (job, id) = PendingJob::new(task, args);
+        self.write(vec![job]).await?;
+        Ok(id)
+    }
+
+    /// Writes a call of `task` in the caller's transaction: it becomes
+    /// visible to workers when the transaction commits, and a rollback
+    /// leaves no call. The transaction is a `sqlx` transaction on this
+    /// queue's database (`atode::durable::sqlx`); begin it with
+    /// [`TaskQueue::begin_sqlite`] or [`TaskQueue::begin_postgres`].
+    pub async fn add_task_in<X, T>(&self, transaction: &mut X, task: T, args: T::Args) -> Result<TaskId, DurableError>
+    where
+        X: QueueTransaction,
+        T: Task,
+    {
+        let (job, id) = PendingJob::new(task, args);
+        self.write_in(transaction, vec![job]).await?;
+        Ok(id)
+    }
+
+    /// A call's state, or `None` for an id this queue never wrote (or
+    /// whose record was cleaned up: completed calls are kept 24 hours,
+    /// discarded ones 7 days).
+    pub async fn status(&self, id: TaskId) -> Result<Option<TaskStatus>, DurableError> {
+        let Some(job_id) = self.inner.database.job_id(id).await? else {
+            return Ok(None);
+        };
+        match self.inner.client.jobs().get(job_id).await {
+            Ok(row) => Ok(Some(TaskStatus::from_row(id, &row))),
+            Err(riverqueue::Error::NotFound(_)) => Ok(None),
+            Err(error) => Err(error.into()),
+        }
+    }
+
+    /// This process's counts of durable calls written and attempts run.
+    pub fn stats(&self) -> DurableStats {
+        self.inner.counters.stats()
+    }
+
+    pub(crate) fn count_enqueue_failure(&self) {
+        self.inner.counters.enqueue_failed();
+    }
+
+    /// The names of the tasks this process registered.
+    pub fn tasks(&self) -> &[&'static str] {
+        &self.inner.tasks
+    }
+
+    /// The SQLite pool, when the queue is on SQLite: for the app's own
+    /// tables, in the same file.
+    pub fn sqlite_pool(&self) -> Option<&riverqueue::sqlx::SqlitePool> {
+        match &self.inner.database {
+            Database::Sqlite(pool) => Some(pool),
+            #[cfg(feature = "postgres")]
+            Database::Postgres(_) => None,
+        }
+    }
+
+    /// The PostgreSQL pool, when the queue is on PostgreSQL.
+    #[cfg(feature = "postgres")]
+    pub fn postgres_pool(&self) -> Option<&riverqueue::sqlx::PgPool> {
+        match &self.inner.database {
+            Database::Postgres(pool) => Some(pool),
+            Database::Sqlite(_) => None,
+        }
+    }
+
+    /// Begins a write transaction on the SQLite queue (`BEGIN IMMEDIATE`,
+    /// so it cannot fail later with a busy snapshot).
+    pub async fn begin_sqlite(
+        &self,
+    ) -> Result<riverqueue::sqlx::Transaction<'static, riverqueue::sqlx::Sqlite>, DurableError> {
+        match &self.inner.database {
+            Database::Sqlite(pool) => Ok(riverqueue::database::begin_sqlite_write(pool).await?),
+            #[cfg(feature = "postgres")]
+            Database::Postgres(_) => Err(DurableError::config(
+                "begin_sqlite: this queue is on PostgreSQL; use begin_postgres".to_owned(),
+            )),
+        }
+    }
+
+    /// Begins a transaction on the PostgreSQL queue.
+    #[cfg(feature = "postgres")]
+    pub async fn begin_postgres(
+        &self,
+    ) -> Result<riverqueue::sqlx::Transaction<'static, riverqueue::sqlx::Postgres>, DurableError> {
+        match &self.inner.database {
+            Database::Postgres(pool) => Ok(riverqueue::database::begin_postgres(pool).await?),
+            Database::Sqlite(_) => Err(DurableError::config(
+                "begin_postgres: this queue is on SQLite; use begin_sqlite".to_owned(),
+            )),
+        }
+    }
+
+    /// Runs this process as a worker only, until Ctrl-C or SIGTERM: then
+    /// it stops taking calls, lets running ones finish within
+    /// `$ATODE_SHUTDOWN_DEADLINE` (if set), and releases the rest for
+    /// another worker. The same binary serves HTTP in other processes.
+    pub async fn run_worker(self) -> std::io::Result<()> {
+        self.start_workers()?;
+        tracing::info!(
+            target: "atode::durable",
+            tasks = ?self.inner.tasks,
+            "worker running; Ctrl-C or SIGTERM stops it"
+        );
+        crate::shutdown_signal().await;
+        let deadline = crate::serve::shutdown_deadline_from_env()?;
+        self.stop(deadline).await;
+        Ok(())
+    }
+
+    /// Starts this process's workers, once; a queue made
+    /// [`without_workers`](Durable::without_workers) starts none.
+    pub(crate) fn start_workers(&self) -> Result<(), DurableError> {
+        if !self.inner.workers {
+            return Ok(());
+        }
+        let mut run = self.inner.run.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if run.is_none() {
+            *run = Some(self.inner.client.start()?);
+        }
+        Ok(())
+    }
+
+    /// Stops the workers: no new call is taken; running ones finish, until
+    /// `deadline`, when the async ones are cancelled and their calls
+    /// released for another worker without using up an attempt.
+    pub(crate) async fn stop(&self, deadline: Option<Duration>) {
+        let run = self.inner.run.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take();
+        let Some(mut run) = run else {
+            return;
+        };
+        let stopper = run.stopper();
+        stopper.stop();
+        let stopped = match deadline {
+            None => run.wait().await,
+            Some(deadline) => match tokio::time::timeout(deadline, run.wait()).await {
+                Ok(stopped) => stopped,
+                Err(_) => {
+                    tracing::warn!(
+                        target: "atode::durable",
+                        "shutdown deadline of {deadline:?} passed; cancelling running durable tasks and releasing them"
+                    );
+                    stopper.stop_and_cancel();
+                    run.wait().await
+                }
+            },
+        };
+        if let Err(error) = stopped {
+            tracing::error!(target: "atode::durable", %error, "durable workers stopped with an error");
+        }
+    }
+
+    /// Writes a request's calls in one transaction: all or none.
+    pub(crate) async fn write(&self, jobs: Vec<PendingJob>) -> Result<(), DurableError> {
+        match &self.inner.database {
+            Database::Sqlite(pool) => {
+                let mut transaction = riverqueue::database::begin_sqlite_write(pool).await?;
+                self.write_in(&mut transaction, jobs).await?;
+                transaction.commit().await?;
+            }
+            #[cfg(feature = "postgres")]
+            Database::Postgres(pool) => {
+                let mut transaction = riverqueue::database::begin_postgres(pool).await?;
+                self.write_in(&mut transaction, jobs).await?;
+                transaction.commit().await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn write_in<X: QueueTransaction>(&self, transaction: &mut X, jobs: Vec<PendingJob>) -> Result<(), DurableError> {
+        let count = jobs.len();
+        let mut batch = InsertBatch::new();
+        let mut ids = Vec::with_capacity(count);
+        for job in jobs {
+            ids.push(job.id);
+            job.push_to(&mut batch);
+        }
+        let inserted = transaction.insert_batch(&self.inner.client, batch).await?;
+        if inserted.len() != ids.len() {
+            return Err(DurableError::encode(format!(
+                "the queue wrote {} of {} calls",
+                inserted.len(),
+                ids.len()
+            )));
+        }
+        for (id, result) in ids.into_iter().zip(inserted) {
+            transaction.record(id.to_string(), result.id()).await?;
+        }
+        self.inner.counters.enqueued(count);
+        Ok(())
+    }
+}
+
+impl std::fmt::Debug for TaskQueue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TaskQueue")
+            .field("database", &self.inner.database)
+            .field("tasks", &self.inner.tasks)
+            .field("workers", &self.inner.workers)
+            .finish_non_exhaustive()
+    }
+}
