@@ -15,7 +15,7 @@ use crate::signature::ArgKind;
 /// the last covers exactly what `tokens` cover, so an error the expression
 /// causes underlines `tokens`, and coincides with an error about `tokens`
 /// themselves (rustc then reports the two once).
-fn bounds(tokens: &impl ToTokens) -> (Span, Span) {
+pub(crate) fn bounds(tokens: &impl ToTokens) -> (Span, Span) {
     let mut tokens = tokens.to_token_stream().into_iter();
     let first = tokens
         .next()
@@ -25,7 +25,7 @@ fn bounds(tokens: &impl ToTokens) -> (Span, Span) {
 }
 
 /// `(#args)` with the parentheses at `span`.
-fn parenthesized(args: TokenStream, span: Span) -> TokenTree {
+pub(crate) fn parenthesized(args: TokenStream, span: Span) -> TokenTree {
     let mut group = Group::new(Delimiter::Parenthesis, args);
     group.set_span(span);
     TokenTree::Group(group)

@@ -47,7 +47,7 @@ fn not_a_function(macro_name: &str, item: TokenStream, parse_error: syn::Error) 
 
 /// What an item that starts with `keyword` is, for a message; `None` for a
 /// function, whose own syntax error says more.
-fn what_item(keyword: &str) -> Option<&'static str> {
+pub(crate) fn what_item(keyword: &str) -> Option<&'static str> {
     Some(match keyword {
         "fn" | "async" | "unsafe" | "extern" => return None,
         "struct" => "a `struct`",
@@ -66,7 +66,7 @@ fn what_item(keyword: &str) -> Option<&'static str> {
 }
 
 /// The keyword that says what an item is, past its attributes and visibility.
-fn leading_keyword(item: TokenStream) -> Option<Ident> {
+pub(crate) fn leading_keyword(item: TokenStream) -> Option<Ident> {
     let mut tokens = item.into_iter().peekable();
     while let Some(token) = tokens.next() {
         match token {

@@ -1,6 +1,7 @@
 //! Route attribute macros for atode: `#[get("/items/<id>")]` and friends,
-//! and `routes![...]`. Use them through the `atode` crate, which re-exports
-//! them and holds the types the generated code names.
+//! and `routes![...]`; and `#[task]`, which makes a function a durable
+//! task. Use them through the `atode` crate, which re-exports them and holds
+//! the types the generated code names.
 //!
 //! Each attribute goes `parse → validate → expand`: `item` reads the
 //! function, `attr` the attribute's arguments, `path` the `<param>` grammar
@@ -8,7 +9,8 @@
 //! `expand` writes the glue. Each part parses what is written, then checks
 //! it, reporting into one `ctxt::Ctxt`, so every error found is reported;
 //! the user's function is emitted unchanged beside them so the rest of the
-//! crate still type-checks.
+//! crate still type-checks. `#[task]` goes the same way, through the parts
+//! of `task`.
 
 use proc_macro::TokenStream;
 use proc_macro2::Span;
@@ -23,12 +25,15 @@ mod route;
 mod routes;
 mod signature;
 mod suggest;
+mod task;
 
 use ctxt::Ctxt;
 use method::Method;
 use path::RoutePath;
 use route::Route;
 use signature::Handler;
+use task::Task;
+use task::options::Options;
 
 fn attribute(
     verb: Option<Method>,
@@ -77,6 +82,53 @@ fn route_attribute(
             let stand_in = function.as_ref().map(expand::stand_in);
             let errors = errors.into_compile_error();
             quote::quote!(#item #stand_in #errors)
+        }
+    }
+}
+
+/// `#[task]`'s expansion: the task, or the errors.
+fn task_attribute(
+    args: proc_macro2::TokenStream,
+    item: proc_macro2::TokenStream,
+) -> proc_macro2::TokenStream {
+    // The function and the options are each read and checked, whatever the
+    // other holds: a bad option does not hide a bad argument type.
+    let cx = Ctxt::new();
+    let function = task::item::parse(&cx, item.clone());
+    let options = task::options::check(&cx, attr::parse(args));
+    let signature = function
+        .as_ref()
+        .and_then(|function| cx.unless_errors(|| task::signature::check(&cx, &function.sig)));
+    let checked = cx.check();
+    match (function, signature) {
+        (Some(item), Some(function)) => {
+            // With mistaken options, the task with the default ones: a
+            // mistaken option is one error, not one more at every place
+            // that queues the task.
+            let options = if checked.is_ok() {
+                options
+            } else {
+                Options::default()
+            };
+            let task = task::expand::task(&Task {
+                options,
+                function,
+                item,
+            });
+            let errors = checked.err().map(syn::Error::into_compile_error);
+            quote::quote!(#task #errors)
+        }
+        (function, _) => {
+            // Unreachable: a part is missing only after an error about it.
+            let errors = checked
+                .err()
+                .unwrap_or_else(|| syn::Error::new(Span::call_site(), "invalid task"));
+            let stand_in = match &function {
+                Some(function) => task::expand::stand_in(function),
+                None => item,
+            };
+            let errors = errors.into_compile_error();
+            quote::quote!(#stand_in #errors)
         }
     }
 }
@@ -252,6 +304,57 @@ verb!(
 #[proc_macro_attribute]
 pub fn route(args: TokenStream, item: TokenStream) -> TokenStream {
     attribute(None, "route", args, item)
+}
+
+/// A durable task: `#[task]` on a `fn` or an `async fn` whose calls are
+/// stored in the app's queue (a database) and run later by a worker, in
+/// this process or another, with retries.
+///
+/// The function's name becomes a value to queue, and the function itself
+/// its `call`:
+///
+/// ```ignore
+/// use atode::durable::task;
+///
+/// /// Sends the welcome email.
+/// #[task(queue = "mail", max_attempts = 5, timeout = "30s")]
+/// pub async fn send_welcome(user_id: u64, email: String) -> Result<(), String> {
+///     # let _ = (user_id, email);
+///     Ok(())
+/// }
+///
+/// // In a handler: stored now, run after the response is written.
+/// let id: atode::durable::TaskId = background_tasks.add_task(send_welcome, (user_id, email));
+/// // Directly, in this process, now:
+/// send_welcome::call(user_id, email).await?;
+/// ```
+///
+/// The options, all optional:
+///
+/// - `queue = "mail"`: the queue its calls go to (`"default"` otherwise):
+///   1 to 128 ASCII letters, digits, `_` and `-`.
+/// - `max_attempts = 5`: how many times a call is tried, from 1 to 1000,
+///   the first attempt included (25 otherwise).
+/// - `priority = 2`: from 1 (runs first) to 4 (runs last); 1 otherwise.
+/// - `timeout = "30s"`: how long one attempt may take. A duration is a
+///   whole number and a unit (`ms`, `s`, `m`, `h`, `d`), or several from
+///   the largest unit down: `"1h30m"`.
+/// - `unique_for = "1h"`: a call with the same arguments as one queued in
+///   the current window of this length is not queued again.
+/// - `name = "send_welcome_v1"`: the name stored with each call, by which a
+///   worker finds the task; the function's name otherwise. Give one to
+///   rename the function without stranding calls queued before a deploy.
+///
+/// The function must be free (no `self`), not generic, and take owned
+/// arguments that implement `Serialize` and `DeserializeOwned` (they are
+/// stored as JSON); it returns `()` or a `Result` whose error implements
+/// `Display`, and an `Err` is retried.
+///
+/// The example is not run here, where `atode` cannot be a dependency with
+/// its `durable` feature; it runs as the doctest of `atode::durable::Task`.
+#[proc_macro_attribute]
+pub fn task(args: TokenStream, item: TokenStream) -> TokenStream {
+    task_attribute(args.into(), item.into()).into()
 }
 
 /// The routes to register with `App::routes`: `routes![index, items::show]`,

@@ -93,6 +93,8 @@ pub use queue::{
 pub use status::{TaskState, TaskStatus};
 pub use task::{DEFAULT_MAX_ATTEMPTS, DEFAULT_QUEUE, Task, TaskArg, TaskArgs, TaskOptions};
 
+pub use atode_macros::task;
+
 #[doc(hidden)]
 pub use job::Durable as DurableKind;
 pub(crate) use job::PendingJob;

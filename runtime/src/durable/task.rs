@@ -25,9 +25,9 @@ use crate::background::task::Work;
 ///     if email.contains('@') { Ok(()) } else { Err(format!("user {user_id}: bad address")) }
 /// }
 ///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// assert_eq!(send_welcome::NAME, "send_welcome");
 /// assert_eq!(send_welcome::options().attempts(), 5);
-/// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// assert!(send_welcome::call(1, "a@example.com".into()).await.is_ok());
 /// # }
 /// ```
