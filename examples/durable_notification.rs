@@ -46,10 +46,8 @@ struct Sent {
 
 #[post("/send-notification/<email>")]
 async fn send_notification(email: String, background_tasks: BackgroundTasks) -> Json<Sent> {
-    let task_id = background_tasks.add_task(
-        write_notification,
-        (email, "some notification".to_owned()),
-    );
+    let task_id =
+        background_tasks.add_task(write_notification, (email, "some notification".to_owned()));
     Json(Sent {
         message: "Notification sent in the background",
         task_id,

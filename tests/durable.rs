@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use atode::durable::TaskState;
 use durable_support::{
-    Backend, Fixture, RESCUE_AFTER, Role, TestDb, always_fails, aborts, charge_then_hang, done,
+    Backend, Fixture, RESCUE_AFTER, Role, TestDb, aborts, always_fails, charge_then_hang, done,
     hang_first, panics, stalls_then_fails, until, until_effect, until_state,
 };
 
@@ -66,7 +66,10 @@ async fn a_killed_workers_call_runs_again_as_attempt_2(db: TestDb) {
     let id = queue.add_task(hang_first, ("k".into(),)).await.unwrap();
     let started = until_effect(&db, "start", "k").await;
     assert_eq!((started.attempt, started.pid), (1, worker.pid));
-    assert_eq!(queue.status(id).await.unwrap().unwrap().state, TaskState::Running);
+    assert_eq!(
+        queue.status(id).await.unwrap().unwrap().state,
+        TaskState::Running
+    );
 
     worker.kill();
     // Restarted once the call's rescue time has passed with no worker at all.
@@ -82,7 +85,10 @@ async fn a_killed_workers_call_runs_again_as_attempt_2(db: TestDb) {
         .filter(|effect| effect.what == "done")
         .collect();
     assert_eq!(completions.len(), 1, "{completions:?}");
-    assert_eq!((completions[0].attempt, completions[0].pid), (2, restarted.pid));
+    assert_eq!(
+        (completions[0].attempt, completions[0].pid),
+        (2, restarted.pid)
+    );
     restarted.terminate().await;
 }
 
@@ -126,7 +132,10 @@ async fn a_rerun_after_the_effect_does_not_repeat_it(db: TestDb) {
     let status = until_state(&queue, id, TaskState::Completed).await;
     assert_eq!(status.attempt, 2);
     let effects = db.effects();
-    let charges = effects.iter().filter(|effect| effect.what == "charge").count();
+    let charges = effects
+        .iter()
+        .filter(|effect| effect.what == "charge")
+        .count();
     assert_eq!(charges, 1, "the rerun charged again: {effects:?}");
     restarted.terminate().await;
 }
@@ -142,20 +151,34 @@ async fn a_failing_call_is_discarded_after_its_attempts_with_growing_stored_dela
 
     let retrying = until_state(&queue, id, TaskState::Retrying).await;
     assert_eq!(retrying.attempt, 1);
-    assert!(retrying.last_error.as_deref().unwrap_or("").contains("f failed on purpose"));
+    assert!(
+        retrying
+            .last_error
+            .as_deref()
+            .unwrap_or("")
+            .contains("f failed on purpose")
+    );
     // The next attempt's time is in the database: a new process keeps it.
     worker.kill();
     let restarted = Fixture::start_with(&db, Role::Worker, 4, &env).await;
 
     let discarded = until_state(&queue, id, TaskState::Discarded).await;
     assert_eq!((discarded.attempt, discarded.max_attempts), (3, 3));
-    assert!(discarded.last_error.unwrap().contains("f failed on purpose"));
+    assert!(
+        discarded
+            .last_error
+            .unwrap()
+            .contains("f failed on purpose")
+    );
     let attempts: Vec<_> = db
         .effects()
         .into_iter()
         .filter(|effect| effect.what == "attempt")
         .collect();
-    assert_eq!(attempts.iter().map(|e| e.attempt).collect::<Vec<_>>(), [1, 2, 3]);
+    assert_eq!(
+        attempts.iter().map(|e| e.attempt).collect::<Vec<_>>(),
+        [1, 2, 3]
+    );
     assert_eq!(attempts[1].pid, restarted.pid);
     let first_wait = attempts[1].at_ms - attempts[0].at_ms;
     let second_wait = attempts[2].at_ms - attempts[1].at_ms;
@@ -178,7 +201,11 @@ async fn a_panicking_call_is_discarded_after_its_attempts(db: TestDb) {
     let discarded = until_state(&queue, id, TaskState::Discarded).await;
     assert_eq!(discarded.attempt, 3);
     assert!(
-        discarded.last_error.as_deref().unwrap_or("").contains("p panicked on purpose"),
+        discarded
+            .last_error
+            .as_deref()
+            .unwrap_or("")
+            .contains("p panicked on purpose"),
         "{:?}",
         discarded.last_error
     );
@@ -214,7 +241,10 @@ async fn a_call_that_aborts_its_process_is_discarded_after_its_attempts(db: Test
 async fn a_late_completion_does_not_overwrite_the_reruns_state(db: TestDb) {
     let queue = db.queue().await;
     let stalled = Fixture::start(&db, Role::Worker, 4).await;
-    let id = queue.add_task(stalls_then_fails, ("s".into(),)).await.unwrap();
+    let id = queue
+        .add_task(stalls_then_fails, ("s".into(),))
+        .await
+        .unwrap();
     let first = until_effect(&db, "attempt", "s").await;
     assert_eq!((first.attempt, first.pid), (1, stalled.pid));
     stalled.signal("STOP");
@@ -311,7 +341,11 @@ async fn assert_all_completed(db: &TestDb, ids: &[atode::durable::TaskId]) {
         assert!(status.attempt >= 1);
     }
     let mut runs: HashMap<(String, u32), usize> = HashMap::new();
-    for effect in db.effects().into_iter().filter(|effect| effect.what == "done") {
+    for effect in db
+        .effects()
+        .into_iter()
+        .filter(|effect| effect.what == "done")
+    {
         *runs.entry((effect.id, effect.attempt)).or_default() += 1;
     }
     let twice: Vec<_> = runs.iter().filter(|(_, count)| **count > 1).collect();
@@ -379,7 +413,13 @@ async fn queue_over_http(
                 if status == 200 {
                     let body: serde_json::Value =
                         serde_json::from_slice(&body.to_bytes()).expect("a JSON body");
-                    ids.push(body["task_id"].as_str().expect("task_id").parse().expect("an id"));
+                    ids.push(
+                        body["task_id"]
+                            .as_str()
+                            .expect("task_id")
+                            .parse()
+                            .expect("an id"),
+                    );
                     answered.fetch_add(1, Ordering::Relaxed);
                 } else {
                     assert_eq!(status, 503, "only a 200 or a retry-later 503");
@@ -443,7 +483,11 @@ async fn many_workers_killed_at_random_lose_no_call(db: TestDb) {
     eprintln!(
         "durable load ({}): {total} calls queued over HTTP in {:.1} s ({:.0}/s), all completed after {:.1} s; \
          {KILLS} workers killed, {reruns} attempts rerun",
-        if db.url.starts_with("postgres") { "PostgreSQL" } else { "SQLite" },
+        if db.url.starts_with("postgres") {
+            "PostgreSQL"
+        } else {
+            "SQLite"
+        },
         enqueued_in.as_secs_f64(),
         total as f64 / enqueued_in.as_secs_f64(),
         done_in.as_secs_f64(),

@@ -402,7 +402,13 @@ impl Fixture {
         env: &[(&str, &str)],
     ) -> Fixture {
         let mut child = Command::new(std::env::current_exe().expect("current exe"))
-            .args(["--exact", "fixture_process", "--ignored", "--nocapture", "--quiet"])
+            .args([
+                "--exact",
+                "fixture_process",
+                "--ignored",
+                "--nocapture",
+                "--quiet",
+            ])
             .env(
                 "FIXTURE_ROLE",
                 match role {

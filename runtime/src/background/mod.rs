@@ -25,7 +25,7 @@ pub use tasks::{BackgroundTasks, RunReport};
 
 pub(crate) use completion::CompletionBody;
 pub(crate) use request::{PendingTasks, RequestWork};
-pub(crate) use runner::TaskRunner;
 #[cfg(feature = "durable")]
 pub(crate) use runner::NO_QUEUE;
+pub(crate) use runner::TaskRunner;
 pub(crate) use watch::RequestWatch;

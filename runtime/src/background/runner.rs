@@ -11,9 +11,9 @@ use super::BackgroundTasks;
 use super::batch::Batch;
 use super::monitor::TaskStats;
 use super::pool::BlockingPool;
-use super::watch::Running;
 #[cfg(feature = "durable")]
 use super::task::QueuedTask;
+use super::watch::Running;
 
 /// The default cap on requests whose background work is queued or running;
 /// change it with [`App::max_pending_tasks`](crate::App::max_pending_tasks).
@@ -152,7 +152,12 @@ impl TaskRunner {
         let QueuedTask { name, work } = task;
         let job = match work.0 {
             WorkKind::Durable(job) => job,
-            other => return QueuedTask { name, work: Work(other) },
+            other => {
+                return QueuedTask {
+                    name,
+                    work: Work(other),
+                };
+            }
         };
         let queue = self.durable_queue();
         let work = Work::future(async move {

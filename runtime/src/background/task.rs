@@ -41,7 +41,9 @@ impl Work {
         F: FnOnce() -> R + Send + 'static,
         R: TaskResult,
     {
-        Work(WorkKind::Blocking(Box::new(move || function().into_outcome())))
+        Work(WorkKind::Blocking(Box::new(move || {
+            function().into_outcome()
+        })))
     }
 
     /// An `async fn`'s call, polled on the runtime.
@@ -50,7 +52,9 @@ impl Work {
         F: Future + Send + 'static,
         F::Output: TaskResult,
     {
-        Work(WorkKind::Async(Box::pin(async move { future.await.into_outcome() })))
+        Work(WorkKind::Async(Box::pin(async move {
+            future.await.into_outcome()
+        })))
     }
 }
 

@@ -501,7 +501,10 @@ impl BackgroundTasks {
         let State::Open(tasks) = &mut *state else {
             return Vec::new();
         };
-        if !tasks.iter().any(|task| matches!(task.work.0, WorkKind::Durable(_))) {
+        if !tasks
+            .iter()
+            .any(|task| matches!(task.work.0, WorkKind::Durable(_)))
+        {
             return Vec::new();
         }
         let (durable, local): (Vec<_>, Vec<_>) = std::mem::take(tasks)

@@ -7,9 +7,9 @@ use std::time::Duration;
 use riverqueue::sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
+use riverqueue::sqlx::{self, Sqlite, Transaction};
 #[cfg(feature = "postgres")]
 use riverqueue::sqlx::{PgPool, Postgres, postgres::PgPoolOptions};
-use riverqueue::sqlx::{self, Sqlite, Transaction};
 
 use super::error::DurableError;
 use super::id::TaskId;

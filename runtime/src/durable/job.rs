@@ -33,11 +33,7 @@ impl<T: Task> JobArgs for Envelope<T> {
             .with_priority(i16::from(options.priority_level()));
         if let Some(window) = options.unique_window() {
             // The arguments, not the atode id, are the idempotency key.
-            opts = opts.with_unique(
-                UniqueOpts::new()
-                    .with_by_args(true)
-                    .with_by_period(window),
-            );
+            opts = opts.with_unique(UniqueOpts::new().with_by_args(true).with_by_period(window));
         }
         opts
     }

@@ -33,7 +33,8 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 /// River's shortest wait between two fetches of a queue.
 const FETCH_COOLDOWN: Duration = Duration::from_millis(100);
 
-type Register = fn(&mut Workers, Option<Backoff>, Arc<DurableCounters>) -> Result<(), riverqueue::Error>;
+type Register =
+    fn(&mut Workers, Option<Backoff>, Arc<DurableCounters>) -> Result<(), riverqueue::Error>;
 
 /// The durable queue's settings: its database, the tasks this process
 /// knows, and how its workers run them. [`connect`](Durable::connect) opens
@@ -175,7 +176,9 @@ impl Durable {
         let mut queues = self.queues.clone();
         for (_, queue, register) in &self.tasks {
             register(&mut workers, self.backoff, Arc::clone(&counters))?;
-            queues.entry((*queue).to_owned()).or_insert(DEFAULT_CONCURRENCY);
+            queues
+                .entry((*queue).to_owned())
+                .or_insert(DEFAULT_CONCURRENCY);
         }
         // With no task registered there is nothing to work: the process
         // only writes calls.
@@ -264,7 +267,12 @@ impl TaskQueue {
     /// leaves no call. The transaction is a `sqlx` transaction on this
     /// queue's database (`atode::durable::sqlx`); begin it with
     /// [`TaskQueue::begin_sqlite`] or [`TaskQueue::begin_postgres`].
-    pub async fn add_task_in<X, T>(&self, transaction: &mut X, task: T, args: T::Args) -> Result<TaskId, DurableError>
+    pub async fn add_task_in<X, T>(
+        &self,
+        transaction: &mut X,
+        task: T,
+        args: T::Args,
+    ) -> Result<TaskId, DurableError>
     where
         X: QueueTransaction,
         T: Task,
@@ -325,7 +333,8 @@ impl TaskQueue {
     /// so it cannot fail later with a busy snapshot).
     pub async fn begin_sqlite(
         &self,
-    ) -> Result<riverqueue::sqlx::Transaction<'static, riverqueue::sqlx::Sqlite>, DurableError> {
+    ) -> Result<riverqueue::sqlx::Transaction<'static, riverqueue::sqlx::Sqlite>, DurableError>
+    {
         match &self.inner.database {
             Database::Sqlite(pool) => Ok(riverqueue::database::begin_sqlite_write(pool).await?),
             #[cfg(feature = "postgres")]
@@ -339,7 +348,8 @@ impl TaskQueue {
     #[cfg(feature = "postgres")]
     pub async fn begin_postgres(
         &self,
-    ) -> Result<riverqueue::sqlx::Transaction<'static, riverqueue::sqlx::Postgres>, DurableError> {
+    ) -> Result<riverqueue::sqlx::Transaction<'static, riverqueue::sqlx::Postgres>, DurableError>
+    {
         match &self.inner.database {
             Database::Postgres(pool) => Ok(riverqueue::database::begin_postgres(pool).await?),
             Database::Sqlite(_) => Err(DurableError::config(
@@ -371,7 +381,11 @@ impl TaskQueue {
         if !self.inner.workers {
             return Ok(());
         }
-        let mut run = self.inner.run.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut run = self
+            .inner
+            .run
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if run.is_none() {
             *run = Some(self.inner.client.start()?);
         }
@@ -382,7 +396,12 @@ impl TaskQueue {
     /// `deadline`, when the async ones are cancelled and their calls
     /// released for another worker without using up an attempt.
     pub(crate) async fn stop(&self, deadline: Option<Duration>) {
-        let run = self.inner.run.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take();
+        let run = self
+            .inner
+            .run
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take();
         let Some(mut run) = run else {
             return;
         };
@@ -425,7 +444,11 @@ impl TaskQueue {
         Ok(())
     }
 
-    async fn write_in<X: QueueTransaction>(&self, transaction: &mut X, jobs: Vec<PendingJob>) -> Result<(), DurableError> {
+    async fn write_in<X: QueueTransaction>(
+        &self,
+        transaction: &mut X,
+        jobs: Vec<PendingJob>,
+    ) -> Result<(), DurableError> {
         let count = jobs.len();
         let mut batch = InsertBatch::new();
         let mut ids = Vec::with_capacity(count);
@@ -495,7 +518,11 @@ mod tests {
         // Polls the queue's own record: the worker may be in any process.
         let guard = tokio::time::Instant::now() + Duration::from_secs(20);
         loop {
-            let status = queue.status(id).await.unwrap().expect("the call was written");
+            let status = queue
+                .status(id)
+                .await
+                .unwrap()
+                .expect("the call was written");
             if status.state.is_final() || tokio::time::Instant::now() > guard {
                 return status;
             }
@@ -527,7 +554,10 @@ mod tests {
 
     #[tokio::test]
     async fn an_unknown_id_has_no_status() {
-        let queue = Durable::sqlite(database_file("unknown")).connect().await.unwrap();
+        let queue = Durable::sqlite(database_file("unknown"))
+            .connect()
+            .await
+            .unwrap();
         assert!(queue.status(TaskId::random()).await.unwrap().is_none());
     }
 }

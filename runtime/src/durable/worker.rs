@@ -29,7 +29,9 @@ pub(crate) struct Backoff {
 impl Backoff {
     /// The wait after attempt `attempt` (1 for the first) failed.
     pub(crate) fn after(&self, attempt: i32) -> Duration {
-        let doublings = u32::try_from(attempt.saturating_sub(1)).unwrap_or(0).min(32);
+        let doublings = u32::try_from(attempt.saturating_sub(1))
+            .unwrap_or(0)
+            .min(32);
         self.base
             .checked_mul(1u32 << doublings.min(31))
             .map_or(self.max, |delay| delay.min(self.max))
@@ -84,7 +86,12 @@ impl std::error::Error for AttemptFailed {
 impl<T: Task> Worker<Envelope<T>> for TaskWorker<T> {
     type Error = AttemptFailed;
 
-    fn next_retry(&self, job: &Job<Envelope<T>>, _error: &WorkError, _now: Timestamp) -> Option<Duration> {
+    fn next_retry(
+        &self,
+        job: &Job<Envelope<T>>,
+        _error: &WorkError,
+        _now: Timestamp,
+    ) -> Option<Duration> {
         self.backoff.map(|backoff| backoff.after(job.row.attempt))
     }
 
@@ -142,17 +149,15 @@ async fn attempt<T: Task>(
         }
         // A regular `fn` cannot be cancelled: it runs to its end on
         // tokio's blocking threads, and a stop waits for it.
-        WorkKind::Blocking(function) => match tokio::task::spawn_blocking(move || {
-            current::within(call, function)
-        })
-        .await
-        {
-            Ok(outcome) => Ok(outcome),
-            Err(error) => Err(match error.try_into_panic() {
-                Ok(panic) => panic,
-                Err(error) => Box::new(error.to_string()),
-            }),
-        },
+        WorkKind::Blocking(function) => {
+            match tokio::task::spawn_blocking(move || current::within(call, function)).await {
+                Ok(outcome) => Ok(outcome),
+                Err(error) => Err(match error.try_into_panic() {
+                    Ok(panic) => panic,
+                    Err(error) => Box::new(error.to_string()),
+                }),
+            }
+        }
         WorkKind::Durable(_) => Ok(Err(
             "a durable task's function queued a durable call instead of running".to_owned(),
         )),
