@@ -57,6 +57,8 @@ on_every_backend!(
     a_call_that_aborts_its_process_is_discarded_after_its_attempts,
     a_late_completion_does_not_overwrite_the_reruns_state,
     a_rolled_back_call_never_exists_and_a_committed_one_runs,
+    many_workers_killed_at_random_lose_no_call,
+    sigterm_under_load_loses_no_call,
 );
 
 /// Test 1: SIGKILL mid-task, restart later: attempt 2 completes it, once.
@@ -105,13 +107,13 @@ async fn a_killed_workers_call_runs_again_when_it_restarts_at_once(db: TestDb) {
 
     let status = until_state(&queue, id, TaskState::Completed).await;
     assert_eq!(status.attempt, 2);
-    let done: Vec<_> = db
+    let completions: Vec<_> = db
         .effects()
         .into_iter()
         .filter(|effect| effect.what == "done")
         .collect();
-    assert_eq!(done.len(), 1, "{done:?}");
-    assert_eq!(done[0].pid, restarted.pid);
+    assert_eq!(completions.len(), 1, "{completions:?}");
+    assert_eq!(completions[0].pid, restarted.pid);
     restarted.terminate().await;
 }
 
@@ -352,11 +354,6 @@ async fn assert_all_completed(db: &TestDb, ids: &[atode::durable::TaskId]) {
     assert!(twice.is_empty(), "attempts run twice: {twice:?}");
 }
 
-on_every_backend!(
-    many_workers_killed_at_random_lose_no_call,
-    sigterm_under_load_loses_no_call,
-);
-
 /// Calls queued over HTTP by the load tests; `ATODE_DURABLE_LOAD` overrides.
 fn load_size() -> usize {
     std::env::var("ATODE_DURABLE_LOAD")
@@ -382,7 +379,7 @@ async fn queue_over_http(
         let answered = std::sync::Arc::clone(&answered);
         let end = range.end;
         senders.push(tokio::spawn(async move {
-            let mut ids = Vec::new();
+            let mut ids: Vec<atode::durable::TaskId> = Vec::new();
             let Ok(stream) = tokio::net::TcpStream::connect(addr).await else {
                 return ids;
             };

@@ -73,7 +73,9 @@ impl TestDb {
                 };
                 let name = format!("atode_{unique}").to_lowercase();
                 let mut connection = connect_postgres(&admin).await;
-                atode::durable::sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+                atode::durable::sqlx::query(atode::durable::sqlx::AssertSqlSafe(format!(
+                    "CREATE DATABASE \"{name}\""
+                )))
                     .execute(&mut connection)
                     .await
                     .expect("create the test's database");
@@ -124,9 +126,9 @@ impl Drop for TestDb {
                     .expect("runtime");
                 runtime.block_on(async {
                     let mut connection = connect_postgres(&admin).await;
-                    let _ = atode::durable::sqlx::query(&format!(
+                    let _ = atode::durable::sqlx::query(atode::durable::sqlx::AssertSqlSafe(format!(
                         "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-                    ))
+                    )))
                     .execute(&mut connection)
                     .await;
                 });

@@ -16,7 +16,8 @@ pub enum TaskState {
     Scheduled,
     /// A worker is running an attempt.
     Running,
-    /// An attempt failed; the next one waits for its backoff.
+    /// An attempt failed (or its worker died); the next one waits for its
+    /// backoff, or for a worker.
     Retrying,
     /// An attempt completed.
     Completed,
@@ -86,7 +87,12 @@ impl TaskStatus {
         TaskStatus {
             id,
             task: row.kind.clone(),
-            state: TaskState::from_river(row.state),
+            state: match TaskState::from_river(row.state) {
+                // River makes a call due soon `available` at once rather
+                // than `retryable`: with attempts behind it, it is a retry.
+                TaskState::Queued | TaskState::Scheduled if row.attempt > 0 => TaskState::Retrying,
+                state => state,
+            },
             attempt: u32::try_from(row.attempt).unwrap_or(0),
             max_attempts: u32::try_from(row.max_attempts).unwrap_or(0),
             last_error: row.errors.last().map(|error| error.error.clone()),
