@@ -12,7 +12,7 @@ use std::time::Duration;
 use atode::durable::TaskState;
 use durable_support::{
     Backend, Fixture, RESCUE_AFTER, Role, TestDb, aborts, always_fails, charge_then_hang, done,
-    hang_first, panics, stalls_then_fails, until, until_effect, until_state,
+    hang_first, panics, stalls_then_fails, until, until_effect, until_state, waits_for_release,
 };
 
 /// The suite's child process; the tests start it themselves.
@@ -59,6 +59,7 @@ on_every_backend!(
     a_rolled_back_call_never_exists_and_a_committed_one_runs,
     many_workers_killed_at_random_lose_no_call,
     sigterm_under_load_loses_no_call,
+    a_stopping_worker_releases_the_call_it_cannot_finish,
 );
 
 /// Test 1: SIGKILL mid-task, restart later: attempt 2 completes it, once.
@@ -520,5 +521,26 @@ async fn sigterm_under_load_loses_no_call(db: TestDb) {
     assert!(ids.len() >= total / 3, "{} answered", ids.len());
     let next = Fixture::start(&db, Role::Worker, 8).await;
     assert_all_completed(&db, &ids).await;
+    next.terminate().await;
+}
+
+/// Graceful stop: a call still running at the shutdown deadline is given
+/// back at once (not left `running` until the rescue), and runs again
+/// elsewhere.
+async fn a_stopping_worker_releases_the_call_it_cannot_finish(db: TestDb) {
+    let queue = db.queue().await;
+    let worker = Fixture::start_with(&db, Role::Worker, 4, &[("ATODE_SHUTDOWN_DEADLINE", "1")]).await;
+    let id = queue.add_task(waits_for_release, ("r".into(),)).await.unwrap();
+    until_effect(&db, "start", "r").await;
+    worker.terminate().await;
+    let released = queue.status(id).await.unwrap().unwrap();
+    assert!(
+        matches!(released.state, TaskState::Queued | TaskState::Retrying),
+        "still {:?} after its worker stopped",
+        released.state
+    );
+    std::fs::write(db.dir.join("release"), b"").unwrap();
+    let next = Fixture::start(&db, Role::Worker, 4).await;
+    until_state(&queue, id, TaskState::Completed).await;
     next.terminate().await;
 }

@@ -302,9 +302,18 @@ pub async fn stalls_then_fails(key: String) -> Result<(), String> {
     Err("the second attempt fails".to_owned())
 }
 
+/// Runs until the test creates the `release` file.
+#[task]
+pub async fn waits_for_release(key: String) {
+    record("start", &key);
+    released("release").await;
+    record("done", &key);
+}
+
 pub fn fixture_tasks(durable: Durable) -> Durable {
     durable
         .task(done)
+        .task(waits_for_release)
         .task(hang_first)
         .task(charge_then_hang)
         .task(always_fails)
