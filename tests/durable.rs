@@ -9,7 +9,7 @@ mod durable_support;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use atode::durable::TaskState;
+use atode::durable::{Later, TaskState};
 use durable_support::{
     Backend, Fixture, RESCUE_AFTER, Role, TestDb, aborts, always_fails, charge_then_hang, done,
     hang_first, panics, stalls_then_fails, until, until_effect, until_state, waits_for_release,
@@ -60,6 +60,8 @@ on_every_backend!(
     many_workers_killed_at_random_lose_no_call,
     sigterm_under_load_loses_no_call,
     a_stopping_worker_releases_the_call_it_cannot_finish,
+    a_delayed_call_waits_for_its_time,
+    a_periodic_task_runs_once_per_period_across_processes,
 );
 
 /// Test 1: SIGKILL mid-task, restart later: attempt 2 completes it, once.
@@ -529,8 +531,12 @@ async fn sigterm_under_load_loses_no_call(db: TestDb) {
 /// elsewhere.
 async fn a_stopping_worker_releases_the_call_it_cannot_finish(db: TestDb) {
     let queue = db.queue().await;
-    let worker = Fixture::start_with(&db, Role::Worker, 4, &[("ATODE_SHUTDOWN_DEADLINE", "1")]).await;
-    let id = queue.add_task(waits_for_release, ("r".into(),)).await.unwrap();
+    let worker =
+        Fixture::start_with(&db, Role::Worker, 4, &[("ATODE_SHUTDOWN_DEADLINE", "1")]).await;
+    let id = queue
+        .add_task(waits_for_release, ("r".into(),))
+        .await
+        .unwrap();
     until_effect(&db, "start", "r").await;
     worker.terminate().await;
     let released = queue.status(id).await.unwrap().unwrap();
@@ -543,4 +549,67 @@ async fn a_stopping_worker_releases_the_call_it_cannot_finish(db: TestDb) {
     let next = Fixture::start(&db, Role::Worker, 4).await;
     until_state(&queue, id, TaskState::Completed).await;
     next.terminate().await;
+}
+
+/// A call queued with `after(delay)` waits, as `scheduled`, and then runs.
+async fn a_delayed_call_waits_for_its_time(db: TestDb) {
+    let delay = Duration::from_secs(2);
+    let queue = db.queue().await;
+    let worker = Fixture::start(&db, Role::Worker, 4).await;
+    let queued_ms = durable_support::now_ms();
+    let id = queue
+        .add_task(done.after(delay), ("later".into(),))
+        .await
+        .unwrap();
+    let waiting = queue.status(id).await.unwrap().unwrap();
+    assert_eq!(waiting.state, TaskState::Scheduled);
+    until_state(&queue, id, TaskState::Completed).await;
+    let ran = until_effect(&db, "done", "later").await;
+    assert!(
+        ran.at_ms >= queued_ms + delay.as_millis() as u64,
+        "ran {} ms after it was queued",
+        ran.at_ms - queued_ms
+    );
+    worker.terminate().await;
+}
+
+/// `periodic(done, "@every 1s", ...)` registered by two processes: one
+/// call per second between them, also after the leader is killed.
+async fn a_periodic_task_runs_once_per_period_across_processes(db: TestDb) {
+    let env = [("FIXTURE_PERIODIC", "1")];
+    let mut first = Fixture::start_with(&db, Role::Worker, 4, &env).await;
+    let second = Fixture::start_with(&db, Role::Worker, 4, &env).await;
+    let ticks = |db: &TestDb| {
+        db.effects()
+            .into_iter()
+            .filter(|effect| effect.key == "tick")
+            .collect::<Vec<_>>()
+    };
+    until("three ticks", || async {
+        (ticks(&db).len() >= 3).then_some(())
+    })
+    .await;
+    // Whichever leads, a process goes; the other takes over the schedule.
+    first.kill();
+    let before = ticks(&db).len();
+    until("three more ticks", || async {
+        (ticks(&db).len() >= before + 3).then_some(())
+    })
+    .await;
+    second.terminate().await;
+
+    let ticks = ticks(&db);
+    for pair in ticks.windows(2) {
+        let gap = pair[1].at_ms - pair[0].at_ms;
+        assert!(
+            gap >= 500,
+            "two calls {gap} ms apart: one occurrence ran twice: {ticks:?}"
+        );
+    }
+    let span_s = (ticks.last().unwrap().at_ms - ticks[0].at_ms) / 1000;
+    assert!(
+        ticks.len() as u64 <= span_s + 1,
+        "{} calls in {span_s} s: {ticks:?}",
+        ticks.len()
+    );
 }

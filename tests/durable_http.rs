@@ -39,7 +39,10 @@ async fn queue_one(email: String, tasks: BackgroundTasks, gate: State<Gate>) -> 
 }
 
 #[post("/fails/<email>")]
-async fn queue_then_fail(email: String, tasks: BackgroundTasks) -> Result<&'static str, StatusCode> {
+async fn queue_then_fail(
+    email: String,
+    tasks: BackgroundTasks,
+) -> Result<&'static str, StatusCode> {
     tasks.add_task(notify, (email,));
     Err(StatusCode::CONFLICT)
 }
@@ -66,12 +69,15 @@ async fn server(db: &TestDb) -> (TestServer, TaskQueue, atode::TaskMonitor, Gate
         .await
         .expect("open the queue");
     let gate = Gate(std::sync::Arc::new(tokio::sync::Semaphore::new(0)));
-    let app = App::new().durable(queue.clone()).state(gate.clone()).routes(routes![
-        queue_one,
-        queue_then_fail,
-        queue_then_panic,
-        queue_both_kinds
-    ]);
+    let app = App::new()
+        .durable(queue.clone())
+        .state(gate.clone())
+        .routes(routes![
+            queue_one,
+            queue_then_fail,
+            queue_then_panic,
+            queue_both_kinds
+        ]);
     let monitor = app.task_monitor();
     (TestServer::start(app).await, queue, monitor, gate)
 }
@@ -80,7 +86,11 @@ async fn server(db: &TestDb) -> (TestServer, TaskQueue, atode::TaskMonitor, Gate
 async fn calls_written(queue: &TaskQueue) -> i64 {
     let sql = "SELECT count(*) FROM river_job";
     match queue.sqlite_pool() {
-        Some(pool) => atode::durable::sqlx::query_scalar(sql).fetch_one(pool).await,
+        Some(pool) => {
+            atode::durable::sqlx::query_scalar(sql)
+                .fetch_one(pool)
+                .await
+        }
         None => {
             atode::durable::sqlx::query_scalar(sql)
                 .fetch_one(queue.postgres_pool().expect("a PostgreSQL queue"))
@@ -132,7 +142,11 @@ async fn the_call_is_in_the_queue_when_the_200_arrives(db: TestDb) {
         .parse()
         .unwrap();
     // Read right after the response, with no wait: it was written before.
-    let written = queue.status(id).await.unwrap().expect("the call is in the queue");
+    let written = queue
+        .status(id)
+        .await
+        .unwrap()
+        .expect("the call is in the queue");
     assert_eq!((written.state, written.attempt), (TaskState::Queued, 0));
     assert_eq!(written.task, "notify");
     assert_eq!(queue.stats().enqueued, 1);
@@ -162,7 +176,12 @@ async fn a_write_that_fails_answers_503_and_keeps_nothing(db: TestDb) {
     // the transaction (River's row with it) is rolled back.
     let drop_table = "DROP TABLE atode_task";
     match queue.sqlite_pool() {
-        Some(pool) => drop(atode::durable::sqlx::query(drop_table).execute(pool).await.unwrap()),
+        Some(pool) => drop(
+            atode::durable::sqlx::query(drop_table)
+                .execute(pool)
+                .await
+                .unwrap(),
+        ),
         None => drop(
             atode::durable::sqlx::query(drop_table)
                 .execute(queue.postgres_pool().unwrap())
@@ -181,7 +200,11 @@ async fn a_write_that_fails_answers_503_and_keeps_nothing(db: TestDb) {
         body,
         r#"{"detail":"The background work could not be queued; retry shortly"}"#
     );
-    assert_eq!(calls_written(&queue).await, 0, "the write was not rolled back");
+    assert_eq!(
+        calls_written(&queue).await,
+        0,
+        "the write was not rolled back"
+    );
     let stats = monitor.stats();
     assert_eq!(stats.durable.enqueue_failed, 1);
     // The request's in-process task is dropped with it: a 503 promises nothing.

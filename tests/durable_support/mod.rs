@@ -76,9 +76,9 @@ impl TestDb {
                 atode::durable::sqlx::query(atode::durable::sqlx::AssertSqlSafe(format!(
                     "CREATE DATABASE \"{name}\""
                 )))
-                    .execute(&mut connection)
-                    .await
-                    .expect("create the test's database");
+                .execute(&mut connection)
+                .await
+                .expect("create the test's database");
                 let url = with_database(&admin, &name);
                 Some(TestDb {
                     url,
@@ -126,9 +126,9 @@ impl Drop for TestDb {
                     .expect("runtime");
                 runtime.block_on(async {
                     let mut connection = connect_postgres(&admin).await;
-                    let _ = atode::durable::sqlx::query(atode::durable::sqlx::AssertSqlSafe(format!(
-                        "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
-                    )))
+                    let _ = atode::durable::sqlx::query(atode::durable::sqlx::AssertSqlSafe(
+                        format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"),
+                    ))
                     .execute(&mut connection)
                     .await;
                 });
@@ -374,6 +374,9 @@ pub fn fixture_main() {
             .poll_interval(Duration::from_millis(50));
         if concurrency == 0 {
             durable = durable.without_workers();
+        }
+        if std::env::var("FIXTURE_PERIODIC").is_ok() {
+            durable = durable.periodic(done, "@every 1s", ("tick".to_owned(),));
         }
         let queue = durable.connect().await.expect("open the queue");
         match role.as_str() {

@@ -2,11 +2,14 @@
 //! for a `#[task]`, and the row River stores for it.
 
 use std::marker::PhantomData;
+use std::time::SystemTime;
 
+use riverqueue::jiff::Timestamp;
 use riverqueue::{InsertBatch, InsertOpts, JobArgs, UniqueOpts};
 use serde::{Deserialize, Serialize};
 
 use super::id::TaskId;
+use super::schedule::DurableCall;
 use super::task::Task;
 use crate::background::IntoTask;
 use crate::background::task::{Work, WorkKind};
@@ -20,6 +23,16 @@ pub(crate) struct Envelope<T: Task> {
     pub(crate) args: T::Args,
     #[serde(skip)]
     task: PhantomData<T>,
+}
+
+impl<T: Task> Envelope<T> {
+    pub(crate) fn new(task_id: TaskId, args: T::Args) -> Self {
+        Envelope {
+            task_id,
+            args,
+            task: PhantomData,
+        }
+    }
 }
 
 impl<T: Task> JobArgs for Envelope<T> {
@@ -46,25 +59,33 @@ impl<T: Task> JobArgs for Envelope<T> {
 /// One call of a durable task, queued on a request's list and not yet
 /// written: written with the request's other calls before the response,
 /// or, when added after it, by the batch that runs the request's tasks.
-pub(crate) struct PendingJob {
+#[doc(hidden)]
+pub struct PendingJob {
     pub(crate) id: TaskId,
     call: Box<dyn ErasedCall>,
+    /// No worker takes the call before this time.
+    at: Option<SystemTime>,
 }
 
 impl PendingJob {
     /// A call of `T` with `args`, and the id it is known by from now on.
-    pub(crate) fn new<T: Task>(_task: T, args: T::Args) -> (Self, TaskId) {
+    pub(crate) fn new<T: Task>(_task: T, args: T::Args, at: Option<SystemTime>) -> (Self, TaskId) {
         let id = TaskId::random();
         let job = PendingJob {
             id,
             call: Box::new(Call::<T>(args)),
+            at,
         };
         (job, id)
     }
 
     /// Adds the call to an insertion batch.
     pub(crate) fn push_to(self, batch: &mut InsertBatch) {
-        self.call.push_to(self.id, batch);
+        let opts = self
+            .at
+            .and_then(|at| Timestamp::try_from(at).ok())
+            .map(|at| InsertOpts::default().with_scheduled_at(at));
+        self.call.push_to(self.id, batch, opts);
     }
 
     /// The call as in-process work: for a list that belongs to no app
@@ -76,19 +97,19 @@ impl PendingJob {
 }
 
 trait ErasedCall: Send {
-    fn push_to(self: Box<Self>, id: TaskId, batch: &mut InsertBatch);
+    fn push_to(self: Box<Self>, id: TaskId, batch: &mut InsertBatch, opts: Option<InsertOpts>);
     fn into_work(self: Box<Self>) -> Work;
 }
 
 struct Call<T: Task>(T::Args);
 
 impl<T: Task> ErasedCall for Call<T> {
-    fn push_to(self: Box<Self>, id: TaskId, batch: &mut InsertBatch) {
-        batch.push(Envelope::<T> {
-            task_id: id,
-            args: self.0,
-            task: PhantomData,
-        });
+    fn push_to(self: Box<Self>, id: TaskId, batch: &mut InsertBatch, opts: Option<InsertOpts>) {
+        let envelope = Envelope::<T>::new(id, self.0);
+        match opts {
+            Some(opts) => batch.push_with(envelope, opts),
+            None => batch.push(envelope),
+        };
     }
 
     fn into_work(self: Box<Self>) -> Work {
@@ -102,11 +123,14 @@ impl<T: Task> ErasedCall for Call<T> {
 #[derive(Debug)]
 pub enum Durable {}
 
-impl<T: Task> IntoTask<T::Args, Durable> for T {
+impl<C, Args> IntoTask<Args, Durable> for C
+where
+    C: DurableCall<Args>,
+{
     type Handle = TaskId;
 
-    fn into_queued(self, args: T::Args) -> (Work, TaskId) {
-        let (job, id) = PendingJob::new(self, args);
+    fn into_queued(self, args: Args) -> (Work, TaskId) {
+        let (job, id) = self.into_pending(args);
         (Work(WorkKind::Durable(job)), id)
     }
 }

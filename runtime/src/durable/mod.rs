@@ -77,6 +77,7 @@ mod extract;
 mod id;
 mod job;
 mod queue;
+mod schedule;
 mod status;
 mod task;
 mod worker;
@@ -90,6 +91,7 @@ pub use queue::{
     DATABASE_URL_VAR, DEFAULT_CONCURRENCY, DEFAULT_RESCUE_AFTER, DEFAULT_TIMEOUT, Durable,
     TaskQueue,
 };
+pub use schedule::{DurableCall, Later, Scheduled};
 pub use status::{TaskState, TaskStatus};
 pub use task::{DEFAULT_MAX_ATTEMPTS, DEFAULT_QUEUE, Task, TaskArg, TaskArgs, TaskOptions};
 

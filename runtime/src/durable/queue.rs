@@ -12,6 +12,7 @@ use super::database::{Database, QueueTransaction};
 use super::error::DurableError;
 use super::id::TaskId;
 use super::job::PendingJob;
+use super::schedule::{DurableCall, Periodic};
 use super::status::TaskStatus;
 use super::task::{DEFAULT_QUEUE, Task};
 use super::worker::{Backoff, TaskWorker};
@@ -68,6 +69,7 @@ pub struct Durable {
     poll_interval: Option<Duration>,
     backoff: Option<Backoff>,
     workers: bool,
+    periodic: Vec<Periodic>,
 }
 
 impl Durable {
@@ -83,6 +85,7 @@ impl Durable {
             poll_interval: None,
             backoff: None,
             workers: true,
+            periodic: Vec::new(),
         }
     }
 
@@ -159,6 +162,27 @@ impl Durable {
         self
     }
 
+    /// Calls `task` with `args` on `schedule`: a five-field cron expression
+    /// (`"*/5 * * * *"`, in the process's local time zone; `CRON_TZ=UTC`
+    /// as a prefix for another) or `"@every 90s"` (units ms, s, m, h). One
+    /// call per occurrence, across every process sharing the queue: only
+    /// the queue's leader writes them, and a call is unique within its
+    /// occurrence's window (a minute for cron), so a change of leader does
+    /// not write one twice. Every process that may lead registers the same
+    /// schedules. A bad schedule is reported by [`connect`](Durable::connect).
+    ///
+    /// Periodic calls are not listed by id: [`TaskQueue::status`] knows the
+    /// calls a request or `add_task` wrote.
+    pub fn periodic<T>(mut self, task: T, schedule: &str, args: T::Args) -> Self
+    where
+        T: Task,
+        T::Args: Clone,
+    {
+        let _ = task;
+        self.periodic.push(Periodic::new::<T>(schedule, args));
+        self
+    }
+
     /// This process only writes calls; workers elsewhere run them.
     pub fn without_workers(mut self) -> Self {
         self.workers = false;
@@ -203,6 +227,15 @@ impl Durable {
             // Calls of a task this process does not know are left for a
             // process that does, rather than failed here.
             .fetch_only_known_kinds(true);
+        for periodic in &self.periodic {
+            let job = (periodic.build)().map_err(|error| {
+                DurableError::config(format!(
+                    "the schedule {:?} of the periodic task `{}`: {error}",
+                    periodic.schedule, periodic.name
+                ))
+            })?;
+            builder = builder.periodic_job(job);
+        }
         for (name, concurrency) in queues {
             let mut config = QueueConfig::new(concurrency);
             if let Some(interval) = self.poll_interval {
@@ -256,8 +289,11 @@ impl TaskQueue {
     /// returns its id: for work queued outside a request (a script, a
     /// start-up job). In a handler, queue it on `BackgroundTasks` instead,
     /// so it is written only if the handler succeeds.
-    pub async fn add_task<T: Task>(&self, task: T, args: T::Args) -> Result<TaskId, DurableError> {
-        let (job, id) = PendingJob::new(task, args);
+    pub async fn add_task<C, Args>(&self, task: C, args: Args) -> Result<TaskId, DurableError>
+    where
+        C: DurableCall<Args>,
+    {
+        let (job, id) = task.into_pending(args);
         self.write(vec![job]).await?;
         Ok(id)
     }
@@ -267,17 +303,17 @@ impl TaskQueue {
     /// leaves no call. The transaction is a `sqlx` transaction on this
     /// queue's database (`atode::durable::sqlx`); begin it with
     /// [`TaskQueue::begin_sqlite`] or [`TaskQueue::begin_postgres`].
-    pub async fn add_task_in<X, T>(
+    pub async fn add_task_in<X, C, Args>(
         &self,
         transaction: &mut X,
-        task: T,
-        args: T::Args,
+        task: C,
+        args: Args,
     ) -> Result<TaskId, DurableError>
     where
         X: QueueTransaction,
-        T: Task,
+        C: DurableCall<Args>,
     {
-        let (job, id) = PendingJob::new(task, args);
+        let (job, id) = task.into_pending(args);
         self.write_in(transaction, vec![job]).await?;
         Ok(id)
     }
