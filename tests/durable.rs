@@ -62,6 +62,7 @@ on_every_backend!(
     a_stopping_worker_releases_the_call_it_cannot_finish,
     a_delayed_call_waits_for_its_time,
     a_periodic_task_runs_once_per_period_across_processes,
+    a_worker_cut_off_from_its_database_resumes_and_loses_nothing,
 );
 
 /// Test 1: SIGKILL mid-task, restart later: attempt 2 completes it, once.
@@ -611,5 +612,63 @@ async fn a_periodic_task_runs_once_per_period_across_processes(db: TestDb) {
         ticks.len() as u64 <= span_s + 1,
         "{} calls in {span_s} s: {ticks:?}",
         ticks.len()
+    );
+}
+
+/// Test 4: the worker's database connections cut (a proxy between it and
+/// PostgreSQL drops them and refuses new ones) for three seconds while
+/// calls keep arriving: no call lost, no error loop, the worker resumes.
+async fn a_worker_cut_off_from_its_database_resumes_and_loses_nothing(db: TestDb) {
+    if !db.url.starts_with("postgres") {
+        eprintln!("skipped on SQLite: a file has no connection to cut");
+        return;
+    }
+    const OUTAGE: Duration = Duration::from_secs(3);
+    let proxy = durable_support::Proxy::start(durable_support::host_port(&db.url)).await;
+    let proxied = durable_support::through(&db.url, proxy.addr);
+    let queue = db.queue().await;
+    let worker =
+        Fixture::start_with(&db, Role::Worker, 8, &[("ATODE_DATABASE_URL", &proxied)]).await;
+
+    let mut ids = Vec::new();
+    for n in 0..100 {
+        ids.push(
+            queue
+                .add_task(done, (format!("before-{n}"),))
+                .await
+                .unwrap(),
+        );
+    }
+    until("some calls to complete", || async {
+        (db.effects().len() >= 10).then_some(())
+    })
+    .await;
+    proxy.cut();
+    let outage_ends = tokio::time::Instant::now() + OUTAGE;
+    for n in 0..100 {
+        ids.push(
+            queue
+                .add_task(done, (format!("during-{n}"),))
+                .await
+                .unwrap(),
+        );
+    }
+    tokio::time::sleep_until(outage_ends).await;
+    proxy.restore();
+
+    assert_all_completed(&db, &ids).await;
+    let logs = worker.terminate().await;
+    let errors = logs
+        .lines()
+        .filter(|line| line.contains("ERROR") || line.contains("WARN"))
+        .count();
+    // Each idle poll of the queue fails once while the database is gone
+    // (River logs it and tries again at the next poll): bounded by the
+    // poll interval, not a loop spinning on the error.
+    let polls = (OUTAGE.as_millis() / durable_support::POLL.as_millis()) as usize;
+    eprintln!("{errors} warning or error lines during a {OUTAGE:?} outage ({polls} polls)");
+    assert!(
+        errors <= 2 * polls,
+        "{errors} warning or error lines in a {OUTAGE:?} outage: an error loop?\n{logs}"
     );
 }

@@ -23,6 +23,9 @@ pub const GUARD: Duration = Duration::from_secs(90);
 /// How long a call may sit `running` with its worker gone.
 pub const RESCUE_AFTER: Duration = Duration::from_secs(2);
 
+/// How often an idle worker looks for calls.
+pub const POLL: Duration = Duration::from_millis(50);
+
 /// The wait before a failed call's second attempt, doubled for each later one.
 pub const BACKOFF: Duration = Duration::from_millis(200);
 
@@ -95,7 +98,7 @@ impl TestDb {
         fixture_tasks(Durable::url(&self.url))
             .rescue_after(RESCUE_AFTER)
             .retry_backoff(BACKOFF, BACKOFF * 16)
-            .poll_interval(Duration::from_millis(50))
+            .poll_interval(POLL)
     }
 
     /// Opens the queue for reading and writing only.
@@ -371,7 +374,7 @@ pub fn fixture_main() {
             .queue("default", concurrency)
             .rescue_after(RESCUE_AFTER)
             .retry_backoff(backoff, backoff * 16)
-            .poll_interval(Duration::from_millis(50));
+            .poll_interval(POLL);
         if concurrency == 0 {
             durable = durable.without_workers();
         }
@@ -590,4 +593,84 @@ pub async fn until_effect(db: &TestDb, what: &str, key: &str) -> Effect {
             .find(|effect| effect.what == what && effect.key == key)
     })
     .await
+}
+
+// ---------------------------------------------------------------- a cuttable connection
+
+/// A TCP proxy in front of the database, so a test can cut a worker's
+/// connections (and refuse new ones) without touching the shared server.
+pub struct Proxy {
+    pub addr: SocketAddr,
+    cut: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    connections: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>>,
+    accept: tokio::task::JoinHandle<()>,
+}
+
+impl Proxy {
+    pub async fn start(upstream: String) -> Proxy {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let cut = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let connections = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let accept = tokio::spawn({
+            let cut = std::sync::Arc::clone(&cut);
+            let connections = std::sync::Arc::clone(&connections);
+            async move {
+                while let Ok((mut inbound, _)) = listener.accept().await {
+                    if cut.load(Ordering::SeqCst) {
+                        drop(inbound);
+                        continue;
+                    }
+                    let upstream = upstream.clone();
+                    let task = tokio::spawn(async move {
+                        if let Ok(mut outbound) = tokio::net::TcpStream::connect(upstream).await {
+                            let _ =
+                                tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                        }
+                    });
+                    connections.lock().unwrap().push(task.abort_handle());
+                }
+            }
+        });
+        Proxy {
+            addr,
+            cut,
+            connections,
+            accept,
+        }
+    }
+
+    /// Drops every connection through the proxy and refuses new ones.
+    pub fn cut(&self) {
+        self.cut.store(true, Ordering::SeqCst);
+        for connection in self.connections.lock().unwrap().drain(..) {
+            connection.abort();
+        }
+    }
+
+    pub fn restore(&self) {
+        self.cut.store(false, Ordering::SeqCst);
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.cut();
+        self.accept.abort();
+    }
+}
+
+/// The `host:port` of a `postgres://` URL.
+pub fn host_port(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let rest = rest.rsplit_once('@').map_or(rest, |(_, rest)| rest);
+    let end = rest.find(['/', '?']).unwrap_or(rest.len());
+    rest[..end].to_owned()
+}
+
+/// `url` pointing at `addr` instead of its own host and port.
+pub fn through(url: &str, addr: SocketAddr) -> String {
+    url.replacen(&host_port(url), &addr.to_string(), 1)
 }
