@@ -4,6 +4,7 @@
 //! the process exits, so the exit is the event that says they have run.
 
 mod common;
+mod durable_support;
 
 use common::example::{Example, ScratchDir};
 use common::{Http1, request};
@@ -66,4 +67,200 @@ async fn dependency_tasks_without_a_query_logs_only_the_handlers_line() {
     let exit = example.terminate().await;
     exit.assert_success();
     assert_eq!(dir.read("log.txt"), "message to bar@example.com\n");
+}
+
+/// The id in a `durable_notification` response.
+fn task_id(body: &str) -> String {
+    let body: serde_json::Value = serde_json::from_str(body).expect("a JSON body");
+    assert_eq!(body["message"], "Notification sent in the background");
+    body["task_id"].as_str().expect("a task_id").to_owned()
+}
+
+/// Asks `GET /tasks/<id>` until the call is completed. The call runs in the
+/// example's worker: its state, read over HTTP, is the event to wait on.
+async fn until_completed(addr: std::net::SocketAddr, id: &str) -> serde_json::Value {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let (status, _, body) = Http1::connect(addr)
+            .await
+            .fetch(request("GET", &format!("/tasks/{id}")))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let state: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+        if state["state"] == "completed" {
+            return state;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "task {id} not completed: {state}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn durable_notification_answers_with_the_id_and_the_worker_writes_the_log() {
+    let dir = ScratchDir::new("durable-notification");
+    let example = Example::start("durable_notification", &dir).await;
+    let mut client = Http1::connect(example.addr).await;
+    let (status, _, body) = client
+        .fetch(request("POST", "/send-notification/foo@example.com"))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let id = task_id(&body);
+
+    let state = until_completed(example.addr, &id).await;
+    assert_eq!(state["task"], "write_notification");
+    assert_eq!(state["attempt"], 1);
+    assert_eq!(
+        dir.read("log.txt"),
+        "notification for foo@example.com: some notification\n"
+    );
+    let (status, _, body) = client
+        .fetch(request(
+            "GET",
+            "/tasks/00000000-0000-4000-8000-000000000000",
+        ))
+        .await;
+    assert_eq!(status, 404, "{body}");
+    let (status, _, body) = client.fetch(request("GET", "/tasks/not-an-id")).await;
+    assert_eq!(status, 422, "{body}");
+    example.terminate().await.assert_success();
+}
+
+/// SIGKILL under load, then a restart: every request that got a `200` has
+/// its line in `log.txt`.
+#[tokio::test]
+async fn durable_notification_killed_under_load_loses_no_notification() {
+    const REQUESTS: usize = 300;
+    let dir = ScratchDir::new("durable-notification-kill");
+    let env = [("ATODE_RESCUE_AFTER", "2")];
+    let example = Example::start_with("durable_notification", &dir, &env).await;
+    let addr = example.addr;
+    let answered = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut senders = Vec::new();
+    for sender in 0..8 {
+        let answered = std::sync::Arc::clone(&answered);
+        senders.push(tokio::spawn(async move {
+            let mut ok = Vec::new();
+            let Ok(stream) = tokio::net::TcpStream::connect(addr).await else {
+                return ok;
+            };
+            let Ok((mut send, connection)) =
+                hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await
+            else {
+                return ok;
+            };
+            tokio::spawn(connection);
+            for n in (sender..REQUESTS).step_by(8) {
+                let email = format!("user{n}@example.com");
+                let request = request("POST", &format!("/send-notification/{email}"));
+                let Ok(response) = send.send_request(request).await else {
+                    return ok;
+                };
+                let status = response.status();
+                let Ok(body) = http_body_util::BodyExt::collect(response.into_body()).await else {
+                    return ok;
+                };
+                if status == 200 {
+                    ok.push((email, task_id(&String::from_utf8_lossy(&body.to_bytes()))));
+                    answered.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+            }
+            ok
+        }));
+    }
+    common::within("a third of the requests to be answered", async {
+        while answered.load(std::sync::atomic::Ordering::Relaxed) < REQUESTS / 3 {
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+    })
+    .await;
+    drop(example); // SIGKILL
+    let mut got_200 = Vec::new();
+    for sender in senders {
+        got_200.extend(sender.await.expect("sender"));
+    }
+    assert!(got_200.len() >= REQUESTS / 3);
+
+    let restarted = Example::start_with("durable_notification", &dir, &env).await;
+    for (_, id) in &got_200 {
+        until_completed(restarted.addr, id).await;
+    }
+    let log = dir.read("log.txt");
+    for (email, _) in &got_200 {
+        let line = format!("notification for {email}: some notification\n");
+        assert!(log.contains(&line), "no line for {email}, which got a 200");
+    }
+    restarted.terminate().await.assert_success();
+}
+
+/// Waits for `file` in `dir` to hold `lines` lines: written by the
+/// example's worker, after the response.
+async fn until_lines(dir: &ScratchDir, file: &str, lines: usize) -> String {
+    common::within(&format!("{lines} line(s) in {file}"), async {
+        loop {
+            let text = std::fs::read_to_string(dir.path().join(file)).unwrap_or_default();
+            if text.lines().count() >= lines {
+                return text;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+    })
+    .await
+}
+
+async fn durable_signup_writes_the_user_and_the_welcome_task_together(env: &[(&str, &str)]) {
+    let dir = ScratchDir::new("durable-signup");
+    let example = Example::start_with("durable_signup", &dir, env).await;
+    let mut client = Http1::connect(example.addr).await;
+    let signup =
+        |email: &str| common::json_request("POST", "/signup", &format!(r#"{{"email":"{email}"}}"#));
+    let (status, _, body) = client.fetch(signup("ada@example.com")).await;
+    assert_eq!(status, 201, "{body}");
+    let user: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(user["email"], "ada@example.com");
+    assert!(
+        user["welcome_task"]
+            .as_str()
+            .is_some_and(|id| id.len() == 36)
+    );
+
+    let (status, _, body) = client.fetch(signup("ada@example.com")).await;
+    assert_eq!(
+        (status.as_u16(), body.as_str()),
+        (409, r#"{"detail":"ada@example.com has already signed up"}"#)
+    );
+    let (status, _, _) = client.fetch(signup("not-an-address")).await;
+    assert_eq!(status, 422);
+
+    let welcome = until_lines(&dir, "welcome.txt", 1).await;
+    example.terminate().await.assert_success();
+    assert_eq!(
+        welcome,
+        format!("welcome mail to ada@example.com (user {})\n", user["id"])
+    );
+    assert_eq!(
+        dir.read("welcome.txt"),
+        welcome,
+        "one email, for the one signup"
+    );
+}
+
+#[tokio::test]
+async fn durable_signup_on_sqlite() {
+    durable_signup_writes_the_user_and_the_welcome_task_together(&[]).await;
+}
+
+#[tokio::test]
+async fn durable_signup_on_postgres() {
+    let Some(db) = durable_support::TestDb::new(durable_support::Backend::Postgres, "signup").await
+    else {
+        return;
+    };
+    durable_signup_writes_the_user_and_the_welcome_task_together(&[(
+        "ATODE_DATABASE_URL",
+        &db.url,
+    )])
+    .await;
 }

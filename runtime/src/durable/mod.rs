@@ -89,7 +89,7 @@ pub use error::DurableError;
 pub use id::{ParseTaskIdError, TaskId};
 pub use queue::{
     DATABASE_URL_VAR, DEFAULT_CONCURRENCY, DEFAULT_RESCUE_AFTER, DEFAULT_TIMEOUT, Durable,
-    TaskQueue,
+    RESCUE_AFTER_VAR, TaskQueue,
 };
 pub use schedule::{DurableCall, Later, Scheduled};
 pub use status::{TaskState, TaskStatus};

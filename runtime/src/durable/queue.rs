@@ -20,6 +20,9 @@ use super::worker::{Backoff, TaskWorker};
 /// The variable that names the queue's database, read by [`Durable::from_env`].
 pub const DATABASE_URL_VAR: &str = "ATODE_DATABASE_URL";
 
+/// The variable [`Durable::from_env`] reads the rescue time from, in seconds.
+pub const RESCUE_AFTER_VAR: &str = "ATODE_RESCUE_AFTER";
+
 /// How many calls of one queue a process runs at once, unless
 /// [`Durable::queue`] says otherwise.
 pub const DEFAULT_CONCURRENCY: usize = 10;
@@ -97,10 +100,20 @@ impl Durable {
     /// The queue `$ATODE_DATABASE_URL` names, or the SQLite file
     /// `default_sqlite_path` when it is unset: one binary that runs on a
     /// laptop with a file and in production on PostgreSQL.
+    ///
+    /// `$ATODE_RESCUE_AFTER` (seconds), when set, overrides
+    /// [`rescue_after`](Durable::rescue_after).
     pub fn from_env(default_sqlite_path: impl AsRef<std::path::Path>) -> Self {
-        match std::env::var(DATABASE_URL_VAR) {
+        let durable = match std::env::var(DATABASE_URL_VAR) {
             Ok(url) if !url.is_empty() => Self::url(url),
             _ => Self::sqlite(default_sqlite_path),
+        };
+        match std::env::var(RESCUE_AFTER_VAR)
+            .ok()
+            .and_then(|secs| secs.parse::<f64>().ok())
+        {
+            Some(secs) if secs > 0.0 => durable.rescue_after(Duration::from_secs_f64(secs)),
+            _ => durable,
         }
     }
 

@@ -1,0 +1,165 @@
+//! Transactional enqueue: a new user's row and their welcome email's task
+//! are written in one database transaction, so there is never a user
+//! without a welcome email, nor a welcome email for a signup that failed.
+//!
+//! Meant for PostgreSQL (`ATODE_DATABASE_URL=postgres://...`); without it,
+//! the same code runs on the SQLite file `durable_signup.sqlite3`.
+//!
+//! ```sh
+//! ATODE_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test cargo run --example durable_signup
+//! curl -X POST http://127.0.0.1:8000/signup -H 'content-type: application/json' \
+//!      -d '{"email":"ada@example.com"}'
+//! # 201 {"id":1,"email":"ada@example.com","welcome_task":"…"}
+//! # the same again: 409 {"detail":"ada@example.com has already signed up"}, and no second email
+//! cat welcome.txt   # welcome mail to ada@example.com (user 1)
+//! ```
+
+use std::io::Write;
+
+use atode::durable::sqlx::{self, Transaction};
+use atode::durable::{Durable, DurableError, TaskId, TaskQueue, task};
+use atode::{App, Json, StatusCode, post, routes};
+use serde::{Deserialize, Serialize};
+
+/// Sends the welcome email (here: appends a line to `welcome.txt`).
+#[task(max_attempts = 5)]
+fn send_welcome(user_id: i64, email: String) -> std::io::Result<()> {
+    let mut mail = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open("welcome.txt")?;
+    mail.write_all(format!("welcome mail to {email} (user {user_id})\n").as_bytes())
+}
+
+const CREATE_USERS: &str = "CREATE TABLE IF NOT EXISTS users (\
+     id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, email TEXT NOT NULL UNIQUE)";
+const CREATE_USERS_SQLITE: &str =
+    "CREATE TABLE IF NOT EXISTS users (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE)";
+const INSERT_USER: &str = "INSERT INTO users (email) VALUES ($1) RETURNING id";
+
+#[derive(Deserialize)]
+struct Signup {
+    email: String,
+}
+
+#[derive(Serialize)]
+struct User {
+    id: i64,
+    email: String,
+    welcome_task: TaskId,
+}
+
+#[derive(Serialize)]
+struct Detail {
+    detail: String,
+}
+
+type Failure = (StatusCode, Json<Detail>);
+
+fn failure(status: StatusCode, detail: impl Into<String>) -> Failure {
+    (
+        status,
+        Json(Detail {
+            detail: detail.into(),
+        }),
+    )
+}
+
+#[post("/signup")]
+async fn signup(
+    queue: TaskQueue,
+    Json(signup): Json<Signup>,
+) -> Result<(StatusCode, Json<User>), Failure> {
+    let email = signup.email;
+    if !email.contains('@') {
+        return Err(failure(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("{email:?} is not an email address"),
+        ));
+    }
+    let created = match queue.postgres_pool() {
+        Some(_) => {
+            let mut transaction = queue.begin_postgres().await.map_err(unavailable)?;
+            let id = sqlx::query_scalar(INSERT_USER)
+                .bind(&email)
+                .fetch_one(&mut *transaction)
+                .await;
+            finish(&queue, transaction, id, &email).await?
+        }
+        None => {
+            let mut transaction = queue.begin_sqlite().await.map_err(unavailable)?;
+            let id = sqlx::query_scalar(INSERT_USER)
+                .bind(&email)
+                .fetch_one(&mut *transaction)
+                .await;
+            finish(&queue, transaction, id, &email).await?
+        }
+    };
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// Queues the welcome email in the user's transaction, then commits both:
+/// a duplicate email rolls both back.
+async fn finish<DB>(
+    queue: &TaskQueue,
+    mut transaction: Transaction<'static, DB>,
+    inserted: Result<i64, sqlx::Error>,
+    email: &str,
+) -> Result<User, Failure>
+where
+    DB: sqlx::Database,
+    Transaction<'static, DB>: atode::durable::QueueTransaction,
+{
+    let id = match inserted {
+        Ok(id) => id,
+        Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
+            return Err(failure(
+                StatusCode::CONFLICT,
+                format!("{email} has already signed up"),
+            ));
+        }
+        Err(error) => return Err(unavailable(error.into())),
+    };
+    let welcome_task = queue
+        .add_task_in(&mut transaction, send_welcome, (id, email.to_owned()))
+        .await
+        .map_err(unavailable)?;
+    transaction
+        .commit()
+        .await
+        .map_err(|error| unavailable(error.into()))?;
+    Ok(User {
+        id,
+        email: email.to_owned(),
+        welcome_task,
+    })
+}
+
+fn unavailable(error: DurableError) -> Failure {
+    tracing::error!(%error, "signup");
+    failure(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "the database cannot be reached just now",
+    )
+}
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .init();
+    let queue = Durable::from_env("durable_signup.sqlite3")
+        .task(send_welcome)
+        .connect()
+        .await?;
+    match (queue.postgres_pool(), queue.sqlite_pool()) {
+        (Some(pool), _) => sqlx::query(CREATE_USERS).execute(pool).await.map(drop),
+        (_, Some(pool)) => sqlx::query(CREATE_USERS_SQLITE)
+            .execute(pool)
+            .await
+            .map(drop),
+        _ => Ok(()),
+    }
+    .map_err(std::io::Error::other)?;
+    atode::run(App::new().durable(queue).routes(routes![signup])).await
+}
