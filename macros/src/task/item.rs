@@ -46,10 +46,10 @@ mod tests {
     use quote::quote;
 
     fn error(item: TokenStream) -> String {
-        crate::ctxt::run(|cx| parse(cx, item))
-            .err()
-            .expect("an error")
-            .to_string()
+        match crate::ctxt::run(|cx| parse(cx, item)) {
+            Ok(_) => panic!("expected an error"),
+            Err(error) => error.to_string(),
+        }
     }
 
     #[test]

@@ -123,60 +123,35 @@ pub(crate) mod sealed {
         ) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 't;
     }
 
-    impl Sealed for Transaction<'_, Sqlite> {
-        fn insert_batch<'t>(
-            &'t mut self,
-            client: &'t riverqueue::Client,
-            batch: riverqueue::InsertBatch,
-        ) -> impl Future<Output = Result<Vec<riverqueue::InsertBatchResult>, riverqueue::Error>>
-        + Send
-        + 't {
-            client.insert_batch(batch).tx(self).into_future()
-        }
+    /// The same two statements on each engine: River's insert in the
+    /// caller's transaction, then atode's row.
+    macro_rules! transaction_of {
+        ($($(#[$cfg:meta])* $engine:ty),*) => {$(
+            $(#[$cfg])*
+            impl Sealed for Transaction<'_, $engine> {
+                fn insert_batch<'t>(
+                    &'t mut self,
+                    client: &'t riverqueue::Client,
+                    batch: riverqueue::InsertBatch,
+                ) -> impl Future<Output = Result<Vec<riverqueue::InsertBatchResult>, riverqueue::Error>>
+                + Send
+                + 't {
+                    client.insert_batch(batch).tx(self).into_future()
+                }
 
-        fn record<'t>(
-            &'t mut self,
-            id: String,
-            job_id: i64,
-        ) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 't {
-            async move {
-                sqlx::query("INSERT INTO atode_task (id, job_id) VALUES ($1, $2)")
-                    .bind(id)
-                    .bind(job_id)
-                    .execute(&mut **self)
-                    .await
-                    .map(drop)
+                async fn record(&mut self, id: String, job_id: i64) -> Result<(), sqlx::Error> {
+                    sqlx::query("INSERT INTO atode_task (id, job_id) VALUES ($1, $2)")
+                        .bind(id)
+                        .bind(job_id)
+                        .execute(&mut **self)
+                        .await
+                        .map(drop)
+                }
             }
-        }
+        )*};
     }
 
-    #[cfg(feature = "postgres")]
-    impl Sealed for Transaction<'_, Postgres> {
-        fn insert_batch<'t>(
-            &'t mut self,
-            client: &'t riverqueue::Client,
-            batch: riverqueue::InsertBatch,
-        ) -> impl Future<Output = Result<Vec<riverqueue::InsertBatchResult>, riverqueue::Error>>
-        + Send
-        + 't {
-            client.insert_batch(batch).tx(self).into_future()
-        }
-
-        fn record<'t>(
-            &'t mut self,
-            id: String,
-            job_id: i64,
-        ) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 't {
-            async move {
-                sqlx::query("INSERT INTO atode_task (id, job_id) VALUES ($1, $2)")
-                    .bind(id)
-                    .bind(job_id)
-                    .execute(&mut **self)
-                    .await
-                    .map(drop)
-            }
-        }
-    }
+    transaction_of!(Sqlite, #[cfg(feature = "postgres")] Postgres);
 }
 
 async fn open_sqlite(url: &str) -> Result<SqlitePool, DurableError> {
