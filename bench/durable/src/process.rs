@@ -1,0 +1,156 @@
+//! Working a full queue: `jobs` calls written beforehand, then the workers
+//! start (`concurrency` at once) and the clock runs until the last call's
+//! body has run. atode (`Durable` + `App::durable`) and River used directly
+//! (`Workers::add_fn`) work the same number of calls with the same queue
+//! settings, each on a fresh database, in alternating order.
+
+use std::time::{Duration, Instant};
+
+use atode::App;
+use atode::durable::{Durable, TaskQueue};
+use riverqueue::{InsertManyItem, QueueConfig, Workers};
+
+use crate::backend::{Backend, BoxError, river_builder};
+use crate::server;
+use crate::settings::{Fetch, Settings};
+use crate::tasks::{PROGRESS, RiverCount, count, river_count};
+
+/// Calls written per transaction before a run.
+const CHUNK: u64 = 500;
+
+#[derive(Debug, Default)]
+pub struct ProcessResults {
+    pub atode: Vec<f64>,
+    pub river: Vec<f64>,
+    /// atode / River tasks per second, per round.
+    pub ratios: Vec<f64>,
+}
+
+pub async fn run(
+    backend: &Backend,
+    settings: &Settings,
+    jobs: u64,
+    fetch: Fetch,
+) -> Result<ProcessResults, BoxError> {
+    let mut results = ProcessResults::default();
+    for round in 1..=settings.rounds {
+        let atode_first = round % 2 == 1;
+        let (mut atode_rate, mut river_rate) = (0.0, 0.0);
+        for atode_turn in [atode_first, !atode_first] {
+            if atode_turn {
+                atode_rate = atode(backend, settings, jobs, fetch).await?;
+            } else {
+                river_rate = river(backend, settings, jobs, fetch).await?;
+            }
+        }
+        eprintln!(
+            "  {} processing round {round} ({}): atode {atode_rate:.0} tasks/s, River {river_rate:.0} jobs/s",
+            backend.label(),
+            fetch.label()
+        );
+        results.atode.push(atode_rate);
+        results.river.push(river_rate);
+        results.ratios.push(atode_rate / river_rate);
+    }
+    Ok(results)
+}
+
+/// How long a run may take before it counts as broken: 20 calls a second.
+fn guard(jobs: u64) -> Duration {
+    Duration::from_secs(30 + jobs / 20)
+}
+
+async fn atode(
+    backend: &Backend,
+    settings: &Settings,
+    jobs: u64,
+    fetch: Fetch,
+) -> Result<f64, BoxError> {
+    let url = backend.fresh("process-atode").await?;
+    let durable = Durable::url(&url)
+        .task(count)
+        .queue("default", settings.concurrency);
+    let queue = fetch.durable(durable).connect().await?;
+    write_atode(&queue, jobs).await?;
+
+    PROGRESS.reset();
+    let started = Instant::now();
+    let server = server::start(App::new().durable(queue.clone())).await?;
+    let finished = PROGRESS.wait_for(jobs, guard(jobs)).await;
+    let elapsed = started.elapsed();
+    server.stop().await?;
+    if let Err(done) = finished {
+        return Err(format!("atode ran {done} of {jobs} calls in {:?}", guard(jobs)).into());
+    }
+    let stats = queue.stats();
+    if stats.completed != jobs || stats.failed + stats.panicked + stats.cancelled != 0 {
+        return Err(format!("atode's counts after {jobs} calls: {stats:?}").into());
+    }
+    Ok(jobs as f64 / elapsed.as_secs_f64())
+}
+
+/// The calls, through atode's public API: `add_task_in` in transactions of
+/// `CHUNK` calls (River's insert and atode's id row, as a handler writes them).
+async fn write_atode(queue: &TaskQueue, jobs: u64) -> Result<(), BoxError> {
+    let mut i = 0;
+    while i < jobs {
+        let end = (i + CHUNK).min(jobs);
+        if queue.sqlite_pool().is_some() {
+            let mut transaction = queue.begin_sqlite().await?;
+            for i in i..end {
+                queue.add_task_in(&mut transaction, count, (i,)).await?;
+            }
+            transaction.commit().await?;
+        } else {
+            let mut transaction = queue.begin_postgres().await?;
+            for i in i..end {
+                queue.add_task_in(&mut transaction, count, (i,)).await?;
+            }
+            transaction.commit().await?;
+        }
+        i = end;
+    }
+    Ok(())
+}
+
+async fn river(
+    backend: &Backend,
+    settings: &Settings,
+    jobs: u64,
+    fetch: Fetch,
+) -> Result<f64, BoxError> {
+    let url = backend.fresh("process-river").await?;
+    let mut workers = Workers::new();
+    workers.add_fn(river_count)?;
+    let client = river_builder(&url)
+        .await?
+        // atode sets this on its client (calls of a task this process does
+        // not know are left for one that does); off by default here, on
+        // with RIVER_KNOWN_KINDS=1 to see what it costs.
+        .fetch_only_known_kinds(settings.river_known_kinds)
+        .workers(workers)
+        .queue(
+            "default",
+            fetch.river(QueueConfig::new(settings.concurrency)),
+        )
+        .build()?;
+    let mut i = 0;
+    while i < jobs {
+        let end = (i + CHUNK).min(jobs);
+        client
+            .insert_many((i..end).map(|i| InsertManyItem::from(RiverCount { i })))
+            .await?;
+        i = end;
+    }
+
+    PROGRESS.reset();
+    let started = Instant::now();
+    let mut run = client.start()?;
+    let finished = PROGRESS.wait_for(jobs, guard(jobs)).await;
+    let elapsed = started.elapsed();
+    run.stop().await?;
+    if let Err(done) = finished {
+        return Err(format!("River ran {done} of {jobs} jobs in {:?}", guard(jobs)).into());
+    }
+    Ok(jobs as f64 / elapsed.as_secs_f64())
+}
