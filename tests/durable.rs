@@ -11,8 +11,9 @@ use std::time::Duration;
 
 use atode::durable::{Later, TaskState};
 use durable_support::{
-    Backend, Fixture, RESCUE_AFTER, Role, TestDb, aborts, always_fails, charge_then_hang, done,
-    hang_first, panics, stalls_then_fails, until, until_effect, until_state, waits_for_release,
+    Backend, Fixture, RESCUE_AFTER, Role, TestDb, aborts, always_fails, charge_once,
+    charge_then_hang, done, hang_first, panics, stalls_then_fails, until, until_effect,
+    until_state, waits_for_release,
 };
 
 /// The suite's child process; the tests start it themselves.
@@ -63,6 +64,7 @@ on_every_backend!(
     a_delayed_call_waits_for_its_time,
     a_periodic_task_runs_once_per_period_across_processes,
     a_worker_cut_off_from_its_database_resumes_and_loses_nothing,
+    a_unique_task_queued_twice_runs_once,
 );
 
 /// Test 1: SIGKILL mid-task, restart later: attempt 2 completes it, once.
@@ -671,4 +673,36 @@ async fn a_worker_cut_off_from_its_database_resumes_and_loses_nothing(db: TestDb
         errors <= 2 * polls,
         "{errors} warning or error lines in a {OUTAGE:?} outage: an error loop?\n{logs}"
     );
+}
+
+/// `#[task(unique_for = "1h")]`: the arguments are the idempotency key; a
+/// second call with the same ones is the first call.
+async fn a_unique_task_queued_twice_runs_once(db: TestDb) {
+    let queue = db.queue().await;
+    let first = queue
+        .add_task(charge_once, ("order-1".into(),))
+        .await
+        .unwrap();
+    let again = queue
+        .add_task(charge_once, ("order-1".into(),))
+        .await
+        .unwrap();
+    let other = queue
+        .add_task(charge_once, ("order-2".into(),))
+        .await
+        .unwrap();
+    let worker = Fixture::start(&db, Role::Worker, 4).await;
+    for id in [first, again, other] {
+        until_state(&queue, id, TaskState::Completed).await;
+    }
+    let first_status = queue.status(first).await.unwrap().unwrap();
+    let again_status = queue.status(again).await.unwrap().unwrap();
+    assert_eq!(
+        first_status.created_at, again_status.created_at,
+        "one call, two ids"
+    );
+    worker.terminate().await;
+    let mut charged: Vec<_> = db.effects().into_iter().map(|effect| effect.key).collect();
+    charged.sort();
+    assert_eq!(charged, ["order-1", "order-2"]);
 }

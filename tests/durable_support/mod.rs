@@ -305,6 +305,12 @@ pub async fn stalls_then_fails(key: String) -> Result<(), String> {
     Err("the second attempt fails".to_owned())
 }
 
+/// Charges an order at most once an hour, whatever asks for it.
+#[task(unique_for = "1h")]
+pub async fn charge_once(order: String) {
+    record("charge", &order);
+}
+
 /// Runs until the test creates the `release` file.
 #[task]
 pub async fn waits_for_release(key: String) {
@@ -317,6 +323,7 @@ pub fn fixture_tasks(durable: Durable) -> Durable {
     durable
         .task(done)
         .task(waits_for_release)
+        .task(charge_once)
         .task(hang_first)
         .task(charge_then_hang)
         .task(always_fails)

@@ -7,21 +7,22 @@ use riverqueue::QueueConfig;
 
 use crate::backend::BoxError;
 
-/// How workers look for calls: River's defaults, or a poll interval set
-/// with `Durable::poll_interval` (and the same queue settings on River).
+/// How workers look for calls: atode's defaults, or a poll interval set
+/// with `Durable::poll_interval`; River used directly gets the same queue
+/// settings, so both fetch alike.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Fetch {
-    /// River's: a fetch at most every 100 ms, a poll every 1 s when no
-    /// insert notification comes (PostgreSQL's LISTEN/NOTIFY; SQLite has none).
+    /// atode's: a fetch at most every `DEFAULT_FETCH_COOLDOWN` (10 ms), a
+    /// poll every `DEFAULT_POLL_INTERVAL` (250 ms) when no insert
+    /// notification comes (PostgreSQL's LISTEN/NOTIFY; SQLite has none).
     Default,
     /// `Durable::poll_interval(d)`: a poll every `d`, fetches at most every
-    /// `min(d, 100 ms)`.
+    /// `min(d, 10 ms)`.
     Every(Duration),
 }
 
-/// River's fetch cooldown when not set (`riverqueue::FETCH_COOLDOWN_DEFAULT`),
-/// which `Durable::poll_interval` never raises.
-const FETCH_COOLDOWN: Duration = riverqueue::FETCH_COOLDOWN_DEFAULT;
+/// The fetch cooldown atode sets, which `Durable::poll_interval` never raises.
+const FETCH_COOLDOWN: Duration = atode::durable::DEFAULT_FETCH_COOLDOWN;
 
 impl Fetch {
     pub fn durable(self, durable: Durable) -> Durable {
@@ -33,17 +34,18 @@ impl Fetch {
 
     /// What `Durable::poll_interval` sets on each of atode's queues.
     pub fn river(self, config: QueueConfig) -> QueueConfig {
-        match self {
-            Fetch::Default => config,
-            Fetch::Every(interval) => config
-                .with_fetch_cooldown(interval.min(FETCH_COOLDOWN))
-                .with_fetch_poll_interval(interval),
-        }
+        let interval = match self {
+            Fetch::Default => atode::durable::DEFAULT_POLL_INTERVAL,
+            Fetch::Every(interval) => interval,
+        };
+        config
+            .with_fetch_cooldown(interval.min(FETCH_COOLDOWN))
+            .with_fetch_poll_interval(interval)
     }
 
     pub fn label(self) -> String {
         match self {
-            Fetch::Default => "default fetch: 100 ms cooldown, 1 s poll".to_owned(),
+            Fetch::Default => "atode's default fetch: 10 ms cooldown, 250 ms poll".to_owned(),
             Fetch::Every(interval) => format!("poll_interval({interval:?})"),
         }
     }

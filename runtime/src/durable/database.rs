@@ -151,7 +151,11 @@ pub(crate) mod sealed {
         )*};
     }
 
-    transaction_of!(Sqlite, #[cfg(feature = "postgres")] Postgres);
+    transaction_of!(
+        Sqlite,
+        #[cfg(feature = "postgres")]
+        Postgres
+    );
 }
 
 async fn open_sqlite(url: &str) -> Result<SqlitePool, DurableError> {

@@ -88,8 +88,8 @@ pub use database::QueueTransaction;
 pub use error::DurableError;
 pub use id::{ParseTaskIdError, TaskId};
 pub use queue::{
-    DATABASE_URL_VAR, DEFAULT_CONCURRENCY, DEFAULT_RESCUE_AFTER, DEFAULT_TIMEOUT, Durable,
-    RESCUE_AFTER_VAR, TaskQueue,
+    DATABASE_URL_VAR, DEFAULT_CONCURRENCY, DEFAULT_FETCH_COOLDOWN, DEFAULT_POLL_INTERVAL,
+    DEFAULT_RESCUE_AFTER, DEFAULT_TIMEOUT, Durable, RESCUE_AFTER_VAR, TaskQueue,
 };
 pub use schedule::{DurableCall, Later, Scheduled};
 pub use status::{TaskState, TaskStatus};
