@@ -4,6 +4,7 @@
 //! `ATODE_TEST_POSTGRES_URL` names a server; otherwise those tests say they
 //! were skipped).
 
+#[macro_use]
 mod durable_support;
 
 use std::collections::HashMap;
@@ -11,9 +12,8 @@ use std::time::Duration;
 
 use atode::durable::{Later, TaskState};
 use durable_support::{
-    Backend, Fixture, RESCUE_AFTER, Role, TestDb, aborts, always_fails, charge_once,
-    charge_then_hang, done, hang_first, panics, stalls_then_fails, until, until_effect,
-    until_state, waits_for_release,
+    Fixture, RESCUE_AFTER, Role, TestDb, aborts, always_fails, charge_once, charge_then_hang, done,
+    hang_first, panics, stalls_then_fails, until, until_effect, until_state, waits_for_release,
 };
 
 /// The suite's child process; the tests start it themselves.
@@ -21,32 +21,6 @@ use durable_support::{
 #[ignore = "the durable suite's fixture process: its tests start it"]
 fn fixture_process() {
     durable_support::fixture_main();
-}
-
-/// Runs `scenario` as one test per backend.
-macro_rules! on_every_backend {
-    ($($scenario:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $scenario() {
-                    if let Some(db) = super::TestDb::new(super::Backend::Sqlite, stringify!($scenario)).await {
-                        super::$scenario(db).await;
-                    }
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $scenario() {
-                    if let Some(db) = super::TestDb::new(super::Backend::Postgres, stringify!($scenario)).await {
-                        super::$scenario(db).await;
-                    }
-                }
-            )*
-        }
-    };
 }
 
 on_every_backend!(
@@ -67,8 +41,20 @@ on_every_backend!(
     a_unique_task_queued_twice_runs_once,
 );
 
-/// Test 1: SIGKILL mid-task, restart later: attempt 2 completes it, once.
+/// Test 1: SIGKILL mid-task, restart once the rescue time has passed with
+/// no worker at all: attempt 2 completes it, once.
 async fn a_killed_workers_call_runs_again_as_attempt_2(db: TestDb) {
+    killed_mid_task_then_restarted(db, Some(RESCUE_AFTER)).await;
+}
+
+/// Test 2: the same, restarted at once on the same host: a new process is
+/// a new worker (River's client id is unique per process), so the call is
+/// rescued rather than taken for the new worker's own.
+async fn a_killed_workers_call_runs_again_when_it_restarts_at_once(db: TestDb) {
+    killed_mid_task_then_restarted(db, None).await;
+}
+
+async fn killed_mid_task_then_restarted(db: TestDb, restart_after: Option<Duration>) {
     let queue = db.queue().await;
     let mut worker = Fixture::start(&db, Role::Worker, 4).await;
     let id = queue.add_task(hang_first, ("k".into(),)).await.unwrap();
@@ -80,9 +66,10 @@ async fn a_killed_workers_call_runs_again_as_attempt_2(db: TestDb) {
     );
 
     worker.kill();
-    // Restarted once the call's rescue time has passed with no worker at all.
-    let killed_at = tokio::time::Instant::now();
-    tokio::time::sleep_until(killed_at + RESCUE_AFTER).await;
+    if let Some(pause) = restart_after {
+        // The scenario's downtime, not a wait for work: nothing runs meanwhile.
+        tokio::time::sleep(pause).await;
+    }
     let restarted = Fixture::start(&db, Role::Worker, 4).await;
 
     let status = until_state(&queue, id, TaskState::Completed).await;
@@ -97,29 +84,6 @@ async fn a_killed_workers_call_runs_again_as_attempt_2(db: TestDb) {
         (completions[0].attempt, completions[0].pid),
         (2, restarted.pid)
     );
-    restarted.terminate().await;
-}
-
-/// Test 2: the same, with the worker restarted at once on the same host: a
-/// new process is a new worker (River's client id is unique per process),
-/// so the call is rescued rather than taken for the new worker's own.
-async fn a_killed_workers_call_runs_again_when_it_restarts_at_once(db: TestDb) {
-    let queue = db.queue().await;
-    let mut worker = Fixture::start(&db, Role::Worker, 4).await;
-    let id = queue.add_task(hang_first, ("k".into(),)).await.unwrap();
-    until_effect(&db, "start", "k").await;
-    worker.kill();
-    let restarted = Fixture::start(&db, Role::Worker, 4).await;
-
-    let status = until_state(&queue, id, TaskState::Completed).await;
-    assert_eq!(status.attempt, 2);
-    let completions: Vec<_> = db
-        .effects()
-        .into_iter()
-        .filter(|effect| effect.what == "done")
-        .collect();
-    assert_eq!(completions.len(), 1, "{completions:?}");
-    assert_eq!(completions[0].pid, restarted.pid);
     restarted.terminate().await;
 }
 

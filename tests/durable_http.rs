@@ -4,12 +4,13 @@
 //! back from the queue exactly as the response left it.
 
 mod common;
+#[macro_use]
 mod durable_support;
 
 use atode::durable::{TaskId, TaskQueue, TaskState, task};
 use atode::{App, BackgroundTasks, Json, State, StatusCode, post, routes};
 use common::{Http1, TestServer, request};
-use durable_support::{Backend, TestDb};
+use durable_support::TestDb;
 use serde::Serialize;
 
 #[task]
@@ -98,31 +99,6 @@ async fn calls_written(queue: &TaskQueue) -> i64 {
         }
     }
     .expect("count the calls")
-}
-
-macro_rules! on_every_backend {
-    ($($scenario:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test]
-                async fn $scenario() {
-                    if let Some(db) = super::TestDb::new(super::Backend::Sqlite, stringify!($scenario)).await {
-                        super::$scenario(db).await;
-                    }
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test]
-                async fn $scenario() {
-                    if let Some(db) = super::TestDb::new(super::Backend::Postgres, stringify!($scenario)).await {
-                        super::$scenario(db).await;
-                    }
-                }
-            )*
-        }
-    };
 }
 
 on_every_backend!(

@@ -106,3 +106,37 @@ mod tests {
         assert_eq!(leading_keyword(quote!(impl S {})).unwrap(), "impl");
     }
 }
+
+/// What to say of each qualifier a function atode calls cannot have: a
+/// route handler and a durable task are both called by atode, never by
+/// the user, so neither may be `unsafe`, foreign, generic or variadic.
+pub(crate) struct Forbidden<'a> {
+    pub(crate) unsafety: &'a str,
+    pub(crate) abi: &'a str,
+    pub(crate) generics: String,
+    pub(crate) variadic: &'a str,
+}
+
+/// Reports each qualifier of `sig` that `say` forbids, at the qualifier.
+pub(crate) fn forbid_qualifiers(cx: &Ctxt, sig: &syn::Signature, say: Forbidden<'_>) {
+    use quote::ToTokens;
+    use syn::spanned::Spanned;
+
+    if let syn::Safety::Unsafe(unsafety) = &sig.safety {
+        cx.error(unsafety.span(), say.unsafety);
+    }
+    if let Some(abi) = &sig.abi {
+        cx.error_spanned_by(abi, say.abi);
+    }
+    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+        let generics = if sig.generics.params.is_empty() {
+            sig.generics.where_clause.to_token_stream()
+        } else {
+            sig.generics.to_token_stream()
+        };
+        cx.error_spanned_by(generics, say.generics);
+    }
+    if let Some(variadic) = &sig.variadic {
+        cx.error_spanned_by(variadic, say.variadic);
+    }
+}

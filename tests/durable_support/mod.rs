@@ -4,6 +4,37 @@
 
 #![allow(dead_code)] // each suite uses its own part of this module
 
+/// Runs each scenario (an `async fn(TestDb)` of the suite) as one test per
+/// backend, in `mod sqlite` and `mod postgres`; a backend not available
+/// here makes its tests print that they were skipped, and pass.
+#[allow(unused_macros)] // `tests/examples.rs` uses the rest of this module
+macro_rules! on_every_backend {
+    ($($scenario:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $scenario() {
+                    let backend = super::durable_support::Backend::Sqlite;
+                    if let Some(db) = super::durable_support::TestDb::new(backend, stringify!($scenario)).await {
+                        super::$scenario(db).await;
+                    }
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $scenario() {
+                    let backend = super::durable_support::Backend::Postgres;
+                    if let Some(db) = super::durable_support::TestDb::new(backend, stringify!($scenario)).await {
+                        super::$scenario(db).await;
+                    }
+                }
+            )*
+        }
+    };
+}
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -28,34 +28,18 @@ pub(super) fn check_qualifiers(cx: &Ctxt, sig: &Signature) {
             "a route handler cannot be a `const fn`\nhelp: remove `const`",
         );
     }
-    if let syn::Safety::Unsafe(unsafety) = &sig.safety {
-        cx.error(
-            unsafety.span(),
-            "a route handler cannot be an `unsafe fn`: the router calls it without an `unsafe` block\nhelp: remove `unsafe`, and put an `unsafe` block with its safety argument inside the handler",
-        );
-    }
-    if let Some(abi) = &sig.abi {
-        cx.error_spanned_by(
-            abi,
-            "a route handler cannot declare an ABI\nhelp: remove it",
-        );
-    }
-    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
-        let generics = if sig.generics.params.is_empty() {
-            sig.generics.where_clause.to_token_stream()
-        } else {
-            sig.generics.to_token_stream()
-        };
-        cx.error_spanned_by(
-            generics,
-            format!(
+    crate::item::forbid_qualifiers(
+        cx,
+        sig,
+        crate::item::Forbidden {
+            unsafety: "a route handler cannot be an `unsafe fn`: the router calls it without an `unsafe` block\nhelp: remove `unsafe`, and put an `unsafe` block with its safety argument inside the handler",
+            abi: "a route handler cannot declare an ABI\nhelp: remove it",
+            generics: format!(
                 "a route handler cannot be generic: the router needs one concrete `{name}` to call\nhelp: remove the generic parameters, or call a generic function from a concrete handler"
             ),
-        );
-    }
-    if let Some(variadic) = &sig.variadic {
-        cx.error_spanned_by(variadic, "a route handler cannot be variadic");
-    }
+            variadic: "a route handler cannot be variadic",
+        },
+    );
 }
 
 /// Checks each parameter's role, reporting those a handler cannot take.

@@ -8,7 +8,6 @@
 //! compiler checks on the generated code, at each type.
 
 use quote::ToTokens;
-use syn::spanned::Spanned;
 use syn::{
     FnArg, GenericArgument, Lifetime, PathArguments, ReturnType, Signature, Type, TypeReference,
 };
@@ -70,34 +69,18 @@ pub(crate) fn check(cx: &Ctxt, sig: &Signature) -> TaskFn {
 
 /// Checks what the signature says besides its parameters.
 fn check_qualifiers(cx: &Ctxt, sig: &Signature) {
-    if let syn::Safety::Unsafe(unsafety) = &sig.safety {
-        cx.error(
-            unsafety.span(),
-            "a durable task cannot be an `unsafe fn`: a worker calls it with whatever the queue holds, with no `unsafe` block to vouch for it\nhelp: remove `unsafe`, and put an `unsafe` block with its safety argument inside the function",
-        );
-    }
-    if let Some(abi) = &sig.abi {
-        cx.error_spanned_by(
-            abi,
-            "a durable task cannot declare an ABI: a worker calls it as a Rust function\nhelp: remove it",
-        );
-    }
-    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
-        let generics = if sig.generics.params.is_empty() {
-            sig.generics.where_clause.to_token_stream()
-        } else {
-            sig.generics.to_token_stream()
-        };
-        cx.error_spanned_by(
-            generics,
-            format!(
+    crate::item::forbid_qualifiers(
+        cx,
+        sig,
+        crate::item::Forbidden {
+            unsafety: "a durable task cannot be an `unsafe fn`: a worker calls it with whatever the queue holds, with no `unsafe` block to vouch for it\nhelp: remove `unsafe`, and put an `unsafe` block with its safety argument inside the function",
+            abi: "a durable task cannot declare an ABI: a worker calls it as a Rust function\nhelp: remove it",
+            generics: format!(
                 "{NOT_GENERIC}\nhelp: remove the generic parameters; a task can call a generic function with concrete types"
             ),
-        );
-    }
-    if let Some(variadic) = &sig.variadic {
-        cx.error_spanned_by(variadic, "a durable task cannot be variadic");
-    }
+            variadic: "a durable task cannot be variadic",
+        },
+    );
 }
 
 /// Reports the first part of `ty` that makes the task generic or borrows.
