@@ -88,25 +88,6 @@ pub(crate) fn leading_keyword(item: TokenStream) -> Option<Ident> {
     None
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use quote::quote;
-
-    #[test]
-    fn names_the_item_the_attribute_is_on() {
-        assert_eq!(
-            leading_keyword(quote!(
-                #[doc = "x"]
-                pub(crate) struct S;
-            ))
-            .unwrap(),
-            "struct"
-        );
-        assert_eq!(leading_keyword(quote!(impl S {})).unwrap(), "impl");
-    }
-}
-
 /// What to say of each qualifier a function atode calls cannot have: a
 /// route handler and a durable task are both called by atode, never by
 /// the user, so neither may be `unsafe`, foreign, generic or variadic.
@@ -138,5 +119,24 @@ pub(crate) fn forbid_qualifiers(cx: &Ctxt, sig: &syn::Signature, say: Forbidden<
     }
     if let Some(variadic) = &sig.variadic {
         cx.error_spanned_by(variadic, say.variadic);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    #[test]
+    fn names_the_item_the_attribute_is_on() {
+        assert_eq!(
+            leading_keyword(quote!(
+                #[doc = "x"]
+                pub(crate) struct S;
+            ))
+            .unwrap(),
+            "struct"
+        );
+        assert_eq!(leading_keyword(quote!(impl S {})).unwrap(), "impl");
     }
 }
