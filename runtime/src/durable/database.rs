@@ -71,6 +71,20 @@ impl Database {
         Ok(())
     }
 
+    /// Deletes the ids of calls River no longer holds (it deletes completed
+    /// calls after a day, discarded ones after a week), so atode's table
+    /// does not outgrow River's. Returns how many went.
+    pub(crate) async fn forget_cleaned(&self) -> Result<u64, DurableError> {
+        const FORGET: &str = "DELETE FROM atode_task WHERE NOT EXISTS \
+             (SELECT 1 FROM river_job WHERE river_job.id = atode_task.job_id)";
+        let done = match self {
+            Database::Sqlite(pool) => sqlx::query(FORGET).execute(pool).await?.rows_affected(),
+            #[cfg(feature = "postgres")]
+            Database::Postgres(pool) => sqlx::query(FORGET).execute(pool).await?.rows_affected(),
+        };
+        Ok(done)
+    }
+
     /// River's job id for the call `id`, if it was written.
     pub(crate) async fn job_id(&self, id: TaskId) -> Result<Option<i64>, DurableError> {
         let id = id.to_string();

@@ -272,6 +272,7 @@ impl Durable {
                 counters,
                 workers: run_workers,
                 run: Mutex::new(None),
+                forgetter: Mutex::new(None),
                 tasks: self.tasks.iter().map(|(name, ..)| *name).collect(),
             }),
         })
@@ -300,6 +301,8 @@ struct Inner {
     counters: Arc<DurableCounters>,
     workers: bool,
     run: Mutex<Option<RunHandle>>,
+    /// Deletes atode's ids of calls River has cleaned up, while workers run.
+    forgetter: Mutex<Option<tokio::task::JoinHandle<()>>>,
     tasks: Vec<&'static str>,
 }
 
@@ -436,13 +439,11 @@ impl TaskQueue {
         if !self.inner.workers {
             return Ok(());
         }
-        let mut run = self
-            .inner
-            .run
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut run = lock(&self.inner.run);
         if run.is_none() {
             *run = Some(self.inner.client.start()?);
+            let database = self.inner.database.clone();
+            *lock(&self.inner.forgetter) = Some(tokio::spawn(forget_cleaned_calls(database)));
         }
         Ok(())
     }
@@ -451,12 +452,10 @@ impl TaskQueue {
     /// `deadline`, when the async ones are cancelled and their calls
     /// released for another worker without using up an attempt.
     pub(crate) async fn stop(&self, deadline: Option<Duration>) {
-        let run = self
-            .inner
-            .run
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .take();
+        if let Some(forgetter) = lock(&self.inner.forgetter).take() {
+            forgetter.abort();
+        }
+        let run = lock(&self.inner.run).take();
         let Some(mut run) = run else {
             return;
         };
@@ -525,6 +524,32 @@ impl TaskQueue {
         self.inner.counters.enqueued(count);
         Ok(())
     }
+}
+
+/// How often a worker process deletes the ids of calls River cleaned up.
+const FORGET_EVERY: Duration = Duration::from_secs(10 * 60);
+
+async fn forget_cleaned_calls(database: Database) {
+    let mut every =
+        tokio::time::interval_at(tokio::time::Instant::now() + FORGET_EVERY, FORGET_EVERY);
+    loop {
+        every.tick().await;
+        match database.forget_cleaned().await {
+            Ok(0) => {}
+            Ok(forgotten) => {
+                tracing::debug!(target: "atode::durable", forgotten, "forgot the ids of cleaned-up calls")
+            }
+            Err(error) => {
+                tracing::warn!(target: "atode::durable", %error, "could not forget the ids of cleaned-up calls; trying again later")
+            }
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl std::fmt::Debug for TaskQueue {
@@ -605,6 +630,42 @@ mod tests {
         assert_eq!(queue.stats().enqueued, 1);
         assert_eq!(queue.stats().completed, 1);
         queue.stop(Some(Duration::from_secs(5))).await;
+    }
+
+    #[tokio::test]
+    async fn the_ids_of_calls_river_cleaned_up_are_forgotten() {
+        let queue = Durable::sqlite(database_file("forget"))
+            .task(Count)
+            .connect()
+            .await
+            .unwrap();
+        let kept = queue.add_task(Count, (1,)).await.unwrap();
+        let cleaned = queue.add_task(Count, (2,)).await.unwrap();
+        let pool = queue.sqlite_pool().unwrap();
+        let job_id = queue.inner.database.job_id(cleaned).await.unwrap().unwrap();
+        // What River's cleaner does to a call past its retention.
+        sqlx_delete(pool, job_id).await;
+
+        assert_eq!(queue.inner.database.forget_cleaned().await.unwrap(), 1);
+        assert!(
+            queue
+                .inner
+                .database
+                .job_id(cleaned)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        assert!(queue.status(kept).await.unwrap().is_some());
+        assert_eq!(queue.inner.database.forget_cleaned().await.unwrap(), 0);
+    }
+
+    async fn sqlx_delete(pool: &riverqueue::sqlx::SqlitePool, job_id: i64) {
+        riverqueue::sqlx::query("DELETE FROM river_job WHERE id = $1")
+            .bind(job_id)
+            .execute(pool)
+            .await
+            .unwrap();
     }
 
     #[tokio::test]
