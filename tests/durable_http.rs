@@ -57,7 +57,8 @@ async fn queue_then_panic(email: String, tasks: BackgroundTasks) -> &'static str
 #[post("/both/<email>")]
 async fn queue_both_kinds(email: String, tasks: BackgroundTasks) -> Json<Queued> {
     tasks.add_task(|| {}, ());
-    let task_id = tasks.add_task(notify, (email,));
+    let task_id = tasks.add_task(notify, (email.clone(),));
+    tasks.add_task(notify, (format!("{email} again"),));
     Json(Queued { task_id })
 }
 
@@ -148,22 +149,33 @@ async fn a_handler_that_fails_or_panics_writes_nothing(db: TestDb) {
 
 async fn a_write_that_fails_answers_503_and_keeps_nothing(db: TestDb) {
     let (server, queue, monitor, _) = server(&db).await;
-    // atode's table of ids gone: the write's second statement fails, so
-    // the transaction (River's row with it) is rolled back.
-    let drop_table = "DROP TABLE atode_task";
+    // The database refuses the request's second call: the first, written
+    // in the same transaction, must go with it.
     match queue.sqlite_pool() {
         Some(pool) => drop(
-            atode::durable::sqlx::query(drop_table)
-                .execute(pool)
-                .await
-                .unwrap(),
+            atode::durable::sqlx::query(
+                "CREATE TRIGGER refuse_again BEFORE INSERT ON river_job \
+                 WHEN json(NEW.args) LIKE '%again%' BEGIN SELECT RAISE(ABORT, 'refused'); END",
+            )
+            .execute(pool)
+            .await
+            .unwrap(),
         ),
-        None => drop(
-            atode::durable::sqlx::query(drop_table)
-                .execute(queue.postgres_pool().unwrap())
-                .await
-                .unwrap(),
-        ),
+        None => {
+            let pool = queue.postgres_pool().unwrap();
+            for statement in [
+                "CREATE FUNCTION refuse_again() RETURNS trigger LANGUAGE plpgsql AS \
+                 $$ BEGIN IF NEW.args::text LIKE '%again%' THEN RAISE EXCEPTION 'refused'; END IF; \
+                 RETURN NEW; END $$",
+                "CREATE TRIGGER refuse_again BEFORE INSERT ON river_job \
+                 FOR EACH ROW EXECUTE FUNCTION refuse_again()",
+            ] {
+                atode::durable::sqlx::query(statement)
+                    .execute(pool)
+                    .await
+                    .unwrap();
+            }
+        }
     }
 
     let (status, headers, body) = Http1::connect(server.addr)

@@ -22,8 +22,18 @@ pub(crate) enum Database {
     Postgres(PgPool),
 }
 
-/// atode's table: the id a handler returned for a call, and River's job.
-/// A call River skipped as a duplicate maps to the job it duplicates.
+/// A call's atode id is in River's row (the `task_id` of its arguments):
+/// an index of atode's on it finds the row, with no statement of atode's
+/// own when a call is written.
+const INDEX_TASK_ID_SQLITE: &str = "CREATE INDEX IF NOT EXISTS atode_river_job_task_id \
+     ON river_job (json_extract(args, '$.task_id'))";
+#[cfg(feature = "postgres")]
+const INDEX_TASK_ID_POSTGRES: &str = "CREATE INDEX IF NOT EXISTS atode_river_job_task_id \
+     ON river_job ((args->>'task_id'))";
+
+/// atode's table, for the one case River's row does not hold the id a
+/// handler returned: a call River skipped as a duplicate of another
+/// (`unique_for`), whose id maps to the job it duplicates.
 const CREATE_TASK_TABLE: &str = "CREATE TABLE IF NOT EXISTS atode_task (\
      id TEXT PRIMARY KEY, \
      job_id BIGINT NOT NULL)";
@@ -58,6 +68,7 @@ impl Database {
                     .await
                     .map_err(DurableError::migrate)?;
                 sqlx::query(CREATE_TASK_TABLE).execute(pool).await?;
+                sqlx::query(INDEX_TASK_ID_SQLITE).execute(pool).await?;
             }
             #[cfg(feature = "postgres")]
             Database::Postgres(pool) => {
@@ -66,14 +77,15 @@ impl Database {
                     .await
                     .map_err(DurableError::migrate)?;
                 sqlx::query(CREATE_TASK_TABLE).execute(pool).await?;
+                sqlx::query(INDEX_TASK_ID_POSTGRES).execute(pool).await?;
             }
         }
         Ok(())
     }
 
-    /// Deletes the ids of calls River no longer holds (it deletes completed
-    /// calls after a day, discarded ones after a week), so atode's table
-    /// does not outgrow River's. Returns how many went.
+    /// Deletes the duplicates' ids whose job River no longer holds (it
+    /// deletes completed calls after a day, discarded ones after a week),
+    /// so atode's table does not outgrow River's. Returns how many went.
     pub(crate) async fn forget_cleaned(&self) -> Result<u64, DurableError> {
         const FORGET: &str = "DELETE FROM atode_task WHERE NOT EXISTS \
              (SELECT 1 FROM river_job WHERE river_job.id = atode_task.job_id)";
@@ -85,22 +97,29 @@ impl Database {
         Ok(done)
     }
 
-    /// River's job id for the call `id`, if it was written.
+    /// River's job id for the call `id`, if it was written: its own row,
+    /// or the row it was a duplicate of.
     pub(crate) async fn job_id(&self, id: TaskId) -> Result<Option<i64>, DurableError> {
         let id = id.to_string();
         let found = match self {
             Database::Sqlite(pool) => {
-                sqlx::query_scalar("SELECT job_id FROM atode_task WHERE id = $1")
-                    .bind(id)
-                    .fetch_optional(pool)
-                    .await?
+                sqlx::query_scalar(
+                    "SELECT id FROM river_job WHERE json_extract(args, '$.task_id') = $1 \
+                     UNION ALL SELECT job_id FROM atode_task WHERE id = $1 LIMIT 1",
+                )
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
             }
             #[cfg(feature = "postgres")]
             Database::Postgres(pool) => {
-                sqlx::query_scalar("SELECT job_id FROM atode_task WHERE id = $1")
-                    .bind(id)
-                    .fetch_optional(pool)
-                    .await?
+                sqlx::query_scalar(
+                    "SELECT id FROM river_job WHERE args->>'task_id' = $1 \
+                     UNION ALL SELECT job_id FROM atode_task WHERE id = $1 LIMIT 1",
+                )
+                .bind(id)
+                .fetch_optional(pool)
+                .await?
             }
         };
         Ok(found)
@@ -119,8 +138,8 @@ impl QueueTransaction for Transaction<'_, Postgres> {}
 pub(crate) mod sealed {
     use super::*;
 
-    /// What writing a call needs of a transaction: River's insert, then
-    /// atode's row naming it.
+    /// What writing a call needs of a transaction: River's insert, and
+    /// atode's row for a call River skipped as a duplicate.
     pub trait Sealed {
         fn insert_batch<'t>(
             &'t mut self,
@@ -137,8 +156,8 @@ pub(crate) mod sealed {
         ) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 't;
     }
 
-    /// The same two statements on each engine: River's insert in the
-    /// caller's transaction, then atode's row.
+    /// The same statements on each engine: River's insert in the caller's
+    /// transaction, and atode's row for a duplicate.
     macro_rules! transaction_of {
         ($($(#[$cfg:meta])* $engine:ty),*) => {$(
             $(#[$cfg])*

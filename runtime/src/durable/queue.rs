@@ -519,7 +519,11 @@ impl TaskQueue {
             )));
         }
         for (id, result) in ids.into_iter().zip(inserted) {
-            transaction.record(id.to_string(), result.id()).await?;
+            // River's row holds the id of a call it wrote; a duplicate's id
+            // is recorded apart, naming the call it duplicates.
+            if result.unique_skipped_as_duplicate {
+                transaction.record(id.to_string(), result.id()).await?;
+            }
         }
         self.inner.counters.enqueued(count);
         Ok(())
@@ -633,7 +637,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_ids_of_calls_river_cleaned_up_are_forgotten() {
+    async fn a_duplicates_id_is_forgotten_once_river_cleaned_up_its_call() {
         let queue = Durable::sqlite(database_file("forget"))
             .task(Count)
             .connect()
@@ -641,28 +645,57 @@ mod tests {
             .unwrap();
         let kept = queue.add_task(Count, (1,)).await.unwrap();
         let cleaned = queue.add_task(Count, (2,)).await.unwrap();
-        let pool = queue.sqlite_pool().unwrap();
-        let job_id = queue.inner.database.job_id(cleaned).await.unwrap().unwrap();
-        // What River's cleaner does to a call past its retention.
-        sqlx_delete(pool, job_id).await;
-
-        assert_eq!(queue.inner.database.forget_cleaned().await.unwrap(), 1);
-        assert!(
-            queue
-                .inner
-                .database
-                .job_id(cleaned)
-                .await
-                .unwrap()
-                .is_none()
+        let database = &queue.inner.database;
+        let (kept_job, cleaned_job) = (
+            database.job_id(kept).await.unwrap().unwrap(),
+            database.job_id(cleaned).await.unwrap().unwrap(),
         );
-        assert!(queue.status(kept).await.unwrap().is_some());
-        assert_eq!(queue.inner.database.forget_cleaned().await.unwrap(), 0);
+        // Two duplicates' ids, as `write_in` records them.
+        let pool = queue.sqlite_pool().unwrap();
+        let (duplicate_of_kept, duplicate_of_cleaned) = (TaskId::random(), TaskId::random());
+        for (id, job) in [
+            (duplicate_of_kept, kept_job),
+            (duplicate_of_cleaned, cleaned_job),
+        ] {
+            sql(
+                pool,
+                "INSERT INTO atode_task (id, job_id) VALUES ($1, $2)",
+                id.to_string(),
+                job,
+            )
+            .await;
+        }
+        assert_eq!(
+            database.job_id(duplicate_of_cleaned).await.unwrap(),
+            Some(cleaned_job)
+        );
+        // What River's cleaner does to a call past its retention.
+        sql(
+            pool,
+            "DELETE FROM river_job WHERE id = $2 AND $1 = $1",
+            String::new(),
+            cleaned_job,
+        )
+        .await;
+
+        assert_eq!(database.forget_cleaned().await.unwrap(), 1);
+        assert_eq!(database.job_id(duplicate_of_cleaned).await.unwrap(), None);
+        assert_eq!(
+            database.job_id(duplicate_of_kept).await.unwrap(),
+            Some(kept_job)
+        );
+        assert_eq!(database.forget_cleaned().await.unwrap(), 0);
     }
 
-    async fn sqlx_delete(pool: &riverqueue::sqlx::SqlitePool, job_id: i64) {
-        riverqueue::sqlx::query("DELETE FROM river_job WHERE id = $1")
-            .bind(job_id)
+    async fn sql(
+        pool: &riverqueue::sqlx::SqlitePool,
+        statement: &'static str,
+        text: String,
+        number: i64,
+    ) {
+        riverqueue::sqlx::query(statement)
+            .bind(text)
+            .bind(number)
             .execute(pool)
             .await
             .unwrap();
