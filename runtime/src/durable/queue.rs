@@ -192,8 +192,8 @@ impl Durable {
     /// not write one twice. Every process that may lead registers the same
     /// schedules. A bad schedule is reported by [`connect`](Durable::connect).
     ///
-    /// Periodic calls are not listed by id: [`TaskQueue::status`] knows the
-    /// calls a request or `add_task` wrote.
+    /// Each occurrence's call gets an id of its own, known to the task
+    /// through [`current`](crate::durable::current) (no handler returns it).
     pub fn periodic<T>(mut self, task: T, schedule: &str, args: T::Args) -> Self
     where
         T: Task,
