@@ -14,7 +14,10 @@ use crate::background::task::Work;
 /// Implemented by the attribute, on a unit struct that takes the function's
 /// name, so `background_tasks.add_task(send_welcome, (user_id,))` reads as
 /// for an in-process task. Call the function itself with
-/// `send_welcome::call(user_id)`.
+/// `send_welcome::call(user_id)`, also from its own body (a task that
+/// calls itself by name now names the struct). Since the name is a unit
+/// struct in its module, a `let send_welcome = ...` there is read as a
+/// pattern matching it and does not compile: pick another variable name.
 ///
 /// ```
 /// use atode::durable::{task, Task};
