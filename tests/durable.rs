@@ -4,6 +4,7 @@
 //! `ATODE_TEST_POSTGRES_URL` names a server; otherwise those tests say they
 //! were skipped).
 
+mod common;
 #[macro_use]
 mod durable_support;
 

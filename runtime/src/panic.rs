@@ -32,6 +32,22 @@ impl<F: Future + Unpin> Future for CatchUnwind<F> {
     }
 }
 
+/// Runs `function` on tokio's blocking threads, turning a panic into
+/// `Err(payload)` as [`CatchUnwind`] does for a future. A runtime shutting
+/// down before it ran gives `Err` with that reason.
+pub(crate) async fn spawn_blocking_caught<F, T>(function: F) -> Result<T, Box<dyn Any + Send>>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    tokio::task::spawn_blocking(function)
+        .await
+        .map_err(|error| match error.try_into_panic() {
+            Ok(panic) => panic,
+            Err(error) => Box::new(error.to_string()),
+        })
+}
+
 /// The message a panic was raised with, when it has one.
 pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
     if let Some(message) = payload.downcast_ref::<&'static str>() {

@@ -54,6 +54,16 @@ fn example_binary(name: &str) -> PathBuf {
     binary
 }
 
+/// Reads `pipe` (a child's stderr: its logs) on a thread of its own until
+/// the child closes it, so the child never blocks on a full pipe.
+pub fn read_to_end(mut pipe: impl Read + Send + 'static) -> JoinHandle<String> {
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = pipe.read_to_string(&mut text);
+        text
+    })
+}
+
 /// A running example; killed if the test ends before it has exited.
 pub struct Example {
     child: Option<Child>,
@@ -98,12 +108,7 @@ impl Example {
             .spawn()
             .unwrap_or_else(|error| panic!("start the example {name}: {error}"));
         let stdout = child.stdout.take().expect("stdout");
-        let mut stderr_pipe = child.stderr.take().expect("stderr");
-        let stderr = std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = stderr_pipe.read_to_string(&mut text);
-            text
-        });
+        let stderr = read_to_end(child.stderr.take().expect("stderr"));
         // From here on, dropping `example` kills the child if anything fails.
         let mut example = Example {
             child: Some(child),

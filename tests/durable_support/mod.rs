@@ -35,7 +35,7 @@ macro_rules! on_every_backend {
     };
 }
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -481,12 +481,7 @@ impl Fixture {
             .spawn()
             .expect("start the fixture process");
         let stdout = child.stdout.take().expect("stdout");
-        let mut stderr_pipe = child.stderr.take().expect("stderr");
-        let stderr = std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = stderr_pipe.read_to_string(&mut text);
-            text
-        });
+        let stderr = crate::common::example::read_to_end(child.stderr.take().expect("stderr"));
         let pid = child.id();
         let mut fixture = Fixture {
             child: Some(child),

@@ -64,13 +64,7 @@ impl Backend {
                 Ok(format!("sqlite://{}", path.display()))
             }
             Backend::Postgres { admin, name } => {
-                let mut connection = PgConnection::connect(admin).await?;
-                // FORCE: the last measurement's pool may still be closing.
-                connection
-                    .execute(AssertSqlSafe(format!(
-                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                    )))
-                    .await?;
+                let mut connection = drop_database(admin, name).await?;
                 connection
                     .execute(AssertSqlSafe(format!("CREATE DATABASE {name}")))
                     .await?;
@@ -84,15 +78,7 @@ impl Backend {
     pub async fn clean_up(&self) -> Result<(), BoxError> {
         match self {
             Backend::Sqlite { dir } => std::fs::remove_dir_all(dir)?,
-            Backend::Postgres { admin, name } => {
-                let mut connection = PgConnection::connect(admin).await?;
-                connection
-                    .execute(AssertSqlSafe(format!(
-                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-                    )))
-                    .await?;
-                connection.close().await?;
-            }
+            Backend::Postgres { admin, name } => drop_database(admin, name).await?.close().await?,
         }
         Ok(())
     }
@@ -137,6 +123,19 @@ pub async fn river_builder(url: &str) -> Result<ClientBuilder, BoxError> {
             .await?;
         Ok(Client::builder(pool))
     }
+}
+
+/// Drops the bench's database (if there is one) over a new admin
+/// connection, and hands the connection back. FORCE: the last
+/// measurement's pool may still be closing.
+async fn drop_database(admin: &str, name: &str) -> Result<PgConnection, BoxError> {
+    let mut connection = PgConnection::connect(admin).await?;
+    connection
+        .execute(AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        )))
+        .await?;
+    Ok(connection)
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use tokio::runtime::Handle;
 use super::BackgroundTasks;
 use super::runner::{Admission, Outcome, TaskRunner};
 use super::task::{QueuedTask, TaskOutcome, WorkKind};
-use crate::panic::{CatchUnwind, panic_message};
+use crate::panic::{CatchUnwind, panic_message, spawn_blocking_caught};
 
 pub(crate) struct Batch {
     runner: Arc<TaskRunner>,
@@ -214,14 +214,7 @@ pub(crate) async fn run_alone(route: &'static str, task: QueuedTask) -> Outcome 
         }
         WorkKind::Async(future) => log_outcome(route, name, CatchUnwind::new(future).await),
         WorkKind::Blocking(function) => {
-            let result = match tokio::task::spawn_blocking(function).await {
-                Ok(outcome) => Ok(outcome),
-                Err(error) => Err(match error.try_into_panic() {
-                    Ok(panic) => panic,
-                    Err(error) => Box::new(error.to_string()),
-                }),
-            };
-            log_outcome(route, name, result)
+            log_outcome(route, name, spawn_blocking_caught(function).await)
         }
     }
 }

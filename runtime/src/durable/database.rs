@@ -24,11 +24,9 @@ pub(crate) enum Database {
 
 /// A call's atode id is in River's row (the `task_id` of its arguments):
 /// an index of atode's on it finds the row, with no statement of atode's
-/// own when a call is written.
-const INDEX_TASK_ID_SQLITE: &str = "CREATE INDEX IF NOT EXISTS atode_river_job_task_id \
-     ON river_job (json_extract(args, '$.task_id'))";
-#[cfg(feature = "postgres")]
-const INDEX_TASK_ID_POSTGRES: &str = "CREATE INDEX IF NOT EXISTS atode_river_job_task_id \
+/// own when a call is written. `->>` reads the same on both engines
+/// (SQLite 3.38 and later, on its JSONB too).
+const INDEX_TASK_ID: &str = "CREATE INDEX IF NOT EXISTS atode_river_job_task_id \
      ON river_job ((args->>'task_id'))";
 
 /// atode's table, for the one case River's row does not hold the id a
@@ -41,6 +39,19 @@ const CREATE_TASK_TABLE: &str = "CREATE TABLE IF NOT EXISTS atode_task (\
 /// How long a writer waits for another process's write to SQLite before it
 /// fails with "database is locked".
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Runs `$body` with `$pool` bound to the database's pool, whichever the
+/// engine: for statements that read the same on both.
+macro_rules! with_pool {
+    ($database:expr, $pool:ident => $body:expr) => {
+        match $database {
+            $crate::durable::database::Database::Sqlite($pool) => $body,
+            #[cfg(feature = "postgres")]
+            $crate::durable::database::Database::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use with_pool;
 
 impl Database {
     /// Connects to `url` (`sqlite://path` or `postgres://...`) and brings
@@ -62,24 +73,20 @@ impl Database {
 
     async fn migrate(&self) -> Result<(), DurableError> {
         match self {
-            Database::Sqlite(pool) => {
-                riverqueue::migrate::SqliteMigrator::new(pool.clone())
-                    .migrate_up()
-                    .await
-                    .map_err(DurableError::migrate)?;
-                sqlx::query(CREATE_TASK_TABLE).execute(pool).await?;
-                sqlx::query(INDEX_TASK_ID_SQLITE).execute(pool).await?;
-            }
+            Database::Sqlite(pool) => riverqueue::migrate::SqliteMigrator::new(pool.clone())
+                .migrate_up()
+                .await
+                .map_err(DurableError::migrate)?,
             #[cfg(feature = "postgres")]
-            Database::Postgres(pool) => {
-                riverqueue::migrate::PostgresMigrator::new(pool.clone())
-                    .migrate_up()
-                    .await
-                    .map_err(DurableError::migrate)?;
-                sqlx::query(CREATE_TASK_TABLE).execute(pool).await?;
-                sqlx::query(INDEX_TASK_ID_POSTGRES).execute(pool).await?;
-            }
-        }
+            Database::Postgres(pool) => riverqueue::migrate::PostgresMigrator::new(pool.clone())
+                .migrate_up()
+                .await
+                .map_err(DurableError::migrate)?,
+        };
+        with_pool!(self, pool => {
+            sqlx::query(CREATE_TASK_TABLE).execute(pool).await?;
+            sqlx::query(INDEX_TASK_ID).execute(pool).await?;
+        });
         Ok(())
     }
 
@@ -89,40 +96,19 @@ impl Database {
     pub(crate) async fn forget_cleaned(&self) -> Result<u64, DurableError> {
         const FORGET: &str = "DELETE FROM atode_task WHERE NOT EXISTS \
              (SELECT 1 FROM river_job WHERE river_job.id = atode_task.job_id)";
-        let done = match self {
-            Database::Sqlite(pool) => sqlx::query(FORGET).execute(pool).await?.rows_affected(),
-            #[cfg(feature = "postgres")]
-            Database::Postgres(pool) => sqlx::query(FORGET).execute(pool).await?.rows_affected(),
-        };
-        Ok(done)
+        Ok(with_pool!(self, pool => sqlx::query(FORGET).execute(pool).await?.rows_affected()))
     }
 
     /// River's job id for the call `id`, if it was written: its own row,
     /// or the row it was a duplicate of.
     pub(crate) async fn job_id(&self, id: TaskId) -> Result<Option<i64>, DurableError> {
+        // The first half is the query `INDEX_TASK_ID` serves.
+        const FIND: &str = "SELECT id FROM river_job WHERE args->>'task_id' = $1 \
+             UNION ALL SELECT job_id FROM atode_task WHERE id = $1 LIMIT 1";
         let id = id.to_string();
-        let found = match self {
-            Database::Sqlite(pool) => {
-                sqlx::query_scalar(
-                    "SELECT id FROM river_job WHERE json_extract(args, '$.task_id') = $1 \
-                     UNION ALL SELECT job_id FROM atode_task WHERE id = $1 LIMIT 1",
-                )
-                .bind(id)
-                .fetch_optional(pool)
-                .await?
-            }
-            #[cfg(feature = "postgres")]
-            Database::Postgres(pool) => {
-                sqlx::query_scalar(
-                    "SELECT id FROM river_job WHERE args->>'task_id' = $1 \
-                     UNION ALL SELECT job_id FROM atode_task WHERE id = $1 LIMIT 1",
-                )
-                .bind(id)
-                .fetch_optional(pool)
-                .await?
-            }
-        };
-        Ok(found)
+        Ok(with_pool!(self, pool => {
+            sqlx::query_scalar(FIND).bind(id).fetch_optional(pool).await?
+        }))
     }
 }
 

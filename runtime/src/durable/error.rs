@@ -23,7 +23,8 @@ enum Kind {
     Database(riverqueue::sqlx::Error),
     Migrate(riverqueue::migrate::Error),
     Queue(riverqueue::Error),
-    Encode(String),
+    /// The engine answered what it promises not to.
+    Unexpected(String),
 }
 
 impl DurableError {
@@ -39,9 +40,9 @@ impl DurableError {
         }
     }
 
-    pub(crate) fn encode(message: String) -> Self {
+    pub(crate) fn unexpected(message: String) -> Self {
         DurableError {
-            kind: Kind::Encode(message),
+            kind: Kind::Unexpected(message),
         }
     }
 }
@@ -53,7 +54,7 @@ impl fmt::Display for DurableError {
             Kind::Database(error) => write!(f, "durable queue database: {error}"),
             Kind::Migrate(error) => write!(f, "durable queue schema migration: {error}"),
             Kind::Queue(error) => write!(f, "durable queue: {error}"),
-            Kind::Encode(message) => write!(f, "durable task arguments: {message}"),
+            Kind::Unexpected(message) => write!(f, "durable queue: {message}"),
         }
     }
 }
@@ -64,7 +65,7 @@ impl std::error::Error for DurableError {
             Kind::Database(error) => Some(error),
             Kind::Migrate(error) => Some(error),
             Kind::Queue(error) => Some(error),
-            Kind::Config(_) | Kind::Encode(_) => None,
+            Kind::Config(_) | Kind::Unexpected(_) => None,
         }
     }
 }

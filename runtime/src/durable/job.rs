@@ -2,7 +2,7 @@
 //! for a `#[task]`, and the row River stores for it.
 
 use std::marker::PhantomData;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use riverqueue::jiff::Timestamp;
 use riverqueue::{InsertBatch, InsertOpts, JobArgs, UniqueOpts};
@@ -46,7 +46,7 @@ impl<T: Task> JobArgs for Envelope<T> {
             .with_priority(i16::from(options.priority_level()));
         if let Some(window) = options.unique_window() {
             // The arguments, not the atode id, are the idempotency key.
-            opts = opts.with_unique(UniqueOpts::new().with_by_args(true).with_by_period(window));
+            opts = opts.with_unique(unique_by_args(window));
         }
         opts
     }
@@ -54,6 +54,12 @@ impl<T: Task> JobArgs for Envelope<T> {
     fn unique_fields() -> &'static [&'static [&'static str]] {
         &[&["args"]]
     }
+}
+
+/// At most one call of a task with the same arguments in each `window`:
+/// for `#[task(unique_for)]`, and for a periodic task's occurrences.
+pub(crate) fn unique_by_args(window: Duration) -> UniqueOpts {
+    UniqueOpts::new().with_by_args(true).with_by_period(window)
 }
 
 /// One call of a durable task, queued on a request's list and not yet

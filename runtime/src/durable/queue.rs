@@ -8,7 +8,7 @@ use std::time::Duration;
 use riverqueue::{Client, InsertBatch, MaintenanceConfig, QueueConfig, RunHandle, Workers};
 
 use super::counters::{DurableCounters, DurableStats};
-use super::database::{Database, QueueTransaction};
+use super::database::{Database, QueueTransaction, with_pool};
 use super::error::DurableError;
 use super::id::TaskId;
 use super::job::PendingJob;
@@ -194,12 +194,11 @@ impl Durable {
     ///
     /// Each occurrence's call gets an id of its own, known to the task
     /// through [`current`](crate::durable::current) (no handler returns it).
-    pub fn periodic<T>(mut self, task: T, schedule: &str, args: T::Args) -> Self
+    pub fn periodic<T>(mut self, _task: T, schedule: &str, args: T::Args) -> Self
     where
         T: Task,
         T::Args: Clone,
     {
-        let _ = task;
         self.periodic.push(Periodic::new::<T>(schedule, args));
         self
     }
@@ -236,12 +235,7 @@ impl Durable {
         let maintenance = MaintenanceConfig::default()
             .with_rescue_after(self.rescue_after)
             .with_rescuer_interval(rescuer_interval(self.rescue_after));
-        let builder = match &database {
-            Database::Sqlite(pool) => Client::builder(pool.clone()),
-            #[cfg(feature = "postgres")]
-            Database::Postgres(pool) => Client::builder(pool.clone()),
-        };
-        let mut builder = builder
+        let mut builder = with_pool!(&database, pool => Client::builder(pool.clone()))
             .workers(workers)
             .maintenance(maintenance)
             .job_timeout(self.timeout)
@@ -257,8 +251,8 @@ impl Durable {
             })?;
             builder = builder.periodic_job(job);
         }
+        let interval = self.poll_interval.unwrap_or(DEFAULT_POLL_INTERVAL);
         for (name, concurrency) in queues {
-            let interval = self.poll_interval.unwrap_or(DEFAULT_POLL_INTERVAL);
             let config = QueueConfig::new(concurrency)
                 .with_fetch_cooldown(interval.min(DEFAULT_FETCH_COOLDOWN))
                 .with_fetch_poll_interval(interval);
@@ -512,7 +506,7 @@ impl TaskQueue {
         }
         let inserted = transaction.insert_batch(&self.inner.client, batch).await?;
         if inserted.len() != ids.len() {
-            return Err(DurableError::encode(format!(
+            return Err(DurableError::unexpected(format!(
                 "the queue wrote {} of {} calls",
                 inserted.len(),
                 ids.len()

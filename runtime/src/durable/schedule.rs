@@ -4,12 +4,10 @@
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use riverqueue::{
-    CronSchedule, InsertOpts, IntervalSchedule, PeriodicJob, PeriodicJobOpts, UniqueOpts,
-};
+use riverqueue::{CronSchedule, InsertOpts, IntervalSchedule, PeriodicJob, PeriodicJobOpts};
 
 use super::id::TaskId;
-use super::job::{Envelope, PendingJob};
+use super::job::{Envelope, PendingJob, unique_by_args};
 use super::task::Task;
 
 /// A task whose call waits until a given time before any worker may run
@@ -106,9 +104,7 @@ impl Periodic {
                 // process leads, even across a change of leader.
                 let make = move |period: Duration| {
                     move || {
-                        let opts = InsertOpts::default().with_unique(
-                            UniqueOpts::new().with_by_args(true).with_by_period(period),
-                        );
+                        let opts = InsertOpts::default().with_unique(unique_by_args(period));
                         Some((Envelope::<T>::new(TaskId::random(), args.clone()), opts))
                     }
                 };

@@ -15,7 +15,7 @@ use super::current::{self, CurrentCall};
 use super::job::Envelope;
 use super::task::Task;
 use crate::background::task::WorkKind;
-use crate::panic::{CatchUnwind, panic_message};
+use crate::panic::{CatchUnwind, panic_message, spawn_blocking_caught};
 
 /// How long to wait before the next attempt of a call that failed: `base`
 /// doubled at each attempt, up to `max`. The time of the next attempt is
@@ -150,13 +150,7 @@ async fn attempt<T: Task>(
         // A regular `fn` cannot be cancelled: it runs to its end on
         // tokio's blocking threads, and a stop waits for it.
         WorkKind::Blocking(function) => {
-            match tokio::task::spawn_blocking(move || current::within(call, function)).await {
-                Ok(outcome) => Ok(outcome),
-                Err(error) => Err(match error.try_into_panic() {
-                    Ok(panic) => panic,
-                    Err(error) => Box::new(error.to_string()),
-                }),
-            }
+            spawn_blocking_caught(move || current::within(call, function)).await
         }
         WorkKind::Durable(_) => Ok(Err(
             "a durable task's function queued a durable call instead of running".to_owned(),
@@ -165,7 +159,7 @@ async fn attempt<T: Task>(
     match outcome {
         Ok(Ok(())) => Ok(WorkOutcome::Complete),
         Ok(Err(error)) => Err(AttemptFailed::Returned(error)),
-        Err(panic) => Err(AttemptFailed::Panicked(panic_message(&*panic).to_owned())),
+        Err(panic) => Err(AttemptFailed::Panicked(panic_message(&*panic))),
     }
 }
 

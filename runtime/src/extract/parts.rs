@@ -220,7 +220,6 @@ impl RequestParts {
             .tasks(&self.app.runner, self.route.name, || watch(head))
     }
 
-    /// The route's path in the router's syntax (`/files/{*path}`).
     /// The app's task runner.
     #[cfg(feature = "durable")]
     pub(crate) fn app_runner(&self) -> &crate::background::TaskRunner {
@@ -233,6 +232,7 @@ impl RequestParts {
         self.route.name
     }
 
+    /// The route's path in the router's syntax (`/files/{*path}`).
     pub(crate) fn route_syntax(&self) -> &'static str {
         self.route.path
     }

@@ -317,6 +317,7 @@ impl Serve {
         drop(listener);
         tracing::info!(target: "atode::serve", "shutting down: finishing in-flight responses and background tasks");
         let runner = &app.shared().runner;
+        #[cfg(feature = "durable")]
         let started = tokio::time::Instant::now();
         let drain = async {
             graceful.shutdown().await;
@@ -349,8 +350,6 @@ impl Serve {
             let left = deadline.map(|deadline| deadline.saturating_sub(started.elapsed()));
             queue.stop(left).await;
         }
-        #[cfg(not(feature = "durable"))]
-        let _ = started;
         Ok(())
     }
 }
