@@ -4,7 +4,7 @@
 use proc_macro2::{Delimiter, Group, Ident, Span, TokenStream, TokenTree};
 use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{ItemFn, Path};
+use syn::{ItemFn, LitStr, Path};
 
 use crate::route::Route;
 use crate::signature::ArgKind;
@@ -61,6 +61,7 @@ fn glue(item: &ItemFn, body: TokenStream) -> TokenStream {
         #vis struct #name {}
 
         #(#cfgs)*
+        #[allow(deprecated)]
         impl ::atode::__private::RouteHandler for #name #body
     }
 }
@@ -240,6 +241,8 @@ pub(crate) fn route(route: &Route) -> TokenStream {
     let boxed = quote_spanned!(name.span()=> ::atode::__private::boxed);
     let boxed_call = parenthesized(future, name.span());
 
+    let route_doc = route_doc(route);
+    let describe = describe(route);
     let glue = glue(
         item,
         quote! {
@@ -249,7 +252,10 @@ pub(crate) fn route(route: &Route) -> TokenStream {
                 path: #router_path,
                 declared: #declared,
                 body_limit: #body_limit,
+                doc: #route_doc,
             };
+
+            ::atode::__private::if_openapi! { #describe }
 
             fn requirements(#needs_param: &mut ::atode::__private::Requirements) {
                 #(#requirements)*
@@ -267,6 +273,98 @@ pub(crate) fn route(route: &Route) -> TokenStream {
         #item
         #glue
     }
+}
+
+/// The route's `RouteDoc`: its doc comment and its attribute's keys.
+fn route_doc(route: &Route) -> TokenStream {
+    let docs = crate::doc::docs(&route.item.attrs);
+    let option = |text: Option<String>| match text {
+        Some(text) => quote!(::core::option::Option::Some(#text)),
+        None => quote!(::core::option::Option::None),
+    };
+    let summary = option(docs.summary);
+    let description = option(docs.description);
+    let doc = &route.doc;
+    let tags = &doc.tags;
+    let deprecated = doc.deprecated || crate::doc::deprecated(&route.item.attrs);
+    let include = doc.include_in_schema.unwrap_or(true);
+    let status = match doc.status {
+        Some(status) => quote!(::core::option::Option::Some(#status)),
+        None => quote!(::core::option::Option::None),
+    };
+    let response_description = option(doc.response_description.as_ref().map(LitStr::value));
+    quote! {
+        ::atode::__private::RouteDoc {
+            summary: #summary,
+            description: #description,
+            tags: &[#(#tags),*],
+            deprecated: #deprecated,
+            include_in_schema: #include,
+            status: #status,
+            response_description: #response_description,
+        }
+    }
+}
+
+/// `describe`: each of the handler's types asked to describe itself, in
+/// the order of the signature, then the return type. A type that cannot
+/// is recorded as a gap, not refused (see `atode::openapi::probe`).
+fn describe(route: &Route) -> TokenStream {
+    let op = quote_spanned!(Span::mixed_site()=> __atode_op);
+    let probe = |ty: &syn::Type| quote!((&::atode::__private::probe::Probe::<#ty>::new()));
+    let mut calls = Vec::new();
+    let mut has_path = false;
+    for arg in &route.handler.args {
+        let ty = &arg.ty;
+        let shown = &arg.shown;
+        let probe = probe(ty);
+        calls.push(match &arg.kind {
+            ArgKind::Path { name, .. } => {
+                has_path = true;
+                quote!(#probe.path_parameter(#op, #name);)
+            }
+            ArgKind::Tasks | ArgKind::Extractor { .. } => quote!(#probe.input(#op, #shown);),
+        });
+    }
+    if has_path {
+        calls.push(quote!(::atode::__private::probe::path_rejects(#op);));
+    }
+    calls.push(match &route.handler.output {
+        Some(output) if names_impl_trait(output) => {
+            let shown = crate::signature::shown(output);
+            quote!(::atode::__private::probe::output_gap(#op, #shown);)
+        }
+        Some(output) => {
+            let shown = crate::signature::shown(output);
+            let probe = probe(output);
+            quote!(#probe.output(#op, #shown);)
+        }
+        None => {
+            let probe = probe(&syn::parse_quote!(()));
+            quote!(#probe.output(#op, "()");)
+        }
+    });
+    quote! {
+        fn describe(#op: &mut ::atode::__private::Operation<'_>) {
+            #[allow(unused_imports)]
+            use ::atode::__private::probe::{
+                Input as _, InputGap as _, Output as _, OutputGap as _, PathSchema as _, PathText as _,
+            };
+            #(#calls)*
+        }
+    }
+}
+
+/// Whether `ty` is or contains `impl Trait`, a type no code can name.
+fn names_impl_trait(ty: &syn::Type) -> bool {
+    fn scan(tokens: TokenStream) -> bool {
+        tokens.into_iter().any(|token| match token {
+            TokenTree::Ident(ident) => ident == "impl",
+            TokenTree::Group(group) => scan(group.stream()),
+            _ => false,
+        })
+    }
+    scan(ty.to_token_stream())
 }
 
 /// For a handler whose attribute has errors: the same-named struct, so
@@ -287,7 +385,12 @@ pub(crate) fn stand_in(item: &ItemFn) -> TokenStream {
                 path: "/",
                 declared: "/",
                 body_limit: ::core::option::Option::None,
+                doc: ::atode::__private::RouteDoc::DEFAULT,
             };
+
+            ::atode::__private::if_openapi! {
+                fn describe(_: &mut ::atode::__private::Operation<'_>) {}
+            }
 
             fn requirements(_: &mut ::atode::__private::Requirements) {}
 

@@ -17,6 +17,7 @@ use proc_macro2::Span;
 
 mod attr;
 mod ctxt;
+mod doc;
 mod expand;
 mod item;
 mod method;
@@ -68,6 +69,7 @@ fn route_attribute(
             methods: args.methods,
             path,
             body_limit: args.body_limit,
+            doc: args.doc,
             handler,
             item,
         }),

@@ -25,6 +25,33 @@ pub(crate) struct Handler {
 pub(crate) struct Arg {
     pub(crate) ty: Type,
     pub(crate) kind: ArgKind,
+    /// The parameter as written (`Json(item): Json<Item>`), for messages.
+    pub(crate) shown: String,
+}
+
+/// Tokens as a person writes them: `Json<Item>`, not `Json < Item >`.
+pub(crate) fn shown(tokens: &impl quote::ToTokens) -> String {
+    let mut text = tokens.to_token_stream().to_string();
+    for (from, to) in [
+        (" :: ", "::"),
+        (":: ", "::"),
+        (" < ", "<"),
+        (" <", "<"),
+        ("< ", "<"),
+        (" >", ">"),
+        (" (", "("),
+        ("( ", "("),
+        (" )", ")"),
+        (" [", "["),
+        ("[ ", "["),
+        (" ]", "]"),
+        (" ,", ","),
+        (" : ", ": "),
+        ("& ", "&"),
+    ] {
+        text = text.replace(from, to);
+    }
+    text
 }
 
 pub(crate) enum ArgKind {

@@ -80,6 +80,8 @@ pub mod body;
 pub mod durable;
 pub mod extract;
 mod json;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 mod panic;
 pub mod response;
 pub mod routing;

@@ -6,7 +6,32 @@ use std::str::FromStr;
 
 pub use crate::extract::{FromRequest, FromRequestParts, RequestParts, Requirements};
 pub use crate::routing::route::HandlerFuture;
-pub use crate::routing::{Methods, RouteDef, RouteHandler, RouteInfo};
+pub use crate::routing::{Methods, RouteDef, RouteDoc, RouteHandler, RouteInfo};
+
+#[cfg(feature = "openapi")]
+pub use crate::openapi::Operation;
+#[cfg(feature = "openapi")]
+pub use crate::openapi::probe;
+
+/// Its input, when atode is built with its `openapi` feature; else nothing.
+/// The route macros wrap what they generate for the document in it, since
+/// they cannot see atode's features.
+#[cfg(feature = "openapi")]
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __if_openapi {
+    ($($item:tt)*) => { $($item)* };
+}
+
+/// Its input, when atode is built with its `openapi` feature; else nothing.
+#[cfg(not(feature = "openapi"))]
+#[macro_export]
+#[doc(hidden)]
+macro_rules! __if_openapi {
+    ($($item:tt)*) => {};
+}
+
+pub use crate::__if_openapi as if_openapi;
 
 pub use crate::background::completion::CompletionBody;
 pub use crate::background::task::{Async, Blocking};

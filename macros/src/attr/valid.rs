@@ -8,6 +8,7 @@ use super::hint::Usage;
 use super::{AttrArg, AttrArgs};
 use crate::ctxt::Ctxt;
 use crate::method::Method;
+use crate::route::DocArgs;
 
 /// What the attribute's arguments say.
 pub(crate) struct Args {
@@ -15,6 +16,8 @@ pub(crate) struct Args {
     pub(crate) path: Option<LitStr>,
     /// `body_limit = <bytes>`: the route's own body limit, a constant expression.
     pub(crate) body_limit: Option<syn::Expr>,
+    /// The keys for the OpenAPI document.
+    pub(crate) doc: DocArgs,
 }
 
 /// Checks the arguments of `#[{macro_name}]` (whose method is `verb`, or
@@ -94,6 +97,7 @@ pub(crate) fn check(cx: &Ctxt, verb: Option<Method>, macro_name: &str, attr: Att
         methods,
         path: paths.into_iter().next(),
         body_limit,
+        doc: DocArgs::default(),
     }
 }
 

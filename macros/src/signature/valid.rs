@@ -63,10 +63,11 @@ pub(super) fn check_inputs(
                 );
                 continue;
             }
-            Input::Destructured { ty, .. } => {
+            Input::Destructured { pat, ty } => {
                 args.push(Arg {
                     ty: (*ty).clone(),
                     kind: ArgKind::Extractor { body: false },
+                    shown: super::shown(&quote::quote!(#pat: #ty)),
                 });
                 continue;
             }
@@ -120,6 +121,7 @@ pub(super) fn check_inputs(
                     args.push(Arg {
                         ty: ty.clone(),
                         kind: ArgKind::Tasks,
+                        shown: super::shown(typed),
                     });
                 }
             },
@@ -137,6 +139,7 @@ pub(super) fn check_inputs(
                 }
                 args.push(Arg {
                     ty: ty.clone(),
+                    shown: super::shown(typed),
                     kind: ArgKind::Path {
                         index,
                         name: ident.to_string(),
@@ -146,6 +149,7 @@ pub(super) fn check_inputs(
             Role::Extractor => args.push(Arg {
                 ty: ty.clone(),
                 kind: ArgKind::Extractor { body: false },
+                shown: super::shown(typed),
             }),
         }
     }

@@ -39,6 +39,8 @@ impl App {
                 ));
             }
         }
+        #[cfg(feature = "openapi")]
+        problems.extend(self.openapi_problems());
         if problems.is_empty() {
             Ok(())
         } else {
@@ -70,7 +72,7 @@ impl App {
 /// ```
 #[derive(Debug)]
 pub struct StartupError {
-    problems: Vec<String>,
+    pub(super) problems: Vec<String>,
 }
 
 impl std::fmt::Display for StartupError {

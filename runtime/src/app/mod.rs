@@ -1,6 +1,8 @@
 //! `App`: the routes, the state and the settings of one application.
 
 mod check;
+#[cfg(feature = "openapi")]
+mod openapi;
 mod service;
 
 pub use check::StartupError;
@@ -77,6 +79,9 @@ struct AppInner {
     layers: Vec<LayerFn>,
     /// The routing inside its layers, built on first use.
     service: OnceLock<Routes>,
+    /// The OpenAPI document's settings.
+    #[cfg(feature = "openapi")]
+    openapi: crate::openapi::Settings,
 }
 
 type LayerFn = Arc<dyn Fn(Routes) -> Routes + Send + Sync>;
@@ -105,12 +110,16 @@ impl App {
         let routing = Routing {
             router: Router::default(),
             shared: Arc::new(shared),
+            #[cfg(feature = "openapi")]
+            docs: None,
         };
         App {
             inner: Arc::new(AppInner {
                 routing: Arc::new(routing),
                 layers: Vec::new(),
                 service: OnceLock::new(),
+                #[cfg(feature = "openapi")]
+                openapi: crate::openapi::Settings::default(),
             }),
         }
     }
@@ -451,6 +460,9 @@ impl App {
     /// The routing inside the app's layers: built once, on first use.
     pub(crate) fn service(&self) -> &Routes {
         self.inner.service.get_or_init(|| {
+            #[cfg(feature = "openapi")]
+            let core = Routes::direct(self.routing_with_docs());
+            #[cfg(not(feature = "openapi"))]
             let core = Routes::direct(Arc::clone(&self.inner.routing));
             self.inner
                 .layers

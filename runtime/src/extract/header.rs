@@ -28,6 +28,19 @@ pub trait Header: Sized {
 
     /// Reads the header's value; an `Err` is the message of the `422`.
     fn decode(value: &HeaderValue) -> Result<Self, String>;
+
+    /// Describes the header in the app's OpenAPI document: by default, a
+    /// required header parameter of any text. (The `422` for a missing or
+    /// malformed one is added by [`TypedHeader`].)
+    #[cfg(feature = "openapi")]
+    fn operation_input(op: &mut crate::openapi::Operation<'_>) {
+        op.parameter(
+            crate::openapi::ParameterIn::Header,
+            Self::NAME.as_str(),
+            serde_json::json!({ "type": "string" }),
+            true,
+        );
+    }
 }
 
 /// One header, parsed. A missing header is a `422` with `"type": "missing"`
@@ -146,5 +159,15 @@ impl Header for BearerToken {
             }
             _ => Err("Expected `Authorization: Bearer <token>`".to_owned()),
         }
+    }
+
+    /// The `HTTPBearer` security scheme, as FastAPI names it: OpenAPI
+    /// ignores an `Authorization` header parameter.
+    #[cfg(feature = "openapi")]
+    fn operation_input(op: &mut crate::openapi::Operation<'_>) {
+        op.security(
+            "HTTPBearer",
+            serde_json::json!({ "type": "http", "scheme": "bearer" }),
+        );
     }
 }

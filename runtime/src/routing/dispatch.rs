@@ -18,6 +18,9 @@ use crate::shared::AppShared;
 pub(crate) struct Routing {
     pub(crate) router: Router,
     pub(crate) shared: Arc<AppShared>,
+    /// The OpenAPI document and its page, answered before the routes.
+    #[cfg(feature = "openapi")]
+    pub(crate) docs: Option<Arc<crate::openapi::DocsSite>>,
 }
 
 impl Routing {
@@ -27,6 +30,12 @@ impl Routing {
         request: http::Request<Body>,
         remote: Option<SocketAddr>,
     ) -> RouteFuture {
+        #[cfg(feature = "openapi")]
+        if let Some(docs) = &self.docs {
+            if let Some(response) = docs.answer(request.method(), request.uri().path()) {
+                return RouteFuture::ready(response);
+            }
+        }
         let (head, body) = request.into_parts();
         match self.router.at(&head.method, head.uri.path()) {
             Match::Found {

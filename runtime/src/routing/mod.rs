@@ -12,7 +12,7 @@ mod router;
 pub use future::RouteFuture;
 pub use layered::Routes;
 pub use methods::Methods;
-pub use route::{RouteDef, RouteInfo};
+pub use route::{RouteDef, RouteDoc, RouteInfo};
 
 #[doc(hidden)]
 pub use route::RouteHandler;

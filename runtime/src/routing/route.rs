@@ -45,6 +45,61 @@ pub struct RouteInfo {
     /// The route's own body limit (`body_limit = ...` in its attribute),
     /// in place of the app's.
     pub body_limit: Option<usize>,
+    /// What the route's doc comment and attribute say for its API documentation.
+    pub doc: RouteDoc,
+}
+
+/// What a route says of itself for the app's OpenAPI document: from its
+/// doc comment and the keys of its attribute (`tags = [...]`, `deprecated`,
+/// `include_in_schema = false`, `status = 201`, `response_description = "..."`).
+///
+/// ```
+/// use atode::{post, routes};
+///
+/// /// Create an item.
+/// ///
+/// /// Stores it as sent.
+/// #[post("/items", tags = ["items"], status = 201)]
+/// async fn create_item() {}
+///
+/// let doc = &routes![create_item][0].info().doc;
+/// assert_eq!(doc.summary, Some("Create an item."));
+/// assert_eq!(doc.description, Some("Stores it as sent."));
+/// assert_eq!(doc.tags, ["items"]);
+/// assert_eq!(doc.status, Some(201));
+/// assert!(doc.include_in_schema && !doc.deprecated);
+/// ```
+#[derive(Debug)]
+pub struct RouteDoc {
+    /// The doc comment's first paragraph.
+    pub summary: Option<&'static str>,
+    /// The rest of the doc comment.
+    pub description: Option<&'static str>,
+    /// `tags = ["items", ...]`.
+    pub tags: &'static [&'static str],
+    /// `deprecated` in the attribute, or `#[deprecated]` on the handler.
+    pub deprecated: bool,
+    /// `false` with `include_in_schema = false`: the route is served but
+    /// left out of the document.
+    pub include_in_schema: bool,
+    /// `status = 201`: the status the route answers with on success.
+    pub status: Option<u16>,
+    /// `response_description = "..."`: the success response's description.
+    pub response_description: Option<&'static str>,
+}
+
+impl RouteDoc {
+    /// What a route with no doc comment and no documentation keys says.
+    #[doc(hidden)]
+    pub const DEFAULT: RouteDoc = RouteDoc {
+        summary: None,
+        description: None,
+        tags: &[],
+        deprecated: false,
+        include_in_schema: true,
+        status: None,
+        response_description: None,
+    };
 }
 
 /// Implemented by the type a route macro generates beside each handler
@@ -64,6 +119,10 @@ pub trait RouteHandler {
 
     /// Extracts the parameters, calls the handler, and attaches its tasks.
     fn call(parts: RequestParts, body: Body) -> HandlerFuture;
+
+    /// Describes the route's operation from its handler's types.
+    #[cfg(feature = "openapi")]
+    fn describe(op: &mut crate::openapi::Operation<'_>);
 }
 
 /// A route ready to register with [`App::routes`](crate::App::routes): made
@@ -104,6 +163,8 @@ pub struct RouteDef {
     pub(crate) info: &'static RouteInfo,
     pub(crate) call: fn(RequestParts, Body) -> HandlerFuture,
     pub(crate) requirements: fn(&mut Requirements),
+    #[cfg(feature = "openapi")]
+    pub(crate) describe: fn(&mut crate::openapi::Operation<'_>),
 }
 
 impl RouteDef {
@@ -128,6 +189,8 @@ impl RouteDef {
             info: const { &H::INFO },
             call: H::call,
             requirements: H::requirements,
+            #[cfg(feature = "openapi")]
+            describe: H::describe,
         }
     }
 
