@@ -15,13 +15,15 @@
 
 use std::io::Write;
 
+use atode::openapi::{Operation, OperationInput};
 use atode::{
     App, BackgroundTasks, FromRequestParts, Json, Query, RequestParts, ValidationError, post,
     routes,
 };
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct Message {
     message: &'static str,
 }
@@ -34,8 +36,9 @@ fn write_log(message: String) -> std::io::Result<()> {
     log.write_all(message.as_bytes())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct QueryParams {
+    /// Logged in the background when given.
     q: Option<String>,
 }
 
@@ -57,6 +60,14 @@ impl FromRequestParts for LoggedQuery {
     }
 }
 
+/// In the API documentation, the dependency is the query it reads.
+impl OperationInput for LoggedQuery {
+    fn operation_input(op: &mut Operation<'_>) {
+        Query::<QueryParams>::operation_input(op);
+    }
+}
+
+/// Send a message, logging the query first.
 #[post("/send-notification/<email>")]
 async fn send_notification(
     email: String,

@@ -21,6 +21,7 @@ use std::io::Write;
 
 use atode::durable::{Durable, TaskId, TaskQueue, TaskStatus, task};
 use atode::{App, BackgroundTasks, Json, StatusCode, get, post, routes};
+use schemars::JsonSchema;
 use serde::Serialize;
 
 /// Appends the notification to `log.txt`. A regular `fn`: it runs on a
@@ -38,12 +39,16 @@ fn write_notification(email: String, message: String) -> std::io::Result<()> {
     log.write_all(format!("notification for {email}: {message}\n").as_bytes())
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct Sent {
     message: &'static str,
     task_id: TaskId,
 }
 
+/// Send a notification.
+///
+/// The call is written to the task queue before the response: the answer's
+/// `task_id` is the call's, to follow at `/tasks/{id}`.
 #[post("/send-notification/<email>")]
 async fn send_notification(email: String, background_tasks: BackgroundTasks) -> Json<Sent> {
     let task_id =
@@ -54,11 +59,12 @@ async fn send_notification(email: String, background_tasks: BackgroundTasks) -> 
     })
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct Detail {
     detail: String,
 }
 
+/// Where a task is: queued, running, retrying, completed, ...
 #[get("/tasks/<id>")]
 async fn task_status(
     id: TaskId,

@@ -18,7 +18,11 @@ use std::io::Write;
 
 use atode::durable::sqlx::{self, Transaction};
 use atode::durable::{Durable, DurableError, TaskId, TaskQueue, task};
-use atode::{App, Json, StatusCode, post, routes};
+use atode::openapi::{Operation, OperationOutput};
+use atode::{
+    App, ErrorDetail, IntoResponse, Json, Response, StatusCode, ValidationError, post, routes,
+};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 /// Sends the welcome email (here: appends a line to `welcome.txt`).
@@ -37,45 +41,68 @@ const CREATE_USERS_SQLITE: &str =
     "CREATE TABLE IF NOT EXISTS users (id INTEGER PRIMARY KEY, email TEXT NOT NULL UNIQUE)";
 const INSERT_USER: &str = "INSERT INTO users (email) VALUES ($1) RETURNING id";
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 struct Signup {
+    #[schemars(email)]
     email: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct User {
     id: i64,
     email: String,
     welcome_task: TaskId,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct Detail {
     detail: String,
 }
 
-type Failure = (StatusCode, Json<Detail>);
-
-fn failure(status: StatusCode, detail: impl Into<String>) -> Failure {
-    (
-        status,
-        Json(Detail {
-            detail: detail.into(),
-        }),
-    )
+/// Why a signup was refused.
+enum Failure {
+    /// Not a signup to take: a `422` in the shape atode answers for a body
+    /// that does not parse, so a client reads both alike.
+    Invalid(ValidationError),
+    /// A `409` (the email is taken) or a `503` (the database is away).
+    Refused(StatusCode, String),
 }
 
-#[post("/signup")]
-async fn signup(
-    queue: TaskQueue,
-    Json(signup): Json<Signup>,
-) -> Result<(StatusCode, Json<User>), Failure> {
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        match self {
+            Failure::Invalid(error) => error.into_response(),
+            Failure::Refused(status, detail) => (status, Json(Detail { detail })).into_response(),
+        }
+    }
+}
+
+/// The statuses a signup is refused with, for the API documentation.
+impl OperationOutput for Failure {
+    fn operation_output(op: &mut Operation<'_>) {
+        ValidationError::operation_output(op);
+        let detail = op.output_schema::<Detail>();
+        op.response(409, "The email has already signed up")
+            .json(detail.clone());
+        op.response(503, "The database cannot be reached just now")
+            .json(detail);
+    }
+}
+
+/// Sign up.
+///
+/// The user and their welcome task are written in one transaction: both
+/// or neither.
+#[post("/signup", status = 201)]
+async fn signup(queue: TaskQueue, Json(signup): Json<Signup>) -> Result<Json<User>, Failure> {
     let email = signup.email;
     if !email.contains('@') {
-        return Err(failure(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            format!("{email:?} is not an email address"),
-        ));
+        return Err(Failure::Invalid(ValidationError::new(vec![ErrorDetail {
+            kind: "value_error",
+            loc: vec!["body".into(), "email".into()],
+            msg: "value is not a valid email address: it has no @".to_owned(),
+            input: Some(email.into()),
+        }])));
     }
     let created = match queue.postgres_pool() {
         Some(_) => {
@@ -95,7 +122,7 @@ async fn signup(
             finish(&queue, transaction, id, &email).await?
         }
     };
-    Ok((StatusCode::CREATED, Json(created)))
+    Ok(Json(created))
 }
 
 /// Queues the welcome email in the user's transaction, then commits both:
@@ -113,7 +140,7 @@ where
     let id = match inserted {
         Ok(id) => id,
         Err(sqlx::Error::Database(error)) if error.is_unique_violation() => {
-            return Err(failure(
+            return Err(Failure::Refused(
                 StatusCode::CONFLICT,
                 format!("{email} has already signed up"),
             ));
@@ -137,9 +164,9 @@ where
 
 fn unavailable(error: DurableError) -> Failure {
     tracing::error!(%error, "signup");
-    failure(
+    Failure::Refused(
         StatusCode::SERVICE_UNAVAILABLE,
-        "the database cannot be reached just now",
+        "the database cannot be reached just now".to_owned(),
     )
 }
 

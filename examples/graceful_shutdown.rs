@@ -19,9 +19,10 @@
 use std::time::Duration;
 
 use atode::{App, BackgroundTasks, Json, post, routes};
+use schemars::JsonSchema;
 use serde::Serialize;
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct Accepted {
     accepted: u32,
 }
@@ -43,6 +44,7 @@ fn report_ready() -> std::io::Result<()> {
     std::fs::write("report-ready", b"ready")
 }
 
+/// Build a report that takes `seconds` of blocking work, after the response.
 #[post("/reports/<seconds>")]
 async fn report(seconds: u64, tasks: BackgroundTasks) -> &'static str {
     tasks.add_task(build_report, (seconds,));
@@ -50,6 +52,7 @@ async fn report(seconds: u64, tasks: BackgroundTasks) -> &'static str {
     "building the report"
 }
 
+/// Submit a job, processed after the response.
 #[post("/jobs/<id>")]
 async fn submit(id: u32, tasks: BackgroundTasks) -> Json<Accepted> {
     tasks.add_task(process, (id,));

@@ -9,11 +9,14 @@
 //! curl -X POST http://127.0.0.1:8000/send-notification/foo@example.com
 //! cat log.txt   # notification for foo@example.com: some notification
 //! ```
+//!
+//! Its API is documented at `/openapi.json`, and browsable at `/docs`.
 
 use atode::{App, BackgroundTasks, Json, post, routes};
+use schemars::JsonSchema;
 use serde::Serialize;
 
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct Message {
     message: &'static str,
 }
@@ -23,6 +26,10 @@ fn write_notification(email: String, message: &'static str) -> std::io::Result<(
     std::fs::write("log.txt", format!("notification for {email}: {message}"))
 }
 
+/// Send a notification.
+///
+/// Answers at once; the notification is written to `log.txt` after the
+/// response.
 #[post("/send-notification/<email>")]
 async fn send_notification(email: String, background_tasks: BackgroundTasks) -> Json<Message> {
     background_tasks.add_task(write_notification, (email, "some notification"));

@@ -14,6 +14,8 @@ fn archive(name: String) {
     tracing::info!(report = %name, "report archived in the background");
 }
 
+/// A long report, gzip-compressed when the client accepts it; archived
+/// after the response.
 #[post("/reports/<name>")]
 async fn report(name: String, tasks: BackgroundTasks) -> String {
     let body = format!("report {name}\n").repeat(200);

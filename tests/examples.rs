@@ -231,8 +231,13 @@ async fn durable_signup_writes_the_user_and_the_welcome_task_together(env: &[(&s
         (status.as_u16(), body.as_str()),
         (409, r#"{"detail":"ada@example.com has already signed up"}"#)
     );
-    let (status, _, _) = client.fetch(signup("not-an-address")).await;
+    let (status, _, body) = client.fetch(signup("not-an-address")).await;
     assert_eq!(status, 422);
+    let body: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(
+        body["detail"][0]["loc"],
+        serde_json::json!(["body", "email"])
+    );
 
     let welcome = until_lines(&dir, "welcome.txt", 1).await;
     example.terminate().await.assert_success();
@@ -264,3 +269,77 @@ async fn durable_signup_on_postgres() {
     )])
     .await;
 }
+
+/// Each example's OpenAPI document, as a client fetches it, against the
+/// one committed in `tests/snapshots/openapi/`: a change to a route shows
+/// up as a diff of the document. After a deliberate change, rewrite them
+/// with `ATODE_BLESS=1 cargo test --test examples openapi`, then review the
+/// diff.
+#[tokio::test]
+async fn each_examples_openapi_document_matches_its_snapshot() {
+    let mut on_disk: Vec<String> =
+        std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/examples"))
+            .expect("examples/")
+            .filter_map(|entry| {
+                entry
+                    .ok()?
+                    .file_name()
+                    .to_str()?
+                    .strip_suffix(".rs")
+                    .map(str::to_owned)
+            })
+            .collect();
+    on_disk.sort();
+    let mut listed = EXAMPLES.map(str::to_owned).to_vec();
+    listed.sort();
+    assert_eq!(
+        on_disk, listed,
+        "every example has a snapshot: list new ones in EXAMPLES"
+    );
+
+    let bless = std::env::var_os("ATODE_BLESS").is_some();
+    let mut changed = Vec::new();
+    for name in EXAMPLES {
+        let dir = ScratchDir::new(&format!("openapi-{name}"));
+        let example = Example::start(name, &dir).await;
+        let (status, headers, body) = Http1::connect(example.addr)
+            .await
+            .fetch(request("GET", "/openapi.json"))
+            .await;
+        example.terminate().await.assert_success();
+        assert_eq!(status, 200, "{name}: {body}");
+        assert_eq!(headers[http::header::CONTENT_TYPE], "application/json");
+        let document: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+        let pretty = serde_json::to_string_pretty(&document).expect("JSON") + "\n";
+        let path = format!(
+            "{}/tests/snapshots/openapi/{name}.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        if bless {
+            std::fs::write(&path, &pretty).expect("write the snapshot");
+            continue;
+        }
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        if committed != pretty {
+            changed.push(format!(
+                "{name}: {path} differs from what the example serves:\n{pretty}"
+            ));
+        }
+    }
+    assert!(
+        changed.is_empty(),
+        "{}\n(rewrite with ATODE_BLESS=1 cargo test --test examples openapi, then review the diff)",
+        changed.join("\n")
+    );
+}
+
+/// Every example, by the name `cargo run --example` takes.
+const EXAMPLES: [&str; 7] = [
+    "send_notification",
+    "dependency_tasks",
+    "graceful_shutdown",
+    "tracing_compression",
+    "durable_notification",
+    "durable_signup",
+    "openapi",
+];

@@ -574,3 +574,41 @@ async fn the_test_client_can_return_before_the_tasks_finish() {
     assert_eq!(*outbox.0.lock().expect("outbox"), ["grace"]);
     assert_eq!(client.task_monitor().stats().completed, 1);
 }
+
+#[derive(Deserialize, Serialize)]
+struct Counts {
+    total: u32,
+    each: Vec<i64>,
+}
+
+#[post("/counts")]
+async fn counts(Json(counts): Json<Counts>) -> Json<Counts> {
+    Json(counts)
+}
+
+/// JSON Schema, and so the OpenAPI document, counts `3.0` as an integer,
+/// and FastAPI accepts it as one: so does `Json`. A fraction is still a 422.
+#[tokio::test]
+async fn json_takes_a_float_without_a_fraction_where_an_integer_is_expected() {
+    let client = TestClient::new(App::new().routes(routes![counts]));
+    let response = client
+        .post("/counts")
+        .header("content-type", "application/json")
+        .body(r#"{"total": 3.0, "each": [-2.0, 1, 4e0]}"#)
+        .await;
+    assert_eq!(response.status(), StatusCode::OK, "{}", response.text());
+    assert_eq!(response.text(), r#"{"total":3,"each":[-2,1,4]}"#);
+
+    let response = client
+        .post("/counts")
+        .header("content-type", "application/json")
+        .body(r#"{"total": 3.5, "each": []}"#)
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: serde_json::Value = response.json();
+    assert_eq!(body["detail"][0]["type"], "int_type");
+    assert_eq!(
+        body["detail"][0]["loc"],
+        serde_json::json!(["body", "total"])
+    );
+}

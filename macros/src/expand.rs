@@ -196,6 +196,11 @@ pub(crate) fn route(route: &Route) -> TokenStream {
     let body_param = if body_used { body.clone() } else { quote!(_) };
 
     let call_args = (0..route.handler.args.len()).map(local);
+    // `status = N`: applied to the response as the handler made it.
+    let with_status = |response: TokenStream| match route.doc.status {
+        Some(status) => quote!(::atode::__private::declared_status(#response, #status)),
+        None => response,
+    };
     // Spanned over the return type, so one that is not a response is
     // reported there.
     // The handler taken as a value, as a router takes it: clippy's
@@ -216,13 +221,17 @@ pub(crate) fn route(route: &Route) -> TokenStream {
             let identity = quote_spanned!(first=> ::core::convert::identity);
             let value_arg = parenthesized(value.clone(), last);
             let args = parenthesized(quote!(#identity #value_arg), last);
+            let response = with_status(quote!(#function #args));
             quote! {
                 #[allow(unit_bindings, clippy::let_unit_value)]
                 let #value = #call;
-                ::core::result::Result::Ok(#function #args)
+                ::core::result::Result::Ok(#response)
             }
         }
-        None => quote!(::core::result::Result::Ok(::atode::__private::into_response(#call))),
+        None => {
+            let response = with_status(quote!(::atode::__private::into_response(#call)));
+            quote!(::core::result::Result::Ok(#response))
+        }
     };
     // Spanned at the handler's name, so a future that is not `Send` is
     // reported at the handler rather than at the attribute.

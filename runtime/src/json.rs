@@ -153,13 +153,61 @@ impl<T: DeserializeOwned + Send> FromRequest for Json<T> {
         let bytes = read_body(parts, body).await.map_err(JsonRejection::Body)?;
         let mut json = serde_json::Deserializer::from_slice(&bytes);
         // The path to the field that failed, so the 422 can name it.
-        let value = serde_path_to_error::deserialize(&mut json).map_err(|error| {
-            JsonRejection::Invalid(describe(error.inner(), Some(error.path()), &bytes))
-        })?;
+        let value = match serde_path_to_error::deserialize(&mut json) {
+            Ok(value) => value,
+            // Read whole, to its end, by the second reading.
+            Err(error) => match integral_floats_as_integers(error.inner(), &bytes) {
+                Some(value) => return Ok(Json(value)),
+                None => {
+                    let error = describe(error.inner(), Some(error.path()), &bytes);
+                    return Err(JsonRejection::Invalid(error));
+                }
+            },
+        };
         json.end()
             .map_err(|error| JsonRejection::Invalid(describe(&error, None, &bytes)))?;
         Ok(Json(value))
     }
+}
+
+/// `T` read again from `body` with every float that has no fraction
+/// (`36.0`) made an integer, when `error` was a float where `T` takes an
+/// integer. JSON Schema (and so the OpenAPI document) counts `36.0` as an
+/// integer, and FastAPI accepts it as one; serde does not. Only a body that
+/// failed pays for the second reading.
+fn integral_floats_as_integers<T: DeserializeOwned>(
+    error: &serde_json::Error,
+    body: &[u8],
+) -> Option<T> {
+    if !error
+        .to_string()
+        .starts_with("invalid type: floating point")
+    {
+        return None;
+    }
+    let mut value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    fn integers(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Number(number) => {
+                if let Some(float) = number
+                    .as_f64()
+                    .filter(|f| number.is_f64() && f.fract() == 0.0)
+                {
+                    // `as` saturates; a float beyond 2^64 stays a float.
+                    if float >= 0.0 && float < 18_446_744_073_709_551_616.0 {
+                        *number = (float as u64).into();
+                    } else if float < 0.0 && float >= -9_223_372_036_854_775_808.0 {
+                        *number = (float as i64).into();
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(integers),
+            serde_json::Value::Object(fields) => fields.values_mut().for_each(integers),
+            _ => {}
+        }
+    }
+    integers(&mut value);
+    T::deserialize(value).ok()
 }
 
 /// The `422` for a body that is not JSON, or not JSON of the expected

@@ -107,6 +107,19 @@ pub fn into_response<T: IntoResponse>(value: T) -> Response {
     value.into_response()
 }
 
+/// A route's `status = N`: the status of a response the handler returned
+/// successfully and left at `200`. An `Err`'s response keeps its own.
+pub fn declared_status(mut response: Response, status: u16) -> Response {
+    if response.status() == http::StatusCode::OK
+        && response.extensions().get::<HandlerFailed>().is_none()
+    {
+        if let Ok(status) = http::StatusCode::from_u16(status) {
+            *response.status_mut() = status;
+        }
+    }
+    response
+}
+
 /// Boxes the generated future. The bound is where a handler whose future is
 /// not `Send` (an `Rc` held across an `.await`) is reported.
 pub fn boxed<F>(future: F) -> HandlerFuture

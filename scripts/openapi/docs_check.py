@@ -6,7 +6,8 @@
 
 1. The rendered DOM (chromium --dump-dom) shows every path of the OpenAPI
    document: Swagger UI renders each operation's path in an element of class
-   `opblock-summary-path` with the path in its `data-path` attribute. Swagger
+   `opblock-summary-path` (`opblock-summary-path__deprecated` for a
+   deprecated one) with the path in its `data-path` attribute. Swagger
    UI's own error box (`errors-wrapper`) must be absent.
 2. The NetLog (chromium --log-net-log) shows what was requested. The page's
    own requests (the navigation, and every request whose initiator is the
@@ -57,7 +58,9 @@ class DomScan(html.parser.HTMLParser):
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         classes = (attrs.get("class") or "").split()
-        if "opblock-summary-path" in classes and "data-path" in attrs:
+        # A deprecated operation's path has a class of its own.
+        path_classes = {"opblock-summary-path", "opblock-summary-path__deprecated"}
+        if path_classes & set(classes) and "data-path" in attrs:
             self.paths.append(attrs["data-path"])
         target = None
         if "errors-wrapper" in classes:

@@ -3,8 +3,11 @@
 # server on a loopback address, with every check, a fixed seed and a bounded
 # number of examples and wall time. Exits non-zero on any failure.
 #
-#   scripts/openapi/fuzz.sh http://127.0.0.1:PORT
+#   scripts/openapi/fuzz.sh http://127.0.0.1:PORT [SCHEMATHESIS_ARG...]
 #
+# Extra arguments go to `schemathesis run` as they are, e.g. credentials:
+# --header='x-api-key: secret' (then ignored_auth also checks that a request
+# without them, or with wrong ones, is refused).
 # The schema is the server's own /openapi.json; requests go to the same
 # origin only. Knobs (environment): OPENAPI_FUZZ_SEED (default 1),
 # OPENAPI_FUZZ_MAX_EXAMPLES (50 per operation), OPENAPI_FUZZ_TIMEOUT (300 s
@@ -13,11 +16,12 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 
-if [[ $# -ne 1 ]]; then
-    echo "usage: fuzz.sh http://127.0.0.1:PORT" >&2
+if [[ $# -lt 1 ]]; then
+    echo "usage: fuzz.sh http://127.0.0.1:PORT [SCHEMATHESIS_ARG...]" >&2
     exit 2
 fi
 base="${1%/}"
+shift
 if ! [[ "$base" =~ ^http://(127\.[0-9]+\.[0-9]+\.[0-9]+|\[::1\]):[0-9]+$ ]]; then
     echo "fuzz: $base is not http://<loopback IP>:PORT; Schemathesis is only run against this machine" >&2
     exit 2
@@ -41,6 +45,7 @@ args=(
     --generation-database none
     --request-timeout 10
     --no-color
+    "$@"
 )
 echo "fuzz: schemathesis ${args[*]}"
 status=0

@@ -7,6 +7,7 @@ use super::id::TaskId;
 
 /// Where a call is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum TaskState {
@@ -60,6 +61,7 @@ impl TaskState {
 ///  "finalized_at":null}
 /// ```
 #[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[non_exhaustive]
 pub struct TaskStatus {
     /// The id `add_task` returned.

@@ -440,3 +440,73 @@ fn validation_error_schema() -> Value {
         },
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_op(
+        f: impl FnOnce(&mut Operation<'_>),
+    ) -> (
+        Vec<Value>,
+        Option<Map<String, Value>>,
+        BTreeMap<String, Map<String, Value>>,
+    ) {
+        let mut schemas = Schemas::new();
+        let mut schemes = Map::new();
+        let mut op = Operation::new(&mut schemas, &mut schemes, None, "Successful Response");
+        f(&mut op);
+        (op.parameters, op.request_body, op.responses)
+    }
+
+    #[test]
+    fn two_schemas_for_one_response_are_either() {
+        let (_, _, responses) = with_op(|op| {
+            op.this_response().json(json!({ "type": "string" }));
+            op.this_response().json(json!({ "type": "integer" }));
+            op.this_response().json(json!({ "type": "string" }));
+            op.this_response().json(json!({ "type": "boolean" }));
+        });
+        assert_eq!(
+            responses["200"]["content"]["application/json"]["schema"],
+            json!({ "anyOf": [{ "type": "string" }, { "type": "integer" }, { "type": "boolean" }] })
+        );
+    }
+
+    #[test]
+    fn inside_an_optional_extractor_nothing_is_required_or_rejected() {
+        let (parameters, body, responses) = with_op(|op| {
+            op.optional(|op| {
+                op.parameter(ParameterIn::Query, "q", json!({}), true);
+                op.parameter(ParameterIn::Path, "id", json!({}), true);
+                op.request_body("application/json", json!({}));
+                op.validation_error();
+                op.error(413, "too large");
+            });
+            op.parameter(ParameterIn::Header, "x", json!({}), true);
+        });
+        let required: Vec<&Value> = parameters.iter().map(|p| &p["required"]).collect();
+        // A path parameter is required whatever wraps it: the path has it.
+        assert_eq!(required, [&json!(false), &json!(true), &json!(true)]);
+        assert_eq!(body.unwrap()["required"], false);
+        assert!(responses.is_empty(), "{responses:?}");
+    }
+
+    #[test]
+    fn a_status_chosen_at_run_time_is_the_declared_one_or_default() {
+        let mut schemas = Schemas::new();
+        let mut schemes = Map::new();
+        let mut op = Operation::new(&mut schemas, &mut schemes, Some(Status::Code(201)), "Made");
+        op.with_status_at_run_time(|op| {
+            op.this_response();
+        });
+        op.with_status(Status::Default, |op| {
+            op.with_status_at_run_time(|op| {
+                op.this_response();
+            });
+        });
+        let keys: Vec<&String> = op.responses.keys().collect();
+        assert_eq!(keys, ["201", "default"]);
+        assert_eq!(op.responses["201"]["description"], "Made");
+    }
+}

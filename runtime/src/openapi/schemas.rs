@@ -227,11 +227,12 @@ fn bound_integers(schema: &mut Value) {
                 Some("int8") => Some((i8::MIN.into(), i8::MAX.into())),
                 Some("int16") => Some((i16::MIN.into(), i16::MAX.into())),
                 Some("int32") => Some((i32::MIN.into(), i32::MAX.into())),
-                Some("int64") => Some((i64::MIN.into(), i64::MAX.into())),
+                // `isize` and `usize`, as wide as on the 64-bit targets atode serves from.
+                Some("int64" | "int") => Some((i64::MIN.into(), i64::MAX.into())),
                 Some("uint8") => Some((0, u8::MAX.into())),
                 Some("uint16") => Some((0, u16::MAX.into())),
                 Some("uint32") => Some((0, u32::MAX.into())),
-                Some("uint64") => Some((0, u64::MAX.into())),
+                Some("uint64" | "uint") => Some((0, u64::MAX.into())),
                 _ => None,
             };
             if let Some((min, max)) = bounds {
