@@ -1,6 +1,7 @@
 //! The attribute's arguments as written: `"/path"`, or `GET, POST, "/path"`
-//! for `#[route]`, then optionally `body_limit = <bytes>`. Read here without
-//! judgement; [`valid`] says what is wrong with them.
+//! for `#[route]`, then optionally `body_limit = <bytes>` and the keys for
+//! the OpenAPI document (`tags = [...]`, `deprecated`, ...). Read here
+//! without judgement; [`valid`] says what is wrong with them.
 
 use proc_macro2::{TokenStream, TokenTree};
 use quote::ToTokens;
@@ -8,7 +9,10 @@ use syn::ext::IdentExt;
 use syn::parse::{ParseStream, Parser};
 use syn::{Ident, LitStr, Token};
 
+mod doc_keys;
 mod hint;
+mod key;
+mod status_code;
 pub(crate) mod valid;
 
 /// The arguments, in order, as far as they could be read.
@@ -26,9 +30,9 @@ pub(crate) struct AttrArgs {
 pub(crate) enum AttrArg {
     /// `"/items/<id>"`.
     Path(LitStr),
-    /// `body_limit = 1024`, or any other `key = value`.
+    /// `body_limit = 1024`, `tags = ["items"]`, or any other `key = value`.
     KeyValue { key: Ident, value: syn::Expr },
-    /// `GET`, or a bare word where the path should be.
+    /// `GET`, `deprecated`, or a bare word where the path should be.
     Word(Ident),
     /// Tokens that are none of these, up to the next comma.
     Stray(TokenStream),

@@ -154,6 +154,12 @@ verb!(
     /// are extractors or `BackgroundTasks`. `body_limit = <bytes>` after the
     /// path sets the route's own body limit.
     ///
+    /// These keys, on every route attribute, describe the route in the app's
+    /// OpenAPI document (with its doc comment, whose first paragraph is the
+    /// summary): `tags = ["items"]`, `deprecated`, `include_in_schema = false`
+    /// (served, but left out of the document), `status = 201` (the status on
+    /// success) and `response_description = "Item created"`.
+    ///
     /// ```
     /// use atode::{get, routes, App, testing::TestClient};
     ///
@@ -286,7 +292,8 @@ verb!(
 );
 
 /// A route for several methods: `#[route(GET, POST, "/items")]`, with the
-/// methods in uppercase before the path.
+/// methods in uppercase before the path. It takes the same keys as
+/// `#[get]` (`body_limit`, `tags`, `deprecated`, ...).
 ///
 /// ```
 /// use atode::{route, routes, App, Method, testing::TestClient};

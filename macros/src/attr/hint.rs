@@ -3,8 +3,9 @@
 
 use std::fmt::Display;
 
-use syn::{Ident, LitStr};
+use syn::{Expr, ExprLit, Ident, Lit, LitStr};
 
+use super::key::Key;
 use crate::method::Method;
 
 /// The attribute being checked, as the fixes show it.
@@ -57,17 +58,47 @@ impl<'a> Usage<'a> {
         format!("`#[{macro_name}]` takes its path without a name\nhelp: write `{shown}`")
     }
 
-    pub(super) fn unknown_argument(&self, key: &Ident) -> String {
-        let takes = if self.verb.is_some() {
-            "the path,"
-        } else {
-            "methods, the path,"
+    /// `key = value` (or `key` alone, with no `value`) with a key no route
+    /// attribute takes: the key meant, or every key.
+    pub(super) fn unknown_argument(&self, key: &Ident, value: Option<&Expr>) -> String {
+        let name = key.to_string();
+        let help = match Key::meant(&name) {
+            // `hidden = true`: the key says the opposite.
+            Some(Key::IncludeInSchema) if !name.contains("include") => {
+                format!("did you mean `{}`?", Key::IncludeInSchema.example())
+            }
+            Some(meant) => format!("did you mean `{meant}`?"),
+            None if name == "summary" || name == "description" => {
+                let text = match value {
+                    Some(Expr::Lit(ExprLit {
+                        lit: Lit::Str(text),
+                        ..
+                    })) => text.value(),
+                    _ => "Create an item.".to_owned(),
+                };
+                format!(
+                    "a route's summary and description come from its doc comment: the first paragraph is the summary, the rest the description\nhelp: write `/// {text}` above the attribute"
+                )
+            }
+            None => {
+                let takes = if self.verb.is_some() {
+                    "the path"
+                } else {
+                    "its methods and the path"
+                };
+                format!(
+                    "`#[{}]` takes {takes}, then optionally {}",
+                    self.macro_name,
+                    Key::listed()
+                )
+            }
         };
-        format!(
-            "unknown argument `{key}`: `#[{}]` takes {takes} and optionally `body_limit = <bytes>`, as in `{}`",
-            self.macro_name,
-            self.example()
-        )
+        format!("unknown argument `{key}`\nhelp: {help}")
+    }
+
+    /// A key written alone that takes a value: `#[get("/", status)]`.
+    pub(super) fn needs_value(key: Key) -> String {
+        format!("`{key}` needs a value\nhelp: write `{}`", key.example())
     }
 
     /// Something other than a string literal where the path should be.

@@ -4,7 +4,9 @@
 use proc_macro2::Span;
 use syn::{Ident, LitStr};
 
+use super::doc_keys;
 use super::hint::Usage;
+use super::key::Key;
 use super::{AttrArg, AttrArgs};
 use crate::ctxt::Ctxt;
 use crate::method::Method;
@@ -27,7 +29,7 @@ pub(crate) fn check(cx: &Ctxt, verb: Option<Method>, macro_name: &str, attr: Att
     let usage = Usage::new(verb, macro_name, attr.first_string.as_ref());
     let mut methods: Vec<Method> = Vec::new();
     let mut paths: Vec<LitStr> = Vec::new();
-    let mut body_limit: Option<syn::Expr> = None;
+    let mut keys = Keys::default();
     // Whether a path or a method was written, even a wrong one: a wrong one
     // has its own error, and "no path" or "no method" would only repeat it.
     let mut path_attempted = false;
@@ -41,23 +43,30 @@ pub(crate) fn check(cx: &Ctxt, verb: Option<Method>, macro_name: &str, attr: Att
                 }
                 paths.push(lit);
             }
-            AttrArg::KeyValue { key, value } if key == "body_limit" => {
-                if body_limit.replace(value).is_some() {
-                    cx.error(key.span(), "`body_limit` is given twice\nhelp: keep one");
+            AttrArg::KeyValue { key: ident, value } => match Key::named(&ident.to_string()) {
+                Some(key) => keys.read(cx, key, &ident, value),
+                None => {
+                    let message = match &value {
+                        syn::Expr::Lit(syn::ExprLit {
+                            lit: syn::Lit::Str(path),
+                            ..
+                        }) if ident == "path" => {
+                            path_attempted = true;
+                            usage.named_path(path)
+                        }
+                        _ => usage.unknown_argument(&ident, Some(&value)),
+                    };
+                    cx.error(ident.span(), message);
                 }
+            },
+            // A key, before the word could be taken for a path or a method:
+            // `deprecated`, or a key missing its value.
+            AttrArg::Word(ident) if Key::named(&ident.to_string()).is_some() => {
+                keys.word(cx, &ident);
             }
-            AttrArg::KeyValue { key, value } => {
-                let message = match &value {
-                    syn::Expr::Lit(syn::ExprLit {
-                        lit: syn::Lit::Str(path),
-                        ..
-                    }) if key == "path" => {
-                        path_attempted = true;
-                        usage.named_path(path)
-                    }
-                    _ => usage.unknown_argument(&key),
-                };
-                cx.error(key.span(), message);
+            // `depreciated`: a typo of the key written alone.
+            AttrArg::Word(ident) if misspells_deprecated(&ident) => {
+                cx.error(ident.span(), usage.unknown_argument(&ident, None));
             }
             AttrArg::Word(ident) => match verb {
                 Some(verb) => path_attempted |= verb_argument(cx, &usage, &ident, verb),
@@ -96,9 +105,70 @@ pub(crate) fn check(cx: &Ctxt, verb: Option<Method>, macro_name: &str, attr: Att
     Args {
         methods,
         path: paths.into_iter().next(),
-        body_limit,
-        doc: DocArgs::default(),
+        body_limit: keys.body_limit,
+        doc: keys.doc,
     }
+}
+
+/// The values of the keys given (`body_limit = ...` and the document's),
+/// each key given once.
+#[derive(Default)]
+struct Keys {
+    given: Vec<Key>,
+    body_limit: Option<syn::Expr>,
+    doc: DocArgs,
+}
+
+impl Keys {
+    /// `key = value`, written with the name `ident`.
+    fn read(&mut self, cx: &Ctxt, key: Key, ident: &Ident, value: syn::Expr) {
+        if !self.first_time(cx, key, ident) {
+            return;
+        }
+        let doc = &mut self.doc;
+        match key {
+            Key::BodyLimit => self.body_limit = Some(value),
+            Key::Tags => doc.tags = doc_keys::tags(cx, &value),
+            Key::Deprecated => doc.deprecated = doc_keys::flag(cx, key, &value).unwrap_or(false),
+            Key::IncludeInSchema => doc.include_in_schema = doc_keys::flag(cx, key, &value),
+            Key::Status => doc.status = doc_keys::status(cx, &value),
+            Key::ResponseDescription => {
+                doc.response_description = doc_keys::response_description(cx, &value);
+            }
+        }
+    }
+
+    /// A key written alone: `deprecated`, or another missing its value.
+    fn word(&mut self, cx: &Ctxt, ident: &Ident) {
+        match Key::named(&ident.to_string()) {
+            Some(Key::Deprecated) => {
+                // A second one is reported, and leaves the first's value.
+                let first = self.first_time(cx, Key::Deprecated, ident);
+                self.doc.deprecated |= first;
+            }
+            Some(key) => cx.error(ident.span(), Usage::needs_value(key)),
+            None => {}
+        }
+    }
+
+    /// Whether `key` is given for the first time; reports it otherwise.
+    fn first_time(&mut self, cx: &Ctxt, key: Key, ident: &Ident) -> bool {
+        if self.given.contains(&key) {
+            cx.error(
+                ident.span(),
+                format!("`{key}` is given twice\nhelp: keep one"),
+            );
+            return false;
+        }
+        self.given.push(key);
+        true
+    }
+}
+
+/// Whether `ident` is a typo of `deprecated`, the one key written alone
+/// (and so the one a word could mean).
+fn misspells_deprecated(ident: &Ident) -> bool {
+    crate::suggest::closest(&ident.to_string(), [Key::Deprecated.as_str()]).is_some()
 }
 
 /// Reports an identifier given to a verb attribute (`#[get(POST, "/")]`,
@@ -199,6 +269,161 @@ mod tests {
         let (_, _, errors) = args(None, quote!(GET, PUT));
         assert!(
             errors[0].contains(r#"`#[route(GET, PUT, "/items/<id>")]`"#),
+            "{errors:?}"
+        );
+    }
+
+    /// What `#[get(tokens)]` (or `#[route(tokens)]`) says for the
+    /// document, and its errors.
+    fn doc(verb: Option<Method>, tokens: TokenStream) -> (DocArgs, Vec<String>) {
+        let cx = Ctxt::new();
+        let macro_name = if verb.is_some() { "get" } else { "route" };
+        let Args { doc, .. } = check(&cx, verb, macro_name, super::super::parse(tokens));
+        let messages = cx
+            .check()
+            .err()
+            .into_iter()
+            .flat_map(|errors| errors.into_iter().map(|e| e.to_string()))
+            .collect();
+        (doc, messages)
+    }
+
+    #[test]
+    fn reads_every_document_key_in_any_order() {
+        let (doc, errors) = doc(
+            Some(Method::Post),
+            quote!(
+                deprecated,
+                "/items",
+                tags = ["items", "admin"],
+                include_in_schema = false,
+                status = 201,
+                response_description = "Item created",
+                body_limit = 1024,
+            ),
+        );
+        assert!(errors.is_empty(), "{errors:?}");
+        let tags: Vec<String> = doc.tags.iter().map(LitStr::value).collect();
+        assert_eq!(tags, ["items", "admin"]);
+        assert!(doc.deprecated);
+        assert_eq!(doc.include_in_schema, Some(false));
+        assert_eq!(doc.status, Some(201));
+        assert_eq!(
+            doc.response_description.map(|lit| lit.value()).as_deref(),
+            Some("Item created")
+        );
+    }
+
+    #[test]
+    fn route_takes_the_keys_among_its_methods() {
+        let (doc, errors) = doc(None, quote!(GET, deprecated, POST, "/x", status = 204));
+        assert!(errors.is_empty(), "{errors:?}");
+        assert!(doc.deprecated);
+        assert_eq!(doc.status, Some(204));
+        let (methods, path, errors) = args(None, quote!(GET, deprecated, POST, "/x"));
+        assert_eq!(methods, [Method::Get, Method::Post]);
+        assert_eq!(path.as_deref(), Some("/x"));
+        assert!(errors.is_empty(), "{errors:?}");
+    }
+
+    #[test]
+    fn no_keys_is_the_default() {
+        let (doc, errors) = doc(Some(Method::Get), quote!("/"));
+        assert!(errors.is_empty(), "{errors:?}");
+        assert!(doc.tags.is_empty() && !doc.deprecated);
+        assert_eq!((doc.include_in_schema, doc.status), (None, None));
+        assert!(doc.response_description.is_none());
+    }
+
+    #[test]
+    fn deprecated_may_say_true_or_false() {
+        let (yes, errors) = doc(Some(Method::Get), quote!("/", deprecated = true));
+        assert!(yes.deprecated && errors.is_empty(), "{errors:?}");
+        let (no, errors) = doc(Some(Method::Get), quote!("/", deprecated = false));
+        assert!(!no.deprecated && errors.is_empty(), "{errors:?}");
+    }
+
+    #[test]
+    fn each_key_is_given_once() {
+        for tokens in [
+            quote!("/", status = 201, status = 202),
+            quote!("/", deprecated, deprecated),
+            quote!("/", deprecated, deprecated = true),
+            quote!("/", tags = ["a"], tags = ["b"]),
+            quote!("/", body_limit = 1, body_limit = 2),
+        ] {
+            let (_, errors) = doc(Some(Method::Get), tokens);
+            assert_eq!(errors.len(), 1, "{errors:?}");
+            assert!(errors[0].contains("is given twice"), "{errors:?}");
+        }
+        let (doc, _) = doc(Some(Method::Get), quote!("/", status = 201, status = 202));
+        assert_eq!(doc.status, Some(201));
+    }
+
+    #[test]
+    fn a_key_without_its_value_is_not_a_path() {
+        let (_, errors) = doc(Some(Method::Get), quote!("/", status));
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].starts_with("`status` needs a value\nhelp: write `status = 201`"),
+            "{errors:?}"
+        );
+        let (_, errors) = doc(None, quote!(GET, "/", tags));
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].starts_with("`tags` needs a value"), "{errors:?}");
+        // Without a path, that is a second mistake.
+        let (_, errors) = doc(Some(Method::Get), quote!(deprecated));
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].starts_with("this route has no path"),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn suggests_the_key_meant() {
+        for (tokens, meant) in [
+            (quote!("/", tag = ["items"]), "did you mean `tags`?"),
+            (quote!("/", status_code = 201), "did you mean `status`?"),
+            (quote!("/", depreciated), "did you mean `deprecated`?"),
+            (
+                quote!("/", hidden = true),
+                "did you mean `include_in_schema = false`?",
+            ),
+            (
+                quote!("/", include_in_shema = false),
+                "did you mean `include_in_schema`?",
+            ),
+            (quote!("/", body_limt = 1), "did you mean `body_limit`?"),
+            (
+                quote!("/", summary = "List the items"),
+                "write `/// List the items`",
+            ),
+            (
+                quote!("/", description = DESCRIPTION),
+                "write `/// Create an item.`",
+            ),
+        ] {
+            let (_, errors) = doc(Some(Method::Get), tokens);
+            assert_eq!(errors.len(), 1, "{errors:?}");
+            assert!(errors[0].contains(meant), "{meant}: {errors:?}");
+        }
+        let (_, errors) = doc(None, quote!(GET, DEPRECATED, "/"));
+        assert!(
+            errors[0].contains("did you mean `deprecated`?"),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn an_unknown_key_lists_every_key() {
+        let (_, errors) = doc(Some(Method::Get), quote!("/items", format = "json"));
+        assert!(
+            errors[0].starts_with("unknown argument `format`\nhelp: `#[get]` takes the path, then optionally `body_limit = <bytes>`, `tags = [\"items\"]`, `deprecated`"),
+            "{errors:?}"
+        );
+        assert!(
+            errors[0].ends_with(r#"`status = 201` and `response_description = "..."`"#),
             "{errors:?}"
         );
     }

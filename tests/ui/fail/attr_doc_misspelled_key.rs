@@ -1,0 +1,8 @@
+use atode::get;
+
+#[get("/items", tag = ["items"])]
+async fn list() -> &'static str {
+    "[]"
+}
+
+fn main() {}

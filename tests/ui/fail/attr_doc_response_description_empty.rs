@@ -1,0 +1,8 @@
+use atode::post;
+
+#[post("/items", response_description = "")]
+async fn create() -> &'static str {
+    "created"
+}
+
+fn main() {}

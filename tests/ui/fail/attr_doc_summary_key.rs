@@ -1,0 +1,8 @@
+use atode::get;
+
+#[get("/items", summary = "List the items")]
+async fn list() -> &'static str {
+    "[]"
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use atode::get;
+
+#[get("/items", tags = ["items", ""])]
+async fn list() -> &'static str {
+    "[]"
+}
+
+fn main() {}
