@@ -419,7 +419,7 @@ fn what_stops_the_document_is_a_startup_error_naming_the_routes() {
         .unwrap_err()
         .to_string();
     assert!(
-        error.contains("`list` (GET /users) and `list` (GET /orders) have one operationId, `list`"),
+        error.contains("`list` (GET /orders) and `list` (GET /users) have one operationId, `list`"),
         "{error}"
     );
 
@@ -495,16 +495,19 @@ fn gaps_name_every_route_part_the_types_do_not_describe_and_nothing_else() {
         .routes(routes![undocumented, opaque, documented]);
     let gaps = app.openapi_gaps();
     assert_eq!(gaps.len(), 4, "{gaps:#?}");
-    assert!(gaps[0].starts_with(
-        "`undocumented` (POST /undocumented): parameter `_custom: Custom` is not described"
-    ));
-    assert!(gaps[1].starts_with("`undocumented` (POST /undocumented): parameter `Json(body): Json<Undocumented>` is not described"));
-    assert!(gaps[2].starts_with(
-        "`undocumented` (POST /undocumented): return type `Response` is not described"
-    ));
-    assert!(gaps[3].starts_with(
-        "`opaque` (GET /opaque): return type `impl atode::IntoResponse` is not described"
-    ));
+    // In the order of the routes' paths.
+    let expected = [
+        "`opaque` (GET /opaque): return type `impl atode::IntoResponse` is not described",
+        "`undocumented` (POST /undocumented): parameter `_custom: Custom` is not described",
+        "`undocumented` (POST /undocumented): parameter `Json(body): Json<Undocumented>` is not described",
+        "`undocumented` (POST /undocumented): return type `Response` is not described",
+    ];
+    for (gap, expected) in gaps.iter().zip(expected) {
+        assert!(
+            gap.starts_with(expected),
+            "{gap:?} does not start with {expected:?}"
+        );
+    }
     // The route is still in the document, with what could be said.
     let doc = app.openapi().unwrap();
     assert!(doc["paths"]["/undocumented"]["post"]["responses"]["default"].is_object());
@@ -563,4 +566,64 @@ async fn a_users_extractor_documents_its_security_scheme() {
     );
     // And the server agrees with it.
     assert_eq!(fetch(&server, "/secret").await.0, 401);
+}
+
+/// A generic type's schema is named for its arguments when it says how,
+/// and the document is the same however the routes are ordered.
+#[derive(Serialize, JsonSchema)]
+#[schemars(rename = "Page_for_{T}")]
+struct Page<T> {
+    items: Vec<T>,
+    total: u32,
+}
+
+#[get("/pages/items")]
+async fn item_page() -> Json<Page<Item>> {
+    Json(Page {
+        items: Vec::new(),
+        total: 0,
+    })
+}
+
+#[get("/pages/numbers")]
+async fn number_page() -> Json<Page<u32>> {
+    Json(Page {
+        items: Vec::new(),
+        total: 0,
+    })
+}
+
+/// Without a `rename`, schemars names the second instance `List2`: a gap.
+#[derive(Serialize, JsonSchema)]
+struct List<T>(Vec<T>);
+
+#[get("/lists/items")]
+async fn item_list() -> Json<List<Item>> {
+    Json(List(Vec::new()))
+}
+
+#[get("/lists/numbers")]
+async fn number_list() -> Json<List<u32>> {
+    Json(List(Vec::new()))
+}
+
+#[test]
+fn generic_types_have_stable_names() {
+    let one = App::new().routes(routes![item_page, number_page]);
+    let other = App::new()
+        .routes(routes![number_page])
+        .routes(routes![item_page]);
+    let schemas = |app: &App| app.openapi().unwrap()["components"]["schemas"].clone();
+    let names: Vec<String> = schemas(&one).as_object().unwrap().keys().cloned().collect();
+    assert_eq!(names, ["Item", "Page_for_Item", "Page_for_uint32"]);
+    assert_eq!(schemas(&one), schemas(&other));
+    assert!(one.openapi_gaps().is_empty());
+
+    let lists = App::new().routes(routes![number_list, item_list]);
+    let gaps = lists.openapi_gaps();
+    assert_eq!(gaps.len(), 1, "{gaps:?}");
+    assert!(
+        gaps[0].starts_with("two types have the schema name `List` (`List2` is the second)"),
+        "{gaps:?}"
+    );
 }

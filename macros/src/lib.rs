@@ -27,6 +27,7 @@ mod routes;
 mod signature;
 mod suggest;
 mod task;
+mod value;
 
 use ctxt::Ctxt;
 use method::Method;

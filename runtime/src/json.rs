@@ -194,9 +194,9 @@ fn integral_floats_as_integers<T: DeserializeOwned>(
                     .filter(|f| number.is_f64() && f.fract() == 0.0)
                 {
                     // `as` saturates; a float beyond 2^64 stays a float.
-                    if float >= 0.0 && float < 18_446_744_073_709_551_616.0 {
+                    if (0.0..18_446_744_073_709_551_616.0).contains(&float) {
                         *number = (float as u64).into();
-                    } else if float < 0.0 && float >= -9_223_372_036_854_775_808.0 {
+                    } else if (-9_223_372_036_854_775_808.0..0.0).contains(&float) {
                         *number = (float as i64).into();
                     }
                 }

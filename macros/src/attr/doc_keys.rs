@@ -8,11 +8,12 @@
 use std::ops::RangeInclusive;
 
 use quote::ToTokens;
-use syn::{Expr, Lit, LitStr, UnOp};
+use syn::{Expr, Lit, LitStr};
 
 use super::key::Key;
 use super::status_code;
 use crate::ctxt::Ctxt;
+use crate::value::{describe, literal, negative_integer};
 
 /// The statuses `status = ...` may name.
 const STATUS_RANGE: RangeInclusive<u64> = 100..=599;
@@ -202,34 +203,12 @@ fn constant_note(value: &Expr, instead: &str) -> String {
     )
 }
 
-/// The literal `value` is, through the invisible groups a `macro_rules!`
-/// wraps around what it passes on.
-fn literal(value: &Expr) -> Option<&Lit> {
-    match value {
-        Expr::Lit(lit) => Some(&lit.lit),
-        Expr::Group(group) => literal(&group.expr),
-        Expr::Paren(paren) => literal(&paren.expr),
-        _ => None,
-    }
-}
-
 /// The elements of the array `value` is.
 fn array(value: &Expr) -> Option<impl Iterator<Item = &Expr>> {
     match value {
         Expr::Array(array) => Some(array.elems.iter()),
         Expr::Group(group) => array(&group.expr),
         _ => None,
-    }
-}
-
-/// Whether `value` is `-<integer>`.
-fn negative_integer(value: &Expr) -> bool {
-    match value {
-        Expr::Unary(unary) => {
-            matches!(unary.op, UnOp::Neg(_)) && matches!(literal(&unary.expr), Some(Lit::Int(_)))
-        }
-        Expr::Group(group) => negative_integer(&group.expr),
-        _ => false,
     }
 }
 
@@ -289,27 +268,6 @@ fn as_tags(value: &Expr) -> String {
         Some(tags) if !tags.is_empty() => tags.join(", "),
         _ => "\"items\"".to_owned(),
     }
-}
-
-/// What `value` is, for "takes a string literal, not ...".
-fn describe(value: &Expr) -> String {
-    let what = match literal(value) {
-        Some(Lit::Str(_)) => "a string",
-        Some(Lit::Int(_)) => "an integer",
-        Some(Lit::Float(_)) => "a float",
-        Some(Lit::Bool(_)) => "a boolean",
-        Some(Lit::Char(_)) => "a character",
-        Some(_) => "this literal",
-        None => match value {
-            Expr::Path(_) => {
-                return format!("`{}`", value.to_token_stream().to_string().replace(' ', ""));
-            }
-            Expr::Array(_) => "an array",
-            Expr::Tuple(_) => "a tuple",
-            _ => "an expression",
-        },
-    };
-    what.to_owned()
 }
 
 #[cfg(test)]

@@ -7,11 +7,12 @@ use std::ops::RangeInclusive;
 
 use proc_macro2::Span;
 use quote::ToTokens;
-use syn::{Expr, Lit, LitInt, LitStr, UnOp};
+use syn::{Expr, Lit, LitInt, LitStr};
 
 use super::key::Key;
 use super::{duration, queue_name};
 use crate::ctxt::Ctxt;
+use crate::value::{describe, literal, negative_integer};
 
 /// A checked value and where it was written, so the generated code that
 /// uses it points there.
@@ -182,45 +183,6 @@ fn integer(
             None
         }
     }
-}
-
-/// The literal `value` is, through the invisible groups a `macro_rules!`
-/// wraps around what it passes on.
-fn literal(value: &Expr) -> Option<&Lit> {
-    match value {
-        Expr::Lit(lit) => Some(&lit.lit),
-        Expr::Group(group) => literal(&group.expr),
-        Expr::Paren(paren) => literal(&paren.expr),
-        _ => None,
-    }
-}
-
-/// Whether `value` is `-<integer>`.
-fn negative_integer(value: &Expr) -> bool {
-    match value {
-        Expr::Unary(unary) => {
-            matches!(unary.op, UnOp::Neg(_)) && matches!(literal(&unary.expr), Some(Lit::Int(_)))
-        }
-        Expr::Group(group) => negative_integer(&group.expr),
-        _ => false,
-    }
-}
-
-/// What `value` is, for "takes an integer, not ...".
-fn describe(value: &Expr) -> String {
-    let what = match literal(value) {
-        Some(Lit::Str(_)) => "a string",
-        Some(Lit::Int(_)) => "an integer",
-        Some(Lit::Float(_)) => "a float",
-        Some(Lit::Bool(_)) => "a boolean",
-        Some(Lit::Char(_)) => "a character",
-        Some(_) => "this literal",
-        None if matches!(value, Expr::Path(_)) => {
-            return format!("`{}`", value.to_token_stream().to_string().replace(' ', ""));
-        }
-        None => "an expression",
-    };
-    what.to_owned()
 }
 
 /// Why a constant (or any expression) cannot stand for the value.

@@ -62,6 +62,10 @@ pub(crate) fn build<'r>(
     // operationId to the route that has it.
     let mut ids: BTreeMap<String, String> = BTreeMap::new();
 
+    // Described in the order of their paths, not of `routes!`: schemars
+    // names types in the order it meets them.
+    let mut routes: Vec<&RouteDef> = routes.into_iter().collect();
+    routes.sort_by_key(|route| (route.info().declared, route.info().name));
     for route in routes {
         let info = route.info();
         let doc = &info.doc;
@@ -159,7 +163,8 @@ pub(crate) fn build<'r>(
     document.insert("paths".into(), Value::Object(paths));
 
     let mut document = Value::Object(document);
-    let schemas = schemas.finish(&mut document);
+    let (schemas, ambiguous) = schemas.finish(&mut document);
+    gaps.extend(ambiguous);
     let mut components = Map::new();
     if !schemas.is_empty() {
         components.insert("schemas".into(), Value::Object(schemas));

@@ -445,13 +445,14 @@ fn validation_error_schema() -> Value {
 mod tests {
     use super::*;
 
-    fn with_op(
-        f: impl FnOnce(&mut Operation<'_>),
-    ) -> (
+    /// What `f` added: the parameters, the request body and the responses.
+    type Added = (
         Vec<Value>,
         Option<Map<String, Value>>,
         BTreeMap<String, Map<String, Value>>,
-    ) {
+    );
+
+    fn with_op(f: impl FnOnce(&mut Operation<'_>)) -> Added {
         let mut schemas = Schemas::new();
         let mut schemes = Map::new();
         let mut op = Operation::new(&mut schemas, &mut schemes, None, "Successful Response");

@@ -88,9 +88,26 @@ impl Schemas {
 
     /// The `components/schemas` object, and `document` (the rest of the
     /// document) with every placeholder reference rewritten to it.
-    pub(crate) fn finish(mut self, document: &mut Value) -> Map<String, Value> {
+    ///
+    /// Also what is ambiguous: schemars numbers a second type of one name
+    /// (`Page2` beside `Page`: a generic type's instances, or two types of
+    /// one name in different modules), a name that depends on the order
+    /// the routes were described in.
+    pub(crate) fn finish(mut self, document: &mut Value) -> (Map<String, Value>, Vec<String>) {
         let input = self.input.take_definitions(true);
         let output = self.output.take_definitions(true);
+        let ambiguous = numbered(&input)
+            .chain(numbered(&output))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .map(|(name, base)| {
+                format!(
+                    "two types have the schema name `{base}` (`{name}` is the second): \
+                     a generic type, or types of one name in different modules; name each with \
+                     `#[schemars(rename = \"{base}_for_{{T}}\")]` or another `rename`"
+                )
+            })
+            .collect();
         let split = split_names(&input, &output);
         let rename = |side: Side, name: &str| -> String {
             if split.contains(name) {
@@ -120,8 +137,19 @@ impl Schemas {
         }
         rewrite_refs(document, &rename);
         bound_integers(document);
-        components
+        (components, ambiguous)
     }
+}
+
+/// The names schemars numbered to tell two types of one name apart, each
+/// with the name they share.
+fn numbered(definitions: &Map<String, Value>) -> impl Iterator<Item = (String, String)> + '_ {
+    definitions.keys().filter_map(|name| {
+        let base = name.trim_end_matches(|c: char| c.is_ascii_digit());
+        let number = &name[base.len()..];
+        let numbered = !number.is_empty() && number != "1" && !number.starts_with('0');
+        (numbered && definitions.contains_key(base)).then(|| (name.clone(), base.to_owned()))
+    })
 }
 
 /// The names whose input and output schemas differ, directly or through a
@@ -278,7 +306,8 @@ mod tests {
     }
 
     fn finish(schemas: Schemas, mut document: Value) -> (Map<String, Value>, Value) {
-        let components = schemas.finish(&mut document);
+        let (components, ambiguous) = schemas.finish(&mut document);
+        assert!(ambiguous.is_empty(), "{ambiguous:?}");
         (components, document)
     }
 
