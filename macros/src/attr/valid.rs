@@ -214,16 +214,22 @@ mod tests {
         verb: Option<Method>,
         tokens: TokenStream,
     ) -> (Vec<Method>, Option<String>, Vec<String>) {
+        let (Args { methods, path, .. }, messages) = checked(verb, tokens);
+        (methods, path.map(|lit| lit.value()), messages)
+    }
+
+    /// What `check` reads from `tokens`, and the errors it reports.
+    fn checked(verb: Option<Method>, tokens: TokenStream) -> (Args, Vec<String>) {
         let cx = Ctxt::new();
         let macro_name = if verb.is_some() { "get" } else { "route" };
-        let Args { methods, path, .. } = check(&cx, verb, macro_name, super::super::parse(tokens));
+        let args = check(&cx, verb, macro_name, super::super::parse(tokens));
         let messages = cx
             .check()
             .err()
             .into_iter()
             .flat_map(|errors| errors.into_iter().map(|e| e.to_string()))
             .collect();
-        (methods, path.map(|lit| lit.value()), messages)
+        (args, messages)
     }
 
     #[test]
@@ -276,15 +282,7 @@ mod tests {
     /// What `#[get(tokens)]` (or `#[route(tokens)]`) says for the
     /// document, and its errors.
     fn doc(verb: Option<Method>, tokens: TokenStream) -> (DocArgs, Vec<String>) {
-        let cx = Ctxt::new();
-        let macro_name = if verb.is_some() { "get" } else { "route" };
-        let Args { doc, .. } = check(&cx, verb, macro_name, super::super::parse(tokens));
-        let messages = cx
-            .check()
-            .err()
-            .into_iter()
-            .flat_map(|errors| errors.into_iter().map(|e| e.to_string()))
-            .collect();
+        let (Args { doc, .. }, messages) = checked(verb, tokens);
         (doc, messages)
     }
 
