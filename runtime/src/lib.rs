@@ -103,7 +103,7 @@ pub use extract::{
     TypedHeader, ValidationError,
 };
 pub use json::{Json, JsonRejection};
-pub use response::{Html, IntoResponse, Redirect, Response, ResponseBody};
+pub use response::{Html, HttpError, IntoResponse, Redirect, Response, ResponseBody};
 pub use routing::RouteFuture;
 pub use serve::{DEFAULT_ADDR, Limits, Serve, run, serve, shutdown_signal};
 

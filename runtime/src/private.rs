@@ -153,6 +153,13 @@ pub async fn finish(
         .remove::<HandlerFailed>()
         .is_some();
     let carried = response.extensions_mut().remove::<BackgroundTasks>();
+    // Work an error brought for its own path; none for a request the cap
+    // refused, which is answered `503` whatever the extractor returned.
+    let error_path = response
+        .extensions_mut()
+        .remove::<crate::response::ErrorPathTasks>()
+        .filter(|_| !refused)
+        .map(|tasks| tasks.0);
     #[allow(unused_mut)]
     let mut reason = if refused {
         Some("the app's cap on pending background work was reached")
@@ -172,7 +179,7 @@ pub async fn finish(
             response = unwritten;
         }
     }
-    let tasks = parts.finish_work(carried, reason);
+    let tasks = parts.finish_work(carried, reason, error_path);
     if refused {
         // Whatever an extractor made of the refusal, the client is told to retry.
         return overloaded().map(CompletionBody::new);

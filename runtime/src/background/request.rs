@@ -68,7 +68,10 @@ impl RequestWork {
 
     /// Ends the request. `failed` is why its tasks must not run (the handler
     /// failed, an extractor rejected the request); `carried` are tasks the
-    /// response brought along, which run after the request's own.
+    /// response brought along, which run after the request's own;
+    /// `error_path` are tasks an error response brought along
+    /// ([`HttpError::with_tasks`](crate::HttpError::with_tasks)), which run
+    /// even when the rest is discarded.
     pub(crate) fn finish(
         mut self,
         runner: &Arc<TaskRunner>,
@@ -76,7 +79,19 @@ impl RequestWork {
         watch: impl FnOnce() -> Option<RequestWatch>,
         carried: Option<BackgroundTasks>,
         failed: Option<&'static str>,
+        error_path: Option<BackgroundTasks>,
     ) -> Option<PendingTasks> {
+        let mut watch = Some(watch);
+        let mut watch = move || watch.take().and_then(|watch| watch());
+        let carried = match (failed, carried, error_path.clone()) {
+            // Succeeded: the error's work is simply more work.
+            (None, Some(carried), Some(error_path)) => {
+                carried.append(&error_path);
+                Some(carried)
+            }
+            (None, None, error_path) => error_path,
+            (_, carried, _) => carried,
+        };
         if let Some(carried) = carried {
             if self.tasks.is_none() && !carried.is_empty() {
                 // The handler has already done its part: work it hands over
@@ -92,11 +107,24 @@ impl RequestWork {
                 tasks.append(&carried);
             }
         }
-        let tasks = self.tasks.take()?;
         if let Some(reason) = failed {
-            tasks.discard(reason);
-            return None;
+            if let Some(tasks) = self.tasks.take() {
+                tasks.discard(reason);
+            }
+            // The error path's own work runs all the same.
+            let error_path = error_path.filter(|tasks| !tasks.is_empty())?;
+            let tasks = BackgroundTasks::for_request(Arc::clone(runner), route, watch());
+            tasks.append(&error_path);
+            let admission = self
+                .admission
+                .take()
+                .unwrap_or_else(|| runner.force_admit());
+            return Some(PendingTasks {
+                tasks,
+                admission: Some(admission),
+            });
         }
+        let tasks = self.tasks.take()?;
         Some(PendingTasks {
             tasks,
             admission: self.admission.take(),

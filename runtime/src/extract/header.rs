@@ -121,8 +121,11 @@ impl Header for UserAgent {
     }
 }
 
-/// A `Authorization: Bearer <token>` header's token, for [`TypedHeader`]:
-/// a `422` when the header is missing or uses another scheme.
+/// A `Authorization: Bearer <token>` header's token. Taken as is, it is
+/// an extractor that answers `401` with `WWW-Authenticate: Bearer` when the
+/// token is missing, as FastAPI's `HTTPBearer` does (see its
+/// [`FromRequestParts`] implementation); as [`TypedHeader<BearerToken>`],
+/// like any header, a `422`.
 ///
 /// ```
 /// use atode::extract::BearerToken;

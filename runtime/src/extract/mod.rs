@@ -14,10 +14,12 @@
 //! | `Bytes`, `String` | the raw body | 413, 400 |
 //! | [`HeaderMap`](http::HeaderMap), [`Method`](http::Method), [`Uri`](http::Uri), [`Version`](http::Version) | the request head | none |
 //! | [`TypedHeader<T>`] | one header, parsed | 422 |
+//! | [`BearerToken`], [`BasicAuth`] | `Authorization`'s credentials | 401 with `WWW-Authenticate` |
 //! | [`State<T>`] | app state | 500 if never given |
 //! | [`RemoteAddr`] | the client's address | 500 without a socket |
 //! | `Option<T>`, `Result<T, T::Rejection>` | extraction that may fail | none |
 
+mod auth;
 mod body;
 pub(crate) mod decode;
 mod form;
@@ -32,6 +34,7 @@ mod rejection;
 mod state;
 pub(crate) mod urlencoded;
 
+pub use auth::BasicAuth;
 pub use body::BodyRejection;
 pub use form::{Form, FormRejection};
 pub use from_request::{FromRequest, FromRequestParts};

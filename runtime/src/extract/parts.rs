@@ -300,6 +300,7 @@ impl RequestParts {
         self,
         carried: Option<BackgroundTasks>,
         failed: Option<&'static str>,
+        error_path: Option<BackgroundTasks>,
     ) -> Option<PendingTasks> {
         let head = &self.head;
         self.work.finish(
@@ -308,6 +309,7 @@ impl RequestParts {
             || watch(head),
             carried,
             failed,
+            error_path,
         )
     }
 }

@@ -6,7 +6,7 @@ use schemars::JsonSchema;
 use serde_json::json;
 
 use super::{Operation, OperationInput};
-use crate::extract::{Form, Header, Query, RemoteAddr, State, TypedHeader};
+use crate::extract::{BasicAuth, BearerToken, Form, Header, Query, RemoteAddr, State, TypedHeader};
 use crate::{BackgroundTasks, Json};
 
 /// `application/json`, `422` when it does not parse or fit `T`, `413` over
@@ -69,6 +69,33 @@ impl<H: Header> OperationInput for TypedHeader<H> {
         H::operation_input(op);
         op.validation_error();
     }
+}
+
+/// The `HTTPBearer` scheme, as FastAPI names it, and the `401`.
+impl OperationInput for BearerToken {
+    fn operation_input(op: &mut Operation<'_>) {
+        <BearerToken as Header>::operation_input(op);
+        unauthorized(op, "Bearer");
+    }
+}
+
+/// The `HTTPBasic` scheme and the `401`.
+impl OperationInput for BasicAuth {
+    fn operation_input(op: &mut Operation<'_>) {
+        op.security("HTTPBasic", json!({ "type": "http", "scheme": "basic" }));
+        unauthorized(op, "Basic");
+    }
+}
+
+fn unauthorized(op: &mut Operation<'_>, challenge: &str) {
+    if op.optional {
+        return;
+    }
+    let schema = op.http_error();
+    op.response(401, "Not authenticated").json(schema).header(
+        "WWW-Authenticate",
+        json!({ "type": "string", "const": challenge }),
+    );
 }
 
 /// `503` with `Retry-After` while the app's cap on pending background work

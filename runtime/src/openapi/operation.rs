@@ -344,11 +344,18 @@ impl<'a> Operation<'a> {
     ///     }
     /// }
     /// ```
+    /// Inside an optional extractor (`Option<BearerToken>`), the operation
+    /// may also be called without it (`{}` among the requirements).
     pub fn security(&mut self, name: &str, scheme: Value) {
         self.security_schemes.insert(name.to_owned(), scheme);
-        let requirement = json!({ name: [] });
-        if !self.security.contains(&requirement) {
-            self.security.push(requirement);
+        let mut requirements = vec![json!({ name: [] })];
+        if self.optional {
+            requirements.push(json!({}));
+        }
+        for requirement in requirements {
+            if !self.security.contains(&requirement) {
+                self.security.push(requirement);
+            }
         }
     }
 

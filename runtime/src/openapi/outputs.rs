@@ -11,7 +11,7 @@ use serde_json::json;
 use super::{Operation, OperationOutput, Status};
 use crate::extract::{BodyRejection, FormRejection};
 use crate::response::{Html, Redirect};
-use crate::{BackgroundTasks, Json, JsonRejection, ValidationError};
+use crate::{BackgroundTasks, HttpError, Json, JsonRejection, ValidationError};
 
 const TEXT: &str = "text/plain; charset=utf-8";
 const HTML: &str = "text/html; charset=utf-8";
@@ -172,5 +172,23 @@ impl OperationOutput for BodyRejection {
         op.error(400, "The body could not be read");
         op.error(413, "The body is over the limit");
         op.error(415, "The body's Content-Type is not the one expected");
+    }
+}
+
+/// `{"detail": ...}` at a status chosen at run time: `default`, unless the
+/// route's `status = ...` says otherwise for a successful one.
+impl OperationOutput for HttpError {
+    fn operation_output(op: &mut Operation<'_>) {
+        let schema = op.schemas.fixed("HTTPException", || {
+            json!({
+                "title": "HTTPException",
+                "type": "object",
+                "required": ["detail"],
+                "properties": { "detail": { "title": "Detail" } },
+            })
+        });
+        op.with_status_at_run_time(|op| {
+            op.this_response().json(schema);
+        });
     }
 }

@@ -3,11 +3,14 @@
 mod body;
 mod headers;
 mod html;
+mod http_error;
 mod into_response;
 mod redirect;
 
 pub use body::ResponseBody;
 pub use html::Html;
+pub(crate) use http_error::ErrorPathTasks;
+pub use http_error::HttpError;
 pub use into_response::IntoResponse;
 pub use redirect::Redirect;
 
