@@ -117,7 +117,7 @@ mod tests {
         let mut work = RequestWork::default();
         work.tasks(&runner, "test", || Some(watch.clone()))
             .add_task(|| {}, ());
-        let pending = work.finish(&runner, "test", || None, None, None);
+        let pending = work.finish(&runner, "test", || None, None, None, None);
         (CompletionBody::with_tasks(inner, pending), runner, watch)
     }
 
