@@ -109,7 +109,7 @@ pub(crate) fn route(route: &Route) -> TokenStream {
             .iter()
             .map(|(local, ..)| quote!(::core::option::Option::Some(#local)));
         quote! {
-            let mut #path_parser = ::atode::__private::PathParser::new();
+            let mut #path_parser = ::atode::extract::PathParser::new();
             #(#parses)*
             let (#(#somes,)*) = (#(#locals,)*) else {
                 break #label ::core::result::Result::Err(#path_parser.into_response());

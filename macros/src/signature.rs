@@ -80,12 +80,79 @@ impl Handler {
         if let Some(path) = path {
             valid::check_unbound(cx, sig, path, &inputs, &bound);
         }
+        check_body_last(cx, &args);
         mark_body(&mut args);
         let output = match &sig.output {
             ReturnType::Default => None,
             ReturnType::Type(_, ty) => Some((**ty).clone()),
         };
         Handler { args, output }
+    }
+}
+
+/// atode's extractors that read the body, by the name a handler writes.
+const BODY_EXTRACTORS: [&str; 4] = ["Json", "Form", "Bytes", "String"];
+
+/// The body extractor `ty` is (`Json` for `Json<T>`, `Option<Json<T>>`,
+/// `Result<Json<T>, _>`), if it is one of atode's.
+fn body_extractor(ty: &Type) -> Option<&'static str> {
+    let Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    let name = last.ident.to_string();
+    if let Some(body) = BODY_EXTRACTORS.iter().find(|body| **body == name) {
+        return Some(body);
+    }
+    if name != "Option" && name != "Result" {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        syn::GenericArgument::Type(inner) => body_extractor(inner),
+        _ => None,
+    }
+}
+
+/// Reports a body extractor that is not the last extractor, with the fix
+/// first: only the last one may read the body. (The trait error rustc
+/// would give instead names `FromRequestParts` before the fix.)
+fn check_body_last(cx: &Ctxt, args: &[Arg]) {
+    let extractors: Vec<&Arg> = args
+        .iter()
+        .filter(|arg| matches!(arg.kind, ArgKind::Extractor { .. }))
+        .collect();
+    let Some((_, before_last)) = extractors.split_last() else {
+        return;
+    };
+    for (i, arg) in before_last.iter().enumerate() {
+        let Some(body) = body_extractor(&arg.ty) else {
+            continue;
+        };
+        let later = &extractors[i + 1..];
+        let message = match later
+            .iter()
+            .find(|later| body_extractor(&later.ty).is_some())
+        {
+            Some(other) => format!(
+                "a handler reads the request body once: `{}` and `{}` both read it\nhelp: take one `Json<T>` (or `Form<T>`) of a struct that holds both values",
+                arg.shown, other.shown
+            ),
+            None => {
+                let after: Vec<String> = later
+                    .iter()
+                    .map(|later| format!("`{}`", later.shown))
+                    .collect();
+                format!(
+                    "move `{}` after {}: `{body}` reads the request body, and only the last extractor may\nnote: path parameters and `BackgroundTasks` may come anywhere",
+                    arg.shown,
+                    after.join(" and "),
+                )
+            }
+        };
+        cx.error_spanned_by(&arg.ty, message);
     }
 }
 
@@ -130,6 +197,62 @@ mod tests {
                 ArgKind::Extractor { body } => format!("extractor body={body}"),
             })
             .collect()
+    }
+
+    #[test]
+    fn a_body_extractor_before_another_extractor_is_told_to_move() {
+        let errors = handler(
+            "/<id>",
+            quote::quote!(
+                async fn f(
+                    body: Option<Json<Item>>,
+                    id: u32,
+                    tasks: BackgroundTasks,
+                    State(db): State<Db>,
+                ) {
+                }
+            ),
+        )
+        .err()
+        .expect("an error");
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].starts_with("move `body: Option<Json<Item>>` after `State(db): State<Db>`: `Json` reads the request body"),
+            "{errors:?}"
+        );
+        let errors = handler(
+            "/",
+            quote::quote!(
+                async fn f(a: Json<A>, b: Form<B>) {}
+            ),
+        )
+        .err()
+        .expect("an error");
+        assert!(
+            errors[0].starts_with(
+                "a handler reads the request body once: `a: Json<A>` and `b: Form<B>` both read it"
+            ),
+            "{errors:?}"
+        );
+        // Last, it is the body; a path parameter named like one is no extractor.
+        assert!(
+            handler(
+                "/<text>",
+                quote::quote!(
+                    async fn f(text: String, body: Bytes) {}
+                )
+            )
+            .is_ok()
+        );
+        assert!(
+            handler(
+                "/",
+                quote::quote!(
+                    async fn f(h: HeaderMap, body: String) {}
+                )
+            )
+            .is_ok()
+        );
     }
 
     #[test]

@@ -1,10 +1,7 @@
 //! What the route macros' generated code calls. Not a public API: names
 //! here change without notice.
 
-use std::fmt::Display;
-use std::str::FromStr;
-
-pub use crate::extract::{FromRequest, FromRequestParts, RequestParts, Requirements};
+pub use crate::extract::{FromRequest, FromRequestParts, PathParser, RequestParts, Requirements};
 pub use crate::routing::route::HandlerFuture;
 pub use crate::routing::{Methods, RouteDef, RouteDoc, RouteHandler, RouteInfo};
 
@@ -62,44 +59,6 @@ where
 
 use crate::response::{HandlerFailed, overloaded};
 use crate::{BackgroundTasks, Body, IntoResponse, Response};
-
-/// Parses a route's path parameters, collecting every failure so the `422`
-/// lists them all.
-#[derive(Debug, Default)]
-pub struct PathParser(crate::extract::PathErrors);
-
-impl PathParser {
-    pub fn new() -> Self {
-        PathParser::default()
-    }
-
-    /// The parameter at `index` (its place in the route's path), parsed.
-    pub fn parse<T>(&mut self, parts: &RequestParts, index: usize, name: &'static str) -> Option<T>
-    where
-        T: PathParam,
-    {
-        self.0.parse::<T>(parts, index, name)
-    }
-
-    pub fn into_response(self) -> Response {
-        self.0.into_rejection().into_response()
-    }
-}
-
-/// A type a `<name>` path parameter can be parsed into.
-#[diagnostic::on_unimplemented(
-    message = "the path parameter type `{Self}` cannot be parsed from a URL segment",
-    label = "this type does not implement `FromStr`",
-    note = "a path parameter's type must implement `std::str::FromStr` with an error that implements `Display` (`String`, integers, `bool`, your own types)"
-)]
-pub trait PathParam: FromStr<Err: Display> + 'static {}
-
-impl<T> PathParam for T
-where
-    T: FromStr + 'static,
-    T::Err: Display,
-{
-}
 
 /// The handler's return value as a response. A function rather than a
 /// method call so a type error points at the handler's return type.

@@ -15,7 +15,7 @@
 //! | [`HeaderMap`](http::HeaderMap), [`Method`](http::Method), [`Uri`](http::Uri), [`Version`](http::Version) | the request head | none |
 //! | [`TypedHeader<T>`] | one header, parsed | 422 |
 //! | [`BearerToken`], [`BasicAuth`] | `Authorization`'s credentials | 401 with `WWW-Authenticate` |
-//! | [`State<T>`] | app state | 500 if never given |
+//! | [`State<T>`] | app state | a start-up error if never given ([`App::check`](crate::App::check), run by `serve` and `TestClient`); `500` only in an app served unchecked |
 //! | [`RemoteAddr`] | the client's address | 500 without a socket |
 //! | `Option<T>`, `Result<T, T::Rejection>` | extraction that may fail | none |
 
@@ -52,4 +52,7 @@ pub use state::{MissingState, Requirements, State};
 pub(crate) use state::StateMap;
 
 pub(crate) use body::{has_content_type, read_body};
-pub(crate) use path::{PathErrors, PathParams};
+pub use path::PathParam;
+pub(crate) use path::PathParams;
+#[doc(hidden)]
+pub use path::PathParser;

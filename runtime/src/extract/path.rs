@@ -185,6 +185,83 @@ fn describe<T: 'static>(error: &dyn Display) -> (&'static str, String) {
     }
 }
 
+/// A type a `<name>` path parameter can be parsed into: any type with
+/// [`FromStr`](std::str::FromStr) whose error is `Display` (`String`,
+/// integers, `bool`, `Uuid`, your own types). Path parameters are parsed
+/// from the percent-decoded segment with `FromStr`, not deserialized with
+/// serde as axum's `Path` is; a segment that does not parse is a `422`
+/// whose message is the error's `Display`.
+///
+/// ```
+/// use atode::{get, routes, App, testing::TestClient};
+///
+/// struct Sku(String);
+///
+/// impl std::str::FromStr for Sku {
+///     type Err = String;
+///
+///     fn from_str(text: &str) -> Result<Self, String> {
+///         match text.strip_prefix("sku-") {
+///             Some(rest) if !rest.is_empty() => Ok(Sku(rest.to_owned())),
+///             _ => Err("Input should start with `sku-`".to_owned()),
+///         }
+///     }
+/// }
+///
+/// #[get("/items/<sku>")]
+/// async fn item(sku: Sku) -> String {
+///     sku.0
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let client = TestClient::new(App::new().routes(routes![item]));
+/// assert_eq!(client.get("/items/sku-42").await.text(), "42");
+/// assert_eq!(client.get("/items/42").await.status(), 422);
+/// # }
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "the path parameter type `{Self}` cannot be parsed from a URL segment: it does not implement `FromStr`",
+    label = "path parameters are parsed with `FromStr`",
+    note = "implement `std::str::FromStr` for `{Self}` (its error must implement `Display`: it becomes the 422's message); path parameters are not deserialized with serde, as axum's `Path` is"
+)]
+pub trait PathParam: std::str::FromStr<Err: std::fmt::Display> + 'static {}
+
+impl<T> PathParam for T
+where
+    T: std::str::FromStr + 'static,
+    T::Err: std::fmt::Display,
+{
+}
+
+/// Parses a route's path parameters, collecting every failure so the `422`
+/// lists them all. What the route macros call; not for hand-written code.
+/// (Here, not in `__private`, as rustc names it when a type is no
+/// [`PathParam`].)
+#[doc(hidden)]
+#[derive(Debug, Default)]
+pub struct PathParser(PathErrors);
+
+impl PathParser {
+    pub fn new() -> Self {
+        PathParser::default()
+    }
+
+    /// The parameter at `index` (its place in the route's path), parsed.
+    pub fn parse<T: PathParam>(
+        &mut self,
+        parts: &super::RequestParts,
+        index: usize,
+        name: &'static str,
+    ) -> Option<T> {
+        self.0.parse::<T>(parts, index, name)
+    }
+
+    pub fn into_response(self) -> crate::Response {
+        use crate::IntoResponse;
+        self.0.into_rejection().into_response()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
