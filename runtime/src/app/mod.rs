@@ -1,6 +1,7 @@
 //! `App`: the routes, the state and the settings of one application.
 
 mod check;
+mod fallback;
 #[cfg(feature = "openapi")]
 mod openapi;
 mod service;
@@ -112,6 +113,7 @@ impl App {
             shared: Arc::new(shared),
             #[cfg(feature = "openapi")]
             docs: None,
+            unmatched: Default::default(),
         };
         App {
             inner: Arc::new(AppInner {

@@ -7,7 +7,8 @@ use std::sync::Arc;
 use http::{StatusCode, header};
 
 use super::future::RouteFuture;
-use super::{Match, RouteDef, Router};
+use super::layered::LayeredService;
+use super::{Match, Router};
 use crate::Body;
 use crate::extract::{PathParams, RequestParts};
 use crate::response::json_detail;
@@ -21,13 +22,57 @@ pub(crate) struct Routing {
     /// The OpenAPI document and its page, answered before the routes.
     #[cfg(feature = "openapi")]
     pub(crate) docs: Option<Arc<crate::openapi::DocsSite>>,
+    /// Where a request no route matches goes.
+    pub(crate) unmatched: Unmatched,
+}
+
+/// What answers a request that no route matches: services mounted under a
+/// prefix, then the fallback; a known path's other methods, the `405`
+/// handler. Each `None` is atode's own `404` or `405`.
+#[derive(Clone, Default)]
+pub(crate) struct Unmatched {
+    /// `(prefix, service)`, the prefix without a trailing `/`.
+    pub(crate) mounts: Vec<(String, Arc<dyn LayeredService>)>,
+    pub(crate) fallback: Option<Arc<dyn LayeredService>>,
+    pub(crate) method_not_allowed: Option<Arc<dyn LayeredService>>,
+}
+
+impl Unmatched {
+    /// The mounted service `path` is under, with the path it sees.
+    fn mount<'p>(&self, path: &'p str) -> Option<(&Arc<dyn LayeredService>, &'p str)> {
+        self.mounts.iter().find_map(|(prefix, service)| {
+            let rest = path.strip_prefix(prefix.as_str())?;
+            match rest {
+                "" => Some((service, "/")),
+                rest if rest.starts_with('/') => Some((service, rest)),
+                _ => None,
+            }
+        })
+    }
+}
+
+/// `request` with its path replaced by `path`, the query kept.
+fn with_path(mut request: http::Request<Body>, path: &str) -> http::Request<Body> {
+    let uri = request.uri();
+    let path_and_query = match uri.query() {
+        Some(query) => format!("{path}?{query}"),
+        None => path.to_owned(),
+    };
+    let mut parts = uri.clone().into_parts();
+    if let Ok(path_and_query) = path_and_query.parse() {
+        parts.path_and_query = Some(path_and_query);
+        if let Ok(uri) = http::Uri::from_parts(parts) {
+            *request.uri_mut() = uri;
+        }
+    }
+    request
 }
 
 impl Routing {
     /// Routes one request. `remote` is the client's address, when known.
     pub(crate) fn handle(
         self: &Arc<Self>,
-        request: http::Request<Body>,
+        mut request: http::Request<Body>,
         remote: Option<SocketAddr>,
     ) -> RouteFuture {
         #[cfg(feature = "openapi")]
@@ -36,25 +81,50 @@ impl Routing {
                 return RouteFuture::ready(response);
             }
         }
-        let (head, body) = request.into_parts();
-        match self.router.at(&head.method, head.uri.path()) {
-            Match::Found {
-                route: RouteDef { info, call, .. },
-                params,
-            } => {
-                let params =
-                    PathParams::from_slices(head.uri.path(), params.iter().map(|(_, value)| value));
-                let mut parts = RequestParts::new(head, params, info, Arc::clone(&self.shared));
-                parts.set_remote_addr(remote);
-                RouteFuture::running(info, call(parts, body))
+        let found = match self.router.at(request.method(), request.uri().path()) {
+            Match::Found { route, params } => {
+                let params = PathParams::from_slices(
+                    request.uri().path(),
+                    params.iter().map(|(_, value)| value),
+                );
+                Some((route.info, route.call, params))
             }
             Match::MethodNotAllowed(allow) => {
-                let mut response =
-                    json_detail(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed");
-                response.headers_mut().insert(header::ALLOW, allow);
-                RouteFuture::ready(response)
+                let Some(handler) = &self.unmatched.method_not_allowed else {
+                    let mut response =
+                        json_detail(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed");
+                    response.headers_mut().insert(header::ALLOW, allow);
+                    return RouteFuture::ready(response);
+                };
+                let answer = handler.call(request);
+                return RouteFuture::layered(Box::pin(async move {
+                    let mut response = answer.await;
+                    response.headers_mut().insert(header::ALLOW, allow);
+                    response
+                }));
             }
-            Match::NotFound => RouteFuture::ready(json_detail(StatusCode::NOT_FOUND, "Not Found")),
-        }
+            Match::NotFound => None,
+        };
+        let Some((info, call, params)) = found else {
+            // As behind a layer: a service of the user's reads the client's
+            // address from the request.
+            if let Some(remote) = remote {
+                request
+                    .extensions_mut()
+                    .insert(crate::extract::RemoteAddr(remote));
+            }
+            let path = request.uri().path().to_owned();
+            if let Some((service, rest)) = self.unmatched.mount(&path) {
+                return RouteFuture::layered(service.call(with_path(request, rest)));
+            }
+            return match &self.unmatched.fallback {
+                Some(fallback) => RouteFuture::layered(fallback.call(request)),
+                None => RouteFuture::ready(json_detail(StatusCode::NOT_FOUND, "Not Found")),
+            };
+        };
+        let (head, body) = request.into_parts();
+        let mut parts = RequestParts::new(head, params, info, Arc::clone(&self.shared));
+        parts.set_remote_addr(remote);
+        RouteFuture::running(info, call(parts, body))
     }
 }

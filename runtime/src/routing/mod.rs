@@ -18,6 +18,6 @@ pub use route::{RouteDef, RouteDoc, RouteInfo};
 pub use route::RouteHandler;
 
 pub(crate) use dispatch::Routing;
-pub(crate) use layered::Layered;
+pub(crate) use layered::{Layered, LayeredService};
 pub(crate) use route::HandlerFuture;
 pub(crate) use router::{Match, Router};
