@@ -125,7 +125,7 @@ impl App {
         let mounts = &mut self.routing_mut().unmatched.mounts;
         mounts.push((prefix, service));
         // The longest prefix first, so `/static/img` wins over `/static`.
-        mounts.sort_by(|(a, _), (b, _)| b.len().cmp(&a.len()));
+        mounts.sort_by_key(|(prefix, _)| std::cmp::Reverse(prefix.len()));
         self
     }
 
