@@ -406,13 +406,31 @@ async fn the_remote_address_is_the_clients_socket() {
 }
 
 #[test]
-#[should_panic(expected = "both answer GET /items/<item_id>")]
-fn two_routes_for_one_method_and_path_fail_at_start_up() {
+fn two_routes_for_one_request_are_a_start_up_error_naming_both() {
     #[get("/items/<item_id>")]
     async fn duplicate(item_id: u32) -> String {
         item_id.to_string()
     }
-    let _ = App::new().routes(routes![read_item, duplicate]);
+    #[get("/items/<name>")]
+    async fn by_name(name: String) -> String {
+        name
+    }
+    let error = App::new()
+        .routes(routes![read_item])
+        .routes(routes![duplicate, by_name])
+        .check()
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("`read_item` and `duplicate` both answer GET /items/<item_id>"),
+        "{error}"
+    );
+    assert!(
+        error.contains(
+            "`by_name` (/items/<name>) and `read_item` (/items/<item_id>) match the same requests"
+        ),
+        "{error}"
+    );
 }
 
 /// A handler stays an ordinary `async fn`: a unit test calls it with a list

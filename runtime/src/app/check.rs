@@ -27,7 +27,7 @@ impl App {
     /// ```
     pub fn check(&self) -> Result<(), StartupError> {
         let shared = &self.inner.routing.shared;
-        let mut problems = Vec::new();
+        let mut problems = self.inner.routing.router.conflicts().to_vec();
         for route in self.inner.routing.router.routes() {
             let mut needs = Requirements::default();
             (route.requirements)(&mut needs);

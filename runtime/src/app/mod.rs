@@ -153,10 +153,9 @@ impl App {
     /// # }
     /// ```
     ///
-    /// # Panics
-    ///
-    /// If two routes answer the same method and path, or their paths
-    /// conflict in the router: a mistake to catch at start-up, not per request.
+    /// Two routes that answer the same method and path, or whose paths
+    /// match the same requests, are a start-up error naming both
+    /// ([`App::check`], which [`serve`](crate::serve) runs).
     pub fn routes(mut self, routes: impl IntoIterator<Item = RouteDef>) -> Self {
         let routing = self.routing_mut();
         for route in routes {

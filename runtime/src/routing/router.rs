@@ -13,6 +13,9 @@ pub(crate) struct Router {
     endpoints: Vec<Endpoint>,
     /// Router-syntax path to its index in `endpoints`.
     by_path: HashMap<&'static str, usize>,
+    /// Routes left out because another route answers their requests:
+    /// reported by [`App::check`](crate::App::check) as a start-up error.
+    conflicts: Vec<String>,
 }
 
 /// The routes that share one path.
@@ -37,9 +40,10 @@ pub(crate) enum Match<'r, 'p> {
 }
 
 impl Router {
-    /// Adds `route`. Panics, naming both handlers, if it answers a method
-    /// and path another route already answers: two handlers for one request
-    /// is a programming error best caught at start-up.
+    /// Adds `route`, unless another route already answers one of its
+    /// requests: then it is left out and the conflict, naming both
+    /// handlers, is kept for [`Router::conflicts`]. Two handlers for one
+    /// request is a mistake best caught at start-up.
     pub(crate) fn add(&mut self, route: RouteDef) {
         let info = route.info();
         let index = match self.by_path.get(info.path) {
@@ -47,10 +51,28 @@ impl Router {
             None => {
                 let index = self.endpoints.len();
                 if let Err(error) = self.paths.insert(info.path, index) {
-                    panic!(
-                        "atode: cannot add route `{}` for `{}`: {error}",
-                        info.declared, info.name
-                    );
+                    let other = match &error {
+                        matchit::InsertError::Conflict { with } => self
+                            .by_path
+                            .get(with.as_str())
+                            .and_then(|&other| self.endpoints[other].routes.first())
+                            .map(|other| {
+                                let other = other.info();
+                                format!("`{}` ({})", other.name, other.declared)
+                            }),
+                        _ => None,
+                    };
+                    self.conflicts.push(match other {
+                        Some(other) => format!(
+                            "`{}` ({}) and {other} match the same requests: make one path more specific, or merge the handlers",
+                            info.name, info.declared
+                        ),
+                        None => format!(
+                            "`{}` ({}) cannot be routed: {error}",
+                            info.name, info.declared
+                        ),
+                    });
+                    return;
                 }
                 self.by_path.insert(info.path, index);
                 self.endpoints.push(Endpoint {
@@ -69,19 +91,25 @@ impl Router {
                 .iter()
                 .find(|r| !r.info().methods.intersection(overlap).is_empty());
             let methods: Vec<_> = overlap.iter().map(|m| m.to_string()).collect();
-            panic!(
-                "atode: `{}` and `{}` both answer {} {}",
+            self.conflicts.push(format!(
+                "`{}` and `{}` both answer {} {}: remove or rename one",
                 other.map_or("another route", |r| r.info().name),
                 info.name,
                 methods.join(", "),
                 info.declared,
-            );
+            ));
+            return;
         }
         endpoint.allowed = endpoint.allowed.union(info.methods);
         endpoint.routes.push(route);
         let allow: Vec<_> = endpoint.answered().iter().map(|m| m.to_string()).collect();
         endpoint.allow = HeaderValue::from_str(&allow.join(", "))
             .unwrap_or_else(|_| HeaderValue::from_static(""));
+    }
+
+    /// The routes left out, and why.
+    pub(crate) fn conflicts(&self) -> &[String] {
+        &self.conflicts
     }
 
     /// Every registered route.
