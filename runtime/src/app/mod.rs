@@ -85,7 +85,9 @@ struct AppInner {
     openapi: crate::openapi::Settings,
 }
 
-type LayerFn = Arc<dyn Fn(Routes) -> Routes + Send + Sync>;
+/// Wraps the routing (and the layers before it); gets the app's state for
+/// middleware functions, which read it through `Next`.
+type LayerFn = Arc<dyn Fn(Routes, &Arc<AppShared>) -> Routes + Send + Sync>;
 
 impl App {
     /// An app with no routes, no state and the default settings: the
@@ -451,8 +453,53 @@ impl App {
         B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
         B::Error: Into<BoxError>,
     {
-        let wrap: LayerFn = Arc::new(move |inner: Routes| {
+        let wrap: LayerFn = Arc::new(move |inner: Routes, _: &Arc<AppShared>| {
             Routes::layered(Arc::new(Layered::new(layer.layer(inner))))
+        });
+        self.inner_mut().layers.push(wrap);
+        self
+    }
+
+    /// Wraps the app in a middleware function: `function(request, next)`
+    /// runs for every request, before the routes, and returns the response,
+    /// usually `next.run(request).await` changed or replaced. Middleware
+    /// and layers wrap each other in the order they are added: the last is
+    /// outermost. See [`atode::middleware`](crate::middleware).
+    ///
+    /// ```
+    /// use atode::middleware::Next;
+    /// use atode::{get, routes, App, Body, Response, testing::TestClient};
+    /// use atode::http::Request;
+    ///
+    /// async fn no_store(request: Request<Body>, next: Next) -> Response {
+    ///     let mut response = next.run(request).await;
+    ///     response.headers_mut().insert("cache-control", "no-store".parse().unwrap());
+    ///     response
+    /// }
+    ///
+    /// #[get("/")]
+    /// async fn index() -> &'static str {
+    ///     "hi"
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let client = TestClient::new(App::new().middleware(no_store).routes(routes![index]));
+    /// assert_eq!(client.get("/").await.header("cache-control"), Some("no-store"));
+    /// # }
+    /// ```
+    pub fn middleware<F, Fut, R>(mut self, function: F) -> Self
+    where
+        F: Fn(http::Request<Body>, crate::middleware::Next) -> Fut + Clone + Send + Sync + 'static,
+        Fut: std::future::Future<Output = R> + Send + 'static,
+        R: crate::IntoResponse,
+    {
+        let wrap: LayerFn = Arc::new(move |inner: Routes, shared: &Arc<AppShared>| {
+            let service = crate::middleware::FromFn {
+                function: function.clone(),
+                inner,
+                shared: Arc::clone(shared),
+            };
+            Routes::layered(Arc::new(Layered::new(service)))
         });
         self.inner_mut().layers.push(wrap);
         self
@@ -468,7 +515,7 @@ impl App {
             self.inner
                 .layers
                 .iter()
-                .fold(core, |inner, wrap| wrap(inner))
+                .fold(core, |inner, wrap| wrap(inner, &self.inner.routing.shared))
         })
     }
 
