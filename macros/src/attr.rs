@@ -67,6 +67,14 @@ fn arg(input: ParseStream) -> syn::Result<AttrArg> {
     if input.peek(LitStr) {
         return Ok(AttrArg::Path(input.parse()?));
     }
+    // `concat!(...)` and other macro calls: one argument, read whole.
+    if input.peek(Ident::peek_any) && input.peek2(Token![!]) {
+        let mut call = TokenStream::new();
+        while !input.is_empty() && !input.peek(Token![,]) {
+            call.extend(std::iter::once(input.parse::<TokenTree>()?));
+        }
+        return Ok(AttrArg::Stray(call));
+    }
     if input.peek(Ident::peek_any) && input.peek2(Token![=]) {
         let key = input.call(Ident::parse_any)?;
         input.parse::<Token![=]>()?;

@@ -105,7 +105,7 @@ pub use extract::{
 };
 pub use json::{Json, JsonRejection};
 pub use response::{Html, HttpError, IntoResponse, Redirect, Response, ResponseBody};
-pub use routing::RouteFuture;
+pub use routing::{RouteFuture, Router};
 pub use serve::{DEFAULT_ADDR, Limits, Serve, run, serve, shutdown_signal};
 
 pub use http::{HeaderMap, Method, StatusCode, Uri};

@@ -103,8 +103,18 @@ impl<'a> Usage<'a> {
 
     /// Something other than a string literal where the path should be.
     pub(super) fn not_a_literal(&self, written: &dyn Display) -> String {
+        let written = written.to_string();
+        // A constant or `concat!`: the path is read as the attribute
+        // expands, before either has a value. A shared prefix is what
+        // they are usually for, and a `Router` gives one.
+        let named = written.starts_with(|c: char| c.is_alphabetic() || c == '_');
+        let prefix = if named {
+            "\nnote: the attribute reads its path as it expands, before a constant or `concat!` has a value\nhelp: for routes under a common prefix, write the rest of the path here and add the routes to `atode::Router::new(\"/prefix\")`"
+        } else {
+            ""
+        };
         format!(
-            "the route's path must be a string literal, not `{written}`\nhelp: write `{}`",
+            "the route's path must be a string literal, not `{written}`\nhelp: write `{}`{prefix}",
             self.example()
         )
     }

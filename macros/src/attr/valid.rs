@@ -79,7 +79,8 @@ pub(crate) fn check(cx: &Ctxt, verb: Option<Method>, macro_name: &str, attr: Att
             },
             AttrArg::Stray(stray) => {
                 path_attempted = true;
-                cx.error_spanned_by(&stray, usage.not_a_literal(&stray));
+                let shown = crate::signature::shown(&stray).replace(" !", "!");
+                cx.error_spanned_by(&stray, usage.not_a_literal(&shown));
             }
         }
     }

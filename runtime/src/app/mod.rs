@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use crate::background::TaskMonitor;
 use crate::extract::StateMap;
-use crate::routing::{Layered, RouteDef, Router, Routes, Routing};
+use crate::routing::{Layered, RouteDef, RouteTable, Routes, Routing};
 use crate::shared::AppShared;
 use crate::{Body, BoxError};
 
@@ -111,7 +111,7 @@ impl App {
             body_limit: DEFAULT_BODY_LIMIT,
         };
         let routing = Routing {
-            router: Router::default(),
+            router: RouteTable::default(),
             shared: Arc::new(shared),
             #[cfg(feature = "openapi")]
             docs: None,
@@ -160,6 +160,34 @@ impl App {
     /// ([`App::check`], which [`serve`](crate::serve) runs).
     pub fn routes(mut self, routes: impl IntoIterator<Item = RouteDef>) -> Self {
         let routing = self.routing_mut();
+        for route in routes {
+            routing.router.add(route);
+        }
+        self
+    }
+
+    /// Adds a [`Router`](crate::Router)'s routes, under its prefix and
+    /// with its tags. Two routes that answer one request, here or across
+    /// routers, and a prefix that is not a plain path, are start-up errors
+    /// naming them ([`App::check`]).
+    ///
+    /// ```
+    /// use atode::{get, routes, App, Router};
+    ///
+    /// #[get("/status")]
+    /// async fn status() -> &'static str {
+    ///     "ok"
+    /// }
+    ///
+    /// let error = App::new().router(Router::new("/api/").routes(routes![status])).check().unwrap_err();
+    /// assert!(error.to_string().contains("the router prefix `/api/` ends with `/`"));
+    /// ```
+    pub fn router(mut self, router: crate::Router) -> Self {
+        let (routes, problems) = router.into_routes();
+        let routing = self.routing_mut();
+        for problem in problems {
+            routing.router.problem(problem);
+        }
         for route in routes {
             routing.router.add(route);
         }

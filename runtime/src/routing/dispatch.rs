@@ -8,7 +8,7 @@ use http::{StatusCode, header};
 
 use super::future::RouteFuture;
 use super::layered::LayeredService;
-use super::{Match, Router};
+use super::{Match, RouteTable};
 use crate::Body;
 use crate::extract::{PathParams, RequestParts};
 use crate::response::json_detail;
@@ -17,7 +17,7 @@ use crate::shared::AppShared;
 /// The routes and what they share: the service at the core of the layers.
 #[derive(Clone)]
 pub(crate) struct Routing {
-    pub(crate) router: Router,
+    pub(crate) router: RouteTable,
     pub(crate) shared: Arc<AppShared>,
     /// The OpenAPI document and its page, answered before the routes.
     #[cfg(feature = "openapi")]

@@ -4,12 +4,14 @@
 
 mod dispatch;
 mod future;
+mod group;
 mod layered;
 mod methods;
 pub(crate) mod route;
 mod router;
 
 pub use future::RouteFuture;
+pub use group::Router;
 pub use layered::Routes;
 pub use methods::Methods;
 pub use route::{RouteDef, RouteDoc, RouteInfo};
@@ -20,4 +22,4 @@ pub use route::RouteHandler;
 pub(crate) use dispatch::Routing;
 pub(crate) use layered::{Layered, LayeredService};
 pub(crate) use route::HandlerFuture;
-pub(crate) use router::{Match, Router};
+pub(crate) use router::{Match, RouteTable};

@@ -8,7 +8,7 @@ use super::{Methods, RouteDef};
 
 /// Every registered route, by path and then by method.
 #[derive(Clone, Default)]
-pub(crate) struct Router {
+pub(crate) struct RouteTable {
     paths: matchit::Router<usize>,
     endpoints: Vec<Endpoint>,
     /// Router-syntax path to its index in `endpoints`.
@@ -39,10 +39,10 @@ pub(crate) enum Match<'r, 'p> {
     NotFound,
 }
 
-impl Router {
+impl RouteTable {
     /// Adds `route`, unless another route already answers one of its
     /// requests: then it is left out and the conflict, naming both
-    /// handlers, is kept for [`Router::conflicts`]. Two handlers for one
+    /// handlers, is kept for [`RouteTable::conflicts`]. Two handlers for one
     /// request is a mistake best caught at start-up.
     pub(crate) fn add(&mut self, route: RouteDef) {
         let info = route.info();
@@ -105,6 +105,12 @@ impl Router {
         let allow: Vec<_> = endpoint.answered().iter().map(|m| m.to_string()).collect();
         endpoint.allow = HeaderValue::from_str(&allow.join(", "))
             .unwrap_or_else(|_| HeaderValue::from_static(""));
+    }
+
+    /// Records a problem found outside the table (a router's prefix), for
+    /// [`App::check`](crate::App::check).
+    pub(crate) fn problem(&mut self, problem: String) {
+        self.conflicts.push(problem);
     }
 
     /// The routes left out, and why.
