@@ -109,17 +109,14 @@ impl std::fmt::Debug for Next {
     }
 }
 
-/// A middleware function around `inner`, as a tower service.
+/// An async function of the request, as a tower service: a fallback, a
+/// `405` handler, or a middleware function with its `Next` bound.
 #[derive(Clone)]
-pub(crate) struct FromFn<F> {
-    pub(crate) function: F,
-    pub(crate) inner: Routes,
-    pub(crate) shared: Arc<AppShared>,
-}
+pub(crate) struct FnService<F>(pub(crate) F);
 
-impl<F, Fut, R> tower_service::Service<http::Request<Body>> for FromFn<F>
+impl<F, Fut, R> tower_service::Service<http::Request<Body>> for FnService<F>
 where
-    F: Fn(http::Request<Body>, Next) -> Fut,
+    F: Fn(http::Request<Body>) -> Fut,
     Fut: Future<Output = R> + Send + 'static,
     R: IntoResponse,
 {
@@ -132,13 +129,28 @@ where
     }
 
     fn call(&mut self, request: http::Request<Body>) -> Self::Future {
-        let next = Next {
-            inner: self.inner.clone(),
-            shared: Arc::clone(&self.shared),
-        };
-        let answer = (self.function)(request, next);
+        let answer = (self.0)(request);
         Box::pin(async move { Ok(answer.await.into_response()) })
     }
+}
+
+/// `function` around `inner`: each request gets a `Next` for the rest of
+/// the app.
+pub(crate) fn from_fn<F, Fut>(
+    function: F,
+    inner: Routes,
+    shared: Arc<AppShared>,
+) -> FnService<impl Fn(http::Request<Body>) -> Fut + Clone>
+where
+    F: Fn(http::Request<Body>, Next) -> Fut + Clone,
+{
+    FnService(move |request| {
+        let next = Next {
+            inner: inner.clone(),
+            shared: Arc::clone(&shared),
+        };
+        function(request, next)
+    })
 }
 
 /// A value a middleware put in the request's extensions

@@ -3,17 +3,15 @@
 //! prefix (tower-http's `ServeDir`), and the `405` for a known path's other
 //! methods.
 
-use std::convert::Infallible;
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
 use bytes::Bytes;
 
 use super::App;
+use crate::middleware::FnService;
 use crate::routing::{Layered, LayeredService};
-use crate::{Body, BoxError, IntoResponse, Response};
+use crate::{Body, BoxError, IntoResponse};
 
 impl App {
     /// Answers the requests no route (and no [`mount`](App::mount)) matches
@@ -45,7 +43,7 @@ impl App {
         Fut: Future<Output = R> + Send + 'static,
         R: IntoResponse,
     {
-        self.fallback_service(HandlerService(handler))
+        self.fallback_service(FnService(handler))
     }
 
     /// Answers the requests no route matches with a tower service, such as
@@ -159,32 +157,8 @@ impl App {
         Fut: Future<Output = R> + Send + 'static,
         R: IntoResponse,
     {
-        let service = Arc::new(Layered::new(HandlerService(handler)));
+        let service = Arc::new(Layered::new(FnService(handler)));
         self.routing_mut().unmatched.method_not_allowed = Some(service);
         self
-    }
-}
-
-/// An async function of the request, as a tower service.
-#[derive(Clone)]
-struct HandlerService<F>(F);
-
-impl<F, Fut, R> tower_service::Service<http::Request<Body>> for HandlerService<F>
-where
-    F: Fn(http::Request<Body>) -> Fut,
-    Fut: Future<Output = R> + Send + 'static,
-    R: IntoResponse,
-{
-    type Response = Response;
-    type Error = Infallible;
-    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
-
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, request: http::Request<Body>) -> Self::Future {
-        let answer = (self.0)(request);
-        Box::pin(async move { Ok(answer.await.into_response()) })
     }
 }

@@ -522,11 +522,7 @@ impl App {
         R: crate::IntoResponse,
     {
         let wrap: LayerFn = Arc::new(move |inner: Routes, shared: &Arc<AppShared>| {
-            let service = crate::middleware::FromFn {
-                function: function.clone(),
-                inner,
-                shared: Arc::clone(shared),
-            };
+            let service = crate::middleware::from_fn(function.clone(), inner, Arc::clone(shared));
             Routes::layered(Arc::new(Layered::new(service)))
         });
         self.inner_mut().layers.push(wrap);
