@@ -1,6 +1,7 @@
 //! `App`: the routes, the state and the settings of one application.
 
 mod check;
+mod lifespan;
 #[cfg(feature = "openapi")]
 mod openapi;
 mod service;
@@ -12,6 +13,7 @@ use std::time::Duration;
 
 use crate::background::TaskMonitor;
 use crate::extract::StateMap;
+use crate::lifespan::Lifespan;
 use crate::routing::{Layered, RouteDef, Router, Routes, Routing};
 use crate::shared::AppShared;
 use crate::{Body, BoxError};
@@ -82,6 +84,8 @@ struct AppInner {
     /// The OpenAPI document's settings.
     #[cfg(feature = "openapi")]
     openapi: crate::openapi::Settings,
+    /// Start-up and shutdown hooks, run by the server around serving.
+    lifespan: Lifespan,
 }
 
 type LayerFn = Arc<dyn Fn(Routes) -> Routes + Send + Sync>;
@@ -120,6 +124,7 @@ impl App {
                 service: OnceLock::new(),
                 #[cfg(feature = "openapi")]
                 openapi: crate::openapi::Settings::default(),
+                lifespan: Lifespan::default(),
             }),
         }
     }
@@ -503,6 +508,8 @@ impl std::fmt::Debug for App {
         f.debug_struct("App")
             .field("body_limit", &self.shared().body_limit)
             .field("layers", &self.inner.layers.len())
+            .field("startup_hooks", &self.inner.lifespan.startup.len())
+            .field("shutdown_hooks", &self.inner.lifespan.shutdown.len())
             .finish_non_exhaustive()
     }
 }
