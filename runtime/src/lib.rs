@@ -80,6 +80,7 @@ pub mod body;
 pub mod durable;
 pub mod extract;
 mod json;
+pub mod lifespan;
 pub mod middleware;
 #[cfg(feature = "openapi")]
 pub mod openapi;

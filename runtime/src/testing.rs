@@ -49,15 +49,21 @@ use crate::{App, TaskMonitor};
 pub struct TestClient {
     app: App,
     monitor: TaskMonitor,
+    /// Whether the app's start-up hooks ran, so its shutdown hooks may.
+    started: bool,
 }
 
 impl TestClient {
     /// A client for `app`. It checks the app first, as a server does, so a
-    /// test fails on a set-up mistake rather than on a `500`.
+    /// test fails on a set-up mistake rather than on a `500`. It does not
+    /// run the app's lifespan hooks ([`App::on_startup`],
+    /// [`App::on_shutdown`]): a test that needs them uses
+    /// [`start`](Self::start).
     ///
     /// # Panics
     ///
-    /// If [`App::check`] fails: a handler takes state the app was not given.
+    /// If [`App::check`] fails: a handler takes state the app was not given
+    /// (or that only a start-up hook gives).
     ///
     /// ```should_panic
     /// use atode::{get, routes, App, State, testing::TestClient};
@@ -74,11 +80,104 @@ impl TestClient {
     /// TestClient::new(App::new().routes(routes![index]));
     /// ```
     pub fn new(app: App) -> Self {
-        if let Err(error) = app.check() {
+        if let Err(error) = app.check_without_hooks() {
             panic!("{error}");
         }
         let monitor = app.task_monitor();
-        TestClient { app, monitor }
+        TestClient {
+            app,
+            monitor,
+            started: false,
+        }
+    }
+
+    /// A client for `app` that first runs its start-up hooks
+    /// ([`App::on_startup`]), as a server does before it listens, so
+    /// handlers get the state they return. Call
+    /// [`shutdown`](Self::shutdown) at the end of the test to run the
+    /// shutdown hooks; a client only dropped never runs them (as with
+    /// FastAPI's `TestClient` outside a `with` block, the hooks are the
+    /// test's choice).
+    ///
+    /// # Panics
+    ///
+    /// If [`App::check`] fails, or a start-up hook returns `Err` or panics;
+    /// the message names the hook and its error.
+    ///
+    /// ```
+    /// use atode::{get, routes, App, State, testing::TestClient};
+    ///
+    /// #[derive(Clone)]
+    /// struct Cache(Vec<&'static str>);
+    ///
+    /// #[get("/first")]
+    /// async fn first(State(cache): State<Cache>) -> &'static str {
+    ///     cache.0[0]
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let app = App::new()
+    ///     .on_startup(|| async { Ok::<_, std::io::Error>(Cache(vec!["warm"])) })
+    ///     .routes(routes![first]);
+    /// let client = TestClient::start(app).await;
+    /// assert_eq!(client.get("/first").await.text(), "warm");
+    /// # }
+    /// ```
+    ///
+    /// ```should_panic
+    /// # use atode::{App, testing::TestClient};
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let app = App::new().on_startup(|| async { Err::<(), _>("the cache is cold") });
+    /// TestClient::start(app).await; // panics, naming the hook and its error
+    /// # }
+    /// ```
+    pub async fn start(app: App) -> Self {
+        if let Err(error) = app.check() {
+            panic!("{error}");
+        }
+        let app = match app.start().await {
+            Ok(started) => started,
+            Err(error) => panic!("{error}"),
+        };
+        let monitor = app.task_monitor();
+        TestClient {
+            app,
+            monitor,
+            started: true,
+        }
+    }
+
+    /// Shuts the app down as a server does once its connections are
+    /// closed: waits until every background task has run, then runs the
+    /// shutdown hooks ([`App::on_shutdown`]) in reverse order of
+    /// registration, each whatever the others do. Returns what went wrong
+    /// (a hook that returned `Err` or panicked, named, with its error),
+    /// each also logged; empty when all went well. The hooks run only on a
+    /// client made with [`start`](Self::start), whose start-up hooks ran;
+    /// clones of this client can still send requests afterwards.
+    ///
+    /// ```
+    /// use atode::{App, testing::TestClient};
+    /// use std::sync::{Arc, Mutex};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let closed = Arc::new(Mutex::new(false));
+    /// let flag = Arc::clone(&closed);
+    /// let app = App::new().on_shutdown(move || {
+    ///     let flag = Arc::clone(&flag);
+    ///     async move { *flag.lock().unwrap() = true }
+    /// });
+    /// let client = TestClient::start(app).await;
+    /// assert!(client.shutdown().await.is_empty());
+    /// assert!(*closed.lock().unwrap());
+    /// # }
+    /// ```
+    pub async fn shutdown(self) -> Vec<String> {
+        self.monitor.wait_idle().await;
+        if !self.started {
+            return Vec::new();
+        }
+        self.app.shut_down(None).await
     }
 
     /// A request with any method; [`get`](Self::get), [`post`](Self::post),

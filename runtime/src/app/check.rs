@@ -6,7 +6,9 @@ use crate::extract::Requirements;
 impl App {
     /// Checks that every route's extractors will find what they need: each
     /// [`State<T>`](crate::State) a handler takes was given to
-    /// [`App::state`]. [`serve`](crate::serve) and
+    /// [`App::state`] or is returned by a start-up hook
+    /// ([`App::on_startup`]), and each `State<T>` a hook takes is given
+    /// before the hook runs. [`serve`](crate::serve) and
     /// [`TestClient`](crate::testing::TestClient) check before they start, so
     /// a missing state is a start-up error rather than a `500` later.
     ///
@@ -24,20 +26,46 @@ impl App {
     /// let error = App::new().routes(routes![users]).check().unwrap_err();
     /// assert!(error.to_string().contains("rust_out::Db") || error.to_string().contains("::Db"));
     /// assert!(App::new().state(Db).routes(routes![users]).check().is_ok());
+    /// // A start-up hook that returns a `Db` gives one too.
+    /// let app = App::new().on_startup(|| async { Ok::<_, std::io::Error>(Db) });
+    /// assert!(app.routes(routes![users]).check().is_ok());
     /// ```
     pub fn check(&self) -> Result<(), StartupError> {
+        self.check_with(Hooks::Run)
+    }
+
+    /// [`App::check`] for an app served without its lifespan hooks, as
+    /// [`TestClient::new`](crate::testing::TestClient::new) does: state only
+    /// a start-up hook gives is missing, and the message says how to run it.
+    pub(crate) fn check_without_hooks(&self) -> Result<(), StartupError> {
+        self.check_with(Hooks::Skipped)
+    }
+
+    fn check_with(&self, hooks: Hooks) -> Result<(), StartupError> {
         let shared = &self.inner.routing.shared;
+        let lifespan = &self.inner.lifespan;
+        let from_hook = |id| lifespan.provided().any(|provided| provided == id);
         let mut problems = self.inner.routing.router.conflicts().to_vec();
         for route in self.inner.routing.router.routes() {
             let mut needs = Requirements::default();
             (route.requirements)(&mut needs);
-            for missing in needs.missing_from(&shared.state) {
+            let given = |id| shared.state.contains(id) || (hooks == Hooks::Run && from_hook(id));
+            for missing in needs.missing(given) {
                 let info = route.info();
+                // The needs `from_hook` answers true for: a hook gives them.
+                let fix = if needs.missing(|id| !from_hook(id)).contains(&missing) {
+                    "a start-up hook gives it, so start the client with `TestClient::start(app).await`, which runs the hooks"
+                } else {
+                    "add `.state(...)` with one"
+                };
                 problems.push(format!(
-                    "`{}` ({}) takes `State<{missing}>`, but the app has no `{missing}`: add `.state(...)` with one",
+                    "`{}` ({}) takes `State<{missing}>`, but the app has no `{missing}`: {fix}",
                     info.name, info.declared
                 ));
             }
+        }
+        if hooks == Hooks::Run {
+            problems.extend(lifespan.problems(&shared.state));
         }
         #[cfg(feature = "openapi")]
         problems.extend(self.openapi_problems());
@@ -49,9 +77,19 @@ impl App {
     }
 }
 
+/// Whether the app's lifespan hooks will run when it serves.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Hooks {
+    Run,
+    Skipped,
+}
+
 /// Why an app cannot start: what [`App::check`] found, every problem at
-/// once. [`serve`](crate::serve) turns it into an `InvalidInput` I/O error
-/// and [`TestClient::new`](crate::testing::TestClient::new) panics with it;
+/// once, or the start-up hook ([`App::on_startup`]) that failed.
+/// [`serve`](crate::serve) turns it into an I/O error (`InvalidInput` for
+/// what [`App::check`] found, `Other` for a failed hook), and
+/// [`TestClient::new`](crate::testing::TestClient::new) and
+/// [`TestClient::start`](crate::testing::TestClient::start) panic with it;
 /// call [`App::check`] yourself to report it your own way.
 ///
 /// ```

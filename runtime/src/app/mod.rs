@@ -2,6 +2,7 @@
 
 mod check;
 mod fallback;
+mod lifespan;
 #[cfg(feature = "openapi")]
 mod openapi;
 mod service;
@@ -13,6 +14,7 @@ use std::time::Duration;
 
 use crate::background::TaskMonitor;
 use crate::extract::StateMap;
+use crate::lifespan::Lifespan;
 use crate::routing::{Layered, RouteDef, RouteTable, Routes, Routing};
 use crate::shared::AppShared;
 use crate::{Body, BoxError};
@@ -83,6 +85,8 @@ struct AppInner {
     /// The OpenAPI document's settings.
     #[cfg(feature = "openapi")]
     openapi: crate::openapi::Settings,
+    /// Start-up and shutdown hooks, run by the server around serving.
+    lifespan: Lifespan,
 }
 
 /// Wraps the routing (and the layers before it); gets the app's state for
@@ -124,6 +128,7 @@ impl App {
                 service: OnceLock::new(),
                 #[cfg(feature = "openapi")]
                 openapi: crate::openapi::Settings::default(),
+                lifespan: Lifespan::default(),
             }),
         }
     }
@@ -575,6 +580,8 @@ impl std::fmt::Debug for App {
         f.debug_struct("App")
             .field("body_limit", &self.shared().body_limit)
             .field("layers", &self.inner.layers.len())
+            .field("startup_hooks", &self.inner.lifespan.startup.len())
+            .field("shutdown_hooks", &self.inner.lifespan.shutdown.len())
             .finish_non_exhaustive()
     }
 }

@@ -178,11 +178,11 @@ impl Requirements {
             .push((TypeId::of::<T>(), std::any::type_name::<T>()));
     }
 
-    /// The type names of the declared states the app does not have.
-    pub(crate) fn missing_from(&self, states: &StateMap) -> Vec<&'static str> {
+    /// The type names of the declared states that `has` says are absent.
+    pub(crate) fn missing(&self, has: impl Fn(TypeId) -> bool) -> Vec<&'static str> {
         self.states
             .iter()
-            .filter(|(id, _)| !states.contains(*id))
+            .filter(|(id, _)| !has(*id))
             .map(|(_, name)| *name)
             .collect()
     }
@@ -206,7 +206,7 @@ impl StateMap {
             .and_then(|value| value.downcast_ref())
     }
 
-    fn contains(&self, id: TypeId) -> bool {
+    pub(crate) fn contains(&self, id: TypeId) -> bool {
         self.values.contains_key(&id)
     }
 }

@@ -43,6 +43,11 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:8000";
 /// every background task, or for `$ATODE_SHUTDOWN_DEADLINE` seconds when
 /// set, after which what is still pending is abandoned and counted in the log.
 ///
+/// The app's start-up hooks ([`App::on_startup`]) run before the address
+/// is bound: if one fails, `run` returns its error and nothing ever
+/// listened. The shutdown hooks ([`App::on_shutdown`]) run last, within
+/// the deadline.
+///
 /// ```no_run
 /// use atode::{get, routes, App};
 ///
@@ -59,15 +64,35 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:8000";
 pub async fn run(app: App) -> io::Result<()> {
     let addr = std::env::var("ATODE_ADDR").unwrap_or_else(|_| DEFAULT_ADDR.to_owned());
     let deadline = shutdown_deadline_from_env()?;
-    let listener = TcpListener::bind(&addr).await.map_err(|error| {
-        io::Error::new(error.kind(), format!("cannot listen on {addr}: {error}"))
-    })?;
+    // Start-up hooks first: a failure should not leave a port bound, even
+    // for a moment.
+    let app = start(&app).await?;
+    let listener = match TcpListener::bind(&addr).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            // The hooks succeeded, so what they opened is closed.
+            let _ = app.shut_down(None).await;
+            return Err(io::Error::new(
+                error.kind(),
+                format!("cannot listen on {addr}: {error}"),
+            ));
+        }
+    };
     println!("atode listening on http://{}", listener.local_addr()?);
-    let server = serve(listener, app).with_graceful_shutdown(shutdown_signal());
+    let mut server = serve(listener, app).with_graceful_shutdown(shutdown_signal());
+    server.started = true;
     match deadline {
         Some(deadline) => server.shutdown_deadline(deadline).await,
         None => server.await,
     }
+}
+
+/// Checks `app` and runs its start-up hooks: the app to serve, or why it
+/// cannot start.
+async fn start(app: &App) -> io::Result<App> {
+    app.check()
+        .map_err(|error| io::Error::new(io::ErrorKind::InvalidInput, error))?;
+    app.start().await.map_err(io::Error::other)
 }
 
 /// `$ATODE_SHUTDOWN_DEADLINE`, in seconds (`30`, `0.5`), if set.
@@ -86,7 +111,10 @@ pub(crate) fn shutdown_deadline_from_env() -> io::Result<Option<Duration>> {
 /// Serves `app` on a listener you bound, such as `127.0.0.1:0` in a test.
 /// Await the result to run the server; it returns once the shutdown signal
 /// set with [`Serve::with_graceful_shutdown`] has fired and everything has
-/// drained.
+/// drained. It checks the app ([`App::check`]) and runs its start-up hooks
+/// ([`App::on_startup`]) before it accepts a connection, returning the
+/// error of the first that fails (connections made meanwhile wait in the
+/// listener's backlog, and are closed unanswered when it fails).
 ///
 /// ```
 /// use atode::{get, routes, App};
@@ -116,6 +144,7 @@ pub fn serve(listener: TcpListener, app: App) -> Serve {
         signal: None,
         deadline: None,
         limits: Limits::default(),
+        started: false,
     }
 }
 
@@ -157,6 +186,9 @@ pub struct Serve {
     signal: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
     deadline: Option<Duration>,
     limits: Limits,
+    /// Whether `app` is already checked and its start-up hooks ran ([`run`]
+    /// does both before it binds).
+    started: bool,
 }
 
 impl Serve {
@@ -185,7 +217,9 @@ impl Serve {
 
     /// Bounds the graceful shutdown: whatever is still running `deadline`
     /// after the signal is abandoned, and the number of abandoned tasks is
-    /// logged. Without a deadline, shutdown waits for every task.
+    /// logged. Without a deadline, shutdown waits for every task. The
+    /// shutdown hooks ([`App::on_shutdown`]) get what is left of the
+    /// deadline after the tasks, so the server returns by it.
     ///
     /// ```
     /// use atode::{post, routes, App, BackgroundTasks, testing::TestClient};
@@ -262,15 +296,18 @@ impl Serve {
             signal,
             deadline,
             limits,
+            started,
         } = self;
-        app.check()
-            .map_err(|error| io::Error::new(io::ErrorKind::InvalidInput, error))?;
+        let app = if started { app } else { start(&app).await? };
         // The durable queue's workers run while the app serves.
         #[cfg(feature = "durable")]
         let durable = app.shared().runner.durable_queue();
         #[cfg(feature = "durable")]
         if let Some(queue) = &durable {
-            queue.start_workers().map_err(io::Error::other)?;
+            if let Err(error) = queue.start_workers() {
+                let _ = app.shut_down(None).await;
+                return Err(io::Error::other(error));
+            }
         }
         let mut signal = signal.unwrap_or_else(|| Box::pin(std::future::pending()));
         let builder = limits.builder();
@@ -317,8 +354,7 @@ impl Serve {
         drop(listener);
         tracing::info!(target: "atode::serve", "shutting down: finishing in-flight responses and background tasks");
         let runner = &app.shared().runner;
-        #[cfg(feature = "durable")]
-        let started = tokio::time::Instant::now();
+        let stop_by = deadline.map(|deadline| (deadline, tokio::time::Instant::now() + deadline));
         let drain = async {
             graceful.shutdown().await;
             // Every response is out, so every request's tasks are handed
@@ -326,10 +362,10 @@ impl Serve {
             runner.begin_drain();
             runner.wait_idle().await;
         };
-        match deadline {
+        match stop_by {
             None => drain.await,
-            Some(deadline) => {
-                if tokio::time::timeout(deadline, drain).await.is_err() {
+            Some((deadline, stop_by)) => {
+                if tokio::time::timeout_at(stop_by, drain).await.is_err() {
                     // No task starts from now on; a regular `fn` still
                     // running is on a thread of the app's own, which does
                     // not hold the process once `main` returns.
@@ -342,14 +378,19 @@ impl Serve {
                 }
             }
         }
-        // Durable workers stop last: a late in-process task may still have
-        // written a call, and a call they do not finish is released for
-        // another worker, not lost.
+        let stop_by = stop_by.map(|(_, stop_by)| stop_by);
+        // Durable workers stop after the in-process tasks: a late one may
+        // still have written a call, and a call they do not finish is
+        // released for another worker, not lost.
         #[cfg(feature = "durable")]
         if let Some(queue) = durable {
-            let left = deadline.map(|deadline| deadline.saturating_sub(started.elapsed()));
+            let left = stop_by
+                .map(|stop_by| stop_by.saturating_duration_since(tokio::time::Instant::now()));
             queue.stop(left).await;
         }
+        // Shutdown hooks run last: they close what tasks and workers use.
+        // Each failure is logged there; the server's shutdown still succeeds.
+        let _ = app.shut_down(stop_by).await;
         Ok(())
     }
 }
