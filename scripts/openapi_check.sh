@@ -22,7 +22,7 @@ cd "$(dirname "$0")/.."
 root="$PWD"
 
 # The examples checked by default: every one of them.
-EXAMPLES=(send_notification dependency_tasks graceful_shutdown tracing_compression durable_notification durable_signup openapi)
+EXAMPLES=(send_notification dependency_tasks graceful_shutdown tracing_compression durable_notification durable_signup openapi users_api)
 
 # What Schemathesis needs to know of an example to get past its door: one
 # argument of `schemathesis run` per example (examples/openapi.rs takes
@@ -30,6 +30,7 @@ EXAMPLES=(send_notification dependency_tasks graceful_shutdown tracing_compressi
 # the key, or with a wrong one, is refused).
 declare -A FUZZ_ARGS=(
     [openapi]='--header=x-api-key: secret'
+    [users_api]='--header=Authorization: Bearer admin-token'
 )
 
 # How long an example may take to print its address, and to exit on SIGTERM.

@@ -334,7 +334,7 @@ async fn each_examples_openapi_document_matches_its_snapshot() {
 }
 
 /// Every example, by the name `cargo run --example` takes.
-const EXAMPLES: [&str; 7] = [
+const EXAMPLES: [&str; 8] = [
     "send_notification",
     "dependency_tasks",
     "graceful_shutdown",
@@ -342,4 +342,5 @@ const EXAMPLES: [&str; 7] = [
     "durable_notification",
     "durable_signup",
     "openapi",
+    "users_api",
 ];

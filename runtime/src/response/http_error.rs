@@ -32,7 +32,12 @@ use crate::{Body, IntoResponse, Response};
 /// whatever happens, such as an audit line, goes on the error itself with
 /// [`HttpError::with_tasks`], and runs after the error response.
 #[derive(Debug)]
-pub struct HttpError {
+pub struct HttpError(Box<Parts>);
+
+/// Boxed, so a `Result<T, HttpError>` stays a pointer wide on its `Err`
+/// side (clippy's `result_large_err` in users' code otherwise).
+#[derive(Debug)]
+struct Parts {
     status: StatusCode,
     detail: Value,
     headers: HeaderMap,
@@ -52,12 +57,12 @@ impl HttpError {
     /// assert_eq!(error.detail()["field"], "email");
     /// ```
     pub fn new(status: StatusCode, detail: impl Into<Value>) -> Self {
-        HttpError {
+        HttpError(Box::new(Parts {
             status,
             detail: detail.into(),
             headers: HeaderMap::new(),
             tasks: None,
-        }
+        }))
     }
 
     /// `400 Bad Request`.
@@ -109,7 +114,7 @@ impl HttpError {
     /// assert_eq!(response.headers()["retry-after"], "30");
     /// ```
     pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
-        self.headers.append(name, value);
+        self.0.headers.append(name, value);
         self
     }
 
@@ -149,21 +154,21 @@ impl HttpError {
     /// # }
     /// ```
     pub fn with_tasks(mut self, tasks: crate::BackgroundTasks) -> Self {
-        match &self.tasks {
+        match &self.0.tasks {
             Some(carried) => carried.append(&tasks),
-            None => self.tasks = Some(tasks),
+            None => self.0.tasks = Some(tasks),
         }
         self
     }
 
     /// The status the client gets.
     pub fn status(&self) -> StatusCode {
-        self.status
+        self.0.status
     }
 
     /// What `"detail"` holds.
     pub fn detail(&self) -> &Value {
-        &self.detail
+        &self.0.detail
     }
 }
 
@@ -181,11 +186,34 @@ impl From<StatusCode> for HttpError {
     }
 }
 
+/// A `422` in FastAPI's shape, as extractors answer it: a handler that
+/// validates more than serde does answers the same way.
+///
+/// ```
+/// use atode::{ErrorDetail, HttpError, ValidationError};
+///
+/// let error: HttpError = ValidationError::new(vec![ErrorDetail {
+///     kind: "value_error",
+///     loc: vec!["body".into(), "email".into()],
+///     msg: "value is not a valid email address".into(),
+///     input: Some("ada".into()),
+/// }])
+/// .into();
+/// assert_eq!(error.status(), 422);
+/// assert_eq!(error.detail()[0]["loc"][1], "email");
+/// ```
+impl From<crate::ValidationError> for HttpError {
+    fn from(error: crate::ValidationError) -> Self {
+        let detail = serde_json::to_value(error.details()).unwrap_or(Value::Null);
+        HttpError::new(StatusCode::UNPROCESSABLE_ENTITY, detail)
+    }
+}
+
 impl std::fmt::Display for HttpError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match &self.detail {
-            Value::String(detail) => write!(f, "{}: {detail}", self.status),
-            detail => write!(f, "{}: {detail}", self.status),
+        match &self.0.detail {
+            Value::String(detail) => write!(f, "{}: {detail}", self.0.status),
+            detail => write!(f, "{}: {detail}", self.0.status),
         }
     }
 }
@@ -194,16 +222,22 @@ impl std::error::Error for HttpError {}
 
 impl IntoResponse for HttpError {
     fn into_response(self) -> Response {
-        let body = serde_json::json!({ "detail": self.detail }).to_string();
+        let Parts {
+            status,
+            detail,
+            headers: extra,
+            tasks,
+        } = *self.0;
+        let body = serde_json::json!({ "detail": detail }).to_string();
         let mut response = Response::new(Body::from(body));
-        *response.status_mut() = self.status;
+        *response.status_mut() = status;
         let headers = response.headers_mut();
         headers.insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
-        headers.extend(self.headers);
-        if let Some(tasks) = self.tasks {
+        headers.extend(extra);
+        if let Some(tasks) = tasks {
             response.extensions_mut().insert(ErrorPathTasks(tasks));
         }
         response
