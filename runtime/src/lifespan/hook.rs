@@ -206,73 +206,66 @@ fn provides<T: 'static>() -> Option<(TypeId, &'static str)> {
         .then(|| (TypeId::of::<T>(), std::any::type_name::<T>()))
 }
 
+/// What a start-up hook's future gave: the state it adds, if any.
+fn startup_outcome<O: StartupResult>(output: O) -> Result<Option<Provide>, String> {
+    let value = output.into_state()?;
+    if provides::<O::State>().is_none() {
+        return Ok(None);
+    }
+    let provide: Provide = Box::new(move |state| state.insert(value));
+    Ok(Some(provide))
+}
+
+/// What a shutdown hook's future gave: nothing to add, or its error.
+fn shutdown_outcome<O: ShutdownResult>(output: O) -> Result<Option<Provide>, String> {
+    output.into_outcome().map(|()| None)
+}
+
+/// One kind of hook (`$hook`, whose future returns a `$result`) for a
+/// function of `State<$arg>`s: the parameters are taken from the app state
+/// the same way for both kinds; only `$outcome` and `$provides` differ.
+macro_rules! impl_hook {
+    ($hook:ident, $result:ident, $outcome:ident, $provides:expr; $($arg:ident),*) => {
+        impl<F, Fut, $($arg,)*> $hook<($(State<$arg>,)*)> for F
+        where
+            F: Fn($(State<$arg>),*) -> Fut + Send + Sync + 'static,
+            Fut: Future + Send + 'static,
+            Fut::Output: $result,
+            $($arg: Clone + Send + Sync + 'static,)*
+        {
+            // `mut` is unused for hooks without parameters.
+            #[allow(non_snake_case, unused_mut)]
+            fn into_hook(self) -> Hook {
+                let name = std::any::type_name::<F>();
+                let mut needs = Requirements::default();
+                $(needs.state::<$arg>();)*
+                let function = Arc::new(self);
+                let run = move |_state: &StateMap| -> HookFuture {
+                    $(let $arg = take::<$arg>(_state, name);)*
+                    let function = Arc::clone(&function);
+                    Box::pin(async move { $outcome(function($($arg?),*).await) })
+                };
+                Hook {
+                    name,
+                    needs: Arc::new(needs),
+                    provides: $provides,
+                    run: Arc::new(run),
+                }
+            }
+        }
+    };
+}
+
 macro_rules! impl_hooks {
     ($($arg:ident),*) => {
-        impl<F, Fut, $($arg,)*> StartupHook<($(State<$arg>,)*)> for F
-        where
-            F: Fn($(State<$arg>),*) -> Fut + Send + Sync + 'static,
-            Fut: Future + Send + 'static,
-            Fut::Output: StartupResult,
-            $($arg: Clone + Send + Sync + 'static,)*
-        {
-            // `mut` is unused for hooks without parameters.
-            #[allow(non_snake_case, unused_mut)]
-            fn into_hook(self) -> Hook {
-                let name = std::any::type_name::<F>();
-                let mut needs = Requirements::default();
-                $(needs.state::<$arg>();)*
-                let function = Arc::new(self);
-                let run = move |_state: &StateMap| -> HookFuture {
-                    $(let $arg = take::<$arg>(_state, name);)*
-                    let function = Arc::clone(&function);
-                    Box::pin(async move {
-                        let value = function($($arg?),*).await.into_state()?;
-                        if provides::<<Fut::Output as StartupResult>::State>().is_none() {
-                            return Ok(None);
-                        }
-                        let provide: Provide = Box::new(move |state| state.insert(value));
-                        Ok(Some(provide))
-                    })
-                };
-                Hook {
-                    name,
-                    needs: Arc::new(needs),
-                    provides: provides::<<Fut::Output as StartupResult>::State>(),
-                    run: Arc::new(run),
-                }
-            }
-        }
-
-        impl<F, Fut, $($arg,)*> ShutdownHook<($(State<$arg>,)*)> for F
-        where
-            F: Fn($(State<$arg>),*) -> Fut + Send + Sync + 'static,
-            Fut: Future + Send + 'static,
-            Fut::Output: ShutdownResult,
-            $($arg: Clone + Send + Sync + 'static,)*
-        {
-            // `mut` is unused for hooks without parameters.
-            #[allow(non_snake_case, unused_mut)]
-            fn into_hook(self) -> Hook {
-                let name = std::any::type_name::<F>();
-                let mut needs = Requirements::default();
-                $(needs.state::<$arg>();)*
-                let function = Arc::new(self);
-                let run = move |_state: &StateMap| -> HookFuture {
-                    $(let $arg = take::<$arg>(_state, name);)*
-                    let function = Arc::clone(&function);
-                    Box::pin(async move {
-                        function($($arg?),*).await.into_outcome()?;
-                        Ok(None)
-                    })
-                };
-                Hook {
-                    name,
-                    needs: Arc::new(needs),
-                    provides: None,
-                    run: Arc::new(run),
-                }
-            }
-        }
+        impl_hook!(
+            StartupHook,
+            StartupResult,
+            startup_outcome,
+            provides::<<Fut::Output as StartupResult>::State>();
+            $($arg),*
+        );
+        impl_hook!(ShutdownHook, ShutdownResult, shutdown_outcome, None; $($arg),*);
     };
 }
 
