@@ -157,17 +157,14 @@ fn numbered(definitions: &Map<String, Value>) -> impl Iterator<Item = (String, S
 fn split_names(input: &Map<String, Value>, output: &Map<String, Value>) -> BTreeSet<String> {
     let both: Vec<&String> = input.keys().filter(|k| output.contains_key(*k)).collect();
     // Each side's schema with its references made side-neutral.
-    let neutral = |side: Side, schema: &Value| {
+    let neutral = |schema: &Value| {
         let mut schema = schema.clone();
         rewrite_refs(&mut schema, &|_, name| name.to_owned());
-        let _ = side;
         schema
     };
     let mut split: BTreeSet<String> = both
         .iter()
-        .filter(|name| {
-            neutral(Side::Input, &input[**name]) != neutral(Side::Output, &output[**name])
-        })
+        .filter(|name| neutral(&input[**name]) != neutral(&output[**name]))
         .map(|name| (*name).clone())
         .collect();
     // A type that refers to a split one splits too: its two schemas then
