@@ -85,6 +85,10 @@ struct AppInner {
     /// The OpenAPI document's settings.
     #[cfg(feature = "openapi")]
     openapi: crate::openapi::Settings,
+    /// The document and its page, built on first use (by `App::check` or
+    /// the first request), or what stops them being built.
+    #[cfg(feature = "openapi")]
+    docs: OnceLock<Result<Arc<crate::openapi::DocsSite>, Vec<String>>>,
     /// Start-up and shutdown hooks, run by the server around serving.
     lifespan: Lifespan,
 }
@@ -128,6 +132,8 @@ impl App {
                 service: OnceLock::new(),
                 #[cfg(feature = "openapi")]
                 openapi: crate::openapi::Settings::default(),
+                #[cfg(feature = "openapi")]
+                docs: OnceLock::new(),
                 lifespan: Lifespan::default(),
             }),
         }
@@ -557,6 +563,10 @@ impl App {
     fn inner_mut(&mut self) -> &mut AppInner {
         let inner = Arc::make_mut(&mut self.inner);
         inner.service = OnceLock::new();
+        #[cfg(feature = "openapi")]
+        {
+            inner.docs = OnceLock::new();
+        }
         inner
     }
 

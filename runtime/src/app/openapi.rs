@@ -187,9 +187,8 @@ impl App {
                 ));
             }
         }
-        match self.build_openapi() {
-            Ok(built) => {
-                let site = self.docs_site_from(&built.document);
+        match self.docs_site() {
+            Ok(site) => {
                 for route in self.inner.routing.router.routes() {
                     let info = route.info();
                     if site.serves(info.path) {
@@ -200,19 +199,24 @@ impl App {
                     }
                 }
             }
-            Err(more) => problems.extend(more),
+            Err(more) => problems.extend(more.iter().cloned()),
         }
         problems
     }
 
-    fn docs_site_from(&self, document: &Value) -> DocsSite {
-        let settings = &self.inner.openapi;
-        DocsSite::new(
-            settings.openapi_url.clone().unwrap_or_default(),
-            document,
-            settings.docs_url.clone(),
-            &settings.info.title,
-        )
+    /// The document, serialized, and its page: built once for the app as
+    /// configured, shared by [`App::check`] and the served routing.
+    fn docs_site(&self) -> &Result<Arc<DocsSite>, Vec<String>> {
+        self.inner.docs.get_or_init(|| {
+            let built = self.build_openapi()?;
+            let settings = &self.inner.openapi;
+            Ok(Arc::new(DocsSite::new(
+                settings.openapi_url.clone().unwrap_or_default(),
+                &built.document,
+                settings.docs_url.clone(),
+                &settings.info.title,
+            )))
+        })
     }
 
     /// The routing with the document and the page in front of it, when the
@@ -222,10 +226,10 @@ impl App {
         if self.inner.openapi.openapi_url.is_none() {
             return Arc::clone(routing);
         }
-        match self.build_openapi() {
-            Ok(built) => {
+        match self.docs_site() {
+            Ok(site) => {
                 let mut with_docs = (**routing).clone();
-                with_docs.docs = Some(Arc::new(self.docs_site_from(&built.document)));
+                with_docs.docs = Some(Arc::clone(site));
                 Arc::new(with_docs)
             }
             Err(problems) => {
