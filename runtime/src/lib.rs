@@ -92,6 +92,8 @@ mod shared;
 pub mod testing;
 #[cfg(test)]
 mod testing_logs;
+#[cfg(feature = "validation")]
+pub mod validation;
 
 #[doc(hidden)]
 #[path = "private.rs"]
