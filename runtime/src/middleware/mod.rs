@@ -45,6 +45,11 @@ use std::task::{Context, Poll};
 
 use http::StatusCode;
 
+mod from_fn;
+
+pub use from_fn::Middleware;
+pub(crate) use from_fn::wrap;
+
 use crate::extract::{FromRequestParts, RequestParts};
 use crate::response::json_detail;
 use crate::routing::Routes;
@@ -132,25 +137,6 @@ where
         let answer = (self.0)(request);
         Box::pin(async move { Ok(answer.await.into_response()) })
     }
-}
-
-/// `function` around `inner`: each request gets a `Next` for the rest of
-/// the app.
-pub(crate) fn from_fn<F, Fut>(
-    function: F,
-    inner: Routes,
-    shared: Arc<AppShared>,
-) -> FnService<impl Fn(http::Request<Body>) -> Fut + Clone>
-where
-    F: Fn(http::Request<Body>, Next) -> Fut + Clone,
-{
-    FnService(move |request| {
-        let next = Next {
-            inner: inner.clone(),
-            shared: Arc::clone(&shared),
-        };
-        function(request, next)
-    })
 }
 
 /// A value a middleware put in the request's extensions
