@@ -1,7 +1,10 @@
 //! Middleware from an `async fn`: FastAPI's `@app.middleware("http")`,
 //! axum's `middleware::from_fn`. The function gets the request and [`Next`],
 //! the rest of the app, and returns the response; what it puts in the
-//! request's extensions, handlers read with [`Extension<T>`].
+//! request's extensions, handlers read with [`Extension<T>`]. It may take
+//! extractors before the request (see [`Middleware`]), and wraps the whole
+//! app ([`App::middleware`](crate::App::middleware)) or a router's routes
+//! ([`Router::middleware`](crate::Router::middleware)).
 //!
 //! ```
 //! use atode::middleware::{Extension, Next};
