@@ -85,8 +85,9 @@ mod users {
         pub email: String,
     }
 
-    /// What a client sends to create a user. The rules are checked before
-    /// the handler runs: a body that breaks one is a `422` naming the field.
+    /// What a client sends to create a user.
+    // The rules are checked before the handler runs: a body that breaks one
+    // is a `422` naming the field.
     #[derive(Deserialize, Validate, JsonSchema)]
     pub struct NewUser {
         #[validate(length(min = 1, max = 100))]
