@@ -147,6 +147,7 @@ impl RouteTable {
     }
 
     /// Every registered route.
+    #[cfg(feature = "openapi")]
     pub(crate) fn routes(&self) -> impl Iterator<Item = &RouteDef> {
         self.table_routes().map(|route| &route.def)
     }
