@@ -304,7 +304,10 @@ mod tests {
         );
         let too_many = client.get("/api/v1/users/?limit=1000").await;
         assert_eq!(too_many.status(), 422);
-        assert_eq!(too_many.json::<Value>()["detail"][0]["type"], "less_than_equal");
+        assert_eq!(
+            too_many.json::<Value>()["detail"][0]["type"],
+            "less_than_equal"
+        );
         let missing = client
             .post("/api/v1/users/")
             .header("authorization", "Bearer admin-token")

@@ -142,7 +142,11 @@ fn admin_app(events: Events) -> App {
         .state(AdminToken("s3cret"))
         .state(events)
         .routes(routes![public])
-        .router(Router::new("/admin").middleware(admins_only).routes(routes![stats]))
+        .router(
+            Router::new("/admin")
+                .middleware(admins_only)
+                .routes(routes![stats]),
+        )
 }
 
 #[tokio::test]
@@ -190,7 +194,10 @@ async fn middleware_extractors_reject_before_the_rest_of_the_app() {
     drop(client);
     let mut server = server;
     server.begin_shutdown();
-    within("the shutdown", &mut server.handle).await.unwrap().unwrap();
+    within("the shutdown", &mut server.handle)
+        .await
+        .unwrap()
+        .unwrap();
     assert!(
         events.try_recv().is_err(),
         "the refused request's audit task was discarded"
@@ -200,9 +207,11 @@ async fn middleware_extractors_reject_before_the_rest_of_the_app() {
 #[tokio::test]
 async fn a_state_a_middleware_takes_is_checked_at_start_up() {
     let (tx, _events) = mpsc::unbounded_channel();
-    let app = App::new()
-        .state(Events(tx))
-        .router(Router::new("/admin").middleware(admins_only).routes(routes![stats]));
+    let app = App::new().state(Events(tx)).router(
+        Router::new("/admin")
+            .middleware(admins_only)
+            .routes(routes![stats]),
+    );
     let error = app.check().unwrap_err().to_string();
     assert!(
         error.contains("a middleware around `stats` (/admin/stats) takes `State<scoped_middleware::AdminToken>`"),
@@ -234,7 +243,11 @@ async fn a_routes_parameters_are_read_from_the_path_its_middleware_passes_on() {
         *request.uri_mut() = "/items/99".parse().unwrap();
         next.run(request).await
     };
-    let app = App::new().router(Router::new("").middleware(rewrite).routes(routes![read_item]));
+    let app = App::new().router(
+        Router::new("")
+            .middleware(rewrite)
+            .routes(routes![read_item]),
+    );
     let server = TestServer::start(app).await;
     let mut client = Http1::connect(server.addr).await;
     let (status, _, body) = client.fetch(request("GET", "/items/1")).await;
@@ -251,9 +264,16 @@ async fn a_routes_parameters_are_read_from_the_path_its_middleware_passes_on() {
         *request.uri_mut() = "/somewhere/else".parse().unwrap();
         next.run(request).await
     };
-    let app = App::new().router(Router::new("").middleware(elsewhere).routes(routes![read_item]));
+    let app = App::new().router(
+        Router::new("")
+            .middleware(elsewhere)
+            .routes(routes![read_item]),
+    );
     let server = TestServer::start(app).await;
     let mut client = Http1::connect(server.addr).await;
     let (status, _, body) = client.fetch(request("GET", "/items/5")).await;
-    assert_eq!((status, body.as_str()), (StatusCode::NOT_FOUND, r#"{"detail":"Not Found"}"#));
+    assert_eq!(
+        (status, body.as_str()),
+        (StatusCode::NOT_FOUND, r#"{"detail":"Not Found"}"#)
+    );
 }

@@ -69,7 +69,11 @@ struct Login {
 
 #[post("/login")]
 async fn login(form: Option<Form<Login>>) -> &'static str {
-    if form.is_some() { "welcome" } else { "anonymous" }
+    if form.is_some() {
+        "welcome"
+    } else {
+        "anonymous"
+    }
 }
 
 fn app(ran: Ran) -> App {
@@ -140,7 +144,9 @@ async fn a_refused_body_never_reaches_the_handler_and_a_valid_one_does() {
 async fn query_rules_are_reported_under_query() {
     let (server, _ran) = start().await;
     let mut client = Http1::connect(server.addr).await;
-    let (status, _, body) = client.fetch(request("GET", "/items?limit=0&min_price=0")).await;
+    let (status, _, body) = client
+        .fetch(request("GET", "/items?limit=0&min_price=0"))
+        .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         detail(&body),

@@ -50,12 +50,18 @@ impl App {
         // What is missing, each with how to give it.
         let missing = |needs: &Requirements| -> Vec<(&'static str, &'static str)> {
             let from_hooks = needs.missing(|id| !from_hook(id));
-            let fix = |missing: &&str| if from_hooks.contains(missing) {
-                "a start-up hook gives it, so start the client with `TestClient::start(app).await`, which runs the hooks"
-            } else {
-                "add `.state(...)` with one"
+            let fix = |missing: &&str| {
+                if from_hooks.contains(missing) {
+                    "a start-up hook gives it, so start the client with `TestClient::start(app).await`, which runs the hooks"
+                } else {
+                    "add `.state(...)` with one"
+                }
             };
-            needs.missing(given).into_iter().map(|name| (name, fix(&name))).collect()
+            needs
+                .missing(given)
+                .into_iter()
+                .map(|name| (name, fix(&name)))
+                .collect()
         };
         let mut app_wide = Requirements::default();
         for wrap in &self.inner.layers {

@@ -488,7 +488,7 @@ impl App {
         B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
         B::Error: Into<BoxError>,
     {
-self.inner_mut().layers.push(Wrap::layer(layer));
+        self.inner_mut().layers.push(Wrap::layer(layer));
         self
     }
 
@@ -523,7 +523,7 @@ self.inner_mut().layers.push(Wrap::layer(layer));
     where
         M: crate::middleware::Middleware<Args>,
     {
-self.inner_mut()
+        self.inner_mut()
             .layers
             .push(crate::middleware::wrap(function));
         self

@@ -15,9 +15,9 @@ use super::RouteDef;
 use super::dispatch::Routing;
 use super::future::RouteFuture;
 use super::scoped::ScopedRoute;
-use crate::shared::AppShared;
 use crate::extract::RemoteAddr;
 use crate::response::json_detail;
+use crate::shared::AppShared;
 use crate::{Body, BoxError, Response, ResponseBody};
 
 /// The service each of an app's layers wraps: the routing itself for the

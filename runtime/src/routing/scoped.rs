@@ -31,7 +31,11 @@ impl ScopedRoute {
         ScopedRoute { def, shared, path }
     }
 
-    pub(crate) fn handle(&self, request: http::Request<Body>, remote: Option<SocketAddr>) -> RouteFuture {
+    pub(crate) fn handle(
+        &self,
+        request: http::Request<Body>,
+        remote: Option<SocketAddr>,
+    ) -> RouteFuture {
         let info: &'static RouteInfo = self.def.info();
         let params = match self.path.at(request.uri().path()) {
             Ok(matched) => PathParams::from_slices(

@@ -11,10 +11,13 @@ use crate::extract::Requirements;
 use crate::shared::AppShared;
 use crate::{Body, BoxError};
 
+/// Wraps the service inside it, given the app's shared parts.
+type Build = dyn Fn(Routes, &Arc<AppShared>) -> Routes + Send + Sync;
+
 /// A layer or middleware, not yet applied.
 #[derive(Clone)]
 pub(crate) struct Wrap {
-    build: Arc<dyn Fn(Routes, &Arc<AppShared>) -> Routes + Send + Sync>,
+    build: Arc<Build>,
     /// What a middleware function's extractors need from the app, so
     /// [`App::check`](crate::App::check) reports a missing state.
     requirements: fn(&mut Requirements),

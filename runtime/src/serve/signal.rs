@@ -58,9 +58,7 @@ pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
 
 /// Waits for the signal, or forever if it cannot be listened for.
 #[cfg(unix)]
-async fn wait_for(
-    listener: Result<tokio::signal::unix::Signal, (&'static str, std::io::Error)>,
-) {
+async fn wait_for(listener: Result<tokio::signal::unix::Signal, (&'static str, std::io::Error)>) {
     match listener {
         Ok(mut signal) => {
             signal.recv().await;

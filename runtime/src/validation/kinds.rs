@@ -52,17 +52,35 @@ fn detail(failure: &validator::ValidationError, loc: Vec<Value>) -> ErrorDetail 
             let msg = format!("value is not a valid email address: {reason}");
             ("value_error", msg, Some(json!({ "reason": reason })))
         }
-        "url" => ("url_parsing", "Input should be a valid URL".to_owned(), None),
-        "regex" => ("string_pattern_mismatch", "String should match the field's pattern".to_owned(), None),
+        "url" => (
+            "url_parsing",
+            "Input should be a valid URL".to_owned(),
+            None,
+        ),
+        "regex" => (
+            "string_pattern_mismatch",
+            "String should match the field's pattern".to_owned(),
+            None,
+        ),
         "required" => ("missing", "Field required".to_owned(), None),
         "must_match" => {
-            let other = param("other").and_then(Value::as_str).unwrap_or("the other field");
+            let other = param("other")
+                .and_then(Value::as_str)
+                .unwrap_or("the other field");
             let msg = format!("Value error, must match {other}");
-            ("value_error", msg, Some(json!({ "error": format!("must match {other}") })))
+            (
+                "value_error",
+                msg,
+                Some(json!({ "error": format!("must match {other}") })),
+            )
         }
         code => {
             let error = failure.message.as_deref().unwrap_or(code).to_owned();
-            ("value_error", format!("Value error, {error}"), Some(json!({ "error": error })))
+            (
+                "value_error",
+                format!("Value error, {error}"),
+                Some(json!({ "error": error })),
+            )
         }
     };
     // A message the rule was given (`message = ".."`) is what the app's
@@ -96,9 +114,21 @@ fn range(input: Option<&Value>, param: &Param<'_>) -> (&'static str, String, Opt
         broken.then_some(bound)
     };
     let bounds: [(&str, bool, &'static str, &str, &str); 4] = [
-        ("min", true, "greater_than_equal", "ge", "greater than or equal to"),
+        (
+            "min",
+            true,
+            "greater_than_equal",
+            "ge",
+            "greater than or equal to",
+        ),
         ("exclusive_min", true, "greater_than", "gt", "greater than"),
-        ("max", false, "less_than_equal", "le", "less than or equal to"),
+        (
+            "max",
+            false,
+            "less_than_equal",
+            "le",
+            "less than or equal to",
+        ),
         ("exclusive_max", false, "less_than", "lt", "less than"),
     ];
     for (name, below, kind, key, words) in bounds {
@@ -142,10 +172,19 @@ fn length(input: Option<&Value>, param: &Param<'_>) -> (&'static str, String, Op
             ("string_too_long", msg, Some(json!({ "max_length": max })))
         }
         (false, short) => {
-            let field_type = if matches!(input, Some(Value::Object(_))) { "Dictionary" } else { "List" };
+            let field_type = if matches!(input, Some(Value::Object(_))) {
+                "Dictionary"
+            } else {
+                "List"
+            };
             let actual = actual.unwrap_or_default();
             let (kind, words, key, limit) = if short {
-                ("too_short", "at least", "min_length", min.unwrap_or_default())
+                (
+                    "too_short",
+                    "at least",
+                    "min_length",
+                    min.unwrap_or_default(),
+                )
             } else {
                 ("too_long", "at most", "max_length", max.unwrap_or_default())
             };
@@ -153,7 +192,11 @@ fn length(input: Option<&Value>, param: &Param<'_>) -> (&'static str, String, Op
                 "{field_type} should have {words} {limit} item{} after validation, not {actual}",
                 plural(limit)
             );
-            (kind, msg, Some(json!({ "field_type": field_type, key: limit, "actual_length": actual })))
+            (
+                kind,
+                msg,
+                Some(json!({ "field_type": field_type, key: limit, "actual_length": actual })),
+            )
         }
     }
 }
@@ -181,7 +224,10 @@ mod tests {
 
     use super::details;
 
-    fn failure(code: &'static str, params: &[(&'static str, serde_json::Value)]) -> ValidationError {
+    fn failure(
+        code: &'static str,
+        params: &[(&'static str, serde_json::Value)],
+    ) -> ValidationError {
         let mut failure = ValidationError::new(code);
         for (name, value) in params {
             failure.add_param(Cow::Borrowed(*name), value);
@@ -200,7 +246,11 @@ mod tests {
         let mut errors = ValidationErrors::new();
         let params = [("min", json!(1)), ("max", json!(100)), ("value", json!(0))];
         errors.add("limit", failure("range", &params));
-        let params = [("min", json!(1)), ("max", json!(100)), ("value", json!(101))];
+        let params = [
+            ("min", json!(1)),
+            ("max", json!(100)),
+            ("value", json!(101)),
+        ];
         errors.add("page", failure("range", &params));
         let params = [("exclusive_min", json!(0.0)), ("value", json!(0.0))];
         errors.add("price", failure("range", &params));
@@ -237,7 +287,8 @@ mod tests {
     fn email_and_custom_codes_are_value_errors() {
         let mut errors = ValidationErrors::new();
         errors.add("email", failure("email", &[("value", json!("nobody"))]));
-        let custom = ValidationError::new("reserved").with_message(Cow::Borrowed("this name is taken"));
+        let custom =
+            ValidationError::new("reserved").with_message(Cow::Borrowed("this name is taken"));
         errors.add("name", custom);
         assert_eq!(
             report(&errors),
@@ -251,9 +302,15 @@ mod tests {
     #[test]
     fn nested_and_listed_failures_carry_their_whole_path() {
         let mut address = ValidationErrors::new();
-        address.add("zip", failure("length", &[("equal", json!(5)), ("value", json!("123"))]));
+        address.add(
+            "zip",
+            failure("length", &[("equal", json!(5)), ("value", json!("123"))]),
+        );
         let mut item = ValidationErrors::new();
-        item.add("qty", failure("range", &[("min", json!(1)), ("value", json!(0))]));
+        item.add(
+            "qty",
+            failure("range", &[("min", json!(1)), ("value", json!(0))]),
+        );
         let mut errors = ValidationErrors::new();
         errors.merge_self("address", Err(address));
         errors.errors_mut().insert(
@@ -261,7 +318,18 @@ mod tests {
             validator::ValidationErrorsKind::List([(2, Box::new(item))].into_iter().collect()),
         );
         let report = report(&errors);
-        let locs: Vec<_> = report.as_array().unwrap().iter().map(|d| d["loc"].clone()).collect();
-        assert_eq!(locs, [json!(["body", "address", "zip"]), json!(["body", "items", 2, "qty"])]);
+        let locs: Vec<_> = report
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["loc"].clone())
+            .collect();
+        assert_eq!(
+            locs,
+            [
+                json!(["body", "address", "zip"]),
+                json!(["body", "items", 2, "qty"])
+            ]
+        );
     }
 }

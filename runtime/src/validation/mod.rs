@@ -90,7 +90,10 @@ use crate::extract::ValidationError;
 /// assert_eq!(detail.loc, ["query", "size"]);
 /// assert!(validate(&Page { size: 10 }, "query").is_ok());
 /// ```
-pub fn validate<T: Validate + ?Sized>(value: &T, source: &'static str) -> Result<(), ValidationError> {
+pub fn validate<T: Validate + ?Sized>(
+    value: &T,
+    source: &'static str,
+) -> Result<(), ValidationError> {
     value.validate().map_err(|errors| report(&errors, source))
 }
 
