@@ -15,9 +15,8 @@ use std::time::Duration;
 use crate::background::TaskMonitor;
 use crate::extract::StateMap;
 use crate::lifespan::Lifespan;
-use crate::routing::{RouteDef, RouteTable, Routes, Routing, Wrap};
+use crate::routing::{RouteDef, RouteTable, Routes, RoutesLayer, Routing, Wrap};
 use crate::shared::AppShared;
-use crate::{Body, BoxError};
 
 /// The largest request body body extractors read unless told otherwise: 2 MiB.
 /// Change it for a whole app with [`App::body_limit`], or for one route with
@@ -475,19 +474,7 @@ impl App {
     /// assert_eq!(TestClient::new(app).get("/").await.text(), "outer inner");
     /// # }
     /// ```
-    pub fn layer<L, B>(mut self, layer: L) -> Self
-    where
-        L: tower_layer::Layer<Routes> + Send + Sync + 'static,
-        L::Service: tower_service::Service<http::Request<Body>, Response = http::Response<B>>
-            + Clone
-            + Send
-            + Sync
-            + 'static,
-        <L::Service as tower_service::Service<http::Request<Body>>>::Future: Send + 'static,
-        <L::Service as tower_service::Service<http::Request<Body>>>::Error: Into<BoxError>,
-        B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
-        B::Error: Into<BoxError>,
-    {
+    pub fn layer<L: RoutesLayer>(mut self, layer: L) -> Self {
         self.inner_mut().layers.push(Wrap::layer(layer));
         self
     }

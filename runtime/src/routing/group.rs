@@ -2,9 +2,8 @@
 //! documentation, that an app (or another router) takes whole: FastAPI's
 //! `APIRouter(prefix=..., tags=[...])` and `include_router`.
 
-use super::{RouteDef, RouteDoc, RouteInfo, Routes, Wrap};
+use super::{RouteDef, RouteDoc, RouteInfo, RoutesLayer, Wrap};
 use crate::middleware::Middleware;
-use crate::{Body, BoxError};
 
 /// Routes under a common path prefix, with tags added to each for the
 /// OpenAPI document. [`App::router`](crate::App::router) adds them to an
@@ -123,19 +122,7 @@ impl Router {
     /// assert_eq!(client.get("/health").await.header("cache-control"), None);
     /// # }
     /// ```
-    pub fn layer<L, B>(mut self, layer: L) -> Self
-    where
-        L: tower_layer::Layer<Routes> + Send + Sync + 'static,
-        L::Service: tower_service::Service<http::Request<Body>, Response = http::Response<B>>
-            + Clone
-            + Send
-            + Sync
-            + 'static,
-        <L::Service as tower_service::Service<http::Request<Body>>>::Future: Send + 'static,
-        <L::Service as tower_service::Service<http::Request<Body>>>::Error: Into<BoxError>,
-        B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
-        B::Error: Into<BoxError>,
-    {
+    pub fn layer<L: RoutesLayer>(mut self, layer: L) -> Self {
         self.wraps.push(Wrap::layer(layer));
         self
     }

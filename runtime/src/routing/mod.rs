@@ -25,4 +25,5 @@ pub(crate) use dispatch::Routing;
 pub(crate) use layered::{Layered, LayeredService};
 pub(crate) use route::HandlerFuture;
 pub(crate) use router::{Match, RouteTable};
+pub use wrap::RoutesLayer;
 pub(crate) use wrap::Wrap;

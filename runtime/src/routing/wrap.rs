@@ -11,6 +11,52 @@ use crate::extract::Requirements;
 use crate::shared::AppShared;
 use crate::{Body, BoxError};
 
+/// A tower layer that atode can wrap routes in: a
+/// [`Layer`](tower_layer::Layer) over [`Routes`] whose service answers a
+/// `Request<Body>` with an `http::Response` of any body, as every tower-http
+/// layer does. Named in the bounds of [`App::layer`](crate::App::layer) and
+/// [`Router::layer`](crate::Router::layer); implemented for every such
+/// layer.
+///
+/// ```
+/// use atode::routing::RoutesLayer;
+/// use tower_http::set_header::SetResponseHeaderLayer;
+///
+/// fn fits<L: RoutesLayer>(_: L) {}
+///
+/// fits(SetResponseHeaderLayer::overriding(
+///     atode::http::header::CACHE_CONTROL,
+///     atode::http::HeaderValue::from_static("no-store"),
+/// ));
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot wrap atode's routes",
+    note = "a layer here is a `tower_layer::Layer<atode::routing::Routes>` whose service is `Clone + Send + Sync`, takes `http::Request<atode::Body>`, and answers an `http::Response` of a body with `Bytes` data, with a `Send` future and an error that converts into `atode::BoxError`"
+)]
+pub trait RoutesLayer: Send + Sync + 'static {
+    /// `inner`, inside the layer.
+    #[doc(hidden)]
+    fn wrap_routes(&self, inner: Routes) -> Routes;
+}
+
+impl<L, B> RoutesLayer for L
+where
+    L: tower_layer::Layer<Routes> + Send + Sync + 'static,
+    L::Service: tower_service::Service<http::Request<Body>, Response = http::Response<B>>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+    <L::Service as tower_service::Service<http::Request<Body>>>::Future: Send + 'static,
+    <L::Service as tower_service::Service<http::Request<Body>>>::Error: Into<BoxError>,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    fn wrap_routes(&self, inner: Routes) -> Routes {
+        Routes::layered(Arc::new(Layered::new(self.layer(inner))))
+    }
+}
+
 /// Wraps the service inside it, given the app's shared parts.
 type Build = dyn Fn(Routes, &Arc<AppShared>) -> Routes + Send + Sync;
 
@@ -25,23 +71,9 @@ pub(crate) struct Wrap {
 
 impl Wrap {
     /// A tower layer.
-    pub(crate) fn layer<L, B>(layer: L) -> Self
-    where
-        L: tower_layer::Layer<Routes> + Send + Sync + 'static,
-        L::Service: tower_service::Service<http::Request<Body>, Response = http::Response<B>>
-            + Clone
-            + Send
-            + Sync
-            + 'static,
-        <L::Service as tower_service::Service<http::Request<Body>>>::Future: Send + 'static,
-        <L::Service as tower_service::Service<http::Request<Body>>>::Error: Into<BoxError>,
-        B: http_body::Body<Data = Bytes> + Send + 'static,
-        B::Error: Into<BoxError>,
-    {
+    pub(crate) fn layer<L: RoutesLayer>(layer: L) -> Self {
         Wrap {
-            build: Arc::new(move |inner, _| {
-                Routes::layered(Arc::new(Layered::new(layer.layer(inner))))
-            }),
+            build: Arc::new(move |inner, _| layer.wrap_routes(inner)),
             requirements: |_| {},
         }
     }
