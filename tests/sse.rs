@@ -271,3 +271,34 @@ async fn a_client_that_goes_away_mid_stream_ends_it_and_the_task_still_runs() {
     let report = within("the task after the client left", done.recv()).await;
     assert_eq!(report.as_deref(), Some("stream ended; resumed after None"));
 }
+
+#[get("/opaque-events")]
+async fn opaque_events() -> Sse<impl atode::sse::Stream<Item = Result<Event, Infallible>>> {
+    Sse::new(tokio_stream::iter([Ok(Event::default().data("x"))]))
+}
+
+#[get("/opaque-json")]
+async fn opaque_json() -> atode::Json<impl serde::Serialize> {
+    atode::Json(1)
+}
+
+/// `Sse<impl Stream>` documents its `text/event-stream` though the stream
+/// has no name; a type that needs to know what it wraps (`Json<impl
+/// Serialize>`) is still a gap rather than a guess.
+#[test]
+fn an_event_stream_is_documented_even_when_its_stream_is_impl_trait() {
+    let app = App::new().routes(routes![opaque_events, opaque_json]);
+    let document = app.openapi().expect("a document");
+    assert_eq!(
+        document["paths"]["/opaque-events"]["get"]["responses"]["200"]["content"],
+        serde_json::json!({ "text/event-stream": { "schema": { "type": "string" } } })
+    );
+    let gaps = app.openapi_gaps();
+    assert_eq!(gaps.len(), 1, "{gaps:#?}");
+    assert!(
+        gaps[0].starts_with(
+            "`opaque_json` (GET /opaque-json): return type `atode::Json<impl serde::Serialize>` is not described"
+        ),
+        "{gaps:?}"
+    );
+}
