@@ -291,8 +291,13 @@ fn an_event_stream_is_documented_even_when_its_stream_is_impl_trait() {
     let document = app.openapi().expect("a document");
     assert_eq!(
         document["paths"]["/opaque-events"]["get"]["responses"]["200"]["content"],
-        serde_json::json!({ "text/event-stream": { "schema": { "type": "string" } } })
+        serde_json::json!({
+            "text/event-stream": { "schema": { "$ref": "#/components/schemas/ServerSentEvent" } }
+        })
     );
+    let event = &document["components"]["schemas"]["ServerSentEvent"];
+    assert_eq!(event["required"], serde_json::json!(["data"]));
+    assert_eq!(event["properties"]["retry"]["type"], "integer");
     let gaps = app.openapi_gaps();
     assert_eq!(gaps.len(), 1, "{gaps:#?}");
     assert!(

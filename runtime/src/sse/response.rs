@@ -103,12 +103,28 @@ where
     }
 }
 
-/// A `text/event-stream` body: the events as text.
+/// A `text/event-stream` body whose schema describes one event, as an
+/// `EventSource` reads it (`data`, `event`, `id`, `retry`): what OpenAPI
+/// 3.2 calls the stream's `itemSchema`, and what tools read `schema` as for
+/// an event stream in a 3.1 document.
 #[cfg(feature = "openapi")]
 impl<S> crate::openapi::OperationOutput for Sse<S> {
     fn operation_output(op: &mut crate::openapi::Operation<'_>) {
-        op.this_response()
-            .content("text/event-stream", serde_json::json!({ "type": "string" }));
+        let event = op.schemas.fixed("ServerSentEvent", || {
+            serde_json::json!({
+                "title": "ServerSentEvent",
+                "description": "One event of the stream, as an EventSource reads it: its data lines joined with line breaks, its type (`message` unless named), and its id and reconnection delay (milliseconds) if sent.",
+                "type": "object",
+                "required": ["data"],
+                "properties": {
+                    "data": { "type": "string" },
+                    "event": { "type": "string" },
+                    "id": { "type": "string" },
+                    "retry": { "type": "integer", "minimum": 0 },
+                },
+            })
+        });
+        op.this_response().content("text/event-stream", event);
     }
 }
 
