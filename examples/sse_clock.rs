@@ -73,7 +73,10 @@ fn utc_now() -> String {
 
 fn tick(n: u32) -> Event {
     let event = Event::default().event("tick").id(n.to_string());
-    match event.clone().json_data(Tick { tick: n, utc: utc_now() }) {
+    match event.clone().json_data(Tick {
+        tick: n,
+        utc: utc_now(),
+    }) {
         Ok(event) => event,
         // A `Tick` always serializes; should it not, the tick still goes out.
         Err(_) => event.data(n.to_string()),
@@ -89,7 +92,11 @@ fn log_stream_end(after: u32, until: u32, sent: Arc<AtomicU32>) -> std::io::Resu
         .create(true)
         .append(true)
         .open("clock.log")?;
-    writeln!(log, "stream from tick {} to {until} ended after tick {sent}", after + 1)
+    writeln!(
+        log,
+        "stream from tick {} to {until} ended after tick {sent}",
+        after + 1
+    )
 }
 
 /// The clock's answer: its ticks, or `204 No Content` when the client has

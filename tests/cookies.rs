@@ -44,7 +44,10 @@ async fn read_signed(jar: SignedCookieJar) -> String {
 
 #[post("/private/<secret>")]
 async fn set_private(secret: String, jar: PrivateCookieJar) -> (PrivateCookieJar, &'static str) {
-    (jar.add(Cookie::build(("secret", secret)).path("/")), "stored")
+    (
+        jar.add(Cookie::build(("secret", secret)).path("/")),
+        "stored",
+    )
 }
 
 #[get("/private")]
@@ -102,7 +105,10 @@ async fn a_cookie_is_set_read_back_and_removed() {
     let (status, _, body) = client
         .fetch(with_cookie("GET", "/plain", "theme=dark%20blue; lang=en"))
         .await;
-    assert_eq!((status, body.as_str()), (StatusCode::OK, "lang=en,theme=dark blue"));
+    assert_eq!(
+        (status, body.as_str()),
+        (StatusCode::OK, "lang=en,theme=dark blue")
+    );
 
     let (_, headers, body) = client
         .fetch(with_cookie("POST", "/plain/logout", "theme=dark%20blue"))
@@ -121,7 +127,11 @@ async fn malformed_cookie_pairs_are_skipped_not_refused() {
     let server = TestServer::start(app()).await;
     let (status, _, body) = Http1::connect(server.addr)
         .await
-        .fetch(with_cookie("GET", "/plain", "junk; =no-name; ok=1;; bad=%FF; also=2"))
+        .fetch(with_cookie(
+            "GET",
+            "/plain",
+            "junk; =no-name; ok=1;; bad=%FF; also=2",
+        ))
         .await;
     assert_eq!((status, body.as_str()), (StatusCode::OK, "also=2,ok=1"));
 }
@@ -135,7 +145,10 @@ async fn a_signed_cookie_is_readable_and_a_tampered_one_is_not_believed() {
     let set = set_cookies(&headers);
     assert_eq!(set.len(), 1);
     let signed = pair(&set[0]).to_owned();
-    assert!(signed.ends_with("ada"), "the value stays readable: {signed}");
+    assert!(
+        signed.ends_with("ada"),
+        "the value stays readable: {signed}"
+    );
 
     let (_, _, body) = client.fetch(with_cookie("GET", "/signed", &signed)).await;
     assert_eq!(body, "ada");
@@ -143,7 +156,9 @@ async fn a_signed_cookie_is_readable_and_a_tampered_one_is_not_believed() {
     let forged = signed.replace("ada", "eve");
     let (status, _, body) = client.fetch(with_cookie("GET", "/signed", &forged)).await;
     assert_eq!((status, body.as_str()), (StatusCode::OK, "nobody"));
-    let (_, _, body) = client.fetch(with_cookie("GET", "/signed", "user=ada")).await;
+    let (_, _, body) = client
+        .fetch(with_cookie("GET", "/signed", "user=ada"))
+        .await;
     assert_eq!(body, "nobody", "an unsigned cookie is not believed");
 }
 
@@ -156,7 +171,10 @@ async fn a_private_cookie_hides_its_value_and_only_its_own_key_opens_it() {
     let set = set_cookies(&headers);
     let private = pair(&set[0]).to_owned();
     assert!(private.starts_with("secret="), "{private}");
-    assert!(!private.contains("hunter2"), "the value is hidden: {private}");
+    assert!(
+        !private.contains("hunter2"),
+        "the value is hidden: {private}"
+    );
 
     let (_, _, body) = client.fetch(with_cookie("GET", "/private", &private)).await;
     assert_eq!(body, "hunter2");
@@ -178,7 +196,9 @@ async fn a_private_cookie_hides_its_value_and_only_its_own_key_opens_it() {
         .expect("a letter to change");
     tampered[at] = if tampered[at] == b'A' { b'B' } else { b'A' };
     let tampered = String::from_utf8(tampered).expect("ascii");
-    let (_, _, body) = client.fetch(with_cookie("GET", "/private", &tampered)).await;
+    let (_, _, body) = client
+        .fetch(with_cookie("GET", "/private", &tampered))
+        .await;
     assert_eq!(body, "none");
 }
 

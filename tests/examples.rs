@@ -279,7 +279,11 @@ fn events(body: &str) -> Vec<Vec<&str>> {
 
 /// Checks one `tick` event of `examples/sse_clock.rs`.
 fn assert_tick(event: &[&str], n: u32) {
-    assert_eq!(event[..2], ["event: tick", &format!("id: {n}")], "{event:?}");
+    assert_eq!(
+        event[..2],
+        ["event: tick", &format!("id: {n}")],
+        "{event:?}"
+    );
     assert_eq!(event.len(), 3, "{event:?}");
     let data: serde_json::Value =
         serde_json::from_str(event[2].strip_prefix("data: ").expect("a data line")).expect("JSON");
@@ -328,7 +332,10 @@ async fn sse_clock_ticks_resumes_after_the_last_event_id_and_logs_each_streams_e
     let (status, _, body) = client.fetch(request("GET", "/clock?until=61")).await;
     assert_eq!(status, 422);
     let body: serde_json::Value = serde_json::from_str(&body).expect("JSON");
-    assert_eq!(body["detail"][0]["loc"], serde_json::json!(["query", "until"]));
+    assert_eq!(
+        body["detail"][0]["loc"],
+        serde_json::json!(["query", "until"])
+    );
 
     let exit = example.terminate().await;
     exit.assert_success();

@@ -18,13 +18,14 @@ use tokio::sync::mpsc;
 use tower_http::compression::CompressionLayer;
 
 type Events = mpsc::Sender<Result<Event, Infallible>>;
+type EventReceiver = mpsc::Receiver<Result<Event, Infallible>>;
 
 /// What the test controls: the events the next stream sends (the test
 /// holds the sender; dropping it ends the stream), and a channel the
 /// stream's background task reports on.
 #[derive(Clone)]
 struct Feed {
-    next: Arc<Mutex<Option<mpsc::Receiver<Result<Event, Infallible>>>>>,
+    next: Arc<Mutex<Option<EventReceiver>>>,
     done: mpsc::UnboundedSender<String>,
 }
 
@@ -47,8 +48,11 @@ async fn events(
         .take()
         .expect("one stream per test");
     tasks.add_task(report_done, (feed.done, last.map(|LastEventId(id)| id)));
-    Sse::new(ReceiverStream::new(receiver))
-        .keep_alive(KeepAlive::new().interval(Duration::from_millis(50)).text("ping"))
+    Sse::new(ReceiverStream::new(receiver)).keep_alive(
+        KeepAlive::new()
+            .interval(Duration::from_millis(50))
+            .text("ping"),
+    )
 }
 
 /// A stream that sends nothing for a long time: only keep-alives.
@@ -99,12 +103,16 @@ struct RawStream {
 impl RawStream {
     async fn open(addr: std::net::SocketAddr, path: &str, extra: &[(&str, &str)]) -> Self {
         let mut stream = TcpStream::connect(addr).await.expect("connect");
-        let mut head = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n");
+        let mut head =
+            format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nAccept: text/event-stream\r\n");
         for (name, value) in extra {
             head.push_str(&format!("{name}: {value}\r\n"));
         }
         head.push_str("\r\n");
-        stream.write_all(head.as_bytes()).await.expect("write the request");
+        stream
+            .write_all(head.as_bytes())
+            .await
+            .expect("write the request");
         let mut reader = BufReader::new(stream);
         let status_line = Self::line(&mut reader).await;
         let status = status_line
@@ -186,9 +194,7 @@ async fn send(events: &Events, event: Event) {
 /// exact bytes of the format (a `data:` line per line) and the headers
 /// that keep it from being cached or held back.
 async fn events_arrive_one_by_one(compressed: bool) {
-    let Setup {
-        server, events, ..
-    } = setup(compressed).await;
+    let Setup { server, events, .. } = setup(compressed).await;
     let mut stream = RawStream::open(server.addr, "/events", &[("Accept-Encoding", "gzip")]).await;
     assert_eq!(stream.status, 200);
     assert_eq!(stream.header("content-type"), Some("text/event-stream"));
@@ -243,7 +249,10 @@ async fn the_task_starts_when_the_stream_ends_not_before() {
     assert!(stream.next_event().await.is_some());
     // Keep-alives go by while the stream stays open; the task waits.
     assert_eq!(stream.next_chunk().await.as_deref(), Some(": ping\n\n"));
-    assert!(done.try_recv().is_err(), "the task started before the stream ended");
+    assert!(
+        done.try_recv().is_err(),
+        "the task started before the stream ended"
+    );
 
     drop(events);
     assert_eq!(stream.next_event().await, None);

@@ -99,6 +99,8 @@ impl CookieJar {
     /// let response = (CookieJar::new().add(session), "ok").into_response();
     /// assert_eq!(response.headers()["set-cookie"], "session=abc; SameSite=Lax; Secure; Path=/");
     /// ```
+    // `add`, as the `cookie` crate's jars name it; not arithmetic.
+    #[allow(clippy::should_implement_trait)]
     pub fn add(mut self, cookie: impl Into<Cookie<'static>>) -> Self {
         self.jar.add(cookie);
         self

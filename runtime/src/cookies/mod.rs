@@ -54,10 +54,10 @@ pub use private::PrivateCookieJar;
 #[cfg(feature = "cookies-secure")]
 pub use signed::SignedCookieJar;
 
-pub use cookie::{Cookie, CookieBuilder, Expiration, SameSite};
 /// The key that signs and encrypts cookies: give it to the app with
 /// `App::state(key)`. Make one with `Key::generate()` (a new one per run:
 /// cookies do not survive a restart), or load 64 secret bytes with
 /// `Key::from(&bytes)`, or derive one from 32 with `Key::derive_from`.
 #[cfg(feature = "cookies-secure")]
 pub use cookie::Key;
+pub use cookie::{Cookie, CookieBuilder, Expiration, SameSite};

@@ -79,11 +79,17 @@ mod tests {
 
     #[test]
     fn values_are_percent_decoded() {
-        assert_eq!(jar(&[b"greeting=hello%20world%3B"]), pairs(&[("greeting", "hello world;")]));
+        assert_eq!(
+            jar(&[b"greeting=hello%20world%3B"]),
+            pairs(&[("greeting", "hello world;")])
+        );
     }
 
     #[test]
     fn the_first_of_a_repeated_name_wins() {
-        assert_eq!(jar(&[b"id=specific; id=general"]), pairs(&[("id", "specific")]));
+        assert_eq!(
+            jar(&[b"id=specific; id=general"]),
+            pairs(&[("id", "specific")])
+        );
     }
 }

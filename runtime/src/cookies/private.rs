@@ -77,6 +77,8 @@ impl PrivateCookieJar {
 
     /// Adds (or replaces) a cookie, encrypted: a `Set-Cookie` header in the
     /// response the jar is returned in.
+    // `add`, as the `cookie` crate's jars name it; not arithmetic.
+    #[allow(clippy::should_implement_trait)]
     pub fn add(mut self, cookie: impl Into<Cookie<'static>>) -> Self {
         self.jar.private_mut(&self.key).add(cookie);
         self
@@ -92,7 +94,9 @@ impl PrivateCookieJar {
     /// Every cookie that decrypts, with its plain value.
     pub fn iter(&self) -> impl Iterator<Item = Cookie<'static>> + '_ {
         let private = self.jar.private(&self.key);
-        self.jar.iter().filter_map(move |cookie| private.get(cookie.name()))
+        self.jar
+            .iter()
+            .filter_map(move |cookie| private.get(cookie.name()))
     }
 }
 

@@ -77,6 +77,8 @@ impl SignedCookieJar {
 
     /// Adds (or replaces) a cookie, signed: a `Set-Cookie` header in the
     /// response the jar is returned in.
+    // `add`, as the `cookie` crate's jars name it; not arithmetic.
+    #[allow(clippy::should_implement_trait)]
     pub fn add(mut self, cookie: impl Into<Cookie<'static>>) -> Self {
         self.jar.signed_mut(&self.key).add(cookie);
         self
@@ -92,7 +94,9 @@ impl SignedCookieJar {
     /// Every cookie whose signature checks out, with its plain value.
     pub fn iter(&self) -> impl Iterator<Item = Cookie<'static>> + '_ {
         let signed = self.jar.signed(&self.key);
-        self.jar.iter().filter_map(move |cookie| signed.get(cookie.name()))
+        self.jar
+            .iter()
+            .filter_map(move |cookie| signed.get(cookie.name()))
     }
 }
 

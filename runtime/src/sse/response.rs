@@ -283,7 +283,9 @@ mod tests {
         let (tx, mut body) = channel_sse(None);
         tx.send(Ok(Event::default().data("ok"))).await.unwrap();
         tx.send(Ok(Event::default().id("bad\nid"))).await.unwrap();
-        tx.send(Ok(Event::default().data("never sent"))).await.unwrap();
+        tx.send(Ok(Event::default().data("never sent")))
+            .await
+            .unwrap();
         assert_eq!(next_chunk(&mut body).await.unwrap(), "data: ok\n\n");
         let error = body.frame().await.unwrap().unwrap_err();
         assert_eq!(
