@@ -211,7 +211,9 @@ async fn until_lines(dir: &ScratchDir, file: &str, lines: usize) -> String {
 }
 
 async fn durable_signup_writes_the_user_and_the_welcome_task_together(env: &[(&str, &str)]) {
-    let dir = ScratchDir::new("durable-signup");
+    // One directory per backend: the two tests run at once in one process.
+    let backend = if env.is_empty() { "sqlite" } else { "postgres" };
+    let dir = ScratchDir::new(&format!("durable-signup-{backend}"));
     let example = Example::start_with("durable_signup", &dir, env).await;
     let mut client = Http1::connect(example.addr).await;
     let signup =
