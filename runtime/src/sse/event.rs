@@ -295,6 +295,17 @@ mod tests {
     }
 
     #[test]
+    fn id_and_event_refuse_every_line_break() {
+        for bad in ["a\rb", "a\nb", "a\r\nb", "\n"] {
+            assert_eq!(Event::default().id(bad).encode().unwrap_err().field(), "id");
+            assert_eq!(
+                Event::default().event(bad).encode().unwrap_err().field(),
+                "event"
+            );
+        }
+    }
+
+    #[test]
     fn the_first_bad_field_is_reported() {
         let error = Event::default()
             .event("a\rb")
