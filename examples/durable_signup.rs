@@ -102,6 +102,7 @@ async fn signup(queue: TaskQueue, Json(signup): Json<Signup>) -> Result<Json<Use
             loc: vec!["body".into(), "email".into()],
             msg: "value is not a valid email address: it has no @".to_owned(),
             input: Some(email.into()),
+            ctx: None,
         }])));
     }
     let created = match queue.postgres_pool() {

@@ -172,6 +172,21 @@ pub(crate) fn route(route: &Route) -> TokenStream {
                 quote_spanned!(last=> #function #args .await)
             }
         };
+        // A `Json<T>`, `Query<T>` or `Form<T>` whose `T` has `validator`
+        // rules is checked here; any other type passes through a no-op
+        // (see `atode::__private::validated`).
+        let validate = match arg.kind {
+            ArgKind::Extractor { .. } => quote! {
+                if let ::core::result::Result::Err(rejection) = {
+                    #[allow(unused_imports)]
+                    use ::atode::__private::validated::{Unvalidated as _, Validated as _};
+                    (&::atode::__private::validated::Probe::<#ty>::new()).check(&#local)
+                } {
+                    break #label ::core::result::Result::Err(::atode::IntoResponse::into_response(rejection));
+                }
+            },
+            _ => quote!(),
+        };
         Some(quote! {
             let #local = match #call {
                 ::core::result::Result::Ok(value) => value,
@@ -179,6 +194,7 @@ pub(crate) fn route(route: &Route) -> TokenStream {
                     break #label ::core::result::Result::Err(::atode::IntoResponse::into_response(rejection));
                 }
             };
+            #validate
         })
     });
     let mut extracts: Vec<_> = extracts.collect();

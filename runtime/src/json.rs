@@ -243,6 +243,7 @@ fn describe(
             loc,
             msg,
             input: None,
+            ctx: None,
         }]);
     }
     for segment in path.into_iter().flat_map(|path| path.iter()) {
@@ -270,6 +271,7 @@ fn describe(
         loc,
         msg,
         input: None,
+        ctx: None,
     }])
 }
 

@@ -95,6 +95,8 @@ pub mod sse;
 pub mod testing;
 #[cfg(test)]
 mod testing_logs;
+#[cfg(feature = "validation")]
+pub mod validation;
 
 #[doc(hidden)]
 #[path = "private.rs"]

@@ -32,6 +32,7 @@ pub use crate::__if_openapi as if_openapi;
 
 pub use crate::background::completion::CompletionBody;
 pub use crate::background::task::{Async, Blocking};
+pub use crate::extract::validated;
 pub use crate::extract::{ViaParts, ViaRequest};
 
 #[cfg(feature = "durable")]

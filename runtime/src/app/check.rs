@@ -46,20 +46,47 @@ impl App {
         let lifespan = &self.inner.lifespan;
         let from_hook = |id| lifespan.provided().any(|provided| provided == id);
         let mut problems = self.inner.routing.router.conflicts().to_vec();
-        for route in self.inner.routing.router.routes() {
-            let mut needs = Requirements::default();
-            (route.requirements)(&mut needs);
-            let given = |id| shared.state.contains(id) || (hooks == Hooks::Run && from_hook(id));
-            for missing in needs.missing(given) {
-                let info = route.info();
-                // The needs `from_hook` answers true for: a hook gives them.
-                let fix = if needs.missing(|id| !from_hook(id)).contains(&missing) {
+        let given = |id| shared.state.contains(id) || (hooks == Hooks::Run && from_hook(id));
+        // What is missing, each with how to give it.
+        let missing = |needs: &Requirements| -> Vec<(&'static str, &'static str)> {
+            let from_hooks = needs.missing(|id| !from_hook(id));
+            let fix = |missing: &&str| {
+                if from_hooks.contains(missing) {
                     "a start-up hook gives it, so start the client with `TestClient::start(app).await`, which runs the hooks"
                 } else {
                     "add `.state(...)` with one"
-                };
+                }
+            };
+            needs
+                .missing(given)
+                .into_iter()
+                .map(|name| (name, fix(&name)))
+                .collect()
+        };
+        let mut app_wide = Requirements::default();
+        for wrap in &self.inner.layers {
+            wrap.requirements(&mut app_wide);
+        }
+        for (name, fix) in missing(&app_wide) {
+            problems.push(format!(
+                "a middleware takes `State<{name}>`, but the app has no `{name}`: {fix}"
+            ));
+        }
+        for route in self.inner.routing.router.table_routes() {
+            let info = route.def.info();
+            let mut needs = Requirements::default();
+            (route.def.requirements)(&mut needs);
+            for (name, fix) in missing(&needs) {
                 problems.push(format!(
-                    "`{}` ({}) takes `State<{missing}>`, but the app has no `{missing}`: {fix}",
+                    "`{}` ({}) takes `State<{name}>`, but the app has no `{name}`: {fix}",
+                    info.name, info.declared
+                ));
+            }
+            let mut needs = Requirements::default();
+            route.wraps_requirements(&mut needs);
+            for (name, fix) in missing(&needs) {
+                problems.push(format!(
+                    "a middleware around `{}` ({}) takes `State<{name}>`, but the app has no `{name}`: {fix}",
                     info.name, info.declared
                 ));
             }

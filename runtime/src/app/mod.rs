@@ -15,7 +15,7 @@ use std::time::Duration;
 use crate::background::TaskMonitor;
 use crate::extract::StateMap;
 use crate::lifespan::Lifespan;
-use crate::routing::{Layered, RouteDef, RouteTable, Routes, Routing};
+use crate::routing::{RouteDef, RouteTable, Routes, Routing, Wrap};
 use crate::shared::AppShared;
 use crate::{Body, BoxError};
 
@@ -79,7 +79,7 @@ struct AppInner {
     routing: Arc<Routing>,
     /// Each wraps what the previous ones made; applied when the app first
     /// serves, so the order of the builder calls does not matter.
-    layers: Vec<LayerFn>,
+    layers: Vec<Wrap>,
     /// The routing inside its layers, built on first use.
     service: OnceLock<Routes>,
     /// The OpenAPI document's settings.
@@ -92,10 +92,6 @@ struct AppInner {
     /// Start-up and shutdown hooks, run by the server around serving.
     lifespan: Lifespan,
 }
-
-/// Wraps the routing (and the layers before it); gets the app's state for
-/// middleware functions, which read it through `Next`.
-type LayerFn = Arc<dyn Fn(Routes, &Arc<AppShared>) -> Routes + Send + Sync>;
 
 impl App {
     /// An app with no routes, no state and the default settings: the
@@ -172,7 +168,7 @@ impl App {
     pub fn routes(mut self, routes: impl IntoIterator<Item = RouteDef>) -> Self {
         let routing = self.routing_mut();
         for route in routes {
-            routing.router.add(route);
+            routing.router.add(route, Vec::new());
         }
         self
     }
@@ -199,8 +195,8 @@ impl App {
         for problem in problems {
             routing.router.problem(problem);
         }
-        for route in routes {
-            routing.router.add(route);
+        for (route, wraps) in routes {
+            routing.router.add(route, wraps);
         }
         self
     }
@@ -492,10 +488,7 @@ impl App {
         B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
         B::Error: Into<BoxError>,
     {
-        let wrap: LayerFn = Arc::new(move |inner: Routes, _: &Arc<AppShared>| {
-            Routes::layered(Arc::new(Layered::new(layer.layer(inner))))
-        });
-        self.inner_mut().layers.push(wrap);
+        self.inner_mut().layers.push(Wrap::layer(layer));
         self
     }
 
@@ -526,17 +519,13 @@ impl App {
     /// assert_eq!(client.get("/").await.header("cache-control"), Some("no-store"));
     /// # }
     /// ```
-    pub fn middleware<F, Fut, R>(mut self, function: F) -> Self
+    pub fn middleware<M, Args>(mut self, function: M) -> Self
     where
-        F: Fn(http::Request<Body>, crate::middleware::Next) -> Fut + Clone + Send + Sync + 'static,
-        Fut: std::future::Future<Output = R> + Send + 'static,
-        R: crate::IntoResponse,
+        M: crate::middleware::Middleware<Args>,
     {
-        let wrap: LayerFn = Arc::new(move |inner: Routes, shared: &Arc<AppShared>| {
-            let service = crate::middleware::from_fn(function.clone(), inner, Arc::clone(shared));
-            Routes::layered(Arc::new(Layered::new(service)))
-        });
-        self.inner_mut().layers.push(wrap);
+        self.inner_mut()
+            .layers
+            .push(crate::middleware::wrap(function));
         self
     }
 
@@ -544,13 +533,15 @@ impl App {
     pub(crate) fn service(&self) -> &Routes {
         self.inner.service.get_or_init(|| {
             #[cfg(feature = "openapi")]
-            let core = Routes::direct(self.routing_with_docs());
+            let routing = self.routing_with_docs();
             #[cfg(not(feature = "openapi"))]
-            let core = Routes::direct(Arc::clone(&self.inner.routing));
+            let routing = Arc::clone(&self.inner.routing);
+            let core = Routes::direct(Routing::bound(routing));
+            let shared = &self.inner.routing.shared;
             self.inner
                 .layers
                 .iter()
-                .fold(core, |inner, wrap| wrap(inner, &self.inner.routing.shared))
+                .fold(core, |inner, wrap| wrap.apply(inner, shared))
         })
     }
 

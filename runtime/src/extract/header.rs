@@ -72,6 +72,7 @@ impl<T: Header + Send> FromRequestParts for TypedHeader<T> {
                 loc,
                 msg,
                 input: None,
+                ctx: None,
             }]));
         };
         T::decode(value).map(TypedHeader).map_err(|msg| {
@@ -81,6 +82,7 @@ impl<T: Header + Send> FromRequestParts for TypedHeader<T> {
                 loc,
                 msg,
                 input,
+                ctx: None,
             }])
         })
     }

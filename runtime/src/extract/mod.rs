@@ -35,6 +35,8 @@ mod query;
 mod rejection;
 mod state;
 pub(crate) mod urlencoded;
+#[doc(hidden)]
+pub mod validated;
 
 pub use auth::BasicAuth;
 pub use body::BodyRejection;

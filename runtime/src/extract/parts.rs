@@ -241,6 +241,17 @@ impl RequestParts {
         self.params.get(index, self.head.uri.path())
     }
 
+    /// Takes the request head back, as a middleware passes the request on
+    /// after its extractors read it. The parts keep only what ending the
+    /// request's own background work needs (the `TestClient`'s watch).
+    pub(crate) fn take_head(&mut self) -> http::request::Parts {
+        let (mut stub, ()) = http::Request::new(()).into_parts();
+        if let Some(watch) = watch(&self.head) {
+            stub.extensions.insert(watch);
+        }
+        std::mem::replace(&mut self.head, stub)
+    }
+
     /// Whether the app's cap refused this request's background work.
     pub(crate) fn refused(&self) -> bool {
         self.work.refused()

@@ -102,6 +102,7 @@ impl PathErrors {
             loc: vec!["path".into(), name.into()],
             msg,
             input: Some(input.into()),
+            ctx: None,
         };
         self.details.push((index, detail));
     }

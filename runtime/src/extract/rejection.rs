@@ -19,6 +19,7 @@ use crate::{Body, IntoResponse, Response};
 ///     loc: vec!["path".into(), "item_id".into()],
 ///     msg: "Input should be a valid integer".into(),
 ///     input: Some("foo".into()),
+///     ctx: None,
 /// };
 /// assert_eq!(
 ///     serde_json::to_value(&detail).unwrap(),
@@ -41,6 +42,10 @@ pub struct ErrorDetail {
     pub msg: String,
     /// The offending input; `null` when there is none (a missing field).
     pub input: Option<serde_json::Value>,
+    /// What the rule expected, such as `{"ge": 1}` for a broken lower
+    /// bound; left out of the body when `None`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ctx: Option<serde_json::Value>,
 }
 
 /// A `422 Unprocessable Entity` listing every problem found, as
@@ -54,6 +59,7 @@ pub struct ErrorDetail {
 ///     loc: vec!["query".into(), "q".into()],
 ///     msg: "Field required".into(),
 ///     input: None,
+///     ctx: None,
 /// }]);
 /// assert_eq!(error.into_response().status(), StatusCode::UNPROCESSABLE_ENTITY);
 /// ```
@@ -75,6 +81,7 @@ impl ValidationError {
     ///     loc: vec!["query".into(), "q".into()],
     ///     msg: "Field required".into(),
     ///     input: None,
+    ///     ctx: None,
     /// }]);
     /// let body = error.into_response().into_body().collect().await.unwrap().to_bytes();
     /// assert_eq!(

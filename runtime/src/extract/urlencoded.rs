@@ -65,6 +65,7 @@ fn detail(
         loc,
         msg: msg.to_owned(),
         input: input.map(Into::into),
+        ctx: None,
     }
 }
 
@@ -86,6 +87,7 @@ impl Error {
             loc,
             msg: self.msg,
             input: self.input.map(Into::into),
+            ctx: None,
         }
     }
 }

@@ -444,6 +444,7 @@ fn validation_error_schema() -> Value {
             "msg": { "title": "Message", "type": "string" },
             "type": { "title": "Error Type", "type": "string" },
             "input": { "title": "Input" },
+            "ctx": { "title": "Context", "type": "object" },
         },
     })
 }

@@ -197,6 +197,7 @@ impl From<StatusCode> for HttpError {
 ///     loc: vec!["body".into(), "email".into()],
 ///     msg: "value is not a valid email address".into(),
 ///     input: Some("ada".into()),
+///     ctx: None,
 /// }])
 /// .into();
 /// assert_eq!(error.status(), 422);

@@ -8,6 +8,7 @@ use http::{StatusCode, header};
 
 use super::future::RouteFuture;
 use super::layered::LayeredService;
+use super::router::TableRoute;
 use super::{Match, RouteTable};
 use crate::Body;
 use crate::extract::{PathParams, RequestParts};
@@ -69,6 +70,17 @@ fn with_path(mut request: http::Request<Body>, path: &str) -> http::Request<Body
 }
 
 impl Routing {
+    /// `routing` with each route that has layers or middleware of its own
+    /// built into them (a copy, when there are any).
+    pub(crate) fn bound(routing: Arc<Routing>) -> Arc<Routing> {
+        if !routing.router.has_wraps() {
+            return routing;
+        }
+        let mut bound = (*routing).clone();
+        bound.router.bind(&routing.shared);
+        Arc::new(bound)
+    }
+
     /// Routes one request. `remote` is the client's address, when known.
     pub(crate) fn handle(
         self: &Arc<Self>,
@@ -82,12 +94,20 @@ impl Routing {
             }
         }
         let found = match self.router.at(request.method(), request.uri().path()) {
+            // A route with layers or middleware of its own is served
+            // through them.
+            Match::Found {
+                route: TableRoute {
+                    bound: Some(bound), ..
+                },
+                ..
+            } => Some(Err(bound.clone())),
             Match::Found { route, params } => {
                 let params = PathParams::from_slices(
                     request.uri().path(),
                     params.iter().map(|(_, value)| value),
                 );
-                Some((route.info, route.call, params))
+                Some(Ok((route.def.info, route.def.call, params)))
             }
             Match::MethodNotAllowed(allow) => {
                 let Some(handler) = &self.unmatched.method_not_allowed else {
@@ -104,6 +124,11 @@ impl Routing {
                 }));
             }
             Match::NotFound => None,
+        };
+        let found = match found {
+            Some(Err(bound)) => return bound.handle(request, remote),
+            Some(Ok(found)) => Some(found),
+            None => None,
         };
         let Some((info, call, params)) = found else {
             // As behind a layer: a service of the user's reads the client's

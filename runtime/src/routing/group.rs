@@ -2,7 +2,9 @@
 //! documentation, that an app (or another router) takes whole: FastAPI's
 //! `APIRouter(prefix=..., tags=[...])` and `include_router`.
 
-use super::{RouteDef, RouteDoc, RouteInfo};
+use super::{RouteDef, RouteDoc, RouteInfo, Routes, Wrap};
+use crate::middleware::Middleware;
+use crate::{Body, BoxError};
 
 /// Routes under a common path prefix, with tags added to each for the
 /// OpenAPI document. [`App::router`](crate::App::router) adds them to an
@@ -50,7 +52,11 @@ use super::{RouteDef, RouteDoc, RouteInfo};
 pub struct Router {
     prefix: String,
     tags: Vec<String>,
-    routes: Vec<RouteDef>,
+    /// Each route with the layers and middleware of the routers nested in
+    /// this one, innermost first.
+    routes: Vec<(RouteDef, Vec<Wrap>)>,
+    /// This router's own, applied to every route in it when it is added.
+    wraps: Vec<Wrap>,
     problems: Vec<String>,
 }
 
@@ -65,6 +71,7 @@ impl Router {
             prefix: prefix.to_owned(),
             tags: Vec::new(),
             routes: Vec::new(),
+            wraps: Vec::new(),
             problems,
         }
     }
@@ -78,7 +85,103 @@ impl Router {
 
     /// Adds routes, as [`routes!`](crate::routes) lists them.
     pub fn routes(mut self, routes: impl IntoIterator<Item = RouteDef>) -> Self {
-        self.routes.extend(routes);
+        self.routes
+            .extend(routes.into_iter().map(|route| (route, Vec::new())));
+        self
+    }
+
+    /// Wraps each of the router's routes (nested routers' too) in a tower
+    /// layer, inside the app's layers: a timeout for slow reports, a
+    /// limit for uploads. Only requests that reach one of these routes go
+    /// through it; one that matches none is the app's `404` or `405`.
+    /// Layers and middleware wrap in the order added, the last outermost,
+    /// and those of a nested router are inside its parent's.
+    ///
+    /// ```
+    /// use atode::{get, routes, App, Router, testing::TestClient};
+    /// use tower_http::set_header::SetResponseHeaderLayer;
+    /// use atode::http::{HeaderName, HeaderValue};
+    ///
+    /// #[get("/report")]
+    /// async fn report() -> &'static str {
+    ///     "all good"
+    /// }
+    ///
+    /// #[get("/health")]
+    /// async fn health() -> &'static str {
+    ///     "ok"
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let no_store = SetResponseHeaderLayer::overriding(
+    ///     HeaderName::from_static("cache-control"),
+    ///     HeaderValue::from_static("no-store"),
+    /// );
+    /// let admin = Router::new("/admin").layer(no_store).routes(routes![report]);
+    /// let client = TestClient::new(App::new().router(admin).routes(routes![health]));
+    /// assert_eq!(client.get("/admin/report").await.header("cache-control"), Some("no-store"));
+    /// assert_eq!(client.get("/health").await.header("cache-control"), None);
+    /// # }
+    /// ```
+    pub fn layer<L, B>(mut self, layer: L) -> Self
+    where
+        L: tower_layer::Layer<Routes> + Send + Sync + 'static,
+        L::Service: tower_service::Service<http::Request<Body>, Response = http::Response<B>>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        <L::Service as tower_service::Service<http::Request<Body>>>::Future: Send + 'static,
+        <L::Service as tower_service::Service<http::Request<Body>>>::Error: Into<BoxError>,
+        B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
+        B::Error: Into<BoxError>,
+    {
+        self.wraps.push(Wrap::layer(layer));
+        self
+    }
+
+    /// Wraps each of the router's routes in a middleware function (see
+    /// [`Middleware`]), as [`Router::layer`] does a layer. A middleware
+    /// around a single route is a router of that route, with no prefix.
+    ///
+    /// ```
+    /// use atode::middleware::Next;
+    /// use atode::extract::BearerToken;
+    /// use atode::{delete, get, routes, App, Body, Response, Router, testing::TestClient};
+    /// use atode::http::Request;
+    ///
+    /// /// Lets through any request with a bearer token; `BearerToken`
+    /// /// answers `401` for the others.
+    /// async fn signed_in(_: BearerToken, request: Request<Body>, next: Next) -> Response {
+    ///     next.run(request).await
+    /// }
+    ///
+    /// #[get("/posts")]
+    /// async fn list_posts() -> &'static str {
+    ///     "[]"
+    /// }
+    ///
+    /// #[delete("/posts")]
+    /// async fn delete_posts() -> &'static str {
+    ///     "deleted"
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let app = App::new()
+    ///     .routes(routes![list_posts])
+    ///     .router(Router::new("").middleware(signed_in).routes(routes![delete_posts]));
+    /// let client = TestClient::new(app);
+    /// assert_eq!(client.get("/posts").await.status(), 200);
+    /// assert_eq!(client.delete("/posts").await.status(), 401);
+    /// let signed = client.delete("/posts").header("authorization", "Bearer abc").await;
+    /// assert_eq!(signed.text(), "deleted");
+    /// # }
+    /// ```
+    pub fn middleware<M, Args>(mut self, function: M) -> Self
+    where
+        M: Middleware<Args>,
+    {
+        self.wraps.push(crate::middleware::wrap(function));
         self
     }
 
@@ -94,11 +197,12 @@ impl Router {
 
     /// The routes with the prefix and tags applied, and what is wrong with
     /// the router.
-    pub(crate) fn into_routes(self) -> (Vec<RouteDef>, Vec<String>) {
+    pub(crate) fn into_routes(self) -> (Vec<(RouteDef, Vec<Wrap>)>, Vec<String>) {
         let Router {
             prefix,
             tags,
             routes,
+            wraps,
             mut problems,
         } = self;
         if !problems.is_empty() {
@@ -109,7 +213,10 @@ impl Router {
         }
         let routes = routes
             .into_iter()
-            .map(|route| under(route, &prefix, &tags))
+            .map(|(route, mut inner)| {
+                inner.extend(wraps.iter().cloned());
+                (under(route, &prefix, &tags), inner)
+            })
             .collect();
         (routes, problems)
     }

@@ -11,10 +11,13 @@ use std::task::{Context, Poll};
 use bytes::Bytes;
 use http::StatusCode;
 
+use super::RouteDef;
 use super::dispatch::Routing;
 use super::future::RouteFuture;
+use super::scoped::ScopedRoute;
 use crate::extract::RemoteAddr;
 use crate::response::json_detail;
+use crate::shared::AppShared;
 use crate::{Body, BoxError, Response, ResponseBody};
 
 /// The service each of an app's layers wraps: the routing itself for the
@@ -73,12 +76,18 @@ pub struct Routes(RoutesKind);
 #[derive(Clone)]
 enum RoutesKind {
     Direct(Arc<Routing>),
+    /// One route, inside its routers' layers.
+    Route(Arc<ScopedRoute>),
     Layered(Arc<dyn LayeredService>),
 }
 
 impl Routes {
     pub(crate) fn direct(routing: Arc<Routing>) -> Self {
         Routes(RoutesKind::Direct(routing))
+    }
+
+    pub(crate) fn route(def: RouteDef, shared: Arc<AppShared>) -> Self {
+        Routes(RoutesKind::Route(Arc::new(ScopedRoute::new(def, shared))))
     }
 
     pub(crate) fn layered(layered: Arc<dyn LayeredService>) -> Self {
@@ -95,6 +104,7 @@ impl Routes {
     ) -> RouteFuture {
         match &self.0 {
             RoutesKind::Direct(routing) => routing.handle(request, remote),
+            RoutesKind::Route(route) => route.handle(request, remote),
             RoutesKind::Layered(layered) => {
                 if let Some(remote) = remote {
                     request.extensions_mut().insert(RemoteAddr(remote));
@@ -125,6 +135,10 @@ impl tower_service::Service<http::Request<Body>> for Routes {
             RoutesKind::Direct(routing) => {
                 let remote = request.extensions().get::<RemoteAddr>().map(|addr| addr.0);
                 routing.handle(request, remote)
+            }
+            RoutesKind::Route(route) => {
+                let remote = request.extensions().get::<RemoteAddr>().map(|addr| addr.0);
+                route.handle(request, remote)
             }
             RoutesKind::Layered(layered) => RouteFuture::layered(layered.call(request)),
         }

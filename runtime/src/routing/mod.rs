@@ -9,6 +9,8 @@ mod layered;
 mod methods;
 pub(crate) mod route;
 mod router;
+mod scoped;
+mod wrap;
 
 pub use future::RouteFuture;
 pub use group::Router;
@@ -23,3 +25,4 @@ pub(crate) use dispatch::Routing;
 pub(crate) use layered::{Layered, LayeredService};
 pub(crate) use route::HandlerFuture;
 pub(crate) use router::{Match, RouteTable};
+pub(crate) use wrap::Wrap;

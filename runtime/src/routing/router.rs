@@ -1,10 +1,13 @@
 //! The route table: matchit for paths, a method set per path.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use http::{HeaderValue, Method};
 
-use super::{Methods, RouteDef};
+use super::{Methods, RouteDef, Routes, Wrap};
+use crate::extract::Requirements;
+use crate::shared::AppShared;
 
 /// Every registered route, by path and then by method.
 #[derive(Clone, Default)]
@@ -21,17 +24,38 @@ pub(crate) struct RouteTable {
 /// The routes that share one path.
 #[derive(Clone)]
 struct Endpoint {
-    routes: Vec<RouteDef>,
+    routes: Vec<TableRoute>,
     allowed: Methods,
     /// The `Allow` header for a 405, built once.
     allow: HeaderValue,
+}
+
+/// A route in the table, with the layers and middleware of the routers it
+/// came in (most have none).
+#[derive(Clone)]
+pub(crate) struct TableRoute {
+    pub(crate) def: RouteDef,
+    /// Innermost first.
+    wraps: Arc<[Wrap]>,
+    /// The route inside its wraps, once the app is built
+    /// ([`RouteTable::bind`]); `None` for a route without any.
+    pub(crate) bound: Option<Routes>,
+}
+
+impl TableRoute {
+    /// What its routers' middleware needs from the app.
+    pub(crate) fn wraps_requirements(&self, needs: &mut Requirements) {
+        for wrap in self.wraps.iter() {
+            wrap.requirements(needs);
+        }
+    }
 }
 
 /// What the table says about a request.
 pub(crate) enum Match<'r, 'p> {
     /// A route answers; `params` are slices of the path.
     Found {
-        route: RouteDef,
+        route: &'r TableRoute,
         params: matchit::Params<'r, 'p>,
     },
     /// The path exists, the method does not: answer 405 with this `Allow`.
@@ -44,7 +68,7 @@ impl RouteTable {
     /// requests: then it is left out and the conflict, naming both
     /// handlers, is kept for [`RouteTable::conflicts`]. Two handlers for one
     /// request is a mistake best caught at start-up.
-    pub(crate) fn add(&mut self, route: RouteDef) {
+    pub(crate) fn add(&mut self, route: RouteDef, wraps: Vec<Wrap>) {
         let info = route.info();
         let index = match self.by_path.get(info.path) {
             Some(&index) => index,
@@ -57,7 +81,7 @@ impl RouteTable {
                             .get(with.as_str())
                             .and_then(|&other| self.endpoints[other].routes.first())
                             .map(|other| {
-                                let other = other.info();
+                                let other = other.def.info();
                                 format!("`{}` ({})", other.name, other.declared)
                             }),
                         _ => None,
@@ -89,11 +113,11 @@ impl RouteTable {
             let other = endpoint
                 .routes
                 .iter()
-                .find(|r| !r.info().methods.intersection(overlap).is_empty());
+                .find(|r| !r.def.info().methods.intersection(overlap).is_empty());
             let methods: Vec<_> = overlap.iter().map(|m| m.to_string()).collect();
             self.conflicts.push(format!(
                 "`{}` and `{}` both answer {} {}: remove or rename one",
-                other.map_or("another route", |r| r.info().name),
+                other.map_or("another route", |r| r.def.info().name),
                 info.name,
                 methods.join(", "),
                 info.declared,
@@ -101,7 +125,11 @@ impl RouteTable {
             return;
         }
         endpoint.allowed = endpoint.allowed.union(info.methods);
-        endpoint.routes.push(route);
+        endpoint.routes.push(TableRoute {
+            def: route,
+            wraps: wraps.into(),
+            bound: None,
+        });
         let allow: Vec<_> = endpoint.answered().iter().map(|m| m.to_string()).collect();
         endpoint.allow = HeaderValue::from_str(&allow.join(", "))
             .unwrap_or_else(|_| HeaderValue::from_static(""));
@@ -119,8 +147,39 @@ impl RouteTable {
     }
 
     /// Every registered route.
+    #[cfg(feature = "openapi")]
     pub(crate) fn routes(&self) -> impl Iterator<Item = &RouteDef> {
+        self.table_routes().map(|route| &route.def)
+    }
+
+    /// Every registered route, with its routers' layers and middleware.
+    pub(crate) fn table_routes(&self) -> impl Iterator<Item = &TableRoute> {
         self.endpoints.iter().flat_map(|endpoint| &endpoint.routes)
+    }
+
+    /// Whether some route has layers or middleware of its own.
+    pub(crate) fn has_wraps(&self) -> bool {
+        self.table_routes().any(|route| !route.wraps.is_empty())
+    }
+
+    /// Builds each route that has layers or middleware of its own into
+    /// them, with the app's shared parts: done when the app is built, since
+    /// middleware reads the app's state, which may be given after the
+    /// routes.
+    pub(crate) fn bind(&mut self, shared: &Arc<AppShared>) {
+        for endpoint in &mut self.endpoints {
+            for route in &mut endpoint.routes {
+                if route.wraps.is_empty() {
+                    continue;
+                }
+                let core = Routes::route(route.def, Arc::clone(shared));
+                let wrapped = route
+                    .wraps
+                    .iter()
+                    .fold(core, |inner, wrap| wrap.apply(inner, shared));
+                route.bound = Some(wrapped);
+            }
+        }
     }
 
     pub(crate) fn at<'r, 'p>(&'r self, method: &Method, path: &'p str) -> Match<'r, 'p> {
@@ -139,22 +198,20 @@ impl RouteTable {
 }
 
 impl Endpoint {
-    fn find(&self, method: &Method) -> Option<RouteDef> {
+    fn find(&self, method: &Method) -> Option<&TableRoute> {
         let wanted = Methods::of(method);
         let exact = self
             .routes
             .iter()
-            .find(|r| !r.info().methods.intersection(wanted).is_empty());
+            .find(|r| !r.def.info().methods.intersection(wanted).is_empty());
         // HEAD is answered by the GET route unless one claims HEAD itself;
         // hyper sends the headers and drops the body.
         let get = || {
             self.routes
                 .iter()
-                .find(|r| r.info().methods.contains(&Method::GET))
+                .find(|r| r.def.info().methods.contains(&Method::GET))
         };
-        exact
-            .or_else(|| if *method == Method::HEAD { get() } else { None })
-            .copied()
+        exact.or_else(|| if *method == Method::HEAD { get() } else { None })
     }
 
     /// The methods this path answers, HEAD included wherever GET is.

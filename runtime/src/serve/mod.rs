@@ -64,6 +64,10 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:8000";
 pub async fn run(app: App) -> io::Result<()> {
     let addr = std::env::var("ATODE_ADDR").unwrap_or_else(|_| DEFAULT_ADDR.to_owned());
     let deadline = shutdown_deadline_from_env()?;
+    // Listening for the signal from here on: one that arrives during the
+    // start-up hooks, or before the server's first poll, shuts it down
+    // gracefully instead of killing the process.
+    let signal = shutdown_signal();
     // Start-up hooks first: a failure should not leave a port bound, even
     // for a moment.
     let app = start(&app).await?;
@@ -79,7 +83,7 @@ pub async fn run(app: App) -> io::Result<()> {
         }
     };
     println!("atode listening on http://{}", listener.local_addr()?);
-    let mut server = serve(listener, app).with_graceful_shutdown(shutdown_signal());
+    let mut server = serve(listener, app).with_graceful_shutdown(signal);
     server.started = true;
     match deadline {
         Some(deadline) => server.shutdown_deadline(deadline).await,

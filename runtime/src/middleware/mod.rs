@@ -1,7 +1,10 @@
 //! Middleware from an `async fn`: FastAPI's `@app.middleware("http")`,
 //! axum's `middleware::from_fn`. The function gets the request and [`Next`],
 //! the rest of the app, and returns the response; what it puts in the
-//! request's extensions, handlers read with [`Extension<T>`].
+//! request's extensions, handlers read with [`Extension<T>`]. It may take
+//! extractors before the request (see [`Middleware`]), and wraps the whole
+//! app ([`App::middleware`](crate::App::middleware)) or a router's routes
+//! ([`Router::middleware`](crate::Router::middleware)).
 //!
 //! ```
 //! use atode::middleware::{Extension, Next};
@@ -44,6 +47,11 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use http::StatusCode;
+
+mod from_fn;
+
+pub use from_fn::Middleware;
+pub(crate) use from_fn::wrap;
 
 use crate::extract::{FromRequestParts, RequestParts};
 use crate::response::json_detail;
@@ -132,25 +140,6 @@ where
         let answer = (self.0)(request);
         Box::pin(async move { Ok(answer.await.into_response()) })
     }
-}
-
-/// `function` around `inner`: each request gets a `Next` for the rest of
-/// the app.
-pub(crate) fn from_fn<F, Fut>(
-    function: F,
-    inner: Routes,
-    shared: Arc<AppShared>,
-) -> FnService<impl Fn(http::Request<Body>) -> Fut + Clone>
-where
-    F: Fn(http::Request<Body>, Next) -> Fut + Clone,
-{
-    FnService(move |request| {
-        let next = Next {
-            inner: inner.clone(),
-            shared: Arc::clone(&shared),
-        };
-        function(request, next)
-    })
 }
 
 /// A value a middleware put in the request's extensions

@@ -1,0 +1,54 @@
+//! A route served inside its routers' layers and middleware: the service at
+//! the core of those, as the app's routing is at the core of the app's.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use http::StatusCode;
+
+use super::future::RouteFuture;
+use super::{RouteDef, RouteInfo};
+use crate::Body;
+use crate::extract::{PathParams, RequestParts};
+use crate::response::json_detail;
+use crate::shared::AppShared;
+
+/// One route as a service. The request reaches it through the route's own
+/// layers, which may have rewritten its path, so the path parameters are
+/// read from the path it arrives with.
+pub(crate) struct ScopedRoute {
+    def: RouteDef,
+    shared: Arc<AppShared>,
+    /// The route's one path, to read its parameters from.
+    path: matchit::Router<()>,
+}
+
+impl ScopedRoute {
+    pub(crate) fn new(def: RouteDef, shared: Arc<AppShared>) -> Self {
+        let mut path = matchit::Router::new();
+        // The table already accepted this path, so it is a valid one.
+        let _ = path.insert(def.info().path, ());
+        ScopedRoute { def, shared, path }
+    }
+
+    pub(crate) fn handle(
+        &self,
+        request: http::Request<Body>,
+        remote: Option<SocketAddr>,
+    ) -> RouteFuture {
+        let info: &'static RouteInfo = self.def.info();
+        let params = match self.path.at(request.uri().path()) {
+            Ok(matched) => PathParams::from_slices(
+                request.uri().path(),
+                matched.params.iter().map(|(_, value)| value),
+            ),
+            // A middleware sent the request somewhere this route does not
+            // answer.
+            Err(_) => return RouteFuture::ready(json_detail(StatusCode::NOT_FOUND, "Not Found")),
+        };
+        let (head, body) = request.into_parts();
+        let mut parts = RequestParts::new(head, params, info, Arc::clone(&self.shared));
+        parts.set_remote_addr(remote);
+        RouteFuture::running(info, (self.def.call)(parts, body))
+    }
+}
