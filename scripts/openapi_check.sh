@@ -22,7 +22,7 @@ cd "$(dirname "$0")/.."
 root="$PWD"
 
 # The examples checked by default: every one of them.
-EXAMPLES=(send_notification dependency_tasks graceful_shutdown tracing_compression durable_notification durable_signup openapi users_api)
+EXAMPLES=(send_notification dependency_tasks graceful_shutdown tracing_compression durable_notification durable_signup openapi users_api sse_clock)
 
 # What Schemathesis needs to know of an example to get past its door: one
 # argument of `schemathesis run` per example (examples/openapi.rs takes
@@ -31,6 +31,13 @@ EXAMPLES=(send_notification dependency_tasks graceful_shutdown tracing_compressi
 declare -A FUZZ_ARGS=(
     [openapi]='--header=x-api-key: secret'
     [users_api]='--header=Authorization: Bearer admin-token'
+)
+
+# Environment an example runs with, beyond ATODE_ADDR (sse_clock ticks every
+# 10 ms instead of every second, so each of its streams, at most 60 ticks,
+# ends well within Schemathesis's request timeout).
+declare -A EXAMPLE_ENV=(
+    [sse_clock]='SSE_CLOCK_TICK_MS=10'
 )
 
 # How long an example may take to print its address, and to exit on SIGTERM.
@@ -127,7 +134,9 @@ for example in "${EXAMPLES[@]}"; do
     scratch="$(mktemp -d "${TMPDIR:-/tmp}/atode-openapi-$example.XXXXXX")"
     # A deadline on the shutdown drain: fuzzing asks graceful_shutdown for
     # reports of up to u64::MAX seconds, which the drain would wait out.
-    (cd "$scratch" && exec env ATODE_ADDR=127.0.0.1:0 ATODE_SHUTDOWN_DEADLINE=5 "$binary" >"$scratch/stdout" 2>"$scratch/stderr") &
+    example_env=()
+    if [[ -n "${EXAMPLE_ENV[$example]:-}" ]]; then example_env=("${EXAMPLE_ENV[$example]}"); fi
+    (cd "$scratch" && exec env ATODE_ADDR=127.0.0.1:0 ATODE_SHUTDOWN_DEADLINE=5 "${example_env[@]}" "$binary" >"$scratch/stdout" 2>"$scratch/stderr") &
     pid=$!
 
     # The example prints "atode listening on http://ADDR" once it listens

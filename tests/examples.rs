@@ -211,7 +211,9 @@ async fn until_lines(dir: &ScratchDir, file: &str, lines: usize) -> String {
 }
 
 async fn durable_signup_writes_the_user_and_the_welcome_task_together(env: &[(&str, &str)]) {
-    let dir = ScratchDir::new("durable-signup");
+    // One directory per backend: the two tests run at once in one process.
+    let backend = if env.is_empty() { "sqlite" } else { "postgres" };
+    let dir = ScratchDir::new(&format!("durable-signup-{backend}"));
     let example = Example::start_with("durable_signup", &dir, env).await;
     let mut client = Http1::connect(example.addr).await;
     let signup =
@@ -268,6 +270,122 @@ async fn durable_signup_on_postgres() {
         &db.url,
     )])
     .await;
+}
+
+/// The events of a `text/event-stream` body: each one's lines.
+fn events(body: &str) -> Vec<Vec<&str>> {
+    body.split_terminator("\n\n")
+        .map(|event| event.lines().collect())
+        .collect()
+}
+
+/// Checks one `tick` event of `examples/sse_clock.rs`.
+fn assert_tick(event: &[&str], n: u32) {
+    assert_eq!(
+        event[..2],
+        ["event: tick", &format!("id: {n}")],
+        "{event:?}"
+    );
+    assert_eq!(event.len(), 3, "{event:?}");
+    let data: serde_json::Value =
+        serde_json::from_str(event[2].strip_prefix("data: ").expect("a data line")).expect("JSON");
+    assert_eq!(data["tick"], n);
+    let utc = data["utc"].as_str().expect("a time");
+    assert!(
+        utc.len() == 8 && utc.split(':').all(|part| part.parse::<u8>().is_ok()),
+        "HH:MM:SS: {utc}"
+    );
+}
+
+#[tokio::test]
+async fn sse_clock_ticks_resumes_after_the_last_event_id_and_logs_each_streams_end() {
+    let dir = ScratchDir::new("sse-clock");
+    let example = Example::start_with("sse_clock", &dir, &[("SSE_CLOCK_TICK_MS", "10")]).await;
+    let mut client = Http1::connect(example.addr).await;
+
+    let (status, headers, body) = client.fetch(request("GET", "/clock?until=3")).await;
+    assert_eq!(status, 200);
+    assert_eq!(headers[http::header::CONTENT_TYPE], "text/event-stream");
+    let ticks = events(&body);
+    assert_eq!(ticks.len(), 3, "{body}");
+    for (n, event) in (1..).zip(&ticks) {
+        assert_tick(event, n);
+    }
+
+    let resume = |last: &str| {
+        let mut resume = request("GET", "/clock?until=3");
+        resume.headers_mut().insert(
+            "last-event-id",
+            http::HeaderValue::from_str(last).expect("a header value"),
+        );
+        resume
+    };
+    let (status, _, body) = client.fetch(resume("1")).await;
+    assert_eq!(status, 200);
+    let ticks = events(&body);
+    assert_eq!(ticks.len(), 2, "{body}");
+    assert_tick(&ticks[0], 2);
+    assert_tick(&ticks[1], 3);
+
+    // Every tick seen: 204, which stops a browser from reconnecting.
+    let (status, _, body) = client.fetch(resume("3")).await;
+    assert_eq!((status.as_u16(), body.as_str()), (204, ""));
+
+    let (status, _, body) = client.fetch(request("GET", "/clock?until=61")).await;
+    assert_eq!(status, 422);
+    let body: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(
+        body["detail"][0]["loc"],
+        serde_json::json!(["query", "until"])
+    );
+
+    let exit = example.terminate().await;
+    exit.assert_success();
+    let log = dir.read("clock.log");
+    let mut lines: Vec<&str> = log.lines().collect();
+    lines.sort();
+    assert_eq!(
+        lines,
+        [
+            "stream from tick 1 to 3 ended after tick 3",
+            "stream from tick 2 to 3 ended after tick 3",
+        ]
+    );
+}
+
+/// A client that leaves after the first tick: the stream's task still
+/// runs, and logs that it ended there (the next tick is a minute away).
+#[tokio::test]
+async fn sse_clock_logs_a_stream_whose_client_left() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let dir = ScratchDir::new("sse-clock-left");
+    let example = Example::start_with("sse_clock", &dir, &[("SSE_CLOCK_TICK_MS", "60000")]).await;
+    let mut socket = tokio::net::TcpStream::connect(example.addr)
+        .await
+        .expect("connect");
+    socket
+        .write_all(b"GET /clock?until=5 HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .await
+        .expect("write the request");
+    let mut received = Vec::new();
+    common::within("the first tick", async {
+        while !String::from_utf8_lossy(&received).contains("id: 1\n") {
+            let mut buffer = [0; 1024];
+            let read = socket.read(&mut buffer).await.expect("read");
+            assert!(read > 0, "the stream ended early");
+            received.extend_from_slice(&buffer[..read]);
+        }
+    })
+    .await;
+    drop(socket);
+
+    let exit = example.terminate().await;
+    exit.assert_success();
+    assert_eq!(
+        dir.read("clock.log"),
+        "stream from tick 1 to 5 ended after tick 1\n"
+    );
 }
 
 /// Each example's OpenAPI document, as a client fetches it, against the
@@ -334,7 +452,7 @@ async fn each_examples_openapi_document_matches_its_snapshot() {
 }
 
 /// Every example, by the name `cargo run --example` takes.
-const EXAMPLES: [&str; 8] = [
+const EXAMPLES: [&str; 9] = [
     "send_notification",
     "dependency_tasks",
     "graceful_shutdown",
@@ -343,4 +461,5 @@ const EXAMPLES: [&str; 8] = [
     "durable_signup",
     "openapi",
     "users_api",
+    "sse_clock",
 ];

@@ -356,8 +356,15 @@ fn describe(route: &Route) -> TokenStream {
     }
     calls.push(match &route.handler.output {
         Some(output) if names_impl_trait(output) => {
+            // `impl Trait` has no name to probe; a stand-in that implements
+            // nothing takes its place, so a type that describes itself
+            // whatever it wraps (`Sse<impl Stream>`) still does, and any
+            // other is a gap.
             let shown = crate::signature::shown(output);
-            quote!(::atode::__private::probe::output_gap(#op, #shown);)
+            let mut named = output.clone();
+            opaque_impls(&mut named);
+            let probe = probe(&named);
+            quote!(#probe.output(#op, #shown);)
         }
         Some(output) => {
             let shown = crate::signature::shown(output);
@@ -390,6 +397,37 @@ fn names_impl_trait(ty: &syn::Type) -> bool {
         })
     }
     scan(ty.to_token_stream())
+}
+
+/// Replaces each `impl Trait` in `ty` with `Opaque`, atode's stand-in.
+fn opaque_impls(ty: &mut syn::Type) {
+    use syn::{GenericArgument, PathArguments, Type};
+    match ty {
+        Type::ImplTrait(_) => *ty = syn::parse_quote!(::atode::__private::probe::Opaque),
+        Type::Path(path) => {
+            if let Some(qself) = &mut path.qself {
+                opaque_impls(&mut qself.ty);
+            }
+            for segment in &mut path.path.segments {
+                if let PathArguments::AngleBracketed(args) = &mut segment.arguments {
+                    for arg in &mut args.args {
+                        match arg {
+                            GenericArgument::Type(ty) => opaque_impls(ty),
+                            GenericArgument::AssocType(assoc) => opaque_impls(&mut assoc.ty),
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+        Type::Tuple(tuple) => tuple.elems.iter_mut().for_each(opaque_impls),
+        Type::Array(array) => opaque_impls(&mut array.elem),
+        Type::Slice(slice) => opaque_impls(&mut slice.elem),
+        Type::Reference(reference) => opaque_impls(&mut reference.elem),
+        Type::Paren(paren) => opaque_impls(&mut paren.elem),
+        Type::Group(group) => opaque_impls(&mut group.elem),
+        _ => {}
+    }
 }
 
 /// For a handler whose attribute has errors: the same-named struct, so

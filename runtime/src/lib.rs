@@ -76,6 +76,8 @@
 mod app;
 pub mod background;
 pub mod body;
+#[cfg(feature = "cookies")]
+pub mod cookies;
 #[cfg(feature = "durable")]
 pub mod durable;
 pub mod extract;
@@ -89,6 +91,7 @@ pub mod response;
 pub mod routing;
 mod serve;
 mod shared;
+pub mod sse;
 pub mod testing;
 #[cfg(test)]
 mod testing_logs;

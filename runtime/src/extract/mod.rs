@@ -17,6 +17,8 @@
 //! | [`BearerToken`], [`BasicAuth`] | `Authorization`'s credentials | 401 with `WWW-Authenticate` |
 //! | [`State<T>`] | app state | a start-up error if never given ([`App::check`](crate::App::check), run by `serve` and `TestClient`); `500` only in an app served unchecked |
 //! | [`RemoteAddr`] | the client's address | 500 without a socket |
+//! | `CookieJar`, `SignedCookieJar`, `PrivateCookieJar` | the request's cookies (`atode::cookies`, feature `cookies`) | none: bad pairs are skipped |
+//! | [`LastEventId`](crate::sse::LastEventId) | `Last-Event-ID` ([`sse`](crate::sse)) | 422 |
 //! | `Option<T>`, `Result<T, T::Rejection>` | extraction that may fail | none |
 
 mod auth;

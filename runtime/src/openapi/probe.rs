@@ -108,8 +108,13 @@ impl<T> OutputGap for &Probe<T> {
     }
 }
 
-/// A return type that cannot be named (`impl IntoResponse`), or that
-/// describes nothing.
+/// What the probe sees in place of an `impl Trait` in a return type: a type
+/// that implements no trait, so `Sse<impl Stream>` is described (its
+/// description holds whatever the stream) and `impl IntoResponse` or
+/// `Json<impl Serialize>` is a gap.
+pub enum Opaque {}
+
+/// A return type that describes nothing.
 pub fn output_gap(op: &mut Operation<'_>, ty: &str) {
     op.response(super::Status::Default, "Default Response");
     op.gap(format!(
