@@ -92,6 +92,8 @@ mod shared;
 pub mod testing;
 #[cfg(test)]
 mod testing_logs;
+#[cfg(feature = "ws")]
+pub mod ws;
 
 #[doc(hidden)]
 #[path = "private.rs"]
