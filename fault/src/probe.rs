@@ -25,7 +25,8 @@ pub enum Ending {
     /// With a tiny receive buffer, read one byte per 10 ms for this long.
     SlowRead(Duration),
     /// A WebSocket handshake (and frames): read the answer, and after a
-    /// `101`, the server's frames until its close frame or the end.
+    /// `101` (then FIN), the server's frames until its close frame or the
+    /// end.
     WebSocket,
 }
 
@@ -141,6 +142,10 @@ async fn websocket(stream: &mut TcpStream) -> Outcome {
         Outcome::Status(101) => {}
         other => return other,
     }
+    // The client has sent all it will: a server still waiting for the
+    // rest of a frame (random bytes can announce one) must see the end,
+    // as an idle socket may legitimately stay open for ever.
+    let _ = stream.shutdown().await;
     let mut frames = seen.split_off(head_end);
     loop {
         match next_frame(&mut frames) {
