@@ -522,7 +522,11 @@ async fn shutdown_does_not_wait_past_its_bound_for_a_client_that_never_answers()
 async fn a_socket_that_never_reads_is_dropped_at_the_bound() {
     #[get("/deaf")]
     async fn deaf(upgrade: WebSocketUpgrade) -> SwitchingProtocols {
-        upgrade.on_upgrade(|_socket| std::future::pending())
+        upgrade.on_upgrade(|socket| async move {
+            // Holds the socket, and never reads or writes it.
+            let _socket = socket;
+            std::future::pending::<()>().await
+        })
     }
     let mut limits = Limits::default();
     limits.websocket_close_timeout = Duration::from_millis(200);
