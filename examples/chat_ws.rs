@@ -48,6 +48,16 @@ impl Room {
         let _ = self.lines.send(line);
     }
 
+    /// Removes one entry of `name` (two clients may share a name).
+    fn leave(&self, name: &str) {
+        let Ok(mut members) = self.members.lock() else {
+            return;
+        };
+        if let Some(index) = members.iter().position(|member| member == name) {
+            members.remove(index);
+        }
+    }
+
     fn members(&self) -> Vec<String> {
         self.members.lock().map(|m| m.clone()).unwrap_or_default()
     }
@@ -118,11 +128,7 @@ async fn talk(
             }
         }
     }
-    if let Ok(mut members) = room.members.lock() {
-        if let Some(index) = members.iter().position(|member| *member == name) {
-            members.remove(index);
-        }
-    }
+    room.leave(&name);
     room.say(format!("* {name} left"));
 }
 

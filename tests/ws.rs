@@ -424,10 +424,12 @@ async fn with_a_task(
     let told = gate.session_got.lock().unwrap().take();
     upgrade.on_upgrade(move |mut socket| async move {
         // The socket is open; it waits for the task, then says so.
-        if let Some(told) = told {
-            if let Ok(line) = told.await {
-                let _ = socket.send(line).await;
-            }
+        let line = match told {
+            Some(told) => told.await.ok(),
+            None => None,
+        };
+        if let Some(line) = line {
+            let _ = socket.send(line).await;
         }
         while let Some(Ok(_)) = socket.recv().await {}
     })

@@ -149,7 +149,7 @@ async fn websocket(stream: &mut TcpStream) -> Outcome {
     let mut frames = seen.split_off(head_end);
     loop {
         match next_frame(&mut frames) {
-            Some((opcode, payload)) if opcode == 0x8 => {
+            Some((0x8, payload)) => {
                 return Outcome::WsClose(match payload.get(..2) {
                     Some(code) => u16::from_be_bytes([code[0], code[1]]),
                     None => 1005,
