@@ -462,4 +462,5 @@ const EXAMPLES: [&str; 9] = [
     "openapi",
     "users_api",
     "sse_clock",
+    "chat_ws",
 ];

@@ -4,11 +4,14 @@
 //! `atode-fault ADDR` runs every category (see `attacks.rs`), prints one
 //! line per category on stderr and the totals as `key=value` on stdout.
 //! `atode-fault check ADDR` sends one normal request and exits 0 on a 200.
+//! `atode-fault ws ADDR` and `atode-fault check ws ADDR` do the same with
+//! WebSocket traffic (`ws.rs`), against the chat_ws example.
 
 mod attacks;
 mod h2;
 mod probe;
 mod tally;
+mod ws;
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -32,10 +35,17 @@ const BUDGET: Duration = Duration::from_secs(90);
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let (check_only, addr) = match args.as_slice() {
-        [addr] => (false, addr),
-        [check, addr] if check == "check" => (true, addr),
+    let (check_only, websocket, addr) = match args.as_slice() {
+        [addr] => (false, false, addr),
+        [ws, addr] if ws == "ws" => (false, true, addr),
+        [check, addr] if check == "check" => (true, false, addr),
+        [check, ws, addr] if check == "check" && ws == "ws" => (true, true, addr),
         _ => return usage(),
+    };
+    let (normal, categories) = if websocket {
+        (ws::normal(), ws::categories())
+    } else {
+        (attacks::normal(), attacks::categories())
     };
     let Ok(addr) = addr.parse::<SocketAddr>() else {
         return usage();
@@ -45,7 +55,7 @@ async fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     if check_only {
-        return match probe::run(addr, &attacks::normal()).await {
+        return match probe::run(addr, &normal).await {
             Outcome::Status(200) => ExitCode::SUCCESS,
             outcome => {
                 eprintln!("atode-fault: a normal request got {outcome:?}, not a 200");
@@ -56,10 +66,10 @@ async fn main() -> ExitCode {
 
     let stop = Instant::now() + BUDGET;
     let mut total = Tally::default();
-    for category in attacks::categories() {
+    for category in categories {
         let tally = run_category(addr, category.attacks, stop).await;
         // Checked after each category, so a failure names its cause.
-        let alive = probe::run(addr, &attacks::normal()).await;
+        let alive = probe::run(addr, &normal).await;
         let alive = if alive == Outcome::Status(200) {
             String::new()
         } else {
@@ -101,6 +111,6 @@ async fn run_category(addr: SocketAddr, attacks: Vec<Attack>, stop: Instant) -> 
 }
 
 fn usage() -> ExitCode {
-    eprintln!("usage: atode-fault [check] 127.0.0.1:PORT");
+    eprintln!("usage: atode-fault [check] [ws] 127.0.0.1:PORT");
     ExitCode::from(2)
 }

@@ -24,6 +24,10 @@ pub enum Ending {
     Reset,
     /// With a tiny receive buffer, read one byte per 10 ms for this long.
     SlowRead(Duration),
+    /// A WebSocket handshake (and frames): read the answer, and after a
+    /// `101` (then FIN), the server's frames until its close frame or the
+    /// end.
+    WebSocket,
 }
 
 #[derive(Debug, Clone)]
@@ -45,6 +49,9 @@ impl Attack {
 pub enum Outcome {
     /// An HTTP/1 status line.
     Status(u16),
+    /// After a `101`, the server's WebSocket close frame, with its code
+    /// (1005 when it has none).
+    WsClose(u16),
     /// Closed or reset without an HTTP/1 answer (an HTTP/2 GOAWAY counts
     /// here).
     Closed,
@@ -83,6 +90,11 @@ pub async fn run(addr: SocketAddr, attack: &Attack) -> Outcome {
             return Outcome::Aborted;
         }
         Ending::SlowRead(limit) => return slow_read(stream, limit).await,
+        Ending::WebSocket => {
+            return timeout(PATIENCE, websocket(&mut stream))
+                .await
+                .unwrap_or(Outcome::Hang);
+        }
     }
     timeout(PATIENCE, status_line(&mut stream))
         .await
@@ -111,6 +123,68 @@ async fn status_line(stream: &mut TcpStream) -> Outcome {
         }
     }
     parse_status(&seen)
+}
+
+/// The handshake's answer; after a `101`, the frames until a close frame.
+async fn websocket(stream: &mut TcpStream) -> Outcome {
+    let mut seen = Vec::new();
+    let mut chunk = [0; 4096];
+    let head_end = loop {
+        if let Some(end) = seen.windows(4).position(|w| w == b"\r\n\r\n") {
+            break end + 4;
+        }
+        match stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => return parse_status(&seen),
+            Ok(n) => seen.extend_from_slice(&chunk[..n]),
+        }
+    };
+    match parse_status(&seen) {
+        Outcome::Status(101) => {}
+        other => return other,
+    }
+    // The client has sent all it will: a server still waiting for the
+    // rest of a frame (random bytes can announce one) must see the end,
+    // as an idle socket may legitimately stay open for ever.
+    let _ = stream.shutdown().await;
+    let mut frames = seen.split_off(head_end);
+    loop {
+        match next_frame(&mut frames) {
+            Some((0x8, payload)) => {
+                return Outcome::WsClose(match payload.get(..2) {
+                    Some(code) => u16::from_be_bytes([code[0], code[1]]),
+                    None => 1005,
+                });
+            }
+            Some(_) => continue,
+            None => {}
+        }
+        match stream.read(&mut chunk).await {
+            Ok(0) | Err(_) => return Outcome::Closed,
+            Ok(n) => frames.extend_from_slice(&chunk[..n]),
+        }
+    }
+}
+
+/// Takes one whole (unmasked, server) frame off the front of `buffer`:
+/// its opcode and payload.
+fn next_frame(buffer: &mut Vec<u8>) -> Option<(u8, Vec<u8>)> {
+    let (&first, rest) = buffer.split_first()?;
+    let (&second, rest) = rest.split_first()?;
+    let (len, header) = match second & 0x7f {
+        126 => (
+            u64::from(u16::from_be_bytes(rest.get(..2)?.try_into().ok()?)),
+            4,
+        ),
+        127 => (u64::from_be_bytes(rest.get(..8)?.try_into().ok()?), 10),
+        len => (u64::from(len), 2),
+    };
+    let end = header + usize::try_from(len).ok()?;
+    if buffer.len() < end {
+        return None;
+    }
+    let payload = buffer[header..end].to_vec();
+    buffer.drain(..end);
+    Some((first & 0x0f, payload))
 }
 
 /// One byte per 10 ms until `limit`; the first status line decides.
@@ -154,5 +228,14 @@ mod tests {
         assert_eq!(parse_status(b"HTTP/1.0 200 OK"), Outcome::Status(200));
         assert_eq!(parse_status(b""), Outcome::Closed);
         assert_eq!(parse_status(b"\0\0\x12\x04\0\0\0\0\0"), Outcome::Closed);
+    }
+
+    #[test]
+    fn reads_server_frames_whole_or_not_at_all() {
+        let mut buffer = vec![0x8a, 1, b'p', 0x88, 2, 0x03, 0xf1, 0x81];
+        assert_eq!(next_frame(&mut buffer), Some((0xa, vec![b'p'])));
+        assert_eq!(next_frame(&mut buffer), Some((0x8, vec![0x03, 0xf1])));
+        assert_eq!(next_frame(&mut buffer), None);
+        assert_eq!(buffer, [0x81]);
     }
 }

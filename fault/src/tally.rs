@@ -37,8 +37,10 @@ impl Tally {
         self.count(|o| matches!(o, Outcome::Status(code) if code / 100 == class))
     }
 
+    /// Connections the server ended without an HTTP answer: a plain
+    /// close, or a WebSocket close frame.
     pub fn closes(&self) -> usize {
-        self.count(|o| o == Outcome::Closed)
+        self.count(|o| matches!(o, Outcome::Closed | Outcome::WsClose(_)))
     }
 
     pub fn hangs(&self) -> usize {
@@ -76,6 +78,7 @@ impl Display for Tally {
             match outcome {
                 Outcome::Status(code) => write!(f, "{code}×{count}")?,
                 Outcome::Closed => write!(f, "closed×{count}")?,
+                Outcome::WsClose(code) => write!(f, "ws-close-{code}×{count}")?,
                 Outcome::Hang => write!(f, "HANG×{count}")?,
                 Outcome::Aborted => write!(f, "reset-by-us×{count}")?,
                 Outcome::Refused => write!(f, "REFUSED×{count}")?,

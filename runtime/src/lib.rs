@@ -97,6 +97,8 @@ pub mod testing;
 mod testing_logs;
 #[cfg(feature = "validation")]
 pub mod validation;
+#[cfg(feature = "ws")]
+pub mod ws;
 
 #[doc(hidden)]
 #[path = "private.rs"]

@@ -13,4 +13,7 @@ pub(crate) struct AppShared {
     pub(crate) state: StateMap,
     pub(crate) runner: Arc<TaskRunner>,
     pub(crate) body_limit: usize,
+    /// The open WebSockets, which shutdown closes.
+    #[cfg(feature = "ws")]
+    pub(crate) sessions: Arc<crate::ws::Sessions>,
 }

@@ -112,6 +112,8 @@ impl App {
             state: StateMap::default(),
             runner: Arc::default(),
             body_limit: DEFAULT_BODY_LIMIT,
+            #[cfg(feature = "ws")]
+            sessions: Arc::default(),
         };
         let routing = Routing {
             router: RouteTable::default(),

@@ -226,6 +226,12 @@ impl RequestParts {
         &self.app.runner
     }
 
+    /// The app's open WebSockets.
+    #[cfg(feature = "ws")]
+    pub(crate) fn ws_sessions(&self) -> &Arc<crate::ws::Sessions> {
+        &self.app.sessions
+    }
+
     /// The route's handler name, for logs.
     #[cfg(feature = "durable")]
     pub(crate) fn route_name(&self) -> &'static str {

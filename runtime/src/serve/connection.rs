@@ -19,8 +19,29 @@ impl hyper::service::Service<http::Request<hyper::body::Incoming>> for Connectio
     type Error = Infallible;
     type Future = RouteFuture;
 
-    fn call(&self, request: http::Request<hyper::body::Incoming>) -> RouteFuture {
+    fn call(
+        &self,
+        #[allow(unused_mut)] mut request: http::Request<hyper::body::Incoming>,
+    ) -> RouteFuture {
+        #[cfg(feature = "ws")]
+        route_websocket_connect_as_get(&mut request);
         self.routes
             .handle(request.map(Body::incoming), Some(self.remote))
+    }
+}
+
+/// RFC 8441: over HTTP/2 a WebSocket handshake is a `CONNECT` with
+/// `:protocol` `websocket`. It stands for the `GET` of HTTP/1.1, so it is
+/// routed as one: a `#[get]` route with a `WebSocketUpgrade` serves both.
+/// The `:protocol` stays in the extensions, for the extractor.
+#[cfg(feature = "ws")]
+fn route_websocket_connect_as_get<B>(request: &mut http::Request<B>) {
+    if request.method() == http::Method::CONNECT
+        && request
+            .extensions()
+            .get::<hyper::ext::Protocol>()
+            .is_some_and(|protocol| protocol.as_str().eq_ignore_ascii_case("websocket"))
+    {
+        *request.method_mut() = http::Method::GET;
     }
 }

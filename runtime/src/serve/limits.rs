@@ -21,6 +21,7 @@ use super::timer::CoarseTimer;
 /// assert_eq!(defaults.max_connections, 10_000);
 /// assert_eq!(defaults.keep_alive_timeout, Duration::from_secs(60));
 /// assert!(!defaults.half_close);
+/// assert_eq!(defaults.websocket_close_timeout, Duration::from_secs(5));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -49,6 +50,12 @@ pub struct Limits {
     /// running (and holding their connection and their place under the
     /// task cap) until they end by themselves. Default `false`.
     pub half_close: bool,
+    /// At shutdown, how long open WebSockets get to finish after they are
+    /// sent their close frame (1001 Going Away); those still open then are
+    /// dropped, so a client that never answers cannot hold the shutdown.
+    /// The shutdown deadline, when set, bounds it too. Default 5 s.
+    #[cfg(feature = "ws")]
+    pub websocket_close_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -59,6 +66,8 @@ impl Default for Limits {
             max_connections: 10_000,
             keep_alive_timeout: Duration::from_secs(60),
             half_close: false,
+            #[cfg(feature = "ws")]
+            websocket_close_timeout: Duration::from_secs(5),
         }
     }
 }
@@ -83,6 +92,9 @@ impl Limits {
             .max_header_list_size(u32::try_from(self.max_header_size).unwrap_or(u32::MAX))
             .keep_alive_interval(Some(self.keep_alive_timeout))
             .keep_alive_timeout(self.keep_alive_timeout);
+        // RFC 8441, for WebSockets over HTTP/2.
+        #[cfg(feature = "ws")]
+        builder.http2().enable_connect_protocol();
         builder
     }
 }

@@ -317,6 +317,8 @@ impl Serve {
         let builder = limits.builder();
         let graceful = GracefulShutdown::new();
         let connections = Arc::new(Semaphore::new(limits.max_connections));
+        #[cfg(feature = "ws")]
+        app.shared().sessions.serve(Arc::clone(&connections));
 
         loop {
             // At the connection limit, new connections wait in the kernel's
@@ -340,8 +342,11 @@ impl Serve {
                         routes: app.service().clone(),
                         remote,
                     };
+                    // With upgrades: a WebSocket handshake hands its
+                    // connection over (`atode::ws`); other requests are
+                    // served exactly as without.
                     let connection = builder
-                        .serve_connection(TokioIo::new(stream), service)
+                        .serve_connection_with_upgrades(TokioIo::new(stream), service)
                         .into_owned();
                     let connection = graceful.watch(connection);
                     tokio::spawn(async move {
@@ -359,7 +364,33 @@ impl Serve {
         tracing::info!(target: "atode::serve", "shutting down: finishing in-flight responses and background tasks");
         let runner = &app.shared().runner;
         let stop_by = deadline.map(|deadline| (deadline, tokio::time::Instant::now() + deadline));
+        // Upgraded WebSockets left hyper's graceful shutdown: they are told
+        // to close alongside it, within their own bound.
+        #[cfg(feature = "ws")]
+        let sessions = &app.shared().sessions;
+        #[cfg(feature = "ws")]
+        let sessions_by = {
+            let by = tokio::time::Instant::now() + limits.websocket_close_timeout;
+            stop_by.map_or(by, |(_, stop_by)| by.min(stop_by))
+        };
         let drain = async {
+            #[cfg(feature = "ws")]
+            {
+                let (dropped, ()) =
+                    tokio::join!(sessions.close_all(sessions_by), graceful.shutdown());
+                // A handshake answered during the shutdown joined after the
+                // call above began.
+                let dropped = dropped + sessions.close_all(sessions_by).await;
+                if dropped > 0 {
+                    tracing::warn!(
+                        target: "atode::serve",
+                        dropped,
+                        "{dropped} WebSocket(s) did not close within {:?} of being told to; dropped",
+                        limits.websocket_close_timeout
+                    );
+                }
+            }
+            #[cfg(not(feature = "ws"))]
             graceful.shutdown().await;
             // Every response is out, so every request's tasks are handed
             // over: batches running finish, new ones are refused.
@@ -373,6 +404,8 @@ impl Serve {
                     // No task starts from now on; a regular `fn` still
                     // running is on a thread of the app's own, which does
                     // not hold the process once `main` returns.
+                    #[cfg(feature = "ws")]
+                    sessions.abort();
                     let abandoned = runner.abandon();
                     tracing::warn!(
                         target: "atode::serve",

@@ -1,0 +1,618 @@
+//! WebSocket routes (`atode::ws`) end to end: a real server on loopback,
+//! tokio-tungstenite's client for what a well-behaved client does, and raw
+//! sockets for what a hostile one does.
+
+mod common;
+
+use std::future::IntoFuture;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use atode::ws::{Message, SwitchingProtocols, WebSocket, WebSocketUpgrade, close_code};
+use atode::{App, BackgroundTasks, Limits, State, get, routes};
+use common::{Http1, TestServer, request, within};
+use futures_util::{SinkExt, StreamExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, oneshot};
+use tokio_tungstenite::tungstenite::{self, protocol::frame::coding::CloseCode};
+
+type Client = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
+
+async fn connect(addr: SocketAddr, path: &str) -> Client {
+    let (client, response) = within(
+        "the WebSocket handshake",
+        tokio_tungstenite::connect_async(format!("ws://{addr}{path}")),
+    )
+    .await
+    .expect("handshake");
+    assert_eq!(response.status(), 101);
+    client
+}
+
+async fn next(client: &mut Client) -> tungstenite::Message {
+    within("a message from the server", client.next())
+        .await
+        .expect("a message, not the end")
+        .expect("a message, not an error")
+}
+
+/// The close code of the next message, which must be a close frame.
+async fn close_code_of_next(client: &mut Client) -> u16 {
+    match next(client).await {
+        tungstenite::Message::Close(Some(frame)) => frame.code.into(),
+        other => panic!("expected a close frame, got {other:?}"),
+    }
+}
+
+// ---- an echo route, and what the handler saw ----
+
+/// What each session's `recv` ended with, for the test to read.
+#[derive(Clone)]
+struct Ended(mpsc::UnboundedSender<String>);
+
+#[get("/echo")]
+async fn echo(upgrade: WebSocketUpgrade, State(ended): State<Ended>) -> SwitchingProtocols {
+    upgrade
+        .max_message_size(1024)
+        .on_upgrade(move |socket| echo_until_closed(socket, ended))
+}
+
+async fn echo_until_closed(mut socket: WebSocket, ended: Ended) {
+    let outcome = loop {
+        match socket.recv().await {
+            Some(Ok(Message::Text(text))) => {
+                if text == "ping me" {
+                    let _ = socket.send(Message::Ping("are you there".into())).await;
+                } else {
+                    let _ = socket.send(Message::Text(text)).await;
+                }
+            }
+            Some(Ok(Message::Binary(bytes))) => {
+                let _ = socket.send(Message::Binary(bytes)).await;
+            }
+            Some(Ok(Message::Pong(payload))) => {
+                let _ = socket
+                    .send(format!("pong {}", String::from_utf8_lossy(&payload)))
+                    .await;
+            }
+            Some(Ok(Message::Close(frame))) => {
+                break format!("close {:?}", frame.map(|frame| frame.code));
+            }
+            Some(Ok(Message::Ping(_))) => {}
+            Some(Err(error)) => {
+                break format!("error {:?} {:?}", error.kind(), error.close_code());
+            }
+            None => break "end".to_owned(),
+        }
+    };
+    // What comes after: `None`, every time.
+    let after = socket.recv().await.map(|received| received.is_ok());
+    let _ = ended.0.send(format!("{outcome}, then {after:?}"));
+}
+
+fn echo_app() -> (App, mpsc::UnboundedReceiver<String>) {
+    let (sender, ended) = mpsc::unbounded_channel();
+    let app = App::new().state(Ended(sender)).routes(routes![echo]);
+    (app, ended)
+}
+
+async fn ended(receiver: &mut mpsc::UnboundedReceiver<String>) -> String {
+    within("the session to end", receiver.recv())
+        .await
+        .expect("the session reports its end")
+}
+
+#[tokio::test]
+async fn text_and_binary_messages_echo_and_a_client_close_is_answered() {
+    let (app, mut sessions) = echo_app();
+    let server = TestServer::start(app).await;
+    let mut client = connect(server.addr, "/echo").await;
+
+    client.send("héllo".into()).await.expect("send text");
+    assert_eq!(next(&mut client).await, tungstenite::Message::text("héllo"));
+    client
+        .send(tungstenite::Message::binary(vec![0, 1, 255]))
+        .await
+        .expect("send binary");
+    assert_eq!(
+        next(&mut client).await,
+        tungstenite::Message::binary(vec![0, 1, 255])
+    );
+
+    client
+        .close(Some(tungstenite::protocol::CloseFrame {
+            code: CloseCode::Normal,
+            reason: "bye".into(),
+        }))
+        .await
+        .expect("send close");
+    // The server answers the close with the same code, then ends the
+    // connection.
+    assert_eq!(close_code_of_next(&mut client).await, 1000);
+    assert!(within("the end", client.next()).await.is_none());
+    assert_eq!(ended(&mut sessions).await, "close Some(1000), then None");
+}
+
+#[tokio::test]
+async fn pings_are_answered_and_the_servers_pings_get_pongs() {
+    let (app, mut sessions) = echo_app();
+    let server = TestServer::start(app).await;
+    let mut client = connect(server.addr, "/echo").await;
+
+    client
+        .send(tungstenite::Message::Ping("abc".into()))
+        .await
+        .expect("send ping");
+    // The pong goes out with the server's next read; a message makes sure
+    // there is one.
+    client.send("after ping".into()).await.expect("send text");
+    assert_eq!(
+        next(&mut client).await,
+        tungstenite::Message::Pong("abc".into())
+    );
+    assert_eq!(
+        next(&mut client).await,
+        tungstenite::Message::text("after ping")
+    );
+
+    // The handler pings; tungstenite's client answers on its next read,
+    // and the handler reports the pong it got.
+    client.send("ping me".into()).await.expect("send text");
+    assert_eq!(
+        next(&mut client).await,
+        tungstenite::Message::Ping("are you there".into())
+    );
+    assert_eq!(
+        next(&mut client).await,
+        tungstenite::Message::text("pong are you there")
+    );
+    drop(client);
+    assert_eq!(
+        ended(&mut sessions).await,
+        "error ConnectionLost None, then None"
+    );
+}
+
+#[tokio::test]
+async fn a_message_over_the_limit_closes_with_1009() {
+    let (app, mut sessions) = echo_app();
+    let server = TestServer::start(app).await;
+    let mut client = connect(server.addr, "/echo").await;
+
+    // The route allows 1024 bytes.
+    client.send("a".repeat(1024).into()).await.expect("send");
+    assert_eq!(next(&mut client).await.len(), 1024);
+    client.send("a".repeat(1025).into()).await.expect("send");
+    assert_eq!(close_code_of_next(&mut client).await, close_code::SIZE);
+    assert_eq!(
+        ended(&mut sessions).await,
+        "error MessageTooBig Some(1009), then None"
+    );
+}
+
+// ---- what a hostile client sends, over a raw socket ----
+
+/// A WebSocket handshake by hand; the socket, with the `101` read.
+async fn raw_handshake(addr: SocketAddr, path: &str) -> TcpStream {
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\
+         Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        let mut byte = [0];
+        within("the handshake's answer", stream.read_exact(&mut byte))
+            .await
+            .expect("read the head");
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8(head).expect("a text head");
+    assert!(
+        head.starts_with("HTTP/1.1 101 Switching Protocols\r\n"),
+        "{head}"
+    );
+    assert!(
+        head.to_ascii_lowercase()
+            .contains("sec-websocket-accept: s3pplmbitxaq9kygzzhzrbk+xoo=\r\n"),
+        "{head}"
+    );
+    stream
+}
+
+/// A client frame: FIN, `opcode`, masked with a fixed key unless `masked`
+/// is false.
+fn frame(opcode: u8, payload: &[u8], masked: bool) -> Vec<u8> {
+    let mut out = vec![0x80 | opcode];
+    let mask_bit = if masked { 0x80 } else { 0 };
+    match payload.len() {
+        len @ 0..=125 => out.push(mask_bit | len as u8),
+        len @ 126..=0xffff => {
+            out.push(mask_bit | 126);
+            out.extend_from_slice(&(len as u16).to_be_bytes());
+        }
+        len => {
+            out.push(mask_bit | 127);
+            out.extend_from_slice(&(len as u64).to_be_bytes());
+        }
+    }
+    if masked {
+        let key = [0x12, 0x34, 0x56, 0x78];
+        out.extend_from_slice(&key);
+        out.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
+    } else {
+        out.extend_from_slice(payload);
+    }
+    out
+}
+
+/// Reads the server's frames until a close frame; its code.
+async fn raw_close_code(stream: &mut TcpStream) -> u16 {
+    loop {
+        let mut head = [0; 2];
+        within("a frame from the server", stream.read_exact(&mut head))
+            .await
+            .expect("a frame");
+        assert_eq!(head[1] & 0x80, 0, "a server's frames are never masked");
+        let len = match head[1] & 0x7f {
+            126 => {
+                let mut len = [0; 2];
+                stream.read_exact(&mut len).await.expect("length");
+                u16::from_be_bytes(len) as usize
+            }
+            127 => {
+                let mut len = [0; 8];
+                stream.read_exact(&mut len).await.expect("length");
+                u64::from_be_bytes(len) as usize
+            }
+            len => len as usize,
+        };
+        let mut payload = vec![0; len];
+        stream.read_exact(&mut payload).await.expect("payload");
+        if head[0] & 0x0f == 0x8 {
+            assert!(payload.len() >= 2, "a close frame with a code");
+            return u16::from_be_bytes([payload[0], payload[1]]);
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_unmasked_client_frame_closes_with_1002() {
+    let (app, mut sessions) = echo_app();
+    let server = TestServer::start(app).await;
+    let mut stream = raw_handshake(server.addr, "/echo").await;
+    stream
+        .write_all(&frame(0x1, b"hello", false))
+        .await
+        .expect("write");
+    assert_eq!(raw_close_code(&mut stream).await, close_code::PROTOCOL);
+    assert_eq!(
+        ended(&mut sessions).await,
+        "error Protocol Some(1002), then None"
+    );
+}
+
+#[tokio::test]
+async fn text_that_is_not_utf8_closes_with_1007() {
+    let (app, mut sessions) = echo_app();
+    let server = TestServer::start(app).await;
+    let mut stream = raw_handshake(server.addr, "/echo").await;
+    stream
+        .write_all(&frame(0x1, &[b'o', b'k', 0xff, 0xfe], true))
+        .await
+        .expect("write");
+    assert_eq!(raw_close_code(&mut stream).await, close_code::INVALID);
+    assert_eq!(
+        ended(&mut sessions).await,
+        "error InvalidUtf8 Some(1007), then None"
+    );
+}
+
+#[tokio::test]
+async fn a_frame_announcing_more_than_the_limit_closes_with_1009_before_it_is_sent() {
+    let (app, mut sessions) = echo_app();
+    let server = TestServer::start(app).await;
+    let mut stream = raw_handshake(server.addr, "/echo").await;
+    // A header that announces 1 GiB, and none of it: the server must not
+    // wait for (or allocate) the payload.
+    stream
+        .write_all(&[0x82, 0x80 | 127, 0, 0, 0, 0, 0x40, 0, 0, 0, 1, 2, 3, 4])
+        .await
+        .expect("write");
+    assert_eq!(raw_close_code(&mut stream).await, close_code::SIZE);
+    assert_eq!(
+        ended(&mut sessions).await,
+        "error MessageTooBig Some(1009), then None"
+    );
+}
+
+#[tokio::test]
+async fn handshakes_that_are_wrong_are_refused_with_the_reason() {
+    let (app, _sessions) = echo_app();
+    let server = TestServer::start(app).await;
+    let mut http = Http1::connect(server.addr).await;
+    let handshake = |headers: &[(&str, &str)]| {
+        let mut request = request("GET", "/echo");
+        for (name, value) in headers {
+            request.headers_mut().insert(
+                http::HeaderName::from_bytes(name.as_bytes()).expect("name"),
+                http::HeaderValue::from_str(value).expect("value"),
+            );
+        }
+        request
+    };
+    let upgrade = [("connection", "upgrade"), ("upgrade", "websocket")];
+
+    let (status, headers, body) = http.fetch(request("GET", "/echo")).await;
+    assert_eq!(status, 426);
+    assert_eq!(headers["upgrade"], "websocket");
+    assert_eq!(
+        body,
+        r#"{"detail":"This is a WebSocket endpoint: send a WebSocket handshake (Connection: upgrade, Upgrade: websocket)"}"#
+    );
+
+    let (status, headers, body) = http
+        .fetch(handshake(&[
+            upgrade[0],
+            upgrade[1],
+            ("sec-websocket-version", "8"),
+        ]))
+        .await;
+    assert_eq!(status, 426);
+    assert_eq!(headers["sec-websocket-version"], "13");
+    assert_eq!(body, r#"{"detail":"Sec-WebSocket-Version must be 13"}"#);
+
+    // A connection that asked to upgrade is not reused for another request.
+    let mut http = Http1::connect(server.addr).await;
+    let (status, _, body) = http
+        .fetch(handshake(&[
+            upgrade[0],
+            upgrade[1],
+            ("sec-websocket-version", "13"),
+        ]))
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(body, r#"{"detail":"Sec-WebSocket-Key is missing"}"#);
+
+    let mut http = Http1::connect(server.addr).await;
+    let (status, _, body) = http
+        .fetch(handshake(&[
+            upgrade[0],
+            upgrade[1],
+            ("sec-websocket-version", "13"),
+            ("sec-websocket-key", "c2hvcnQ="),
+        ]))
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body,
+        r#"{"detail":"Sec-WebSocket-Key must be 16 bytes in base64"}"#
+    );
+}
+
+// ---- background tasks queued by the upgrading handler ----
+
+/// Opens when the client has the `101`; the task waits on it, so the test
+/// shows the task runs after the response, and while the socket is open.
+#[derive(Clone)]
+struct Gate {
+    client_has_101: Arc<Mutex<Option<oneshot::Receiver<()>>>>,
+    task_ran: Arc<Mutex<Option<oneshot::Sender<&'static str>>>>,
+    session_got: Arc<Mutex<Option<oneshot::Receiver<&'static str>>>>,
+}
+
+async fn after_the_101(gate: Gate) {
+    let waiting = gate.client_has_101.lock().unwrap().take();
+    if let Some(waiting) = waiting {
+        let _ = waiting.await;
+    }
+    if let Some(ran) = gate.task_ran.lock().unwrap().take() {
+        let _ = ran.send("the task ran");
+    }
+}
+
+#[get("/tasks")]
+async fn with_a_task(
+    upgrade: WebSocketUpgrade,
+    State(gate): State<Gate>,
+    tasks: BackgroundTasks,
+) -> SwitchingProtocols {
+    tasks.add_task(after_the_101, (gate.clone(),));
+    let told = gate.session_got.lock().unwrap().take();
+    upgrade.on_upgrade(move |mut socket| async move {
+        // The socket is open; it waits for the task, then says so.
+        let line = match told {
+            Some(told) => told.await.ok(),
+            None => None,
+        };
+        if let Some(line) = line {
+            let _ = socket.send(line).await;
+        }
+        while let Some(Ok(_)) = socket.recv().await {}
+    })
+}
+
+#[tokio::test]
+async fn tasks_queued_at_the_upgrade_run_after_the_101_while_the_socket_is_open() {
+    let (open, client_has_101) = oneshot::channel();
+    let (task_ran, session_got) = oneshot::channel();
+    let gate = Gate {
+        client_has_101: Arc::new(Mutex::new(Some(client_has_101))),
+        task_ran: Arc::new(Mutex::new(Some(task_ran))),
+        session_got: Arc::new(Mutex::new(Some(session_got))),
+    };
+    let server = TestServer::start(App::new().state(gate).routes(routes![with_a_task])).await;
+    let mut client = connect(server.addr, "/tasks").await;
+    open.send(()).expect("the task waits for the 101");
+    assert_eq!(
+        next(&mut client).await,
+        tungstenite::Message::text("the task ran")
+    );
+}
+
+// ---- shutdown ----
+
+async fn serve_with(
+    app: App,
+    limits: Limits,
+) -> (
+    SocketAddr,
+    oneshot::Sender<()>,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (stop, stopped) = oneshot::channel::<()>();
+    let server = atode::serve(listener, app)
+        .limits(limits)
+        .with_graceful_shutdown(async {
+            let _ = stopped.await;
+        });
+    (addr, stop, tokio::spawn(server.into_future()))
+}
+
+#[tokio::test]
+async fn shutdown_sends_1001_and_waits_for_the_socket_to_finish() {
+    let (app, mut sessions) = echo_app();
+    let (addr, stop, server) = serve_with(app, Limits::default()).await;
+    let mut client = connect(addr, "/echo").await;
+    client.send("still here".into()).await.expect("send");
+    assert_eq!(
+        next(&mut client).await,
+        tungstenite::Message::text("still here")
+    );
+
+    stop.send(()).expect("server running");
+    assert_eq!(close_code_of_next(&mut client).await, close_code::AWAY);
+    // tungstenite's client answers the close on its next poll; the server
+    // sees the answer and the handler's loop ends.
+    assert!(within("the end", client.next()).await.is_none());
+    assert_eq!(ended(&mut sessions).await, "close Some(1001), then None");
+    within("the server to stop", server)
+        .await
+        .expect("server task")
+        .expect("server");
+}
+
+#[tokio::test]
+async fn shutdown_does_not_wait_past_its_bound_for_a_client_that_never_answers() {
+    let (app, _sessions) = echo_app();
+    let mut limits = Limits::default();
+    limits.websocket_close_timeout = Duration::from_millis(200);
+    let (addr, stop, server) = serve_with(app, limits).await;
+    let mut stream = raw_handshake(addr, "/echo").await;
+
+    stop.send(()).expect("server running");
+    assert_eq!(raw_close_code(&mut stream).await, close_code::AWAY);
+    // No answer from here: the server drops the socket at its bound, and
+    // returns.
+    within("the server to stop", server)
+        .await
+        .expect("server task")
+        .expect("server");
+    let mut rest = Vec::new();
+    let read = within("the connection to close", stream.read_to_end(&mut rest)).await;
+    assert!(read.is_ok() || rest.is_empty(), "closed: {read:?}");
+}
+
+#[tokio::test]
+async fn a_socket_that_never_reads_is_dropped_at_the_bound() {
+    #[get("/deaf")]
+    async fn deaf(upgrade: WebSocketUpgrade) -> SwitchingProtocols {
+        upgrade.on_upgrade(|socket| async move {
+            // Holds the socket, and never reads or writes it.
+            let _socket = socket;
+            std::future::pending::<()>().await
+        })
+    }
+    let mut limits = Limits::default();
+    limits.websocket_close_timeout = Duration::from_millis(200);
+    let (addr, stop, server) = serve_with(App::new().routes(routes![deaf]), limits).await;
+    let mut stream = raw_handshake(addr, "/deaf").await;
+    stop.send(()).expect("server running");
+    within("the server to stop", server)
+        .await
+        .expect("server task")
+        .expect("server");
+    // The handler's socket was dropped: the connection closes.
+    let mut rest = Vec::new();
+    let _ = within("the connection to close", stream.read_to_end(&mut rest)).await;
+    assert!(rest.is_empty(), "{rest:?}");
+}
+
+// ---- HTTP/2 (RFC 8441) ----
+
+#[tokio::test]
+async fn over_http2_an_extended_connect_opens_the_socket() {
+    use http_body_util::Empty;
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+
+    let (app, mut sessions) = echo_app();
+    let server = TestServer::start(app).await;
+    let stream = TcpStream::connect(server.addr).await.expect("connect");
+    let (mut sender, connection) =
+        hyper::client::conn::http2::handshake(TokioExecutor::new(), TokioIo::new(stream))
+            .await
+            .expect("h2 handshake");
+    tokio::spawn(connection);
+
+    let mut request = http::Request::builder()
+        .method(http::Method::CONNECT)
+        .uri(format!("http://{}/echo", server.addr))
+        .header("sec-websocket-version", "13")
+        .body(Empty::<bytes::Bytes>::new())
+        .expect("request");
+    request
+        .extensions_mut()
+        .insert(hyper::ext::Protocol::from_static("websocket"));
+    let response = within("the response", sender.send_request(request))
+        .await
+        .expect("response");
+    assert_eq!(response.status(), 200);
+    let upgraded = within("the upgrade", hyper::upgrade::on(response))
+        .await
+        .expect("upgraded");
+    let mut client = tokio_tungstenite::WebSocketStream::from_raw_socket(
+        TokioIo::new(upgraded),
+        tungstenite::protocol::Role::Client,
+        None,
+    )
+    .await;
+    client.send("over h2".into()).await.expect("send");
+    assert_eq!(
+        within("the echo", client.next())
+            .await
+            .expect("a message")
+            .expect("ok"),
+        tungstenite::Message::text("over h2")
+    );
+    client.close(None).await.expect("close");
+    assert_eq!(ended(&mut sessions).await, "close None, then None");
+}
+
+// ---- the OpenAPI document ----
+
+#[test]
+fn the_document_describes_the_handshake_and_has_no_gap() {
+    let (app, _sessions) = echo_app();
+    let document = app.openapi().expect("a document");
+    let responses = &document["paths"]["/echo"]["get"]["responses"];
+    let mut statuses: Vec<&str> = responses
+        .as_object()
+        .expect("responses")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    statuses.sort_unstable();
+    assert_eq!(statuses, ["101", "400", "426", "503"]);
+    assert_eq!(
+        responses["426"]["headers"]["Upgrade"]["schema"]["const"],
+        "websocket"
+    );
+    assert!(app.openapi_gaps().is_empty(), "{:?}", app.openapi_gaps());
+}
