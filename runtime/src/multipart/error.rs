@@ -154,6 +154,19 @@ impl MultipartError {
             multer::Error::IncompleteStream => MultipartError::Malformed(
                 "the body ends before the closing boundary, or the boundary never appears".into(),
             ),
+            multer::Error::IncompleteFieldData { field_name } => {
+                MultipartError::Malformed(format!(
+                    "the field {} ends before its boundary",
+                    self::field_name(&field_name)
+                ))
+            }
+            multer::Error::IncompleteHeaders | multer::Error::ReadHeaderFailed(_) => {
+                MultipartError::Malformed("a part's headers do not parse".into())
+            }
+            multer::Error::DecodeHeaderName { .. } | multer::Error::DecodeHeaderValue { .. } => {
+                MultipartError::Malformed("a part has a header that is not valid".into())
+            }
+            // multer's other errors come from features atode does not use.
             other => MultipartError::Malformed(other.to_string()),
         }
     }
