@@ -22,7 +22,7 @@ cd "$(dirname "$0")/.."
 root="$PWD"
 
 # The examples checked by default: every one of them.
-EXAMPLES=(send_notification dependency_tasks graceful_shutdown tracing_compression durable_notification durable_signup openapi users_api)
+EXAMPLES=(send_notification dependency_tasks graceful_shutdown tracing_compression durable_notification durable_signup openapi users_api upload static_site)
 
 # What Schemathesis needs to know of an example to get past its door: one
 # argument of `schemathesis run` per example (examples/openapi.rs takes

@@ -334,7 +334,7 @@ async fn each_examples_openapi_document_matches_its_snapshot() {
 }
 
 /// Every example, by the name `cargo run --example` takes.
-const EXAMPLES: [&str; 8] = [
+const EXAMPLES: [&str; 10] = [
     "send_notification",
     "dependency_tasks",
     "graceful_shutdown",
@@ -343,4 +343,6 @@ const EXAMPLES: [&str; 8] = [
     "durable_signup",
     "openapi",
     "users_api",
+    "upload",
+    "static_site",
 ];
