@@ -36,6 +36,7 @@ const REPORTS: &str = "uploads";
 /// The form `POST /upload` takes. It documents the request body, and is
 /// what the handler hands to the task.
 #[derive(JsonSchema)]
+#[schemars(deny_unknown_fields)]
 struct UploadForm {
     /// The file to process.
     file: UploadFile,
@@ -114,8 +115,8 @@ async fn upload(
         match field.name() {
             Some("file") => file = Some(field.upload().await?),
             Some("note") => note = Some(field.text().await?),
-            // Fields the form does not have are skipped.
-            _ => {}
+            // As the schema says: a field the form does not have is a 422.
+            other => return Err(MultipartError::unexpected(other.unwrap_or_default())),
         }
     }
     let file = file.ok_or_else(|| MultipartError::missing("file"))?;

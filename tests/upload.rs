@@ -89,6 +89,19 @@ async fn a_form_without_a_file_or_not_a_form_is_refused_and_reports_wait_for_the
             r#"{"detail":[{"type":"missing","loc":["body","file"],"msg":"Field required","input":null}]}"#
         )
     );
+    let form = atode::testing::MultipartForm::new()
+        .file("file", "a.txt", "text/plain", "a")
+        .text("colour", "teal");
+    let (status, _, body) = client
+        .fetch(upload_request(&form.content_type(), form.to_bytes()))
+        .await;
+    assert_eq!(
+        (status.as_u16(), body.as_str()),
+        (
+            422,
+            r#"{"detail":[{"type":"extra_forbidden","loc":["body","colour"],"msg":"Extra inputs are not permitted","input":null}]}"#
+        )
+    );
     let (status, _, body) = client.fetch(upload_request("application/json", "{}")).await;
     assert_eq!(
         (status.as_u16(), body.as_str()),

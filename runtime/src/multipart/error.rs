@@ -111,6 +111,27 @@ impl MultipartError {
         }]))
     }
 
+    /// The `422` for a field the form should not have:
+    /// `{"type": "extra_forbidden", "loc": ["body", name], "msg": "Extra inputs are not permitted"}`,
+    /// as FastAPI answers an unknown field of a form model that forbids
+    /// extra fields; its schema says so with `#[schemars(deny_unknown_fields)]`.
+    ///
+    /// ```
+    /// use atode::multipart::MultipartError;
+    /// use atode::{IntoResponse, StatusCode};
+    ///
+    /// let response = MultipartError::unexpected("colour").into_response();
+    /// assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    /// ```
+    pub fn unexpected(name: &str) -> Self {
+        MultipartError::Invalid(ValidationError::new(vec![ErrorDetail {
+            kind: "extra_forbidden",
+            loc: vec!["body".into(), name.into()],
+            msg: "Extra inputs are not permitted".into(),
+            input: None,
+        }]))
+    }
+
     /// The status this error answers with.
     ///
     /// ```
