@@ -329,7 +329,7 @@ impl Reader {
 }
 
 /// Checks the head only; the fields are read by the handler.
-impl<F: Send> FromRequest for Multipart<F> {
+impl<F> FromRequest for Multipart<F> {
     type Rejection = MultipartError;
 
     async fn from_request(parts: &mut RequestParts, body: Body) -> Result<Self, MultipartError> {
