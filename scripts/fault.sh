@@ -3,18 +3,21 @@
 # port, throws bounded hostile traffic at it (fault/, the atode-fault
 # binary: overlong paths, huge queries, deep JSON, truncated and garbage
 # requests, resets mid-body, slow readers, traversal, bad UTF-8, broken
-# HTTP/2), then checks it still serves a normal request. Then the same
-# with hostile WebSocket traffic against the chat_ws example (broken
-# handshakes; oversized, unmasked, invalid-UTF-8 and garbage frames after
-# a good one), whose sockets must be closed, never answered with a 5xx.
+# HTTP/2), then checks it still serves a normal request; then the same for
+# the upload example with hostile multipart bodies (no boundary, a wrong
+# one, unterminated parts, huge part headers, fields past the limit,
+# thousands of tiny fields), and for the chat_ws example with hostile
+# WebSocket traffic (broken handshakes; oversized, unmasked, invalid-UTF-8
+# and garbage frames after a good one), whose sockets must be closed, never
+# answered with a 5xx.
 #
 # Prints one line:
 #   fault: N requests tried, A 4xx, B connection closes, C 5xx, D crashes, H hangs
-# (both servers together)
+# (all servers together)
 # and exits non-zero if the server died or panicked, answered a 5xx (every
 # request sent is a client mistake), left a connection hanging, or failed
 # the final normal request. `-v` also prints each category's outcomes.
-# Traffic goes to 127.0.0.1 only, and the run stops by itself (~1 minute
+# Traffic goes to 127.0.0.1 only, and the run stops by itself (~2 minutes
 # once built).
 set -euo pipefail
 
@@ -24,11 +27,9 @@ verbose=false
 cd "$(dirname "$0")/.."
 target_dir=${CARGO_TARGET_DIR:-$PWD/target}
 work=$(mktemp -d)
-# Every server started, for the cleanup.
-pids=()
 
-stop() {
-    local pid=$1
+# Stops the example under attack, if one is running.
+stop_server() {
     if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
         kill "$pid" 2>/dev/null || true
         # Graceful shutdown waits for background tasks: give it a moment.
@@ -38,12 +39,11 @@ stop() {
         done
         kill -9 "$pid" 2>/dev/null || true
     fi
+    pid=
 }
 
 cleanup() {
-    for started in "${pids[@]}"; do
-        stop "$started"
-    done
+    stop_server
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -59,69 +59,75 @@ fail() {
     exit 1
 }
 
-if ! { cargo build --release --example send_notification --example chat_ws && cargo build --release -p atode-fault; } >"$work/build.log" 2>&1; then
+if ! { cargo build --release --example send_notification --example upload --example chat_ws && cargo build --release -p atode-fault; } >"$work/build.log" 2>&1; then
     cat "$work/build.log" >&2
     fail "the build failed"
 fi
 
-# Starts example $1, its output in $work/$2.out and .err; sets $started_pid
-# and $started_addr. Examples write files (log.txt) in their working
-# directory: keep them in $work.
-start() {
-    (cd "$work" && ATODE_ADDR=127.0.0.1:0 exec "$target_dir/release/examples/$1") \
-        >"$work/$2.out" 2>"$work/$2.err" &
-    started_pid=$!
-    pids+=("$started_pid")
-    started_addr=
+declare -A count=([tried]=0 [2xx]=0 [4xx]=0 [closes]=0 [5xx]=0 [hangs]=0 [refused]=0)
+crashes=0
+normal=true
+
+# attack EXAMPLE [TARGET]: starts the example, runs the generator against it
+# (atode-fault TARGET ADDR), adds up its figures, then stops it.
+attack() {
+    local example=$1 target=${2:-}
+    # The examples write files (log.txt, uploads/) in their working
+    # directory, and spool uploads to $TMPDIR: keep both in $work.
+    mkdir -p "$work/$example/tmp"
+    : >"$work/server.out"
+    (cd "$work/$example" && TMPDIR="$work/$example/tmp" ATODE_ADDR=127.0.0.1:0 exec "$target_dir/release/examples/$example") \
+        >"$work/server.out" 2>"$work/server.err" &
+    pid=$!
+
+    local addr=
     for _ in $(seq 300); do
-        line=$(head -n 1 "$work/$2.out" 2>/dev/null || true)
+        line=$(head -n 1 "$work/server.out" 2>/dev/null || true)
         if [[ "$line" =~ ^atode\ listening\ on\ http://(127\.0\.0\.1:[0-9]+)$ ]]; then
-            started_addr=${BASH_REMATCH[1]}
-            return
+            addr=${BASH_REMATCH[1]}
+            break
         fi
-        kill -0 "$started_pid" 2>/dev/null || fail "$1 exited at start-up"
+        kill -0 "$pid" 2>/dev/null || fail "$example exited at start-up"
         sleep 0.1
     done
-    fail "$1 printed no address within 30 s"
+    [[ -n "$addr" ]] || fail "$example printed no address within 30 s"
+
+    # The generator bounds itself (90 s of attacks, 5 s per connection); the
+    # timeout is only a guard against a bug in it.
+    local figures
+    figures=$(timeout 150 cargo run -q --release -p atode-fault -- $target "$addr" 2>>"$work/categories.txt") ||
+        fail "the traffic generator failed against $example"
+    for pair in $figures; do
+        count[${pair%%=*}]=$((count[${pair%%=*}] + ${pair#*=}))
+    done
+
+    if kill -0 "$pid" 2>/dev/null; then
+        timeout 30 cargo run -q --release -p atode-fault -- check $target "$addr" 2>>"$work/categories.txt" || normal=false
+    else
+        died+=("$example")
+        crashes=$((crashes + 1))
+    fi
+    # A panic in a connection task does not kill the process, but it is a
+    # crash all the same.
+    local panics
+    panics=$(grep -c "panicked" "$work/server.err" || true)
+    crashes=$((crashes + panics))
+    ((panics == 0)) || panicked+=("$example: $panics")
+    stop_server
 }
 
-start send_notification server
-pid=$started_pid addr=$started_addr
-start chat_ws ws-server
-ws_pid=$started_pid ws_addr=$started_addr
-
-# The generator bounds itself (90 s of attacks, 5 s per connection); the
-# timeout is only a guard against a bug in it.
-figures=$(timeout 150 cargo run -q --release -p atode-fault -- "$addr" 2>"$work/categories.txt") ||
-    fail "the traffic generator failed"
-ws_figures=$(timeout 150 cargo run -q --release -p atode-fault -- ws "$ws_addr" 2>>"$work/categories.txt") ||
-    fail "the WebSocket traffic generator failed"
-declare -A count
-for pair in $figures $ws_figures; do
-    count[${pair%%=*}]=$(( ${count[${pair%%=*}]:-0} + ${pair#*=} ))
-done
-
-alive=true
-kill -0 "$pid" 2>/dev/null || alive=false
-kill -0 "$ws_pid" 2>/dev/null || alive=false
-normal=true
-if $alive; then
-    timeout 30 cargo run -q --release -p atode-fault -- check "$addr" 2>>"$work/categories.txt" || normal=false
-    timeout 30 cargo run -q --release -p atode-fault -- check ws "$ws_addr" 2>>"$work/categories.txt" || normal=false
-fi
-# A panic in a connection task does not kill the process, but it is a
-# crash all the same.
-panics=$(cat "$work/server.err" "$work/ws-server.err" | grep -c "panicked" || true)
-died=0
-$alive || died=1
-crashes=$((panics + died))
+died=()
+panicked=()
+attack send_notification
+attack upload upload
+attack chat_ws ws
 
 $verbose && cat "$work/categories.txt"
 echo "fault: ${count[tried]} requests tried, ${count[4xx]} 4xx, ${count[closes]} connection closes, ${count[5xx]} 5xx, $crashes crashes, ${count[hangs]} hangs"
 
-$alive || fail "the server died"
-((panics == 0)) || fail "the server logged $panics panic(s)"
+((${#died[@]} == 0)) || fail "the server died: ${died[*]}"
+((${#panicked[@]} == 0)) || fail "the server logged panics: ${panicked[*]}"
 ((count[5xx] == 0)) || fail "the server answered ${count[5xx]} client mistake(s) with a 5xx"
 ((count[hangs] == 0)) || fail "${count[hangs]} connection(s) got neither an answer nor a close"
 ((count[refused] == 0)) || fail "${count[refused]} connection(s) were refused"
-$normal || fail "the final normal request did not get a 200"
+$normal || fail "a final normal request did not get its success status"

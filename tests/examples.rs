@@ -452,7 +452,7 @@ async fn each_examples_openapi_document_matches_its_snapshot() {
 }
 
 /// Every example, by the name `cargo run --example` takes.
-const EXAMPLES: [&str; 9] = [
+const EXAMPLES: [&str; 11] = [
     "send_notification",
     "dependency_tasks",
     "graceful_shutdown",
@@ -463,4 +463,6 @@ const EXAMPLES: [&str; 9] = [
     "users_api",
     "sse_clock",
     "chat_ws",
+    "upload",
+    "static_site",
 ];

@@ -6,9 +6,13 @@
 //! `atode-fault check ADDR` sends one normal request and exits 0 on a 200.
 //! `atode-fault ws ADDR` and `atode-fault check ws ADDR` do the same with
 //! WebSocket traffic (`ws.rs`), against the chat_ws example.
+//! With `upload` before the address, the target is `examples/upload.rs`
+//! and the categories are hostile multipart bodies (`multipart.rs`); its
+//! normal request is an upload, answered `202`.
 
 mod attacks;
 mod h2;
+mod multipart;
 mod probe;
 mod tally;
 mod ws;
@@ -34,18 +38,29 @@ const BUDGET: Duration = Duration::from_secs(90);
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let (check_only, websocket, addr) = match args.as_slice() {
-        [addr] => (false, false, addr),
-        [ws, addr] if ws == "ws" => (false, true, addr),
-        [check, addr] if check == "check" => (true, false, addr),
-        [check, ws, addr] if check == "check" && ws == "ws" => (true, true, addr),
-        _ => return usage(),
-    };
-    let (normal, categories) = if websocket {
-        (ws::normal(), ws::categories())
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let check_only = take_word(&mut args, "check");
+    let target = if take_word(&mut args, "ws") {
+        Target {
+            categories: ws::categories(),
+            normal: ws::normal(),
+            answered: 200,
+        }
+    } else if take_word(&mut args, "upload") {
+        Target {
+            categories: multipart::categories(),
+            normal: multipart::normal(),
+            answered: 202,
+        }
     } else {
-        (attacks::normal(), attacks::categories())
+        Target {
+            categories: attacks::categories(),
+            normal: attacks::normal(),
+            answered: 200,
+        }
+    };
+    let [addr] = args.as_slice() else {
+        return usage();
     };
     let Ok(addr) = addr.parse::<SocketAddr>() else {
         return usage();
@@ -54,11 +69,15 @@ async fn main() -> ExitCode {
         eprintln!("atode-fault: {addr} is not a loopback address; refusing to send");
         return ExitCode::from(2);
     }
+    let normal = Outcome::Status(target.answered);
     if check_only {
-        return match probe::run(addr, &normal).await {
-            Outcome::Status(200) => ExitCode::SUCCESS,
+        return match probe::run(addr, &target.normal).await {
+            outcome if outcome == normal => ExitCode::SUCCESS,
             outcome => {
-                eprintln!("atode-fault: a normal request got {outcome:?}, not a 200");
+                eprintln!(
+                    "atode-fault: a normal request got {outcome:?}, not a {}",
+                    target.answered
+                );
                 ExitCode::FAILURE
             }
         };
@@ -66,11 +85,11 @@ async fn main() -> ExitCode {
 
     let stop = Instant::now() + BUDGET;
     let mut total = Tally::default();
-    for category in categories {
+    for category in target.categories {
         let tally = run_category(addr, category.attacks, stop).await;
         // Checked after each category, so a failure names its cause.
-        let alive = probe::run(addr, &normal).await;
-        let alive = if alive == Outcome::Status(200) {
+        let alive = probe::run(addr, &target.normal).await;
+        let alive = if alive == normal {
             String::new()
         } else {
             format!("; then a normal request got {alive:?}")
@@ -110,7 +129,22 @@ async fn run_category(addr: SocketAddr, attacks: Vec<Attack>, stop: Instant) -> 
     tally
 }
 
+/// What the traffic is aimed at: its categories, and its normal request
+/// with the status that answers it.
+struct Target {
+    categories: Vec<attacks::Category>,
+    normal: Attack,
+    answered: u16,
+}
+
+/// Removes `word` from `args` if it is there.
+fn take_word(args: &mut Vec<String>, word: &str) -> bool {
+    let before = args.len();
+    args.retain(|arg| arg != word);
+    args.len() != before
+}
+
 fn usage() -> ExitCode {
-    eprintln!("usage: atode-fault [check] [ws] 127.0.0.1:PORT");
+    eprintln!("usage: atode-fault [check] [ws | upload] 127.0.0.1:PORT");
     ExitCode::from(2)
 }

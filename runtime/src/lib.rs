@@ -84,6 +84,8 @@ pub mod extract;
 mod json;
 pub mod lifespan;
 pub mod middleware;
+#[cfg(feature = "multipart")]
+pub mod multipart;
 #[cfg(feature = "openapi")]
 pub mod openapi;
 mod panic;

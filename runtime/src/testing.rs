@@ -14,6 +14,12 @@ use crate::background::RequestWatch;
 use crate::extract::RemoteAddr;
 use crate::{App, TaskMonitor};
 
+#[cfg(feature = "multipart")]
+#[path = "testing_multipart.rs"]
+mod multipart_form;
+#[cfg(feature = "multipart")]
+pub use multipart_form::MultipartForm;
+
 /// Sends requests to an app without a socket. By default a request returns
 /// once its own background tasks have run, as FastAPI's `TestClient` does,
 /// so a test can check a task's effect right away; a task of another

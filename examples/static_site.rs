@@ -1,0 +1,82 @@
+//! A page, its static files, and an API, on one server.
+//!
+//! `/static/...` serves the files of `examples/static/` with tower-http's
+//! `ServeDir`, mounted under the prefix (FastAPI's
+//! `app.mount("/static", StaticFiles(directory="static"))`): byte ranges,
+//! `ETag` with `If-None-Match` and `Last-Modified` with
+//! `If-Modified-Since` (`304`), the `.br` or `.gz` file compressed ahead of
+//! time for a client that accepts it (with `Vary: Accept-Encoding`), and
+//! `..` refused. A missing file is atode's `404 {"detail":"Not Found"}`.
+//! `GET /` is the page, and `GET /api/greeting` the route its script asks.
+//!
+//! ```sh
+//! cargo run --example static_site
+//! curl -i http://127.0.0.1:8000/static/app.css -H 'Accept-Encoding: br' -o /dev/null
+//! # content-encoding: br, etag: "...", vary: accept-encoding
+//! ```
+//!
+//! `ATODE_STATIC_DIR` serves another directory.
+
+use std::convert::Infallible;
+use std::path::PathBuf;
+
+use atode::response::Html;
+use atode::{App, Body, IntoResponse, Json, Response, StatusCode, get, routes};
+use schemars::JsonSchema;
+use serde::Serialize;
+use tower_http::services::ServeDir;
+
+#[derive(Serialize, JsonSchema)]
+struct Greeting {
+    message: &'static str,
+}
+
+/// The page: its stylesheet and script come from `/static`.
+#[get("/")]
+async fn index() -> Html<&'static str> {
+    Html(concat!(
+        "<!doctype html><html lang=en><meta charset=utf-8>",
+        "<title>atode static site</title>",
+        "<link rel=stylesheet href=/static/app.css>",
+        "<script src=/static/app.js defer></script>",
+        "<main><h1>A static site</h1>",
+        "<p class=lede>Files from <code>/static</code>, data from <code>/api</code>.</p>",
+        "<p id=greeting>…</p></main></html>",
+    ))
+}
+
+/// A greeting for the page's script.
+#[get("/api/greeting")]
+async fn greeting() -> Json<Greeting> {
+    Json(Greeting {
+        message: "Hello from the API, beside the static files",
+    })
+}
+
+/// What `ServeDir` answers for a file it does not have: atode's own `404`.
+async fn not_found(_request: atode::http::Request<Body>) -> Result<Response, Infallible> {
+    Ok((
+        StatusCode::NOT_FOUND,
+        Json(serde_json::json!({ "detail": "Not Found" })),
+    )
+        .into_response())
+}
+
+fn static_dir() -> PathBuf {
+    std::env::var_os("ATODE_STATIC_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| concat!(env!("CARGO_MANIFEST_DIR"), "/examples/static").into())
+}
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let files = ServeDir::new(static_dir())
+        .precompressed_br()
+        .precompressed_gzip()
+        .not_found_service(tower::service_fn(not_found));
+    let app = App::new()
+        .title("Static site")
+        .routes(routes![index, greeting])
+        .mount("/static", files);
+    atode::run(app).await
+}
