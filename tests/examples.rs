@@ -452,7 +452,7 @@ async fn each_examples_openapi_document_matches_its_snapshot() {
 }
 
 /// Every example, by the name `cargo run --example` takes.
-const EXAMPLES: [&str; 11] = [
+const EXAMPLES: [&str; 12] = [
     "send_notification",
     "dependency_tasks",
     "graceful_shutdown",

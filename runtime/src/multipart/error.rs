@@ -108,6 +108,7 @@ impl MultipartError {
             loc: vec!["body".into(), name.into()],
             msg: "Field required".into(),
             input: None,
+            ctx: None,
         }]))
     }
 
@@ -129,6 +130,7 @@ impl MultipartError {
             loc: vec!["body".into(), name.into()],
             msg: "Extra inputs are not permitted".into(),
             input: None,
+            ctx: None,
         }]))
     }
 
