@@ -129,6 +129,12 @@ impl From<&str> for Message {
     }
 }
 
+impl From<Utf8Bytes> for Message {
+    fn from(text: Utf8Bytes) -> Self {
+        Message::Text(text)
+    }
+}
+
 impl From<Bytes> for Message {
     fn from(bytes: Bytes) -> Self {
         Message::Binary(bytes)
