@@ -54,7 +54,8 @@ pub fn categories() -> Vec<Category> {
     ]
 }
 
-fn category(name: &'static str, ending: Ending, requests: Vec<Vec<u8>>) -> Category {
+/// A category of requests that each end the same way.
+pub fn category(name: &'static str, ending: Ending, requests: Vec<Vec<u8>>) -> Category {
     let attacks = requests
         .into_iter()
         .map(|bytes| Attack::new(bytes, ending))

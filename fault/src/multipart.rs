@@ -3,7 +3,7 @@
 //! 16 KiB per part head). Every one is a client mistake or abuse: a 4xx or
 //! a close, never a 5xx, a hang or a crash.
 
-use crate::attacks::Category;
+use crate::attacks::{Category, category};
 use crate::probe::{Attack, Ending};
 
 const ROUTE: &str = "/upload";
@@ -29,14 +29,6 @@ pub fn categories() -> Vec<Category> {
             attacks: reset_mid_body(),
         },
     ]
-}
-
-fn category(name: &'static str, ending: Ending, requests: Vec<Vec<u8>>) -> Category {
-    let attacks = requests
-        .into_iter()
-        .map(|bytes| Attack::new(bytes, ending))
-        .collect();
-    Category { name, attacks }
 }
 
 fn content_type(boundary: &str) -> String {
