@@ -62,15 +62,17 @@ fn multipart(path: &str, content_type: &str, body: impl Into<Bytes>) -> common::
         .expect("request")
 }
 
-fn form_request(path: &str, form: &MultipartForm) -> common::Request {
-    multipart(path, &form.content_type(), form.to_bytes())
-}
-
-#[tokio::test]
-async fn an_upload_handed_to_a_task_is_read_whole_after_the_response_then_deleted() {
+/// The `upload` route, its gate, and where the handler reports where the
+/// upload went and the task reports what it read.
+fn upload_app() -> (
+    App,
+    Gate,
+    mpsc::UnboundedReceiver<Option<PathBuf>>,
+    mpsc::UnboundedReceiver<Bytes>,
+) {
     let gate = Gate::default();
-    let (spooled_to, mut spooled) = mpsc::unbounded_channel();
-    let (task_read, mut read) = mpsc::unbounded_channel();
+    let (spooled_to, spooled) = mpsc::unbounded_channel();
+    let (task_read, read) = mpsc::unbounded_channel();
     let app = App::new()
         .state(gate.clone())
         .state(Reports {
@@ -78,6 +80,16 @@ async fn an_upload_handed_to_a_task_is_read_whole_after_the_response_then_delete
             task_read,
         })
         .routes(routes![upload]);
+    (app, gate, spooled, read)
+}
+
+fn form_request(path: &str, form: &MultipartForm) -> common::Request {
+    multipart(path, &form.content_type(), form.to_bytes())
+}
+
+#[tokio::test]
+async fn an_upload_handed_to_a_task_is_read_whole_after_the_response_then_deleted() {
+    let (app, gate, mut spooled, mut read) = upload_app();
     let monitor = app.task_monitor();
     let server = TestServer::start(app).await;
 
@@ -124,16 +136,7 @@ async fn an_upload_handed_to_a_task_is_read_whole_after_the_response_then_delete
 
 #[tokio::test]
 async fn a_small_upload_is_kept_in_memory_over_http2_too() {
-    let gate = Gate::default();
-    let (spooled_to, mut spooled) = mpsc::unbounded_channel();
-    let (task_read, mut read) = mpsc::unbounded_channel();
-    let app = App::new()
-        .state(gate.clone())
-        .state(Reports {
-            spooled_to,
-            task_read,
-        })
-        .routes(routes![upload]);
+    let (app, gate, mut spooled, mut read) = upload_app();
     let server = TestServer::start(app).await;
 
     let form = MultipartForm::new().file("file", "a.txt", "text/plain", "one\ntwo\n");
