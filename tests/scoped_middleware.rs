@@ -149,6 +149,14 @@ fn admin_app(events: Events) -> App {
         )
 }
 
+/// `GET /admin/stats` with a bearer token.
+fn stats_as(token: &'static str) -> common::Request {
+    let mut request = request("GET", "/admin/stats");
+    let value = HeaderValue::from_str(&format!("Bearer {token}")).unwrap();
+    request.headers_mut().insert("authorization", value);
+    request
+}
+
 #[tokio::test]
 async fn middleware_extractors_reject_before_the_rest_of_the_app() {
     let (tx, mut events) = mpsc::unbounded_channel();
@@ -163,21 +171,13 @@ async fn middleware_extractors_reject_before_the_rest_of_the_app() {
 
     // The wrong token: the middleware's own error; the handler never runs,
     // and the middleware's task, queued before its error, is discarded with it.
-    let mut wrong = request("GET", "/admin/stats");
-    wrong
-        .headers_mut()
-        .insert("authorization", HeaderValue::from_static("Bearer guest"));
-    let (status, _, body) = client.fetch(wrong).await;
+    let (status, _, body) = client.fetch(stats_as("guest")).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(body, r#"{"detail":"Admins only"}"#);
 
     // The admin: the handler's task, then the middleware's audit, which
     // starts once the response the middleware returned is written.
-    let mut admin = request("GET", "/admin/stats");
-    admin
-        .headers_mut()
-        .insert("authorization", HeaderValue::from_static("Bearer s3cret"));
-    let (status, _, body) = client.fetch(admin).await;
+    let (status, _, body) = client.fetch(stats_as("s3cret")).await;
     assert_eq!((status, body.as_str()), (StatusCode::OK, "42 users"));
     let mut seen = Vec::new();
     for _ in 0..2 {
