@@ -9,7 +9,7 @@ use http::{StatusCode, header};
 use super::future::RouteFuture;
 use super::layered::LayeredService;
 use super::router::TableRoute;
-use super::{Match, RouteTable};
+use super::{Match, RouteDef, RouteTable};
 use crate::Body;
 use crate::extract::{PathParams, RequestParts};
 use crate::response::json_detail;
@@ -107,7 +107,7 @@ impl Routing {
                     request.uri().path(),
                     params.iter().map(|(_, value)| value),
                 );
-                Some(Ok((route.def.info, route.def.call, params)))
+                Some(Ok((route.def, params)))
             }
             Match::MethodNotAllowed(allow) => {
                 let Some(handler) = &self.unmatched.method_not_allowed else {
@@ -130,7 +130,7 @@ impl Routing {
             Some(Ok(found)) => Some(found),
             None => None,
         };
-        let Some((info, call, params)) = found else {
+        let Some((route, params)) = found else {
             // As behind a layer: a service of the user's reads the client's
             // address from the request.
             if let Some(remote) = remote {
@@ -147,9 +147,21 @@ impl Routing {
                 None => RouteFuture::ready(json_detail(StatusCode::NOT_FOUND, "Not Found")),
             };
         };
-        let (head, body) = request.into_parts();
-        let mut parts = RequestParts::new(head, params, info, Arc::clone(&self.shared));
-        parts.set_remote_addr(remote);
-        RouteFuture::running(info, call(parts, body))
+        run(route, request, params, remote, &self.shared)
     }
+}
+
+/// Calls `route`'s handler on `request`, whose path parameters are `params`:
+/// for the table's own routes and for those inside their routers' wraps.
+pub(super) fn run(
+    route: RouteDef,
+    request: http::Request<Body>,
+    params: PathParams,
+    remote: Option<SocketAddr>,
+    shared: &Arc<AppShared>,
+) -> RouteFuture {
+    let (head, body) = request.into_parts();
+    let mut parts = RequestParts::new(head, params, route.info, Arc::clone(shared));
+    parts.set_remote_addr(remote);
+    RouteFuture::running(route.info, (route.call)(parts, body))
 }

@@ -6,10 +6,11 @@ use std::sync::Arc;
 
 use http::StatusCode;
 
+use super::RouteDef;
+use super::dispatch::run;
 use super::future::RouteFuture;
-use super::{RouteDef, RouteInfo};
 use crate::Body;
-use crate::extract::{PathParams, RequestParts};
+use crate::extract::PathParams;
 use crate::response::json_detail;
 use crate::shared::AppShared;
 
@@ -36,7 +37,6 @@ impl ScopedRoute {
         request: http::Request<Body>,
         remote: Option<SocketAddr>,
     ) -> RouteFuture {
-        let info: &'static RouteInfo = self.def.info();
         let params = match self.path.at(request.uri().path()) {
             Ok(matched) => PathParams::from_slices(
                 request.uri().path(),
@@ -46,9 +46,6 @@ impl ScopedRoute {
             // answer.
             Err(_) => return RouteFuture::ready(json_detail(StatusCode::NOT_FOUND, "Not Found")),
         };
-        let (head, body) = request.into_parts();
-        let mut parts = RequestParts::new(head, params, info, Arc::clone(&self.shared));
-        parts.set_remote_addr(remote);
-        RouteFuture::running(info, (self.def.call)(parts, body))
+        run(self.def, request, params, remote, &self.shared)
     }
 }
