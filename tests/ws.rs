@@ -196,10 +196,16 @@ async fn a_message_over_the_limit_closes_with_1009() {
 
 /// A WebSocket handshake by hand; the socket, with the `101` read.
 async fn raw_handshake(addr: SocketAddr, path: &str) -> TcpStream {
+    raw_handshake_with(addr, path, "").await.0
+}
+
+/// A handshake by hand with `extra` header lines (each ending in `\r\n`);
+/// the socket and the `101`'s head, lower-cased.
+async fn raw_handshake_with(addr: SocketAddr, path: &str, extra: &str) -> (TcpStream, String) {
     let mut stream = TcpStream::connect(addr).await.expect("connect");
     let request = format!(
         "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\
-         Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
+         Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n{extra}\r\n"
     );
     stream.write_all(request.as_bytes()).await.expect("write");
     let mut head = Vec::new();
@@ -215,12 +221,12 @@ async fn raw_handshake(addr: SocketAddr, path: &str) -> TcpStream {
         head.starts_with("HTTP/1.1 101 Switching Protocols\r\n"),
         "{head}"
     );
+    let head = head.to_ascii_lowercase();
     assert!(
-        head.to_ascii_lowercase()
-            .contains("sec-websocket-accept: s3pplmbitxaq9kygzzhzrbk+xoo=\r\n"),
+        head.contains("sec-websocket-accept: s3pplmbitxaq9kygzzhzrbk+xoo=\r\n"),
         "{head}"
     );
-    stream
+    (stream, head)
 }
 
 /// A client frame: FIN, `opcode`, masked with a fixed key unless `masked`
@@ -249,34 +255,43 @@ fn frame(opcode: u8, payload: &[u8], masked: bool) -> Vec<u8> {
     out
 }
 
+/// The server's next frame: its opcode and payload.
+async fn raw_frame(stream: &mut TcpStream) -> (u8, Vec<u8>) {
+    let mut head = [0; 2];
+    within("a frame from the server", stream.read_exact(&mut head))
+        .await
+        .expect("a frame");
+    assert_eq!(head[1] & 0x80, 0, "a server's frames are never masked");
+    let len = match head[1] & 0x7f {
+        126 => {
+            let mut len = [0; 2];
+            stream.read_exact(&mut len).await.expect("length");
+            u16::from_be_bytes(len) as usize
+        }
+        127 => {
+            let mut len = [0; 8];
+            stream.read_exact(&mut len).await.expect("length");
+            u64::from_be_bytes(len) as usize
+        }
+        len => len as usize,
+    };
+    let mut payload = vec![0; len];
+    stream.read_exact(&mut payload).await.expect("payload");
+    (head[0] & 0x0f, payload)
+}
+
 /// Reads the server's frames until a close frame; its code.
 async fn raw_close_code(stream: &mut TcpStream) -> u16 {
-    loop {
-        let mut head = [0; 2];
-        within("a frame from the server", stream.read_exact(&mut head))
-            .await
-            .expect("a frame");
-        assert_eq!(head[1] & 0x80, 0, "a server's frames are never masked");
-        let len = match head[1] & 0x7f {
-            126 => {
-                let mut len = [0; 2];
-                stream.read_exact(&mut len).await.expect("length");
-                u16::from_be_bytes(len) as usize
+    let close = async {
+        loop {
+            let (opcode, payload) = raw_frame(stream).await;
+            if opcode == 0x8 {
+                assert!(payload.len() >= 2, "a close frame with a code");
+                return u16::from_be_bytes([payload[0], payload[1]]);
             }
-            127 => {
-                let mut len = [0; 8];
-                stream.read_exact(&mut len).await.expect("length");
-                u64::from_be_bytes(len) as usize
-            }
-            len => len as usize,
-        };
-        let mut payload = vec![0; len];
-        stream.read_exact(&mut payload).await.expect("payload");
-        if head[0] & 0x0f == 0x8 {
-            assert!(payload.len() >= 2, "a close frame with a code");
-            return u16::from_be_bytes([payload[0], payload[1]]);
         }
-    }
+    };
+    within("a close frame from the server", close).await
 }
 
 #[tokio::test]
@@ -546,6 +561,104 @@ async fn a_socket_that_never_reads_is_dropped_at_the_bound() {
 }
 
 // ---- HTTP/2 (RFC 8441) ----
+
+// ---- keep-alive pings and subprotocols ----
+
+/// The echo session, pinging a client quiet for 50 ms and closing one that
+/// answers nothing within 100 ms of a ping.
+#[get("/lively")]
+async fn lively(upgrade: WebSocketUpgrade, State(ended): State<Ended>) -> SwitchingProtocols {
+    upgrade
+        .ping_interval(Some(Duration::from_millis(50)))
+        .ping_timeout(Duration::from_millis(100))
+        .on_upgrade(move |socket| echo_until_closed(socket, ended))
+}
+
+#[tokio::test]
+async fn a_quiet_client_is_pinged_and_one_that_never_answers_is_closed_with_1011() {
+    let (sender, mut sessions) = mpsc::unbounded_channel();
+    let app = App::new().state(Ended(sender)).routes(routes![lively]);
+    let server = TestServer::start(app).await;
+    let mut stream = raw_handshake(server.addr, "/lively").await;
+    // The raw client reads but never answers.
+    assert_eq!(
+        raw_frame(&mut stream).await,
+        (0x9, b"atode-keepalive".to_vec())
+    );
+    assert_eq!(raw_close_code(&mut stream).await, close_code::ERROR);
+    assert_eq!(
+        ended(&mut sessions).await,
+        "error Timeout Some(1011), then None"
+    );
+}
+
+#[tokio::test]
+async fn a_client_that_answers_the_pings_stays_open_and_the_app_never_sees_their_pongs() {
+    let (sender, _sessions) = mpsc::unbounded_channel();
+    let app = App::new().state(Ended(sender)).routes(routes![lively]);
+    let server = TestServer::start(app).await;
+    let mut client = connect(server.addr, "/lively").await;
+    // tungstenite's client answers each ping on its next read. Three
+    // rounds span longer than the timeout; were a pong handed to the app,
+    // the echo handler would send "pong ..." back between them.
+    for _ in 0..3 {
+        assert_eq!(
+            next(&mut client).await,
+            tungstenite::Message::Ping("atode-keepalive".into())
+        );
+    }
+    client.send("still here".into()).await.expect("send text");
+    loop {
+        match next(&mut client).await {
+            tungstenite::Message::Ping(payload) => assert_eq!(payload, "atode-keepalive"),
+            other => {
+                assert_eq!(other, tungstenite::Message::text("still here"));
+                break;
+            }
+        }
+    }
+}
+
+#[get("/chat")]
+async fn chat(upgrade: WebSocketUpgrade) -> SwitchingProtocols {
+    upgrade
+        .protocols(["chat.v2", "chat.v1"])
+        .on_upgrade(|mut socket| async move {
+            let agreed = socket.protocol().unwrap_or("none").to_owned();
+            let _ = socket.send(agreed).await;
+        })
+}
+
+#[tokio::test]
+async fn the_handshake_agrees_on_the_routes_first_subprotocol_that_the_client_offered() {
+    let server = TestServer::start(App::new().routes(routes![chat])).await;
+
+    let (mut stream, head) = raw_handshake_with(
+        server.addr,
+        "/chat",
+        "Sec-WebSocket-Protocol: chat.v1, CHAT.V2\r\n",
+    )
+    .await;
+    assert!(
+        head.contains("sec-websocket-protocol: chat.v2\r\n"),
+        "{head}"
+    );
+    assert_eq!(raw_frame(&mut stream).await, (0x1, b"CHAT.V2".to_vec()));
+
+    let (mut stream, head) =
+        raw_handshake_with(server.addr, "/chat", "Sec-WebSocket-Protocol: chat.v1\r\n").await;
+    assert!(
+        head.contains("sec-websocket-protocol: chat.v1\r\n"),
+        "{head}"
+    );
+    assert_eq!(raw_frame(&mut stream).await, (0x1, b"chat.v1".to_vec()));
+
+    // Nothing in common: a socket without a subprotocol.
+    let (mut stream, head) =
+        raw_handshake_with(server.addr, "/chat", "Sec-WebSocket-Protocol: mqtt\r\n").await;
+    assert!(!head.contains("sec-websocket-protocol"), "{head}");
+    assert_eq!(raw_frame(&mut stream).await, (0x1, b"none".to_vec()));
+}
 
 #[tokio::test]
 async fn over_http2_an_extended_connect_opens_the_socket() {

@@ -46,6 +46,10 @@ pub enum ErrorKind {
     Closed,
     /// The connection broke (reset, or closed without a close frame).
     ConnectionLost,
+    /// The client sent nothing back within the
+    /// [ping timeout](super::WebSocketUpgrade::ping_timeout) of a
+    /// keep-alive ping: closed with 1011.
+    Timeout,
 }
 
 impl Error {
@@ -61,6 +65,18 @@ impl Error {
             _ => ErrorKind::ConnectionLost,
         };
         Error { kind, inner }
+    }
+
+    /// The client did not answer a keep-alive ping in time.
+    pub(crate) fn keepalive_timeout() -> Self {
+        let inner = std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            "the client did not answer the keep-alive ping in time",
+        );
+        Error {
+            kind: ErrorKind::Timeout,
+            inner: tungstenite::Error::Io(inner),
+        }
     }
 
     /// What went wrong.
@@ -87,6 +103,7 @@ impl Error {
             ErrorKind::MessageTooBig => Some((close_code::SIZE, "message too big")),
             ErrorKind::InvalidUtf8 => Some((close_code::INVALID, "text is not UTF-8")),
             ErrorKind::Protocol => Some((close_code::PROTOCOL, "protocol error")),
+            ErrorKind::Timeout => Some((close_code::ERROR, "keepalive ping timeout")),
             ErrorKind::Closed | ErrorKind::ConnectionLost => None,
         }
     }

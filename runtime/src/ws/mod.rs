@@ -43,6 +43,9 @@
 //!   the handshake's response is handed to the connection, as for any
 //!   response: while the socket is open, never waiting for it to end.
 //! - **Protocol duties.** Pings are answered, close frames are answered,
+//!   a quiet client is pinged every 20 s and closed with 1011 when it does
+//!   not answer within 20 s ([`WebSocketUpgrade::ping_interval`]),
+//!   subprotocols are agreed ([`WebSocketUpgrade::protocols`]),
 //!   and a client that breaks the rules is closed with the code RFC 6455
 //!   gives: 1009 past the size limit ([`WebSocketUpgrade::max_message_size`],
 //!   1 MiB by default), 1007 for text that is not UTF-8, 1002 for a frame
@@ -66,6 +69,7 @@
 //! an HTTP client (or a fuzzer) cannot use it.
 
 mod error;
+mod keepalive;
 mod message;
 #[cfg(feature = "openapi")]
 mod openapi;
@@ -76,6 +80,9 @@ mod upgrade;
 pub use error::{Error, ErrorKind};
 pub use message::{CloseCode, CloseFrame, Message, Utf8Bytes, close_code};
 pub use socket::WebSocket;
-pub use upgrade::{DEFAULT_MAX_MESSAGE_SIZE, SwitchingProtocols, WebSocketUpgrade};
+pub use upgrade::{
+    DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_PING_INTERVAL, DEFAULT_PING_TIMEOUT, SwitchingProtocols,
+    WebSocketUpgrade,
+};
 
 pub(crate) use sessions::Sessions;

@@ -12,6 +12,7 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite;
 
 use super::error::Error;
+use super::keepalive::{self, Due, KeepAlive};
 use super::message::{CloseCode, Message, close_code};
 use super::sessions::SessionGuard;
 
@@ -37,7 +38,14 @@ type Inner = WebSocketStream<TokioIo<Upgraded>>;
 ///   (1001) from its next `recv` or `send`, and `recv` returns `None` once
 ///   the client answers. A socket that is neither received from nor sent to
 ///   is dropped when the server's bound on closing passes
-///   ([`Limits::websocket_close_timeout`](crate::Limits::websocket_close_timeout)).
+///   ([`Limits::websocket_close_timeout`](crate::Limits::websocket_close_timeout));
+/// - while the app waits in `recv`, a client that has been quiet for the
+///   [ping interval](super::WebSocketUpgrade::ping_interval) (20 s) is
+///   pinged, and one that sends nothing back within the
+///   [ping timeout](super::WebSocketUpgrade::ping_timeout) (20 s) is closed
+///   with [`close_code::ERROR`] (1011): `recv` returns an [`Error`] of kind
+///   [`Timeout`](super::ErrorKind::Timeout). The pongs to these pings are
+///   atode's own and are not handed to the app.
 ///
 /// ```
 /// use atode::ws::{Message, WebSocket};
@@ -63,20 +71,50 @@ pub struct WebSocket {
     flush_pending: bool,
     /// The exchange is over: `recv` returns `None` from now on.
     ended: bool,
+    /// Pings a quiet client; `None` when the route turned them off.
+    keepalive: Option<KeepAlive>,
+    /// The subprotocol the handshake agreed on.
+    protocol: Option<http::HeaderValue>,
     /// The socket's place among the app's open sockets, released on drop.
     _session: SessionGuard,
 }
 
 impl WebSocket {
-    pub(crate) fn new(inner: Inner, session: SessionGuard) -> Self {
+    pub(crate) fn new(
+        inner: Inner,
+        session: SessionGuard,
+        keepalive: Option<keepalive::Settings>,
+        protocol: Option<http::HeaderValue>,
+    ) -> Self {
         WebSocket {
             inner,
             going_away: Box::pin(session.closing()),
             said_going_away: false,
             flush_pending: false,
             ended: false,
+            keepalive: keepalive.map(KeepAlive::new),
+            protocol,
             _session: session,
         }
+    }
+
+    /// The subprotocol agreed in the handshake: the first of the route's
+    /// [`protocols`](super::WebSocketUpgrade::protocols) that the client
+    /// offered, or `None`.
+    ///
+    /// ```
+    /// use atode::ws::WebSocket;
+    ///
+    /// async fn session(mut socket: WebSocket) {
+    ///     let reply = match socket.protocol() {
+    ///         Some("chat.v2") => "speaking v2",
+    ///         _ => "speaking v1",
+    ///     };
+    ///     let _ = socket.send(reply).await;
+    /// }
+    /// ```
+    pub fn protocol(&self) -> Option<&str> {
+        self.protocol.as_ref().and_then(|value| value.to_str().ok())
     }
 
     /// The next message; `None` once the socket is closed. An `Err` (a
@@ -164,6 +202,33 @@ impl WebSocket {
             self.queue_close(close_code::AWAY, "server shutting down");
         }
     }
+
+    /// Pings a quiet client when its time comes; `Err` when it did not
+    /// answer the last ping in time (the close frame is then queued).
+    fn check_keepalive(&mut self, cx: &mut Context<'_>) -> Result<(), Error> {
+        let Some(keepalive) = &mut self.keepalive else {
+            return Ok(());
+        };
+        match keepalive.poll_due(cx) {
+            Poll::Pending => Ok(()),
+            Poll::Ready(Due::Ping) => {
+                let ping =
+                    tungstenite::Message::Ping(bytes::Bytes::from_static(keepalive::PAYLOAD));
+                // An error means the socket is closing: no ping is needed.
+                if Pin::new(&mut self.inner).start_send(ping).is_ok() {
+                    self.flush_pending = true;
+                }
+                Ok(())
+            }
+            Poll::Ready(Due::TimedOut) => {
+                let error = Error::keepalive_timeout();
+                if let Some((code, reason)) = error.closes_with() {
+                    self.queue_close(code, reason);
+                }
+                Err(error)
+            }
+        }
+    }
 }
 
 impl Stream for WebSocket {
@@ -175,7 +240,12 @@ impl Stream for WebSocket {
             return Poll::Ready(None);
         }
         this.check_going_away(cx);
+        let alive = this.check_keepalive(cx);
         this.try_flush(cx);
+        if let Err(timed_out) = alive {
+            this.ended = true;
+            return Poll::Ready(Some(Err(timed_out)));
+        }
         loop {
             let received = match ready!(Pin::new(&mut this.inner).poll_next(cx)) {
                 None => {
@@ -186,6 +256,14 @@ impl Stream for WebSocket {
             };
             match received {
                 Ok(message) => {
+                    if let Some(keepalive) = &mut this.keepalive {
+                        keepalive.heard();
+                        if let tungstenite::Message::Pong(payload) = &message
+                            && KeepAlive::is_own_pong(payload)
+                        {
+                            continue;
+                        }
+                    }
                     if matches!(message, tungstenite::Message::Close(_)) {
                         // The client's close (or its answer to ours) ends the
                         // exchange: our answer goes out now, not on a read

@@ -2,6 +2,7 @@
 //! and the response that completes it.
 
 use std::future::Future;
+use std::time::Duration;
 
 use base64::Engine;
 use http::{HeaderMap, HeaderValue, StatusCode, Version, header};
@@ -12,6 +13,7 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
 use super::WebSocket;
+use super::keepalive;
 use super::sessions::SessionGuard;
 use crate::extract::{FromRequestParts, RequestParts};
 use crate::panic::{CatchUnwind, panic_message};
@@ -95,8 +97,21 @@ pub struct WebSocketUpgrade {
     session: SessionGuard,
     config: WebSocketConfig,
     max_frame_size: Option<usize>,
+    keepalive: Option<keepalive::Settings>,
+    /// The client's `Sec-WebSocket-Protocol` offers, as sent.
+    offered: Vec<HeaderValue>,
+    /// The subprotocol the route chose among them.
+    protocol: Option<HeaderValue>,
     route: &'static str,
 }
+
+/// How often a quiet client is pinged, unless the route says otherwise:
+/// 20 s, as uvicorn (under FastAPI) does.
+pub const DEFAULT_PING_INTERVAL: Duration = Duration::from_secs(20);
+
+/// How long a pinged client has to send something back before its socket
+/// is closed with 1011: 20 s, as uvicorn does.
+pub const DEFAULT_PING_TIMEOUT: Duration = Duration::from_secs(20);
 
 impl WebSocketUpgrade {
     /// The largest message (all its frames together) a client may send,
@@ -172,6 +187,114 @@ impl WebSocketUpgrade {
         self
     }
 
+    /// How long the client may be quiet before atode pings it, or `None`
+    /// for no keep-alive pings. Default [`DEFAULT_PING_INTERVAL`] (20 s).
+    /// Pings go out while the app waits in [`WebSocket::recv`]; a client
+    /// that answers nothing within the [`ping_timeout`](Self::ping_timeout)
+    /// is closed with 1011, so a client that vanished without a close frame
+    /// does not keep its socket (and its place under
+    /// [`Limits::max_connections`](crate::Limits::max_connections)).
+    ///
+    /// ```
+    /// # use atode::get;
+    /// # use atode::ws::{SwitchingProtocols, WebSocketUpgrade};
+    /// use std::time::Duration;
+    ///
+    /// #[get("/live")]
+    /// async fn live(ws: WebSocketUpgrade) -> SwitchingProtocols {
+    ///     // Mobile networks drop idle connections after ~30 s.
+    ///     ws.ping_interval(Some(Duration::from_secs(10))).on_upgrade(|_socket| async {})
+    /// }
+    /// ```
+    pub fn ping_interval(mut self, interval: Option<Duration>) -> Self {
+        self.keepalive = interval.map(|interval| keepalive::Settings {
+            interval,
+            timeout: self
+                .keepalive
+                .map_or(DEFAULT_PING_TIMEOUT, |settings| settings.timeout),
+        });
+        self
+    }
+
+    /// How long a pinged client has to send something (the pong, or any
+    /// message) before its socket is closed with 1011 and `recv` returns an
+    /// error of kind [`Timeout`](super::ErrorKind::Timeout). Default
+    /// [`DEFAULT_PING_TIMEOUT`] (20 s); no effect without a
+    /// [`ping_interval`](Self::ping_interval).
+    ///
+    /// ```
+    /// # use atode::get;
+    /// # use atode::ws::{SwitchingProtocols, WebSocketUpgrade};
+    /// use std::time::Duration;
+    ///
+    /// #[get("/game")]
+    /// async fn game(ws: WebSocketUpgrade) -> SwitchingProtocols {
+    ///     ws.ping_interval(Some(Duration::from_secs(5)))
+    ///         .ping_timeout(Duration::from_secs(5))
+    ///         .on_upgrade(|_socket| async {})
+    /// }
+    /// ```
+    pub fn ping_timeout(mut self, timeout: Duration) -> Self {
+        if let Some(settings) = &mut self.keepalive {
+            settings.timeout = timeout;
+        }
+        self
+    }
+
+    /// The subprotocols this route speaks, most preferred first: the
+    /// handshake agrees on the first of them that the client offered in
+    /// `Sec-WebSocket-Protocol`, answers with it, and
+    /// [`WebSocket::protocol`] tells the callback. A client that offered
+    /// none of them gets a socket without a subprotocol, as RFC 6455 lets
+    /// the server do; it may then close it.
+    ///
+    /// ```
+    /// use atode::{get, routes, App};
+    /// use atode::ws::{SwitchingProtocols, WebSocketUpgrade};
+    ///
+    /// #[get("/graphql")]
+    /// async fn graphql(ws: WebSocketUpgrade) -> SwitchingProtocols {
+    ///     ws.protocols(["graphql-transport-ws", "graphql-ws"])
+    ///         .on_upgrade(|socket| async move {
+    ///             let _legacy = socket.protocol() == Some("graphql-ws");
+    ///         })
+    /// }
+    /// # let app = App::new().routes(routes![graphql]);
+    /// ```
+    pub fn protocols<I>(mut self, protocols: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: AsRef<str>,
+    {
+        self.protocol = protocols.into_iter().find_map(|wanted| {
+            let wanted = wanted.as_ref();
+            self.requested_protocols()
+                .find(|offered| offered.eq_ignore_ascii_case(wanted))
+                .and_then(|offered| HeaderValue::from_str(offered).ok())
+        });
+        self
+    }
+
+    /// The subprotocols the client offered, in its order.
+    ///
+    /// ```
+    /// # use atode::get;
+    /// # use atode::ws::{SwitchingProtocols, WebSocketUpgrade};
+    /// #[get("/ws")]
+    /// async fn ws(ws: WebSocketUpgrade) -> SwitchingProtocols {
+    ///     let wants_json = ws.requested_protocols().any(|p| p == "json");
+    ///     ws.on_upgrade(move |_socket| async move { let _ = wants_json; })
+    /// }
+    /// ```
+    pub fn requested_protocols(&self) -> impl Iterator<Item = &str> {
+        self.offered
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(','))
+            .map(str::trim)
+            .filter(|protocol| !protocol.is_empty())
+    }
+
     /// Completes the handshake: the response to return from the handler,
     /// and `callback`, which gets the open [`WebSocket`] once the response
     /// is written and runs as its own task for as long as it likes. When
@@ -206,10 +329,14 @@ impl WebSocketUpgrade {
             session,
             mut config,
             max_frame_size,
+            keepalive,
+            offered: _,
+            protocol,
             route,
         } = self;
         config.max_frame_size = max_frame_size.or(config.max_message_size);
         let aborted = session.aborted();
+        let response_protocol = protocol.clone();
         tokio::spawn(async move {
             let upgraded = match on_upgrade.await {
                 Ok(upgraded) => upgraded,
@@ -226,7 +353,8 @@ impl WebSocketUpgrade {
                 Some(config),
             )
             .await;
-            let session = Box::pin(callback(WebSocket::new(stream, session)));
+            let socket = WebSocket::new(stream, session, keepalive, response_protocol);
+            let session = Box::pin(callback(socket));
             tokio::select! {
                 ended = CatchUnwind::new(session) => if let Err(panic) = ended {
                     tracing::error!(
@@ -239,7 +367,7 @@ impl WebSocketUpgrade {
                 () = aborted => {}
             }
         });
-        SwitchingProtocols { accept }
+        SwitchingProtocols { accept, protocol }
     }
 
     fn check(parts: &mut RequestParts) -> Result<Self, HttpError> {
@@ -294,12 +422,24 @@ impl WebSocketUpgrade {
             .header(header::RETRY_AFTER, HeaderValue::from_static("1"))
         })?;
         let config = WebSocketConfig::default().max_message_size(Some(DEFAULT_MAX_MESSAGE_SIZE));
+        let offered = parts
+            .headers()
+            .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+            .iter()
+            .cloned()
+            .collect();
         Ok(WebSocketUpgrade {
             on_upgrade,
             accept,
             session,
             config,
             max_frame_size: None,
+            keepalive: Some(keepalive::Settings {
+                interval: DEFAULT_PING_INTERVAL,
+                timeout: DEFAULT_PING_TIMEOUT,
+            }),
+            offered,
+            protocol: None,
             route: parts.route_path(),
         })
     }
@@ -361,6 +501,7 @@ fn accept_key(key: &HeaderValue) -> HeaderValue {
 #[must_use = "the handshake completes only when the handler returns this response"]
 pub struct SwitchingProtocols {
     accept: Option<HeaderValue>,
+    protocol: Option<HeaderValue>,
 }
 
 impl IntoResponse for SwitchingProtocols {
@@ -376,6 +517,11 @@ impl IntoResponse for SwitchingProtocols {
             }
             // HTTP/2: a 2xx to the CONNECT opens the stream.
             None => *response.status_mut() = StatusCode::OK,
+        }
+        if let Some(protocol) = self.protocol {
+            response
+                .headers_mut()
+                .insert(header::SEC_WEBSOCKET_PROTOCOL, protocol);
         }
         response
     }
