@@ -6,7 +6,9 @@
 //! `ETag` with `If-None-Match` and `Last-Modified` with
 //! `If-Modified-Since` (`304`), the `.br` or `.gz` file compressed ahead of
 //! time for a client that accepts it (with `Vary: Accept-Encoding`), and
-//! `..` refused. A missing file is atode's `404 {"detail":"Not Found"}`.
+//! `..` refused. `ServeDir`'s errors come without a body; atode gives them
+//! its own: a missing file is `404 {"detail":"Not Found"}`, a `POST` is
+//! `405`, a range past the end `416`.
 //! `GET /` is the page, and `GET /api/greeting` the route its script asks.
 //!
 //! ```sh
@@ -17,11 +19,10 @@
 //!
 //! `ATODE_STATIC_DIR` serves another directory.
 
-use std::convert::Infallible;
 use std::path::PathBuf;
 
 use atode::response::Html;
-use atode::{App, Body, IntoResponse, Json, Response, StatusCode, get, routes};
+use atode::{App, Json, get, routes};
 use schemars::JsonSchema;
 use serde::Serialize;
 use tower_http::services::ServeDir;
@@ -53,15 +54,6 @@ async fn greeting() -> Json<Greeting> {
     })
 }
 
-/// What `ServeDir` answers for a file it does not have: atode's own `404`.
-async fn not_found(_request: atode::http::Request<Body>) -> Result<Response, Infallible> {
-    Ok((
-        StatusCode::NOT_FOUND,
-        Json(serde_json::json!({ "detail": "Not Found" })),
-    )
-        .into_response())
-}
-
 fn static_dir() -> PathBuf {
     std::env::var_os("ATODE_STATIC_DIR")
         .map(PathBuf::from)
@@ -72,8 +64,7 @@ fn static_dir() -> PathBuf {
 async fn main() -> std::io::Result<()> {
     let files = ServeDir::new(static_dir())
         .precompressed_br()
-        .precompressed_gzip()
-        .not_found_service(tower::service_fn(not_found));
+        .precompressed_gzip();
     let app = App::new()
         .title("Static site")
         .routes(routes![index, greeting])

@@ -174,6 +174,39 @@ async fn nothing_outside_the_directory_is_served_and_a_missing_file_is_atodes_40
 }
 
 #[tokio::test]
+async fn the_mounts_errors_without_a_body_get_atodes_json_detail() {
+    let dir = ScratchDir::new("static-site-errors");
+    let example = Example::start("static_site", &dir).await;
+    let mut client = Http1::connect(example.addr).await;
+
+    // ServeDir answers these with an empty body; atode adds the detail and
+    // keeps ServeDir's headers.
+    let (status, headers, body) = client.fetch(request("POST", "/static/app.css")).await;
+    assert_eq!(
+        (status.as_u16(), body.as_str()),
+        (405, r#"{"detail":"Method Not Allowed"}"#)
+    );
+    assert_eq!(headers[header::CONTENT_TYPE], "application/json");
+    assert_eq!(headers[header::ALLOW], "GET,HEAD");
+
+    let size = on_disk("app.css").len();
+    let (status, headers, body) = get(
+        &mut client,
+        "/static/app.css",
+        &[(header::RANGE, &format!("bytes={}-", size + 10))],
+    )
+    .await;
+    assert_eq!(
+        (status.as_u16(), &body[..]),
+        (416, &br#"{"detail":"Range Not Satisfiable"}"#[..])
+    );
+    assert_eq!(headers[header::CONTENT_TYPE], "application/json");
+    assert_eq!(headers[header::CONTENT_RANGE], format!("bytes */{size}"));
+    assert_eq!(headers[header::CONTENT_LENGTH], body.len().to_string());
+    example.terminate().await.assert_success();
+}
+
+#[tokio::test]
 async fn the_page_and_the_api_are_routes_beside_the_mount() {
     let dir = ScratchDir::new("static-site-routes");
     let example = Example::start("static_site", &dir).await;

@@ -73,7 +73,7 @@ impl App {
         B: http_body::Body<Data = Bytes> + Send + 'static,
         B::Error: Into<BoxError>,
     {
-        self.routing_mut().unmatched.fallback = Some(Arc::new(Layered::new(service)));
+        self.routing_mut().unmatched.fallback = Some(Arc::new(Layered::answering_clients(service)));
         self
     }
 
@@ -84,17 +84,28 @@ impl App {
     /// `/` is ignored. tower-http's `ServeDir` serves a directory this way,
     /// with ranges, `ETag`s and precompressed files, and refuses `..`.
     ///
+    /// An error the service answers without a body (`ServeDir` gives its
+    /// `404`, `405` and `416` so) gets atode's `{"detail": "<reason>"}`, with
+    /// the service's headers (`Allow`, `Content-Range`) kept; so does one
+    /// from a [`fallback_service`](App::fallback_service).
+    ///
     /// ```
-    /// use atode::{App, Body, Response, testing::TestClient};
+    /// use atode::{App, Body, Response, StatusCode, testing::TestClient};
     /// use std::convert::Infallible;
     ///
     /// # #[tokio::main(flavor = "current_thread")] async fn main() {
     /// let files = tower::service_fn(|request: atode::http::Request<Body>| async move {
-    ///     Ok::<_, Infallible>(Response::new(Body::from(format!("file {}", request.uri()))))
+    ///     let mut response = Response::new(Body::from(format!("file {}", request.uri())));
+    ///     if request.uri().path() == "/gone.css" {
+    ///         response = Response::new(Body::empty());
+    ///         *response.status_mut() = StatusCode::NOT_FOUND;
+    ///     }
+    ///     Ok::<_, Infallible>(response)
     /// });
     /// let client = TestClient::new(App::new().mount("/static", files));
     /// assert_eq!(client.get("/static/app.css?v=2").await.text(), "file /app.css?v=2");
     /// assert_eq!(client.get("/static").await.text(), "file /");
+    /// assert_eq!(client.get("/static/gone.css").await.text(), r#"{"detail":"Not Found"}"#);
     /// assert_eq!(client.get("/staticky").await.status(), 404);
     /// # }
     /// ```
@@ -119,7 +130,7 @@ impl App {
             "atode: `App::mount` takes a path starting with `/`, not `{prefix}`"
         );
         let prefix = prefix.trim_end_matches('/').to_owned();
-        let service: Arc<dyn LayeredService> = Arc::new(Layered::new(service));
+        let service: Arc<dyn LayeredService> = Arc::new(Layered::answering_clients(service));
         let mounts = &mut self.routing_mut().unmatched.mounts;
         mounts.push((prefix, service));
         // The longest prefix first, so `/static/img` wins over `/static`.

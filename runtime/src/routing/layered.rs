@@ -157,12 +157,50 @@ pub(crate) trait LayeredService: Send + Sync {
 /// services do; the stack is shared (`Sync`), so the clone needs no lock.
 pub(crate) struct Layered<S> {
     service: S,
+    /// Give an error answer without a body atode's `{"detail": ...}`: for
+    /// a service mounted at a path, which answers its clients directly.
+    detail_on_bare_errors: bool,
 }
 
 impl<S> Layered<S> {
     pub(crate) fn new(service: S) -> Self {
-        Layered { service }
+        Layered {
+            service,
+            detail_on_bare_errors: false,
+        }
     }
+
+    /// A service that answers clients itself (a mount, a fallback): its
+    /// `4xx`/`5xx` answers without a body (tower-http's `ServeDir` gives
+    /// its 404, 405 and 416 so) get `{"detail": "<reason>"}`, as atode's
+    /// own errors have, headers such as `Allow` and `Content-Range` kept.
+    pub(crate) fn answering_clients(service: S) -> Self {
+        Layered {
+            service,
+            detail_on_bare_errors: true,
+        }
+    }
+}
+
+/// `response` with `{"detail": "<reason phrase>"}` when it is an error
+/// without a body.
+fn with_detail<B: http_body::Body>(response: http::Response<B>) -> Response<Body>
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    let status = response.status();
+    let bare = (status.is_client_error() || status.is_server_error())
+        && (response.body().is_end_stream() || response.body().size_hint().exact() == Some(0));
+    if !bare {
+        return response.map(Body::new);
+    }
+    let (mut parts, _) = response.into_parts();
+    let detailed = json_detail(status, status.canonical_reason().unwrap_or("Error"));
+    let (detailed_parts, body) = detailed.into_parts();
+    parts.headers.remove(http::header::CONTENT_LENGTH);
+    parts.headers.extend(detailed_parts.headers);
+    http::Response::from_parts(parts, body)
 }
 
 impl<S, B> LayeredService for Layered<S>
@@ -179,6 +217,7 @@ where
 {
     fn call(&self, request: http::Request<Body>) -> BoxResponseFuture {
         let mut service = self.service.clone();
+        let detail_on_bare_errors = self.detail_on_bare_errors;
         Box::pin(async move {
             let result = match poll_fn(|cx| service.poll_ready(cx))
                 .await
@@ -188,6 +227,7 @@ where
                 Err(error) => Err(error),
             };
             match result {
+                Ok(response) if detail_on_bare_errors => with_detail(response),
                 Ok(response) => response.map(Body::new),
                 Err(error) => {
                     let error: BoxError = error;
