@@ -134,6 +134,85 @@ async fn an_upload_handed_to_a_task_is_read_whole_after_the_response_then_delete
     );
 }
 
+/// A task that never finishes on its own: it reports where its upload is,
+/// then waits for the test to let it go.
+fn hold(upload: UploadFile, holding: std::sync::mpsc::Sender<PathBuf>, release: Release) {
+    let path = upload.path().expect("spooled").to_owned();
+    let _ = holding.send(path);
+    let _ = release.0.lock().expect("the release").recv();
+}
+
+#[derive(Clone)]
+struct Release(Arc<std::sync::Mutex<std::sync::mpsc::Receiver<()>>>);
+
+#[derive(Clone)]
+struct Holding(std::sync::mpsc::Sender<PathBuf>);
+
+#[post("/hold")]
+async fn hold_upload(
+    State(holding): State<Holding>,
+    State(release): State<Release>,
+    tasks: BackgroundTasks,
+    mut form: Multipart,
+) -> Result<&'static str, MultipartError> {
+    let field = form
+        .next_field()
+        .await?
+        .ok_or_else(|| MultipartError::missing("file"))?;
+    let upload = field.upload().await?;
+    tasks.add_task(hold, (upload, holding.0, release));
+    Ok("held")
+}
+
+#[tokio::test]
+async fn the_upload_of_a_task_abandoned_at_the_shutdown_deadline_is_deleted() {
+    let (holding, held) = std::sync::mpsc::channel();
+    let (let_go, release) = std::sync::mpsc::channel::<()>();
+    let app = App::new()
+        .state(Holding(holding))
+        .state(Release(Arc::new(std::sync::Mutex::new(release))))
+        .routes(routes![hold_upload]);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = atode::serve(listener, app)
+        .shutdown_deadline(std::time::Duration::from_millis(50))
+        .with_graceful_shutdown(async {
+            let _ = stopped.await;
+        });
+    let server = tokio::spawn(std::future::IntoFuture::into_future(server));
+
+    let form = MultipartForm::new().file(
+        "file",
+        "big.bin",
+        "application/octet-stream",
+        vec![7u8; 1536 << 10],
+    );
+    let (status, _, body) = common::Http1::connect(addr)
+        .await
+        .fetch(form_request("/hold", &form))
+        .await;
+    assert_eq!((status.as_u16(), body.as_str()), (200, "held"));
+    let path = within(
+        "the task to start",
+        tokio::task::spawn_blocking(move || held.recv().expect("the task's report")),
+    )
+    .await
+    .expect("the report");
+    assert!(path.exists(), "the task holds its upload");
+
+    // The task still runs when the deadline passes.
+    stop.send(()).expect("the server is running");
+    within("the server to stop", server)
+        .await
+        .expect("the server task")
+        .expect("the server stopped cleanly");
+    assert!(!path.exists(), "the abandoned task's upload is deleted");
+    drop(let_go);
+}
+
 #[tokio::test]
 async fn a_small_upload_is_kept_in_memory_over_http2_too() {
     let (app, gate, mut spooled, mut read) = upload_app();

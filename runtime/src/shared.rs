@@ -16,4 +16,8 @@ pub(crate) struct AppShared {
     /// The open WebSockets, which shutdown closes.
     #[cfg(feature = "ws")]
     pub(crate) sessions: Arc<crate::ws::Sessions>,
+    /// The uploads waiting in temporary files, which an abandoned shutdown
+    /// deletes.
+    #[cfg(feature = "multipart")]
+    pub(crate) uploads: Arc<crate::multipart::Spooled>,
 }

@@ -114,6 +114,8 @@ impl App {
             body_limit: DEFAULT_BODY_LIMIT,
             #[cfg(feature = "ws")]
             sessions: Arc::default(),
+            #[cfg(feature = "multipart")]
+            uploads: Arc::default(),
         };
         let routing = Routing {
             router: RouteTable::default(),

@@ -232,6 +232,12 @@ impl RequestParts {
         &self.app.sessions
     }
 
+    /// The app's uploads waiting in temporary files.
+    #[cfg(feature = "multipart")]
+    pub(crate) fn uploads(&self) -> &Arc<crate::multipart::Spooled> {
+        &self.app.uploads
+    }
+
     /// The route's handler name, for logs.
     #[cfg(feature = "durable")]
     pub(crate) fn route_name(&self) -> &'static str {

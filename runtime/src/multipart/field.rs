@@ -1,5 +1,7 @@
 //! [`Field`]: one part of a form, read as it arrives.
 
+use std::sync::Arc;
+
 use bytes::{Bytes, BytesMut};
 use http::HeaderMap;
 
@@ -131,7 +133,8 @@ impl<'m> Field<'m> {
             content_type: self.content_type.take(),
             headers: std::mem::take(&mut self.headers),
         };
-        UploadFile::spool(meta, threshold, &mut self).await
+        let spooled = Arc::clone(&self.reader.spooled);
+        UploadFile::spool(meta, threshold, &spooled, &mut self).await
     }
 }
 

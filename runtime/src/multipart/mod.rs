@@ -35,6 +35,7 @@ mod field;
 #[cfg(feature = "openapi")]
 mod openapi;
 mod reader;
+mod spooled;
 mod stream;
 mod upload;
 
@@ -44,6 +45,8 @@ pub use reader::{
     DEFAULT_FIELD_LIMIT, DEFAULT_MAX_PARTS, DEFAULT_SPOOL_THRESHOLD, Multipart, PART_HEAD_LIMIT,
 };
 pub use upload::{UploadFile, UploadReader};
+
+pub(crate) use spooled::Spooled;
 
 /// The form [`Multipart`] documents when it is not told which: any object.
 /// It only names a schema; nothing is ever of this type.

@@ -8,6 +8,7 @@ use std::task::Poll;
 
 use http::header;
 
+use super::Spooled;
 use super::field::Field;
 use super::stream::{BodyStream, HeadGuard};
 use super::{AnyForm, MultipartError};
@@ -103,6 +104,8 @@ pub(crate) struct Reader {
     /// the rest of it is skipped before the next head is looked for.
     pub(crate) current: Option<multer::Field<'static>>,
     pub(crate) limits: Limits,
+    /// The app's spooled uploads, which the uploads read here join.
+    pub(crate) spooled: Arc<Spooled>,
     body_limit: usize,
     parts: usize,
     failed: bool,
@@ -375,6 +378,7 @@ impl<F> FromRequest for Multipart<F> {
                     parts: DEFAULT_MAX_PARTS,
                     spool_threshold: DEFAULT_SPOOL_THRESHOLD,
                 },
+                spooled: Arc::clone(parts.uploads()),
                 body_limit,
                 parts: 0,
                 failed: false,

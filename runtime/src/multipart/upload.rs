@@ -2,12 +2,14 @@
 
 use std::io::{Cursor, Read, Seek, SeekFrom};
 use std::path::Path;
+use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
 use http::HeaderMap;
 use tempfile::NamedTempFile;
 use tokio::io::AsyncWriteExt;
 
+use super::spooled::{SpoolGuard, Spooled};
 use super::{Field, MultipartError};
 
 /// An uploaded file, complete: its filename, content type, size and
@@ -18,7 +20,9 @@ use super::{Field, MultipartError};
 /// after the response has been sent (FastAPI closes its `UploadFile` when
 /// the response is sent, so a task cannot; fastapi#10857). The temporary
 /// file is deleted when the `UploadFile` is dropped, wherever that is: at
-/// the end of the task that took it, or of the request that did not.
+/// the end of the task that took it, or of the request that did not; and
+/// when the server's shutdown deadline abandons a task still holding it, the
+/// server deletes it then (a task on a thread of its own is never dropped).
 ///
 /// ```
 /// use atode::multipart::{Multipart, MultipartError, UploadFile};
@@ -71,8 +75,9 @@ pub(crate) struct Meta {
 
 enum Content {
     Memory(Bytes),
-    /// Deleted from the disk when dropped.
-    Disk(NamedTempFile),
+    /// Deleted from the disk when dropped; listed among the app's spooled
+    /// files until then.
+    Disk(NamedTempFile, SpoolGuard),
 }
 
 impl UploadFile {
@@ -105,14 +110,15 @@ impl UploadFile {
     pub(crate) async fn spool(
         meta: Meta,
         threshold: usize,
+        spooled: &Arc<Spooled>,
         field: &mut Field<'_>,
     ) -> Result<UploadFile, MultipartError> {
         let mut memory = BytesMut::new();
-        let mut disk: Option<(NamedTempFile, tokio::fs::File)> = None;
+        let mut disk: Option<(NamedTempFile, SpoolGuard, tokio::fs::File)> = None;
         let mut size = 0u64;
         while let Some(chunk) = field.chunk().await? {
             size += chunk.len() as u64;
-            if let Some((_, file)) = &mut disk {
+            if let Some((_, _, file)) = &mut disk {
                 file.write_all(&chunk)
                     .await
                     .map_err(MultipartError::Spool)?;
@@ -125,17 +131,18 @@ impl UploadFile {
                     .await
                     .map_err(MultipartError::Spool)?;
                 memory = BytesMut::new();
-                disk = Some((named, file));
+                let guard = spooled.add(named.path());
+                disk = Some((named, guard, file));
             } else {
                 memory.extend_from_slice(&chunk);
             }
         }
         let content = match disk {
-            Some((named, mut file)) => {
+            Some((named, guard, mut file)) => {
                 // tokio's `File` finishes a write in the background: wait
                 // for it, so a failed write is seen here.
                 file.flush().await.map_err(MultipartError::Spool)?;
-                Content::Disk(named)
+                Content::Disk(named, guard)
             }
             None => Content::Memory(memory.freeze()),
         };
@@ -174,7 +181,7 @@ impl UploadFile {
     pub fn path(&self) -> Option<&Path> {
         match &self.content {
             Content::Memory(_) => None,
-            Content::Disk(file) => Some(file.path()),
+            Content::Disk(file, _) => Some(file.path()),
         }
     }
 
@@ -183,7 +190,7 @@ impl UploadFile {
     pub async fn bytes(&self) -> std::io::Result<Bytes> {
         match &self.content {
             Content::Memory(bytes) => Ok(bytes.clone()),
-            Content::Disk(file) => tokio::fs::read(file.path()).await.map(Bytes::from),
+            Content::Disk(file, _) => tokio::fs::read(file.path()).await.map(Bytes::from),
         }
     }
 
@@ -204,7 +211,7 @@ impl UploadFile {
     pub fn reader(&self) -> std::io::Result<UploadReader> {
         Ok(UploadReader(match &self.content {
             Content::Memory(bytes) => Source::Memory(Cursor::new(bytes.clone())),
-            Content::Disk(file) => Source::Disk(file.reopen()?),
+            Content::Disk(file, _) => Source::Disk(file.reopen()?),
         }))
     }
 
@@ -227,12 +234,17 @@ impl UploadFile {
         let path = path.as_ref().to_owned();
         match self.content {
             Content::Memory(bytes) => tokio::fs::write(path, bytes).await,
-            Content::Disk(file) => {
-                let persist = move || match file.persist(&path) {
-                    Ok(_) => Ok(()),
-                    // Across file systems a rename fails: copy instead; the
-                    // temporary file is deleted when `error.file` drops.
-                    Err(error) => std::fs::copy(error.file.path(), &path).map(|_| ()),
+            Content::Disk(file, guard) => {
+                let persist = move || {
+                    let saved = match file.persist(&path) {
+                        Ok(_) => Ok(()),
+                        // Across file systems a rename fails: copy instead;
+                        // the temporary file is deleted when `error.file`
+                        // drops.
+                        Err(error) => std::fs::copy(error.file.path(), &path).map(|_| ()),
+                    };
+                    drop(guard);
+                    saved
                 };
                 tokio::task::spawn_blocking(persist)
                     .await

@@ -184,7 +184,7 @@ impl<S> Layered<S> {
 
 /// `response` with `{"detail": "<reason phrase>"}` when it is an error
 /// without a body.
-fn with_detail<B: http_body::Body>(response: http::Response<B>) -> Response<Body>
+fn with_detail<B>(response: http::Response<B>) -> Response<Body>
 where
     B: http_body::Body<Data = Bytes> + Send + 'static,
     B::Error: Into<BoxError>,

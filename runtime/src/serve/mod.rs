@@ -412,6 +412,19 @@ impl Serve {
                         abandoned,
                         "shutdown deadline of {deadline:?} passed; {abandoned} background task(s) abandoned"
                     );
+                    // An abandoned task running on a thread of its own never
+                    // drops its uploads: their temporary files go now.
+                    #[cfg(feature = "multipart")]
+                    {
+                        let removed = app.shared().uploads.remove_left_over();
+                        if removed > 0 {
+                            tracing::warn!(
+                                target: "atode::serve",
+                                removed,
+                                "{removed} uploaded file(s) of abandoned tasks deleted"
+                            );
+                        }
+                    }
                 }
             }
         }
