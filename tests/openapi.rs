@@ -366,6 +366,40 @@ async fn docs_is_swagger_ui_served_entirely_from_the_binary() {
     assert_eq!(headers[http::header::ALLOW], "GET, HEAD");
 }
 
+#[get("/<page>")]
+async fn any_page(page: String) -> String {
+    format!("page {page}")
+}
+
+#[get("/<section>/<file>")]
+async fn any_file(section: String, file: String) -> String {
+    format!("file {section}/{file}")
+}
+
+#[tokio::test]
+async fn the_document_and_its_page_come_before_routes_whose_parameters_match_their_paths() {
+    let server = TestServer::start(App::new().routes(routes![any_page, any_file])).await;
+    let document = document(&server).await;
+    assert!(document["paths"]["/{page}"].is_object(), "{document}");
+    let (status, headers, html) = fetch(&server, "/docs").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        headers[http::header::CONTENT_TYPE],
+        "text/html; charset=utf-8"
+    );
+    assert!(html.contains("Swagger UI"), "{html}");
+    let (status, headers, _) = fetch(&server, "/docs/swagger-ui.css").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        headers[http::header::CONTENT_TYPE],
+        "text/css; charset=utf-8"
+    );
+    // Everything else is the routes'.
+    assert_eq!(fetch(&server, "/about").await.2, "page about");
+    assert_eq!(fetch(&server, "/docs2").await.2, "page docs2");
+    assert_eq!(fetch(&server, "/blog/first").await.2, "file blog/first");
+}
+
 #[tokio::test]
 async fn the_urls_move_or_go() {
     let server = TestServer::start(

@@ -58,6 +58,9 @@ where
     Work::future(future)
 }
 
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
 use crate::response::{HandlerFailed, overloaded};
 use crate::{BackgroundTasks, Body, IntoResponse, Response};
 
@@ -99,52 +102,123 @@ pub fn refusal(parts: &RequestParts) -> Option<Response> {
 /// Ends a request: attaches its background tasks to the response body, or
 /// discards them (with a logged count) when the request failed. `result` is
 /// `Err` when an extractor rejected the request before the handler ran.
-pub async fn finish(
-    parts: RequestParts,
-    result: Result<Response, Response>,
-) -> Response<CompletionBody> {
-    let refused = parts.refused();
-    let (mut response, rejected) = match result {
-        Ok(response) => (response, false),
-        Err(rejection) => (rejection, true),
-    };
-    let failed = response
-        .extensions_mut()
-        .remove::<HandlerFailed>()
-        .is_some();
-    let carried = response.extensions_mut().remove::<BackgroundTasks>();
-    // Work an error brought for its own path; none for a request the cap
-    // refused, which is answered `503` whatever the extractor returned.
-    let error_path = response
-        .extensions_mut()
-        .remove::<crate::response::ErrorPathTasks>()
-        .filter(|_| !refused)
-        .map(|tasks| tasks.0);
+///
+/// The work is done here, not when the returned future is polled: only a
+/// request with durable calls to write has anything to wait for, so the
+/// others do not move the request and its response into another future.
+pub fn finish(parts: RequestParts, result: Result<Response, Response>) -> Finish {
     #[allow(unused_mut)]
-    let mut reason = if refused {
-        Some("the app's cap on pending background work was reached")
-    } else if rejected {
-        Some("an extractor rejected the request")
-    } else if failed {
-        Some("its handler returned an error")
-    } else {
-        None
-    };
+    let mut ending = Ending::new(&parts, result);
     // The handler succeeded: its durable calls are written before the
     // response's first byte, or the client is told the work was not taken.
     #[cfg(feature = "durable")]
-    if reason.is_none() {
-        if let Err(unwritten) = parts.write_durable(carried.as_ref()).await {
-            reason = Some("its durable tasks could not be written to the queue");
-            response = unwritten;
+    if ending.reason.is_none() {
+        let jobs = parts.take_durable(ending.carried.as_ref());
+        if !jobs.is_empty() {
+            return Finish(FinishState::Writing(Box::pin(async move {
+                if let Err(unwritten) = parts.write_durable(jobs).await {
+                    ending.reason = Some("its durable tasks could not be written to the queue");
+                    ending.response = unwritten;
+                }
+                ending.complete(parts)
+            })));
         }
     }
-    let tasks = parts.finish_work(carried, reason, error_path);
-    if refused {
-        // Whatever an extractor made of the refusal, the client is told to retry.
-        return overloaded().map(CompletionBody::new);
+    Finish(FinishState::Ready(Some(ending.complete(parts))))
+}
+
+/// What [`finish`] decided about a request, before its work is handed on.
+struct Ending {
+    response: Response,
+    refused: bool,
+    /// Why the request's tasks must not run, if they must not.
+    reason: Option<&'static str>,
+    carried: Option<BackgroundTasks>,
+    error_path: Option<BackgroundTasks>,
+}
+
+impl Ending {
+    fn new(parts: &RequestParts, result: Result<Response, Response>) -> Self {
+        let refused = parts.refused();
+        let (mut response, rejected) = match result {
+            Ok(response) => (response, false),
+            Err(rejection) => (rejection, true),
+        };
+        // Most responses carry nothing: skip the three look-ups.
+        let (failed, carried, error_path) = if response.extensions().is_empty() {
+            (false, None, None)
+        } else {
+            let extensions = response.extensions_mut();
+            let failed = extensions.remove::<HandlerFailed>().is_some();
+            let carried = extensions.remove::<BackgroundTasks>();
+            // Work an error brought for its own path; none for a request
+            // the cap refused, which is answered `503` whatever the
+            // extractor returned.
+            let error_path = extensions
+                .remove::<crate::response::ErrorPathTasks>()
+                .filter(|_| !refused)
+                .map(|tasks| tasks.0);
+            (failed, carried, error_path)
+        };
+        let reason = if refused {
+            Some("the app's cap on pending background work was reached")
+        } else if rejected {
+            Some("an extractor rejected the request")
+        } else if failed {
+            Some("its handler returned an error")
+        } else {
+            None
+        };
+        Ending {
+            response,
+            refused,
+            reason,
+            carried,
+            error_path,
+        }
     }
-    response.map(|body| CompletionBody::with_tasks(body, tasks))
+
+    fn complete(self, parts: RequestParts) -> Response<CompletionBody> {
+        let tasks = parts.finish_work(self.carried, self.reason, self.error_path);
+        if self.refused {
+            // Whatever an extractor made of the refusal, the client is told to retry.
+            return overloaded().map(CompletionBody::new);
+        }
+        self.response
+            .map(|body| CompletionBody::with_tasks(body, tasks))
+    }
+}
+
+/// The future [`finish`] returns: ready at once, unless the request's
+/// durable calls are still being written.
+pub struct Finish(FinishState);
+
+enum FinishState {
+    Ready(Option<Response<CompletionBody>>),
+    #[cfg(feature = "durable")]
+    Writing(Pin<Box<dyn Future<Output = Response<CompletionBody>> + Send>>),
+}
+
+impl Future for Finish {
+    type Output = Response<CompletionBody>;
+
+    // Without durable tasks there is nothing to wait on.
+    #[cfg_attr(not(feature = "durable"), allow(unused_variables))]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match &mut self.get_mut().0 {
+            FinishState::Ready(response) => {
+                Poll::Ready(response.take().expect("`Finish` polled after it completed"))
+            }
+            #[cfg(feature = "durable")]
+            FinishState::Writing(writing) => writing.as_mut().poll(cx),
+        }
+    }
+}
+
+impl std::fmt::Debug for Finish {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Finish")
+    }
 }
 
 /// The body a generated route receives.

@@ -269,22 +269,28 @@ impl RequestParts {
         self.work.refused()
     }
 
-    /// Writes the durable calls queued on the request's list (and on a list
-    /// its response carries) to the app's queue, in one transaction. `Err`
-    /// is the response to send instead: `503` when the write failed, `500`
-    /// when the app has no queue (both logged).
+    /// Takes the durable calls queued on the request's list (and on a list
+    /// its response carries), to write with [`write_durable`](Self::write_durable).
     #[cfg(feature = "durable")]
-    pub(crate) async fn write_durable(
+    pub(crate) fn take_durable(
         &self,
         carried: Option<&BackgroundTasks>,
-    ) -> Result<(), crate::Response> {
+    ) -> Vec<crate::durable::PendingJob> {
         let mut jobs = self.work.take_durable();
         if let Some(carried) = carried {
             jobs.extend(carried.take_durable());
         }
-        if jobs.is_empty() {
-            return Ok(());
-        }
+        jobs
+    }
+
+    /// Writes `jobs` to the app's queue, in one transaction. `Err` is the
+    /// response to send instead: `503` when the write failed, `500` when the
+    /// app has no queue (both logged).
+    #[cfg(feature = "durable")]
+    pub(crate) async fn write_durable(
+        &self,
+        jobs: Vec<crate::durable::PendingJob>,
+    ) -> Result<(), crate::Response> {
         let route = self.route.name;
         let Some(queue) = self.app.runner.durable_queue() else {
             tracing::error!(

@@ -87,13 +87,20 @@ impl Routing {
         mut request: http::Request<Body>,
         remote: Option<SocketAddr>,
     ) -> RouteFuture {
+        let matched = self.router.at(request.method(), request.uri().path());
+        // The document and its page come before the routes. A route without
+        // parameters never answers one of their paths (`App::check` refuses
+        // it), so a request it matches skips the look-up.
         #[cfg(feature = "openapi")]
         if let Some(docs) = &self.docs {
-            if let Some(response) = docs.answer(request.method(), request.uri().path()) {
-                return RouteFuture::ready(response);
+            let static_route = matches!(&matched, Match::Found { params, .. } if params.is_empty());
+            if !static_route {
+                if let Some(response) = docs.answer(request.method(), request.uri().path()) {
+                    return RouteFuture::ready(response);
+                }
             }
         }
-        let found = match self.router.at(request.method(), request.uri().path()) {
+        let found = match matched {
             // A route with layers or middleware of its own is served
             // through them.
             Match::Found {
