@@ -110,10 +110,14 @@ impl Routing {
                 ..
             } => Some(Err(bound.clone())),
             Match::Found { route, params } => {
-                let params = PathParams::from_slices(
-                    request.uri().path(),
-                    params.iter().map(|(_, value)| value),
-                );
+                let params = if params.is_empty() {
+                    PathParams::default()
+                } else {
+                    PathParams::from_slices(
+                        request.uri().path(),
+                        params.iter().map(|(_, value)| value),
+                    )
+                };
                 Some(Ok((route.def, params)))
             }
             Match::MethodNotAllowed(allow) => {

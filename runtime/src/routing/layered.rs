@@ -97,6 +97,7 @@ impl Routes {
     /// Serves one request. `remote` is the client's address, when known;
     /// layers only pass the request on, so for them it rides in the
     /// request's extensions.
+    #[inline]
     pub(crate) fn handle(
         &self,
         mut request: http::Request<Body>,

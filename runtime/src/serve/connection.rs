@@ -19,6 +19,7 @@ impl hyper::service::Service<http::Request<hyper::body::Incoming>> for Connectio
     type Error = Infallible;
     type Future = RouteFuture;
 
+    #[inline]
     fn call(
         &self,
         #[allow(unused_mut)] mut request: http::Request<hyper::body::Incoming>,
