@@ -107,86 +107,91 @@ pub fn refusal(parts: &RequestParts) -> Option<Response> {
 /// request with durable calls to write has anything to wait for, so the
 /// others do not move the request and its response into another future.
 pub fn finish(parts: RequestParts, result: Result<Response, Response>) -> Finish {
+    let refused = parts.refused();
+    let (mut response, rejected) = match result {
+        Ok(response) => (response, false),
+        Err(rejection) => (rejection, true),
+    };
+    let carries = Carries::take(&mut response, refused);
     #[allow(unused_mut)]
-    let mut ending = Ending::new(&parts, result);
+    let mut reason = if refused {
+        Some("the app's cap on pending background work was reached")
+    } else if rejected {
+        Some("an extractor rejected the request")
+    } else if carries.failed {
+        Some("its handler returned an error")
+    } else {
+        None
+    };
     // The handler succeeded: its durable calls are written before the
     // response's first byte, or the client is told the work was not taken.
     #[cfg(feature = "durable")]
-    if ending.reason.is_none() {
-        let jobs = parts.take_durable(ending.carried.as_ref());
+    if reason.is_none() {
+        let jobs = parts.take_durable(carries.tasks.as_ref());
         if !jobs.is_empty() {
             return Finish(FinishState::Writing(Box::pin(async move {
                 if let Err(unwritten) = parts.write_durable(jobs).await {
-                    ending.reason = Some("its durable tasks could not be written to the queue");
-                    ending.response = unwritten;
+                    reason = Some("its durable tasks could not be written to the queue");
+                    response = unwritten;
                 }
-                ending.complete(parts)
+                complete(parts, response, carries, reason, refused)
             })));
         }
     }
-    Finish(FinishState::Ready(Some(ending.complete(parts))))
+    Finish(FinishState::Ready(Some(complete(
+        parts, response, carries, reason, refused,
+    ))))
 }
 
-/// What [`finish`] decided about a request, before its work is handed on.
-struct Ending {
-    response: Response,
-    refused: bool,
-    /// Why the request's tasks must not run, if they must not.
-    reason: Option<&'static str>,
-    carried: Option<BackgroundTasks>,
+/// What a response brought back for the request's work.
+struct Carries {
+    /// The handler returned an error (its tasks must not run).
+    failed: bool,
+    /// A list of tasks the response carries.
+    tasks: Option<BackgroundTasks>,
+    /// Work an error brought for its own path.
     error_path: Option<BackgroundTasks>,
 }
 
-impl Ending {
-    fn new(parts: &RequestParts, result: Result<Response, Response>) -> Self {
-        let refused = parts.refused();
-        let (mut response, rejected) = match result {
-            Ok(response) => (response, false),
-            Err(rejection) => (rejection, true),
-        };
+impl Carries {
+    fn take(response: &mut Response, refused: bool) -> Self {
         // Most responses carry nothing: skip the three look-ups.
-        let (failed, carried, error_path) = if response.extensions().is_empty() {
-            (false, None, None)
-        } else {
-            let extensions = response.extensions_mut();
-            let failed = extensions.remove::<HandlerFailed>().is_some();
-            let carried = extensions.remove::<BackgroundTasks>();
-            // Work an error brought for its own path; none for a request
-            // the cap refused, which is answered `503` whatever the
-            // extractor returned.
-            let error_path = extensions
+        if response.extensions().is_empty() {
+            return Carries {
+                failed: false,
+                tasks: None,
+                error_path: None,
+            };
+        }
+        let extensions = response.extensions_mut();
+        Carries {
+            failed: extensions.remove::<HandlerFailed>().is_some(),
+            tasks: extensions.remove::<BackgroundTasks>(),
+            // None for a request the cap refused, which is answered `503`
+            // whatever the extractor returned.
+            error_path: extensions
                 .remove::<crate::response::ErrorPathTasks>()
                 .filter(|_| !refused)
-                .map(|tasks| tasks.0);
-            (failed, carried, error_path)
-        };
-        let reason = if refused {
-            Some("the app's cap on pending background work was reached")
-        } else if rejected {
-            Some("an extractor rejected the request")
-        } else if failed {
-            Some("its handler returned an error")
-        } else {
-            None
-        };
-        Ending {
-            response,
-            refused,
-            reason,
-            carried,
-            error_path,
+                .map(|tasks| tasks.0),
         }
     }
+}
 
-    fn complete(self, parts: RequestParts) -> Response<CompletionBody> {
-        let tasks = parts.finish_work(self.carried, self.reason, self.error_path);
-        if self.refused {
-            // Whatever an extractor made of the refusal, the client is told to retry.
-            return overloaded().map(CompletionBody::new);
-        }
-        self.response
-            .map(|body| CompletionBody::with_tasks(body, tasks))
+/// Hands the request's work on (or discards it, for `reason`) and attaches
+/// what runs after the response to its body.
+fn complete(
+    parts: RequestParts,
+    response: Response,
+    carries: Carries,
+    reason: Option<&'static str>,
+    refused: bool,
+) -> Response<CompletionBody> {
+    let tasks = parts.finish_work(carries.tasks, reason, carries.error_path);
+    if refused {
+        // Whatever an extractor made of the refusal, the client is told to retry.
+        return overloaded().map(CompletionBody::new);
     }
+    response.map(|body| CompletionBody::with_tasks(body, tasks))
 }
 
 /// The future [`finish`] returns: ready at once, unless the request's

@@ -41,8 +41,10 @@ use crate::{Response, ResponseBody};
 pub struct RouteFuture(Stage);
 
 enum Stage {
-    /// Answered without a handler: 404, 405.
-    Ready(Option<Response>),
+    /// Answered without a handler: 404, 405. Boxed, so that the common
+    /// stage, `Running`, sets the size: hyper moves this future into its
+    /// connection state for every request.
+    Ready(Option<Box<Response>>),
     Running {
         route: &'static RouteInfo,
         future: CatchUnwind<HandlerFuture>,
@@ -52,7 +54,7 @@ enum Stage {
 
 impl RouteFuture {
     pub(crate) fn ready(response: Response) -> Self {
-        RouteFuture(Stage::Ready(Some(response)))
+        RouteFuture(Stage::Ready(Some(Box::new(response))))
     }
 
     pub(crate) fn running(route: &'static RouteInfo, future: HandlerFuture) -> Self {
@@ -74,7 +76,7 @@ impl Future for RouteFuture {
         let response = match &mut self.0 {
             Stage::Ready(response) => match response.take() {
                 Some(response) => {
-                    response.map(|body| ResponseBody::direct(CompletionBody::new(body)))
+                    (*response).map(|body| ResponseBody::direct(CompletionBody::new(body)))
                 }
                 // Polled again after it finished: a caller's bug, answered
                 // rather than panicked on.
