@@ -93,8 +93,15 @@ async fn echo_until_closed(mut socket: WebSocket, ended: Ended) {
 }
 
 fn echo_app() -> (App, mpsc::UnboundedReceiver<String>) {
+    app_reporting_to(routes![echo])
+}
+
+/// An app of `routes` whose sessions report how they ended.
+fn app_reporting_to(
+    routes: Vec<atode::routing::RouteDef>,
+) -> (App, mpsc::UnboundedReceiver<String>) {
     let (sender, ended) = mpsc::unbounded_channel();
-    let app = App::new().state(Ended(sender)).routes(routes![echo]);
+    let app = App::new().state(Ended(sender)).routes(routes);
     (app, ended)
 }
 
@@ -576,8 +583,7 @@ async fn lively(upgrade: WebSocketUpgrade, State(ended): State<Ended>) -> Switch
 
 #[tokio::test]
 async fn a_quiet_client_is_pinged_and_one_that_never_answers_is_closed_with_1011() {
-    let (sender, mut sessions) = mpsc::unbounded_channel();
-    let app = App::new().state(Ended(sender)).routes(routes![lively]);
+    let (app, mut sessions) = app_reporting_to(routes![lively]);
     let server = TestServer::start(app).await;
     let mut stream = raw_handshake(server.addr, "/lively").await;
     // The raw client reads but never answers.
@@ -594,8 +600,7 @@ async fn a_quiet_client_is_pinged_and_one_that_never_answers_is_closed_with_1011
 
 #[tokio::test]
 async fn a_client_that_answers_the_pings_stays_open_and_the_app_never_sees_their_pongs() {
-    let (sender, _sessions) = mpsc::unbounded_channel();
-    let app = App::new().state(Ended(sender)).routes(routes![lively]);
+    let (app, _sessions) = app_reporting_to(routes![lively]);
     let server = TestServer::start(app).await;
     let mut client = connect(server.addr, "/lively").await;
     // tungstenite's client answers each ping on its next read. Three
