@@ -281,6 +281,34 @@ async fn a_client_that_goes_away_mid_stream_ends_it_and_the_task_still_runs() {
     assert_eq!(report.as_deref(), Some("stream ended; resumed after None"));
 }
 
+#[tokio::test]
+async fn at_shutdown_an_endless_stream_ends_its_tasks_run_and_the_server_stops() {
+    let Setup {
+        mut server,
+        events,
+        mut done,
+    } = setup(false).await;
+    let mut stream = RawStream::open(server.addr, "/events", &[]).await;
+    send(&events, tick(1)).await;
+    assert!(stream.next_event().await.is_some());
+
+    // The test keeps `events` open: the stream would never end by itself,
+    // and the server has no shutdown deadline.
+    server.begin_shutdown();
+    assert_eq!(
+        within("the stream to end", stream.next_event()).await,
+        None,
+        "the stream ended cleanly"
+    );
+    let report = within("the task after the stream", done.recv()).await;
+    assert_eq!(report.as_deref(), Some("stream ended; resumed after None"));
+    within("the server to stop", &mut server.handle)
+        .await
+        .expect("the server task")
+        .expect("a clean stop");
+    drop(events);
+}
+
 #[get("/opaque-events")]
 async fn opaque_events() -> Sse<impl atode::sse::Stream<Item = Result<Event, Infallible>>> {
     Sse::new(tokio_stream::iter([Ok(Event::default().data("x"))]))

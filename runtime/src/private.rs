@@ -112,7 +112,7 @@ pub fn finish(parts: RequestParts, result: Result<Response, Response>) -> Finish
         Ok(response) => (response, false),
         Err(rejection) => (rejection, true),
     };
-    let carries = Carries::take(&mut response, refused);
+    let carries = Carries::take(&mut response, &parts, refused);
     #[allow(unused_mut)]
     let mut reason = if refused {
         Some("the app's cap on pending background work was reached")
@@ -154,7 +154,7 @@ struct Carries {
 }
 
 impl Carries {
-    fn take(response: &mut Response, refused: bool) -> Self {
+    fn take(response: &mut Response, parts: &RequestParts, refused: bool) -> Self {
         // Most responses carry nothing: skip the three look-ups.
         if response.extensions().is_empty() {
             return Carries {
@@ -164,6 +164,10 @@ impl Carries {
             };
         }
         let extensions = response.extensions_mut();
+        // A server-sent event stream ends when the server shuts down.
+        if let Some(slot) = extensions.remove::<crate::sse::ShutdownSlot>() {
+            slot.connect(parts.closing());
+        }
         Carries {
             failed: extensions.remove::<HandlerFailed>().is_some(),
             tasks: extensions.remove::<BackgroundTasks>(),

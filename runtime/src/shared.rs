@@ -13,6 +13,9 @@ pub(crate) struct AppShared {
     pub(crate) state: StateMap,
     pub(crate) runner: Arc<TaskRunner>,
     pub(crate) body_limit: usize,
+    /// `true` once the server serving the app starts shutting down: what
+    /// ends a stream that would otherwise hold the shutdown forever.
+    pub(crate) closing: Arc<tokio::sync::watch::Sender<bool>>,
     /// The open WebSockets, which shutdown closes.
     #[cfg(feature = "ws")]
     pub(crate) sessions: Arc<crate::ws::Sessions>,

@@ -112,6 +112,7 @@ impl App {
             state: StateMap::default(),
             runner: Arc::default(),
             body_limit: DEFAULT_BODY_LIMIT,
+            closing: Arc::new(tokio::sync::watch::Sender::new(false)),
             #[cfg(feature = "ws")]
             sessions: Arc::default(),
             #[cfg(feature = "multipart")]

@@ -232,6 +232,11 @@ impl RequestParts {
         &self.app.sessions
     }
 
+    /// Becomes `true` when the server starts shutting down.
+    pub(crate) fn closing(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.app.closing.subscribe()
+    }
+
     /// The app's uploads waiting in temporary files.
     #[cfg(feature = "multipart")]
     pub(crate) fn uploads(&self) -> &Arc<crate::multipart::Spooled> {

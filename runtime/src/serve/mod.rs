@@ -319,6 +319,7 @@ impl Serve {
         let connections = Arc::new(Semaphore::new(limits.max_connections));
         #[cfg(feature = "ws")]
         app.shared().sessions.serve(Arc::clone(&connections));
+        app.shared().closing.send_replace(false);
 
         loop {
             // At the connection limit, new connections wait in the kernel's
@@ -362,6 +363,9 @@ impl Serve {
 
         drop(listener);
         tracing::info!(target: "atode::serve", "shutting down: finishing in-flight responses and background tasks");
+        // Streams that would never end (server-sent events) end now, so
+        // their responses complete and their tasks start.
+        app.shared().closing.send_replace(true);
         let runner = &app.shared().runner;
         let stop_by = deadline.map(|deadline| (deadline, tokio::time::Instant::now() + deadline));
         // Upgraded WebSockets left hyper's graceful shutdown: they are told

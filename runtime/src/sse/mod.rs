@@ -39,6 +39,7 @@ mod response;
 pub use event::{Event, InvalidEvent};
 pub use keep_alive::{DEFAULT_KEEP_ALIVE, KeepAlive};
 pub use last_event_id::LastEventId;
+pub(crate) use response::ShutdownSlot;
 pub use response::Sse;
 
 /// The stream trait [`Sse`] takes (`futures-core`'s, which tokio-stream and

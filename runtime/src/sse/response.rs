@@ -2,11 +2,13 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use futures_core::Stream;
 use http::{HeaderValue, header};
+use tokio::sync::watch;
 use tokio::time::{Instant, Sleep};
 
 use super::{Event, KeepAlive};
@@ -28,6 +30,12 @@ use crate::{Body, BoxError, IntoResponse, Response};
 /// An `Err` from the stream ends the response there (the connection is
 /// closed mid-body, as for any failed stream), and so does an event that
 /// cannot be written ([`Event::encode`]), which is also logged.
+///
+/// When the server starts shutting down, a route's stream ends where it
+/// is (the response completes normally, so the request's tasks start),
+/// even if it would never end by itself: an endless feed does not hold the
+/// shutdown. A browser's `EventSource` then reconnects, with its
+/// `Last-Event-ID`, to whichever server answers next.
 ///
 /// ```
 /// use atode::sse::{Event, KeepAlive, Sse};
@@ -83,6 +91,7 @@ where
     E: Into<BoxError>,
 {
     fn into_response(self) -> Response {
+        let shutdown = ShutdownSlot::default();
         let body = Body::from_stream(EventStream {
             events: Box::pin(self.stream),
             keep_alive: self.keep_alive.map(|keep_alive| Quiet {
@@ -90,8 +99,12 @@ where
                 timer: None,
             }),
             ended: false,
+            shutdown: shutdown.clone(),
+            closing: None,
         });
         let mut response = Response::new(body);
+        // Filled with the app's shutdown signal when the route finishes.
+        response.extensions_mut().insert(shutdown);
         let headers = response.headers_mut();
         headers.insert(
             header::CONTENT_TYPE,
@@ -128,12 +141,50 @@ impl<S> crate::openapi::OperationOutput for Sse<S> {
     }
 }
 
+/// Where a stream learns that the server is shutting down: the response
+/// carries it as an extension, and the route fills it with the app's
+/// signal ([`ShutdownSlot::connect`]); a stream served some other way (from
+/// a middleware, say) is never told.
+#[derive(Clone, Default)]
+pub(crate) struct ShutdownSlot(Arc<OnceLock<watch::Receiver<bool>>>);
+
+impl ShutdownSlot {
+    pub(crate) fn connect(&self, closing: watch::Receiver<bool>) {
+        let _ = self.0.set(closing);
+    }
+}
+
 /// The events as chunks of the body, with keep-alive comments between.
 struct EventStream<S> {
     events: Pin<Box<S>>,
     keep_alive: Option<Quiet>,
-    /// Set once the stream has failed: nothing more is read from it.
+    /// Set once the stream has failed or the server is shutting down:
+    /// nothing more is read from it.
     ended: bool,
+    shutdown: ShutdownSlot,
+    /// Resolves when the server starts shutting down; made on the first
+    /// poll, once the slot is filled.
+    closing: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
+}
+
+impl<S> EventStream<S> {
+    /// Whether the server has started shutting down (registering the waker
+    /// otherwise).
+    fn closing(&mut self, cx: &mut Context<'_>) -> bool {
+        if self.closing.is_none() {
+            let Some(receiver) = self.shutdown.0.get() else {
+                return false;
+            };
+            let mut receiver = receiver.clone();
+            self.closing = Some(Box::pin(async move {
+                // An error means the app is gone: as good as closing.
+                let _ = receiver.wait_for(|closing| *closing).await;
+            }));
+        }
+        self.closing
+            .as_mut()
+            .is_some_and(|closing| closing.as_mut().poll(cx).is_ready())
+    }
 }
 
 /// The keep-alive timer. Made on the first poll, so that an `Sse` can be
@@ -177,6 +228,10 @@ where
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         if self.ended {
+            return Poll::Ready(None);
+        }
+        if self.closing(cx) {
+            self.ended = true;
             return Poll::Ready(None);
         }
         match self.events.as_mut().poll_next(cx) {
