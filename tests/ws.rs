@@ -522,6 +522,44 @@ async fn shutdown_sends_1001_and_waits_for_the_socket_to_finish() {
 }
 
 #[tokio::test]
+async fn a_socket_keeps_its_connections_one_place_under_the_limit() {
+    let (app, mut sessions) = echo_app();
+    let mut limits = Limits::default();
+    limits.max_connections = 1;
+    let (addr, _stop, _server) = serve_with(app, limits).await;
+    // The one place goes to the connection, and the socket keeps it: the
+    // handshake is not refused for want of a second.
+    let mut client = connect(addr, "/echo").await;
+    client.send("one".into()).await.expect("send");
+    assert_eq!(next(&mut client).await, tungstenite::Message::text("one"));
+    // Another connection waits for the place while the socket is open...
+    let mut waiting = tokio::spawn(async move {
+        Http1::connect(addr)
+            .await
+            .fetch(request("GET", "/nowhere"))
+            .await
+            .0
+    });
+    client.send("two".into()).await.expect("send");
+    assert_eq!(next(&mut client).await, tungstenite::Message::text("two"));
+    // Nothing signals a request that is not served: give a loopback server
+    // far longer than it takes to answer one (well under a millisecond).
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), &mut waiting)
+            .await
+            .is_err(),
+        "a second connection was served beside the socket"
+    );
+    // ...and gets it once the socket has ended.
+    client.close(None).await.expect("close");
+    assert_eq!(ended(&mut sessions).await, "close None, then None");
+    let status = within("the waiting request", waiting)
+        .await
+        .expect("the request task");
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
 async fn shutdown_does_not_wait_past_its_bound_for_a_client_that_never_answers() {
     let (app, _sessions) = echo_app();
     let mut limits = Limits::default();
@@ -727,7 +765,7 @@ fn the_document_describes_the_handshake_and_has_no_gap() {
         .map(String::as_str)
         .collect();
     statuses.sort_unstable();
-    assert_eq!(statuses, ["101", "400", "426", "503"]);
+    assert_eq!(statuses, ["101", "400", "426"]);
     assert_eq!(
         responses["426"]["headers"]["Upgrade"]["schema"]["const"],
         "websocket"

@@ -12,6 +12,10 @@ use crate::{Body, Response, ResponseBody};
 pub(crate) struct ConnectionService {
     pub(crate) routes: Routes,
     pub(crate) remote: SocketAddr,
+    /// The connection's place under the connection limit, which a
+    /// WebSocket upgraded from it keeps.
+    #[cfg(feature = "ws")]
+    pub(crate) place: crate::ws::ConnectionPlace,
 }
 
 impl hyper::service::Service<http::Request<hyper::body::Incoming>> for ConnectionService {
@@ -25,7 +29,19 @@ impl hyper::service::Service<http::Request<hyper::body::Incoming>> for Connectio
         #[allow(unused_mut)] mut request: http::Request<hyper::body::Incoming>,
     ) -> RouteFuture {
         #[cfg(feature = "ws")]
-        route_websocket_connect_as_get(&mut request);
+        {
+            route_websocket_connect_as_get(&mut request);
+            // Only a request that may upgrade carries the place (hyper
+            // gives no other an `OnUpgrade`), so others pay one look-up in
+            // empty extensions.
+            if request
+                .extensions()
+                .get::<hyper::upgrade::OnUpgrade>()
+                .is_some()
+            {
+                request.extensions_mut().insert(self.place.clone());
+            }
+        }
         self.routes
             .handle(request.map(Body::incoming), Some(self.remote))
     }

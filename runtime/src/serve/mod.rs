@@ -318,7 +318,7 @@ impl Serve {
         let graceful = GracefulShutdown::new();
         let connections = Arc::new(Semaphore::new(limits.max_connections));
         #[cfg(feature = "ws")]
-        app.shared().sessions.serve(Arc::clone(&connections));
+        app.shared().sessions.serve();
         app.shared().closing.send_replace(false);
 
         loop {
@@ -339,9 +339,13 @@ impl Serve {
                 Ok((stream, remote)) => {
                     // Responses are written whole; Nagle would only delay them.
                     let _ = stream.set_nodelay(true);
+                    #[cfg(feature = "ws")]
+                    let permit = crate::ws::ConnectionPlace::new(permit);
                     let service = ConnectionService {
                         routes: app.service().clone(),
                         remote,
+                        #[cfg(feature = "ws")]
+                        place: permit.clone(),
                     };
                     // With upgrades: a WebSocket handshake hands its
                     // connection over (`atode::ws`); other requests are

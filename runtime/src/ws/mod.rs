@@ -57,8 +57,9 @@
 //!   [`Limits::websocket_close_timeout`](crate::Limits::websocket_close_timeout)
 //!   (and within the shutdown deadline), before dropping the rest and
 //!   moving on to the background tasks.
-//! - **Limits.** Open sockets count against
-//!   [`Limits::max_connections`](crate::Limits::max_connections).
+//! - **Limits.** A socket keeps the place its connection had under
+//!   [`Limits::max_connections`](crate::Limits::max_connections) until it
+//!   ends; sockets over one HTTP/2 connection share its place.
 //!
 //! The types here are atode's own: an app does not depend on tungstenite,
 //! which atode uses underneath, nor on its version.
@@ -85,4 +86,4 @@ pub use upgrade::{
     WebSocketUpgrade,
 };
 
-pub(crate) use sessions::Sessions;
+pub(crate) use sessions::{ConnectionPlace, Sessions};

@@ -10,8 +10,7 @@ use super::{SwitchingProtocols, WebSocketUpgrade};
 use crate::openapi::{Operation, OperationInput, OperationOutput};
 
 /// The handshake's rejections: `426` for a request that is no handshake
-/// (or a version other than 13), `400` for a bad key, `503` at the
-/// connection limit.
+/// (or a version other than 13), `400` for a bad key.
 impl OperationInput for WebSocketUpgrade {
     fn operation_input(op: &mut Operation<'_>) {
         if op.optional {
@@ -19,12 +18,9 @@ impl OperationInput for WebSocketUpgrade {
         }
         let schema = op.http_error();
         op.response(426, "Not a WebSocket handshake: send Connection: upgrade, Upgrade: websocket and Sec-WebSocket-Version: 13")
-            .json(schema.clone())
+            .json(schema)
             .header("Upgrade", json!({ "type": "string", "const": "websocket" }));
         op.error(400, "Sec-WebSocket-Key is missing or malformed");
-        op.response(503, "Too many connections; retry shortly")
-            .json(schema)
-            .header("Retry-After", json!({ "type": "integer" }));
     }
 }
 

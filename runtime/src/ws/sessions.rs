@@ -4,10 +4,30 @@
 //! within a bound, and then drops the ones that did not finish.
 
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+use tokio::sync::{OwnedSemaphorePermit, watch};
 use tokio::time::Instant;
+
+/// A connection's place under
+/// [`Limits::max_connections`](crate::Limits::max_connections), shared by
+/// the connection and the sockets upgraded from it: the place is given back
+/// when the last of them ends. So an HTTP/1.1 connection that becomes a
+/// WebSocket keeps the one place it had, and WebSockets over one HTTP/2
+/// connection share that connection's.
+#[derive(Clone, Debug)]
+pub(crate) struct ConnectionPlace {
+    /// Held for its drop, which gives the place back.
+    _permit: Arc<OwnedSemaphorePermit>,
+}
+
+impl ConnectionPlace {
+    pub(crate) fn new(permit: OwnedSemaphorePermit) -> Self {
+        ConnectionPlace {
+            _permit: Arc::new(permit),
+        }
+    }
+}
 
 /// Where the server is in its life, as the sockets see it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,9 +47,6 @@ pub(crate) enum Phase {
 pub(crate) struct Sessions {
     phase: watch::Sender<Phase>,
     live: Arc<()>,
-    /// The server's connection limit, so an upgraded socket keeps counting
-    /// against it after hyper lets its connection go.
-    connections: Mutex<Option<Arc<Semaphore>>>,
 }
 
 impl Default for Sessions {
@@ -37,33 +54,26 @@ impl Default for Sessions {
         Sessions {
             phase: watch::Sender::new(Phase::Open),
             live: Arc::new(()),
-            connections: Mutex::new(None),
         }
     }
 }
 
 impl Sessions {
-    /// A server starts serving: sockets open, under its connection limit.
-    pub(crate) fn serve(&self, connections: Arc<Semaphore>) {
+    /// A server starts serving: sockets open.
+    pub(crate) fn serve(&self) {
         self.phase.send_replace(Phase::Open);
-        if let Ok(mut slot) = self.connections.lock() {
-            *slot = Some(connections);
-        }
     }
 
-    /// A place for one more socket: its phase receiver, and its place under
-    /// the connection limit (`None` at the limit; without a server, as in
-    /// [`TestClient`](crate::testing::TestClient), there is no limit).
-    pub(crate) fn join(&self) -> Result<SessionGuard, AtCapacity> {
-        let permit = match self.connections.lock().ok().and_then(|slot| slot.clone()) {
-            Some(connections) => Some(connections.try_acquire_owned().map_err(|_| AtCapacity)?),
-            None => None,
-        };
-        Ok(SessionGuard {
+    /// One more socket: its phase receiver, and its connection's place
+    /// under the connection limit, which it keeps for as long as it lives
+    /// (`None` without a server, as in
+    /// [`TestClient`](crate::testing::TestClient)).
+    pub(crate) fn join(&self, place: Option<ConnectionPlace>) -> SessionGuard {
+        SessionGuard {
             phase: self.phase.subscribe(),
             _live: Arc::clone(&self.live),
-            _permit: permit,
-        })
+            _place: place,
+        }
     }
 
     /// How many sockets are open (or upgrading).
@@ -92,15 +102,11 @@ impl Sessions {
     }
 }
 
-/// The server is at its connection limit.
-#[derive(Debug)]
-pub(crate) struct AtCapacity;
-
 /// One socket's place: alive while the socket is.
 pub(crate) struct SessionGuard {
     phase: watch::Receiver<Phase>,
     _live: Arc<()>,
-    _permit: Option<OwnedSemaphorePermit>,
+    _place: Option<ConnectionPlace>,
 }
 
 impl SessionGuard {
@@ -129,8 +135,8 @@ mod tests {
     #[tokio::test]
     async fn counts_sockets_by_their_guards_and_drops_the_stragglers() {
         let sessions = Sessions::default();
-        let first = sessions.join().expect("no limit");
-        let second = sessions.join().expect("no limit");
+        let first = sessions.join(None);
+        let second = sessions.join(None);
         assert_eq!(sessions.open(), 2);
         let closing = first.closing();
         let aborted = second.aborted();
@@ -151,12 +157,16 @@ mod tests {
     }
 
     #[test]
-    fn a_socket_counts_against_the_connection_limit() {
+    fn a_socket_keeps_its_connections_place_until_both_have_ended() {
+        let limit = Arc::new(tokio::sync::Semaphore::new(1));
         let sessions = Sessions::default();
-        sessions.serve(Arc::new(Semaphore::new(1)));
-        let held = sessions.join().expect("one place");
-        assert!(sessions.join().is_err());
-        drop(held);
-        assert!(sessions.join().is_ok());
+        let connection =
+            ConnectionPlace::new(Arc::clone(&limit).try_acquire_owned().expect("one place"));
+        let socket = sessions.join(Some(connection.clone()));
+        // The upgraded connection's own task ends: the socket keeps the place.
+        drop(connection);
+        assert_eq!(limit.available_permits(), 0);
+        drop(socket);
+        assert_eq!(limit.available_permits(), 1);
     }
 }

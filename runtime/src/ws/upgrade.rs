@@ -14,7 +14,7 @@ use tokio_tungstenite::tungstenite::protocol::{Role, WebSocketConfig};
 
 use super::WebSocket;
 use super::keepalive;
-use super::sessions::SessionGuard;
+use super::sessions::{ConnectionPlace, SessionGuard};
 use crate::extract::{FromRequestParts, RequestParts};
 use crate::panic::{CatchUnwind, panic_message};
 use crate::{Body, HttpError, IntoResponse, Response};
@@ -60,7 +60,6 @@ const HANDSHAKE_GUID: &[u8] = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 /// | no `Connection: upgrade` with `Upgrade: websocket` (a plain `GET`), or on a connection that cannot be upgraded | `426 Upgrade Required`, `Upgrade: websocket` |
 /// | `Sec-WebSocket-Version` other than `13` | `426 Upgrade Required`, `Sec-WebSocket-Version: 13` |
 /// | `Sec-WebSocket-Key` missing, or not 16 bytes in base64 | `400 Bad Request` |
-/// | the server at its connection limit ([`Limits::max_connections`](crate::Limits::max_connections), which open sockets count against) | `503 Service Unavailable`, `Retry-After: 1` |
 ///
 /// ```
 /// use atode::{get, routes, App, testing::TestClient};
@@ -414,13 +413,9 @@ impl WebSocketUpgrade {
         let on_upgrade = parts.extensions_mut().remove::<OnUpgrade>().ok_or_else(|| {
             upgrade_required("This connection cannot be upgraded to a WebSocket (HTTP/1.1 or HTTP/2 required)")
         })?;
-        let session = parts.ws_sessions().join().map_err(|_| {
-            HttpError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Too many connections; retry shortly",
-            )
-            .header(header::RETRY_AFTER, HeaderValue::from_static("1"))
-        })?;
+        // The socket keeps its connection's place under the limit.
+        let place = parts.extensions_mut().remove::<ConnectionPlace>();
+        let session = parts.ws_sessions().join(place);
         let config = WebSocketConfig::default().max_message_size(Some(DEFAULT_MAX_MESSAGE_SIZE));
         let offered = parts
             .headers()
