@@ -263,6 +263,14 @@ async fn the_task_starts_when_the_stream_ends_not_before() {
     );
 }
 
+/// `/events` opened, with its first event sent and read.
+async fn stream_with_one_event(addr: std::net::SocketAddr, events: &Events) -> RawStream {
+    let mut stream = RawStream::open(addr, "/events", &[]).await;
+    send(events, tick(1)).await;
+    assert!(stream.next_event().await.is_some());
+    stream
+}
+
 #[tokio::test]
 async fn a_client_that_goes_away_mid_stream_ends_it_and_the_task_still_runs() {
     let Setup {
@@ -270,9 +278,7 @@ async fn a_client_that_goes_away_mid_stream_ends_it_and_the_task_still_runs() {
         events,
         mut done,
     } = setup(false).await;
-    let mut stream = RawStream::open(server.addr, "/events", &[]).await;
-    send(&events, tick(1)).await;
-    assert!(stream.next_event().await.is_some());
+    let stream = stream_with_one_event(server.addr, &events).await;
     assert!(done.try_recv().is_err(), "the stream is still open");
 
     drop(stream); // the client closes its socket mid-stream
@@ -288,9 +294,7 @@ async fn at_shutdown_an_endless_stream_ends_its_tasks_run_and_the_server_stops()
         events,
         mut done,
     } = setup(false).await;
-    let mut stream = RawStream::open(server.addr, "/events", &[]).await;
-    send(&events, tick(1)).await;
-    assert!(stream.next_event().await.is_some());
+    let mut stream = stream_with_one_event(server.addr, &events).await;
 
     // The test keeps `events` open: the stream would never end by itself,
     // and the server has no shutdown deadline.
