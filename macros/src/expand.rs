@@ -253,14 +253,12 @@ pub(crate) fn route(route: &Route) -> TokenStream {
     // reported at the handler rather than at the attribute.
     let future = quote_spanned! {name.span()=>
         async move {
-            #[allow(unused_mut)]
-            let mut #parts = #parts;
             let result: ::core::result::Result<::atode::Response, ::atode::Response> = #label: {
                 #parse_path
                 #(#extracts)*
                 #respond
             };
-            ::atode::__private::finish(#parts, result).await
+            ::atode::__private::finish(&mut #parts, result).await
         }
     };
     let boxed = quote_spanned!(name.span()=> ::atode::__private::boxed);
@@ -287,7 +285,9 @@ pub(crate) fn route(route: &Route) -> TokenStream {
             }
 
             fn call(
-                #parts: ::atode::__private::RequestParts,
+                // Mutable here rather than rebound in the future, which
+                // would hold the request twice and move it once more.
+                #[allow(unused_mut)] mut #parts: ::atode::__private::RequestParts,
                 #body_param: ::atode::__private::RequestBody,
             ) -> ::atode::__private::HandlerFuture {
                 #boxed #boxed_call

@@ -106,13 +106,15 @@ pub fn refusal(parts: &RequestParts) -> Option<Response> {
 /// The work is done here, not when the returned future is polled: only a
 /// request with durable calls to write has anything to wait for, so the
 /// others do not move the request and its response into another future.
-pub fn finish(parts: RequestParts, result: Result<Response, Response>) -> Finish {
+/// The request stays where it is (in the route's future) and is dropped
+/// with it.
+pub fn finish(parts: &mut RequestParts, result: Result<Response, Response>) -> Finish<'_> {
     let refused = parts.refused();
     let (mut response, rejected) = match result {
         Ok(response) => (response, false),
         Err(rejection) => (rejection, true),
     };
-    let carries = Carries::take(&mut response, &parts, refused);
+    let carries = Carries::take(&mut response, parts, refused);
     #[allow(unused_mut)]
     let mut reason = if refused {
         Some("the app's cap on pending background work was reached")
@@ -184,7 +186,7 @@ impl Carries {
 /// Hands the request's work on (or discards it, for `reason`) and attaches
 /// what runs after the response to its body.
 fn complete(
-    parts: RequestParts,
+    parts: &mut RequestParts,
     response: Response,
     carries: Carries,
     reason: Option<&'static str>,
@@ -200,31 +202,29 @@ fn complete(
 
 /// The future [`finish`] returns: ready at once, unless the request's
 /// durable calls are still being written.
-pub struct Finish(FinishState);
+pub struct Finish<'a>(FinishState<'a>);
 
-enum FinishState {
+enum FinishState<'a> {
     Ready(Option<Response<CompletionBody>>),
-    #[cfg(feature = "durable")]
-    Writing(Pin<Box<dyn Future<Output = Response<CompletionBody>> + Send>>),
+    /// Made only with durable tasks, which may have calls to write.
+    #[cfg_attr(not(feature = "durable"), allow(dead_code))]
+    Writing(Pin<Box<dyn Future<Output = Response<CompletionBody>> + Send + 'a>>),
 }
 
-impl Future for Finish {
+impl Future for Finish<'_> {
     type Output = Response<CompletionBody>;
 
-    // Without durable tasks there is nothing to wait on.
-    #[cfg_attr(not(feature = "durable"), allow(unused_variables))]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match &mut self.get_mut().0 {
             FinishState::Ready(response) => {
                 Poll::Ready(response.take().expect("`Finish` polled after it completed"))
             }
-            #[cfg(feature = "durable")]
             FinishState::Writing(writing) => writing.as_mut().poll(cx),
         }
     }
 }
 
-impl std::fmt::Debug for Finish {
+impl std::fmt::Debug for Finish<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Finish")
     }

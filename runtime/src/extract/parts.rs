@@ -331,13 +331,13 @@ impl RequestParts {
 
     /// Ends the request's background work: see [`RequestWork::finish`].
     pub(crate) fn finish_work(
-        self,
+        &mut self,
         carried: Option<BackgroundTasks>,
         failed: Option<&'static str>,
         error_path: Option<BackgroundTasks>,
     ) -> Option<PendingTasks> {
         let head = &self.head;
-        self.work.finish(
+        std::mem::take(&mut self.work).finish(
             &self.app.runner,
             self.route.name,
             || watch(head),

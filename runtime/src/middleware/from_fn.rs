@@ -130,7 +130,7 @@ macro_rules! middleware_with_extractors {
                         let request = http::Request::from_parts(parts.take_head(), body);
                         Ok(function($($extractor,)+ request, next).await.into_response())
                     };
-                    crate::__private::finish(parts, result).await.map(Body::new)
+                    crate::__private::finish(&mut parts, result).await.map(Body::new)
                 })
             }
 
