@@ -103,13 +103,7 @@ impl MultipartError {
     /// assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     /// ```
     pub fn missing(name: &str) -> Self {
-        MultipartError::Invalid(ValidationError::new(vec![ErrorDetail {
-            kind: "missing",
-            loc: vec!["body".into(), name.into()],
-            msg: "Field required".into(),
-            input: None,
-            ctx: None,
-        }]))
+        MultipartError::field(name, "missing", "Field required")
     }
 
     /// The `422` for a field the form should not have:
@@ -125,10 +119,16 @@ impl MultipartError {
     /// assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     /// ```
     pub fn unexpected(name: &str) -> Self {
+        MultipartError::field(name, "extra_forbidden", "Extra inputs are not permitted")
+    }
+
+    /// The `422` for one field of the form: `{"type": kind, "loc": ["body",
+    /// name], "msg": msg}`.
+    fn field(name: &str, kind: &'static str, msg: &str) -> Self {
         MultipartError::Invalid(ValidationError::new(vec![ErrorDetail {
-            kind: "extra_forbidden",
+            kind,
             loc: vec!["body".into(), name.into()],
-            msg: "Extra inputs are not permitted".into(),
+            msg: msg.into(),
             input: None,
             ctx: None,
         }]))

@@ -180,8 +180,13 @@ impl WebSocket {
     /// Queues our close frame, if nothing has closed the socket yet, to go
     /// out with the next flush.
     fn queue_close(&mut self, code: CloseCode, reason: &'static str) {
-        let frame = Message::close(code, reason).into_tungstenite();
-        // An error means a close is already under way: nothing to add.
+        self.queue(Message::close(code, reason).into_tungstenite());
+    }
+
+    /// Queues a frame of atode's own (a close, a keep-alive ping) to go out
+    /// with the next flush. An error means a close is already under way:
+    /// nothing more is needed.
+    fn queue(&mut self, frame: tungstenite::Message) {
         if Pin::new(&mut self.inner).start_send(frame).is_ok() {
             self.flush_pending = true;
         }
@@ -212,12 +217,9 @@ impl WebSocket {
         match keepalive.poll_due(cx) {
             Poll::Pending => Ok(()),
             Poll::Ready(Due::Ping) => {
-                let ping =
-                    tungstenite::Message::Ping(bytes::Bytes::from_static(keepalive::PAYLOAD));
-                // An error means the socket is closing: no ping is needed.
-                if Pin::new(&mut self.inner).start_send(ping).is_ok() {
-                    self.flush_pending = true;
-                }
+                self.queue(tungstenite::Message::Ping(bytes::Bytes::from_static(
+                    keepalive::PAYLOAD,
+                )));
                 Ok(())
             }
             Poll::Ready(Due::TimedOut) => {
