@@ -301,54 +301,47 @@ async fn raw_close_code(stream: &mut TcpStream) -> u16 {
     within("a close frame from the server", close).await
 }
 
-#[tokio::test]
-async fn an_unmasked_client_frame_closes_with_1002() {
+/// Sends `bytes` to `/echo` after a raw handshake; asserts the close code
+/// the server answers with and how the session saw its end.
+async fn raw_bytes_close_with(bytes: &[u8], code: u16, session_end: &str) {
     let (app, mut sessions) = echo_app();
     let server = TestServer::start(app).await;
     let mut stream = raw_handshake(server.addr, "/echo").await;
-    stream
-        .write_all(&frame(0x1, b"hello", false))
-        .await
-        .expect("write");
-    assert_eq!(raw_close_code(&mut stream).await, close_code::PROTOCOL);
-    assert_eq!(
-        ended(&mut sessions).await,
-        "error Protocol Some(1002), then None"
-    );
+    stream.write_all(bytes).await.expect("write");
+    assert_eq!(raw_close_code(&mut stream).await, code);
+    assert_eq!(ended(&mut sessions).await, session_end);
+}
+
+#[tokio::test]
+async fn an_unmasked_client_frame_closes_with_1002() {
+    raw_bytes_close_with(
+        &frame(0x1, b"hello", false),
+        close_code::PROTOCOL,
+        "error Protocol Some(1002), then None",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn text_that_is_not_utf8_closes_with_1007() {
-    let (app, mut sessions) = echo_app();
-    let server = TestServer::start(app).await;
-    let mut stream = raw_handshake(server.addr, "/echo").await;
-    stream
-        .write_all(&frame(0x1, &[b'o', b'k', 0xff, 0xfe], true))
-        .await
-        .expect("write");
-    assert_eq!(raw_close_code(&mut stream).await, close_code::INVALID);
-    assert_eq!(
-        ended(&mut sessions).await,
-        "error InvalidUtf8 Some(1007), then None"
-    );
+    raw_bytes_close_with(
+        &frame(0x1, &[b'o', b'k', 0xff, 0xfe], true),
+        close_code::INVALID,
+        "error InvalidUtf8 Some(1007), then None",
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn a_frame_announcing_more_than_the_limit_closes_with_1009_before_it_is_sent() {
-    let (app, mut sessions) = echo_app();
-    let server = TestServer::start(app).await;
-    let mut stream = raw_handshake(server.addr, "/echo").await;
     // A header that announces 1 GiB, and none of it: the server must not
     // wait for (or allocate) the payload.
-    stream
-        .write_all(&[0x82, 0x80 | 127, 0, 0, 0, 0, 0x40, 0, 0, 0, 1, 2, 3, 4])
-        .await
-        .expect("write");
-    assert_eq!(raw_close_code(&mut stream).await, close_code::SIZE);
-    assert_eq!(
-        ended(&mut sessions).await,
-        "error MessageTooBig Some(1009), then None"
-    );
+    raw_bytes_close_with(
+        &[0x82, 0x80 | 127, 0, 0, 0, 0, 0x40, 0, 0, 0, 1, 2, 3, 4],
+        close_code::SIZE,
+        "error MessageTooBig Some(1009), then None",
+    )
+    .await;
 }
 
 #[tokio::test]
