@@ -1,6 +1,6 @@
 //! `Json<T>`: a JSON request body, and a JSON response.
 
-use http::{HeaderValue, StatusCode, header};
+use http::StatusCode;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -8,7 +8,7 @@ use crate::extract::{
     BodyRejection, ErrorDetail, FromRequest, RequestParts, ValidationError, has_content_type,
     read_body,
 };
-use crate::response::json_detail;
+use crate::response::{JSON, json_detail, with_content_type};
 use crate::{Body, IntoResponse, Response};
 
 /// JSON in either direction.
@@ -76,14 +76,7 @@ pub struct Json<T>(pub T);
 impl<T: Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Response {
         match serde_json::to_vec(&self.0) {
-            Ok(bytes) => {
-                let mut response = Response::new(Body::from(bytes));
-                response.headers_mut().insert(
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
-                );
-                response
-            }
+            Ok(bytes) => with_content_type(Body::from(bytes), JSON),
             Err(error) => {
                 // The server's own value would not serialize: its fault, not the client's.
                 tracing::error!(target: "atode::response", %error, "failed to serialize a JSON response");

@@ -1,8 +1,8 @@
 //! `Html<T>`: an HTML response.
 
-use http::{HeaderValue, header};
+use http::HeaderValue;
 
-use super::Response;
+use super::{Response, with_content_type};
 use crate::{Body, IntoResponse};
 
 /// An HTML page: `Content-Type: text/html; charset=utf-8`.
@@ -20,11 +20,7 @@ pub struct Html<T>(pub T);
 
 impl<T: Into<Body>> IntoResponse for Html<T> {
     fn into_response(self) -> Response {
-        let mut response = Response::new(self.0.into());
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/html; charset=utf-8"),
-        );
-        response
+        const HTML: HeaderValue = HeaderValue::from_static("text/html; charset=utf-8");
+        with_content_type(self.0.into(), HTML)
     }
 }

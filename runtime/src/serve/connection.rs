@@ -3,7 +3,10 @@
 //! atode's public API.
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use crate::routing::{RouteFuture, Routes};
 use crate::{Body, Response, ResponseBody};
@@ -60,5 +63,52 @@ fn route_websocket_connect_as_get<B>(request: &mut http::Request<B>) {
             .is_some_and(|protocol| protocol.as_str().eq_ignore_ascii_case("websocket"))
     {
         *request.method_mut() = http::Method::GET;
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// One connection's task: hyper's connection future, watched for the
+    /// graceful shutdown, with the connection's place under the limit.
+    ///
+    /// A named future rather than an `async` block: a block that awaits a
+    /// captured future keeps it twice in its state (the capture and the
+    /// awaited copy), 1.7 KB more for every connection, idle or not.
+    pub(crate) struct ConnectionTask<C, P> {
+        #[pin]
+        connection: C,
+        // Given back when the task ends, not before.
+        _place: P,
+        remote: SocketAddr,
+    }
+}
+
+impl<C, P> ConnectionTask<C, P> {
+    pub(crate) fn new(connection: C, place: P, remote: SocketAddr) -> Self {
+        ConnectionTask {
+            connection,
+            _place: place,
+            remote,
+        }
+    }
+}
+
+impl<C, P, E> Future for ConnectionTask<C, P>
+where
+    C: Future<Output = Result<(), E>>,
+    E: std::fmt::Display,
+{
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.project();
+        match this.connection.poll(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Ok(())) => Poll::Ready(()),
+            Poll::Ready(Err(error)) => {
+                let remote = *this.remote;
+                tracing::debug!(target: "atode::serve", %remote, %error, "connection ended with an error");
+                Poll::Ready(())
+            }
+        }
     }
 }

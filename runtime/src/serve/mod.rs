@@ -22,7 +22,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
 use crate::App;
-use connection::ConnectionService;
+use connection::{ConnectionService, ConnectionTask};
 
 /// The address [`run`] listens on when `ATODE_ADDR` is not set: loopback
 /// only, so a development server is not reachable from the network until
@@ -354,12 +354,7 @@ impl Serve {
                         .serve_connection_with_upgrades(TokioIo::new(stream), service)
                         .into_owned();
                     let connection = graceful.watch(connection);
-                    tokio::spawn(async move {
-                        if let Err(error) = connection.await {
-                            tracing::debug!(target: "atode::serve", %remote, %error, "connection ended with an error");
-                        }
-                        drop(permit);
-                    });
+                    tokio::spawn(ConnectionTask::new(connection, permit, remote));
                 }
                 Err(error) => accept_failed(error).await,
             }

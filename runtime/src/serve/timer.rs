@@ -20,6 +20,8 @@ use hyper::rt::{Sleep, Timer};
 
 /// How often the ticker reads the clock and wakes what is due.
 const TICK: Duration = Duration::from_millis(100);
+// `ticks_in` counts whole ticks per second.
+const _: () = assert!(TICK.as_secs() == 0 && 1_000_000_000 % TICK.subsec_nanos() == 0);
 
 /// A [`hyper::rt::Timer`] whose sleeps cost a slot in a list rather than a
 /// timer-wheel registration each.
@@ -71,17 +73,24 @@ impl Timer for CoarseTimer {
     fn sleep_until(&self, deadline: Instant) -> Pin<Box<dyn Sleep>> {
         self.clock.start_ticking();
         // Rounded up, plus the tick the clock may lag by: never early.
-        let ticks = deadline
-            .saturating_duration_since(self.clock.start)
-            .as_nanos()
-            .div_ceil(TICK.as_nanos());
-        let deadline = u64::try_from(ticks).unwrap_or(u64::MAX).saturating_add(1);
+        let deadline =
+            ticks_in(deadline.saturating_duration_since(self.clock.start)).saturating_add(1);
         Box::pin(CoarseSleep {
             clock: Arc::clone(&self.clock),
             deadline,
             slot: None,
         })
     }
+}
+
+/// `elapsed` in ticks, rounded up. In `u64`: hyper starts a sleep for every
+/// request, and `u128` arithmetic on nanoseconds is a call into a
+/// division routine.
+fn ticks_in(elapsed: Duration) -> u64 {
+    const TICK_NANOS: u32 = TICK.subsec_nanos();
+    const PER_SECOND: u64 = 1_000_000_000 / TICK_NANOS as u64;
+    let whole = elapsed.as_secs().saturating_mul(PER_SECOND);
+    whole.saturating_add(u64::from(elapsed.subsec_nanos().div_ceil(TICK_NANOS)))
 }
 
 impl Clock {
@@ -207,6 +216,22 @@ impl Drop for CoarseSleep {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_round_up_to_whole_ticks() {
+        let cases = [
+            (Duration::ZERO, 0),
+            (Duration::from_nanos(1), 1),
+            (TICK, 1),
+            (TICK + Duration::from_nanos(1), 2),
+            (Duration::from_millis(1050), 11),
+            (Duration::from_secs(30), 300),
+            (Duration::MAX, u64::MAX),
+        ];
+        for (elapsed, ticks) in cases {
+            assert_eq!(ticks_in(elapsed), ticks, "{elapsed:?}");
+        }
+    }
 
     #[tokio::test]
     async fn a_sleep_ends_no_earlier_than_its_duration() {
