@@ -4,7 +4,7 @@
 #
 #     bash bench/run.sh
 #
-# Knobs (environment): ROUNDS (5), SECONDS_PER_RUN (5), CONNECTIONS (64,
+# Knobs (environment): ROUNDS (7), SECONDS_PER_RUN (4), CONNECTIONS (64,
 # HTTP/1.1), H2_STREAMS (4 streams per HTTP/2 connection) and H2_CLIENTS
 # (CONNECTIONS / H2_STREAMS HTTP/2 connections), RATE (1000 requests/s for
 # the latency-isolation run), PORT (18080, and the five above it).
@@ -13,8 +13,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-ROUNDS=${ROUNDS:-5}
-SECONDS_PER_RUN=${SECONDS_PER_RUN:-5}
+ROUNDS=${ROUNDS:-7}
+SECONDS_PER_RUN=${SECONDS_PER_RUN:-4}
 CONNECTIONS=${CONNECTIONS:-64}
 # HTTP/2: as many requests in flight as HTTP/1.1's connections, carried as
 # a few streams on each of fewer connections.
