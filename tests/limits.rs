@@ -9,8 +9,8 @@ use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use atode::{App, Limits, get, post, routes};
-use common::{Http1, request, within};
+use atode::{App, Body, Limits, get, post, routes};
+use common::{Http1, Http2, request, within};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -27,12 +27,38 @@ async fn later() -> &'static str {
     "later"
 }
 
+/// Answers after twice `SHORT`, the header timeout of the tests below.
+#[get("/slow")]
+async fn slow() -> &'static str {
+    tokio::time::sleep(2 * SHORT).await;
+    "slow"
+}
+
+/// Sends its first chunk at once and its second twice `SHORT` later.
+#[get("/pause")]
+async fn pause() -> atode::Response {
+    let chunks = tokio_stream::StreamExt::then(
+        tokio_stream::iter(["first ", "second"]),
+        |chunk: &'static str| async move {
+            if chunk == "second" {
+                tokio::time::sleep(2 * SHORT).await;
+            }
+            Ok::<_, std::io::Error>(bytes::Bytes::from_static(chunk.as_bytes()))
+        },
+    );
+    atode::Response::new(Body::from_stream(chunks))
+}
+
 async fn start(limits: Limits) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
-    let server = atode::serve(listener, App::new().routes(routes![ping, later])).limits(limits);
+    let server = atode::serve(
+        listener,
+        App::new().routes(routes![ping, later, slow, pause]),
+    )
+    .limits(limits);
     tokio::spawn(server.into_future());
     addr
 }
@@ -100,6 +126,60 @@ async fn an_idle_keep_alive_connection_is_closed_after_the_header_timeout() {
         text.starts_with("HTTP/1.1 200 OK") && text.ends_with("pong"),
         "{text}"
     );
+}
+
+#[tokio::test]
+async fn a_client_that_sends_nothing_is_disconnected_after_the_header_timeout() {
+    let mut limits = Limits::default();
+    limits.header_read_timeout = SHORT;
+    let addr = start(limits).await;
+
+    let mut silent = TcpStream::connect(addr).await.expect("connect");
+    let started = Instant::now();
+    let received = within(
+        "the server to close the silent connection",
+        read_to_close(&mut silent),
+    )
+    .await;
+    assert!(
+        started.elapsed() >= SHORT,
+        "closed before the timeout: {:?}",
+        started.elapsed()
+    );
+    assert!(received.is_empty(), "{received:?}");
+}
+
+#[tokio::test]
+async fn the_header_timeout_does_not_cut_a_slow_handler_or_a_pausing_body() {
+    let mut limits = Limits::default();
+    limits.header_read_timeout = SHORT;
+    let addr = start(limits).await;
+
+    let mut client = Http1::connect(addr).await;
+    let (status, _, body) = within("the slow answer", client.fetch(request("GET", "/slow"))).await;
+    assert_eq!((status.as_u16(), body.as_str()), (200, "slow"));
+    let (status, _, body) =
+        within("the pausing body", client.fetch(request("GET", "/pause"))).await;
+    assert_eq!((status.as_u16(), body.as_str()), (200, "first second"));
+    // The same connection, still open between requests within the timeout.
+    let (status, _, body) = within("the ping", client.fetch(request("GET", "/ping"))).await;
+    assert_eq!((status.as_u16(), body.as_str()), (200, "pong"));
+}
+
+#[tokio::test]
+async fn an_idle_http2_connection_outlives_the_header_timeout() {
+    let mut limits = Limits::default();
+    limits.header_read_timeout = SHORT;
+    let addr = start(limits).await;
+
+    let mut client = Http2::connect(addr).await;
+    let (status, _, _) = within("the first request", client.fetch(request("GET", "/ping"))).await;
+    assert_eq!(status.as_u16(), 200);
+    // Idle past the header timeout, which is HTTP/1.1's: HTTP/2 has pings.
+    tokio::time::sleep(3 * SHORT).await;
+    let (status, _, body) =
+        within("the second request", client.fetch(request("GET", "/ping"))).await;
+    assert_eq!((status.as_u16(), body.as_str()), (200, "pong"));
 }
 
 #[tokio::test]

@@ -25,17 +25,33 @@ use crate::{Body, BoxError};
 /// assert!(body.collect().await.unwrap().to_bytes().is_empty());
 /// # }
 /// ```
-pub struct ResponseBody(Either<CompletionBody, Body>);
+pub struct ResponseBody {
+    body: Either<CompletionBody, Body>,
+    /// The request this answers, in progress on its connection until this
+    /// is dropped (the slowloris defence, `serve/head_deadline.rs`).
+    in_progress: Option<crate::serve::InProgress>,
+}
 
 impl ResponseBody {
     /// A handler's body, with its request's tasks attached.
     pub(crate) fn direct(body: CompletionBody) -> Self {
-        ResponseBody(Either::Left(body))
+        ResponseBody {
+            body: Either::Left(body),
+            in_progress: None,
+        }
     }
 
     /// What the app's layers made of it; the tasks ride inside.
     pub(crate) fn layered(body: Body) -> Self {
-        ResponseBody(Either::Right(body))
+        ResponseBody {
+            body: Either::Right(body),
+            in_progress: None,
+        }
+    }
+
+    /// Keeps `request` in progress on its connection until this is dropped.
+    pub(crate) fn hold(&mut self, request: Option<crate::serve::InProgress>) {
+        self.in_progress = request;
     }
 }
 
@@ -47,15 +63,15 @@ impl http_body::Body for ResponseBody {
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-        Pin::new(&mut self.0).poll_frame(cx)
+        Pin::new(&mut self.body).poll_frame(cx)
     }
 
     fn is_end_stream(&self) -> bool {
-        self.0.is_end_stream()
+        self.body.is_end_stream()
     }
 
     fn size_hint(&self) -> SizeHint {
-        self.0.size_hint()
+        self.body.size_hint()
     }
 }
 

@@ -8,6 +8,8 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use super::head_deadline::{HeadWatch, InProgress};
+use super::timer::Registration;
 use crate::routing::{RouteFuture, Routes};
 use crate::{Body, Response, ResponseBody};
 
@@ -15,6 +17,8 @@ use crate::{Body, Response, ResponseBody};
 pub(crate) struct ConnectionService {
     pub(crate) routes: Routes,
     pub(crate) remote: SocketAddr,
+    /// The connection's requests in progress, for the header timeout.
+    pub(crate) head: HeadWatch,
     /// The connection's place under the connection limit, which a
     /// WebSocket upgraded from it keeps.
     #[cfg(feature = "ws")]
@@ -24,13 +28,14 @@ pub(crate) struct ConnectionService {
 impl hyper::service::Service<http::Request<hyper::body::Incoming>> for ConnectionService {
     type Response = Response<ResponseBody>;
     type Error = Infallible;
-    type Future = RouteFuture;
+    type Future = InProgressFuture;
 
     #[inline]
     fn call(
         &self,
         #[allow(unused_mut)] mut request: http::Request<hyper::body::Incoming>,
-    ) -> RouteFuture {
+    ) -> InProgressFuture {
+        let in_progress = self.head.begin(request.version());
         #[cfg(feature = "ws")]
         {
             route_websocket_connect_as_get(&mut request);
@@ -45,8 +50,32 @@ impl hyper::service::Service<http::Request<hyper::body::Incoming>> for Connectio
                 request.extensions_mut().insert(self.place.clone());
             }
         }
-        self.routes
-            .handle(request.map(Body::incoming), Some(self.remote))
+        InProgressFuture {
+            future: self
+                .routes
+                .handle(request.map(Body::incoming), Some(self.remote)),
+            in_progress,
+        }
+    }
+}
+
+/// A request's response on its way, in progress on its connection until
+/// the response's body is dropped.
+pub(crate) struct InProgressFuture {
+    future: RouteFuture,
+    in_progress: Option<InProgress>,
+}
+
+impl Future for InProgressFuture {
+    type Output = Result<Response<ResponseBody>, Infallible>;
+
+    #[inline]
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let Poll::Ready(Ok(mut response)) = Pin::new(&mut self.future).poll(cx) else {
+            return Poll::Pending;
+        };
+        response.body_mut().hold(self.in_progress.take());
+        Poll::Ready(Ok(response))
     }
 }
 
@@ -68,7 +97,9 @@ fn route_websocket_connect_as_get<B>(request: &mut http::Request<B>) {
 
 pin_project_lite::pin_project! {
     /// One connection's task: hyper's connection future, watched for the
-    /// graceful shutdown, with the connection's place under the limit.
+    /// graceful shutdown, with the connection's place under the limit. It
+    /// ends, closing the connection, once that has waited for a request
+    /// head for longer than the header timeout.
     ///
     /// A named future rather than an `async` block: a block that awaits a
     /// captured future keeps it twice in its state (the capture and the
@@ -79,15 +110,25 @@ pin_project_lite::pin_project! {
         // Given back when the task ends, not before.
         _place: P,
         remote: SocketAddr,
+        head: HeadWatch,
+        // The ticker wakes the task when `head` has expired.
+        registration: Registration,
     }
 }
 
 impl<C, P> ConnectionTask<C, P> {
-    pub(crate) fn new(connection: C, place: P, remote: SocketAddr) -> Self {
+    pub(crate) fn new(
+        connection: C,
+        place: P,
+        remote: SocketAddr,
+        (head, registration): (HeadWatch, Registration),
+    ) -> Self {
         ConnectionTask {
             connection,
             _place: place,
             remote,
+            head,
+            registration,
         }
     }
 }
@@ -101,6 +142,16 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = self.project();
+        if this.head.expired_now() {
+            let remote = *this.remote;
+            tracing::debug!(target: "atode::serve", %remote, "no request head within the header timeout; closing the connection");
+            return Poll::Ready(());
+        }
+        // Once: the task's waker is the same at every poll, since only
+        // its own task polls it.
+        if !this.registration.is_registered() {
+            this.registration.wake_with(cx.waker());
+        }
         match this.connection.poll(cx) {
             Poll::Pending => Poll::Pending,
             Poll::Ready(Ok(())) => Poll::Ready(()),

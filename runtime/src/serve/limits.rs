@@ -5,6 +5,7 @@ use std::time::Duration;
 use hyper_util::rt::TokioExecutor;
 use hyper_util::server::conn::auto;
 
+use super::head_deadline::HeadDeadline;
 use super::timer::CoarseTimer;
 
 /// What a server allows each client, so a slow or hostile one cannot hold
@@ -28,8 +29,14 @@ use super::timer::CoarseTimer;
 pub struct Limits {
     /// How long a client may take to send a request's head, counted from
     /// when the server starts waiting for it (slowloris). Past it the
-    /// connection is closed. On HTTP/1.1 this also bounds an idle keep-alive
-    /// connection, which is waiting for its next request's head. Default 30 s.
+    /// connection is closed. The wait starts when the connection is
+    /// accepted, so a client that sends nothing is closed too, and again
+    /// when a response's body is done: on HTTP/1.1 this also bounds an
+    /// idle keep-alive connection. Handlers and bodies that take longer
+    /// are not cut. An HTTP/2 connection is exempt from its first request
+    /// on (its pings bound it: `keep_alive_timeout`). Checked ten times a
+    /// second: a connection is closed up to 0.2 s after its time, never
+    /// before. Default 30 s.
     pub header_read_timeout: Duration,
     /// The largest request head (request line and headers), in bytes.
     /// HTTP/1.1 past it gets `431`; HTTP/2 past it gets the stream refused.
@@ -73,28 +80,31 @@ impl Default for Limits {
 }
 
 impl Limits {
-    /// hyper's connection builder, set to these limits.
-    pub(crate) fn builder(&self) -> auto::Builder<TokioExecutor> {
+    /// hyper's connection builder, set to these limits, and the header
+    /// timeout, which atode keeps per connection rather than hyper per
+    /// request (`head_deadline.rs`).
+    pub(crate) fn builder(&self) -> (auto::Builder<TokioExecutor>, HeadDeadline) {
         let mut builder = auto::Builder::new(TokioExecutor::new());
-        // One clock for both protocols: their timeouts need no precision,
-        // and a timer-wheel entry per request would cost more than routing.
+        // One clock for all the timeouts: they need no precision, and a
+        // timer-wheel entry per request would cost more than routing.
         let timer = CoarseTimer::new();
         builder
             .http1()
             .timer(timer.clone())
-            .header_read_timeout(self.header_read_timeout)
+            .header_read_timeout(None)
             .half_close(self.half_close)
             // hyper's read buffer bounds the head; it cannot go below 8 KiB.
             .max_buf_size(self.max_header_size.max(8192));
         builder
             .http2()
-            .timer(timer)
+            .timer(timer.clone())
             .max_header_list_size(u32::try_from(self.max_header_size).unwrap_or(u32::MAX))
             .keep_alive_interval(Some(self.keep_alive_timeout))
             .keep_alive_timeout(self.keep_alive_timeout);
+        let heads = HeadDeadline::new(timer, self.header_read_timeout);
         // RFC 8441, for WebSockets over HTTP/2.
         #[cfg(feature = "ws")]
         builder.http2().enable_connect_protocol();
-        builder
+        (builder, heads)
     }
 }

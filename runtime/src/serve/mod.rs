@@ -2,10 +2,12 @@
 //! connection limits, and graceful shutdown that drains the background tasks.
 
 mod connection;
+mod head_deadline;
 mod limits;
 mod signal;
 mod timer;
 
+pub(crate) use head_deadline::InProgress;
 pub use limits::Limits;
 pub use signal::shutdown_signal;
 
@@ -314,7 +316,7 @@ impl Serve {
             }
         }
         let mut signal = signal.unwrap_or_else(|| Box::pin(std::future::pending()));
-        let builder = limits.builder();
+        let (builder, heads) = limits.builder();
         let graceful = GracefulShutdown::new();
         let connections = Arc::new(Semaphore::new(limits.max_connections));
         #[cfg(feature = "ws")]
@@ -341,9 +343,11 @@ impl Serve {
                     let _ = stream.set_nodelay(true);
                     #[cfg(feature = "ws")]
                     let permit = crate::ws::ConnectionPlace::new(permit);
+                    let (head, registration) = heads.watch();
                     let service = ConnectionService {
                         routes: app.service().clone(),
                         remote,
+                        head: head.clone(),
                         #[cfg(feature = "ws")]
                         place: permit.clone(),
                     };
@@ -354,7 +358,12 @@ impl Serve {
                         .serve_connection_with_upgrades(TokioIo::new(stream), service)
                         .into_owned();
                     let connection = graceful.watch(connection);
-                    tokio::spawn(ConnectionTask::new(connection, permit, remote));
+                    tokio::spawn(ConnectionTask::new(
+                        connection,
+                        permit,
+                        remote,
+                        (head, registration),
+                    ));
                 }
                 Err(error) => accept_failed(error).await,
             }

@@ -1,13 +1,13 @@
-//! `CoarseTimer`: the clock behind the connection timeouts (header read,
-//! HTTP/2 pings), at a tenth of a second's resolution.
+//! `CoarseTimer`: the clock behind the connection timeouts (the header
+//! timeout of `head_deadline`, hyper's HTTP/2 pings), at a tenth of a
+//! second's resolution.
 //!
-//! hyper starts a header-read timer for every request and drops it as soon
-//! as the head is in. On tokio's timer each one is a registration in the
-//! timer wheel and its removal, plus two reads of the clock: about 840
-//! instructions a request, for a timeout of 30 s that needs no precision.
-//! Here a sleep is a deadline in ticks and, once polled, a slot in a list
-//! that one ticker walks ten times a second. A timeout fires between its
-//! duration and two ticks later, never early.
+//! None of them needs precision, and on tokio's timer each sleep is a
+//! registration in the timer wheel and its removal, plus reads of the
+//! clock. Here a sleep is a deadline in ticks and, once polled, a slot in a
+//! list that one ticker walks ten times a second; a connection's header
+//! timeout is a slot of the same list for the connection's whole life. A
+//! timeout fires between its duration and two ticks later, never early.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -17,6 +17,8 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use hyper::rt::{Sleep, Timer};
+
+use super::head_deadline::HeadWatch;
 
 /// How often the ticker reads the clock and wakes what is due.
 const TICK: Duration = Duration::from_millis(100);
@@ -48,11 +50,51 @@ struct Slots {
 }
 
 struct Sleeper {
-    deadline: u64,
+    due: Due,
     waker: Waker,
 }
 
+/// When an entry of the list is due.
+enum Due {
+    /// A sleep: at this tick.
+    At(u64),
+    /// A connection: once it has waited too long for a request head (see
+    /// `head_deadline`).
+    Head(HeadWatch),
+}
+
+impl Due {
+    fn is_due(&self, now: u64) -> bool {
+        match self {
+            Due::At(deadline) => *deadline <= now,
+            Due::Head(watch) => watch.expired(now),
+        }
+    }
+}
+
 impl CoarseTimer {
+    /// The clock as the ticker last read it, in ticks since it started.
+    pub(crate) fn ticks_now(&self) -> u64 {
+        self.clock.ticks()
+    }
+
+    /// `duration` in ticks, rounded up, plus the tick the clock may lag
+    /// by: a timeout of this many ticks never ends early.
+    pub(crate) fn ticks(duration: Duration) -> u64 {
+        ticks_in(duration).saturating_add(1)
+    }
+
+    /// A place in the ticker's list for a connection, woken once `watch`
+    /// has waited too long for a request head.
+    pub(crate) fn watch_heads(&self, watch: HeadWatch) -> Registration {
+        self.clock.start_ticking();
+        Registration {
+            clock: Arc::clone(&self.clock),
+            due: Some(Due::Head(watch)),
+            slot: None,
+        }
+    }
+
     pub(crate) fn new() -> Self {
         CoarseTimer {
             clock: Arc::new(Clock {
@@ -72,13 +114,14 @@ impl Timer for CoarseTimer {
 
     fn sleep_until(&self, deadline: Instant) -> Pin<Box<dyn Sleep>> {
         self.clock.start_ticking();
-        // Rounded up, plus the tick the clock may lag by: never early.
-        let deadline =
-            ticks_in(deadline.saturating_duration_since(self.clock.start)).saturating_add(1);
+        let deadline = Self::ticks(deadline.saturating_duration_since(self.clock.start));
         Box::pin(CoarseSleep {
-            clock: Arc::clone(&self.clock),
             deadline,
-            slot: None,
+            registration: Registration {
+                clock: Arc::clone(&self.clock),
+                due: Some(Due::At(deadline)),
+                slot: None,
+            },
         })
     }
 }
@@ -125,7 +168,7 @@ impl Clock {
         {
             let slots = self.lock();
             for sleeper in slots.entries.iter().flatten() {
-                if sleeper.deadline <= now {
+                if sleeper.due.is_due(now) {
                     due.push(sleeper.waker.clone());
                 }
             }
@@ -152,34 +195,52 @@ async fn tick(clock: Weak<Clock>, start: Instant) {
 }
 
 struct CoarseSleep {
-    clock: Arc<Clock>,
     /// In ticks since the clock's start.
     deadline: u64,
-    /// Its place in the list, once polled.
-    slot: Option<usize>,
+    registration: Registration,
 }
 
 impl Future for CoarseSleep {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        if self.clock.ticks() >= self.deadline {
+        if self.registration.clock.ticks() >= self.deadline {
             return Poll::Ready(());
         }
-        let deadline = self.deadline;
+        self.registration.wake_with(cx.waker());
+        Poll::Pending
+    }
+}
+
+impl Sleep for CoarseSleep {}
+
+/// An entry in the ticker's list: made on the first poll, removed on drop.
+pub(crate) struct Registration {
+    clock: Arc<Clock>,
+    /// Until the first poll.
+    due: Option<Due>,
+    /// Its place in the list, once polled.
+    slot: Option<usize>,
+}
+
+impl Registration {
+    /// Makes the entry, or gives it `waker` when the task polling it is
+    /// another than before.
+    pub(crate) fn wake_with(&mut self, waker: &Waker) {
         let mut slots = self.clock.lock();
         match self.slot {
             Some(slot) => {
                 if let Some(Some(sleeper)) = slots.entries.get_mut(slot) {
-                    if !sleeper.waker.will_wake(cx.waker()) {
-                        sleeper.waker = cx.waker().clone();
+                    if !sleeper.waker.will_wake(waker) {
+                        sleeper.waker = waker.clone();
                     }
                 }
             }
             None => {
+                let Some(due) = self.due.take() else { return };
                 let sleeper = Some(Sleeper {
-                    deadline,
-                    waker: cx.waker().clone(),
+                    due,
+                    waker: waker.clone(),
                 });
                 let slot = match slots.free.pop() {
                     Some(slot) => {
@@ -195,13 +256,15 @@ impl Future for CoarseSleep {
                 self.slot = Some(slot);
             }
         }
-        Poll::Pending
+    }
+
+    /// Whether the entry is in the list.
+    pub(crate) fn is_registered(&self) -> bool {
+        self.slot.is_some()
     }
 }
 
-impl Sleep for CoarseSleep {}
-
-impl Drop for CoarseSleep {
+impl Drop for Registration {
     fn drop(&mut self) {
         if let Some(slot) = self.slot.take() {
             let mut slots = self.clock.lock();

@@ -1,0 +1,158 @@
+//! The slowloris defence, [`Limits::header_read_timeout`](crate::Limits),
+//! kept per connection rather than per request.
+//!
+//! hyper's own header-read timeout starts a sleep for every request: a
+//! boxed future, a place in the timer's list and its removal, and two reads
+//! of the clock, about 480 instructions a request on a path of 11,000. And
+//! it starts only once the first bytes are in, so a client that connects
+//! and sends nothing is never timed out at all.
+//!
+//! Here each connection has one [`HeadWatch`]: how many of its requests are
+//! in progress, and since when it has had none. A request is in progress
+//! from the moment hyper hands its head to the app until its response's
+//! body is dropped (written, or abandoned). A connection with none in
+//! progress for longer than the timeout is waiting for a head that does not
+//! come (the first, or the next on a keep-alive connection), and its task
+//! ends, which closes it. The coarse timer's ticker checks every watch ten
+//! times a second; a request costs two counter updates.
+//!
+//! HTTP/2 is exempt from its first request on: streams are multiplexed, and
+//! an idle connection is bounded by its pings.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use http::Version;
+
+use super::timer::{CoarseTimer, Registration};
+
+/// `since` of a connection the watch no longer applies to.
+const EXEMPT: u64 = u64::MAX;
+
+/// The server's side: the timeout, and the clock that measures it.
+#[derive(Clone)]
+pub(crate) struct HeadDeadline {
+    timer: CoarseTimer,
+    /// In ticks of the timer, rounded up.
+    timeout: u64,
+}
+
+impl HeadDeadline {
+    pub(crate) fn new(timer: CoarseTimer, timeout: std::time::Duration) -> Self {
+        HeadDeadline {
+            timer,
+            timeout: CoarseTimer::ticks(timeout),
+        }
+    }
+
+    /// The watch of a connection accepted now, which starts waiting for its
+    /// first head at once, and its place in the ticker's list.
+    pub(crate) fn watch(&self) -> (HeadWatch, Registration) {
+        let watch = HeadWatch(Arc::new(State {
+            timer: self.timer.clone(),
+            timeout: self.timeout,
+            in_progress: AtomicUsize::new(0),
+            since: AtomicU64::new(self.timer.ticks_now()),
+        }));
+        let registration = self.timer.watch_heads(watch.clone());
+        (watch, registration)
+    }
+}
+
+/// One connection's requests in progress, shared by its task, its service
+/// and the guards of its responses.
+#[derive(Clone)]
+pub(crate) struct HeadWatch(Arc<State>);
+
+struct State {
+    timer: CoarseTimer,
+    timeout: u64,
+    in_progress: AtomicUsize,
+    /// The tick since which no request has been in progress, or `EXEMPT`.
+    since: AtomicU64,
+}
+
+impl HeadWatch {
+    /// A request's head is in: the connection is not waiting for one until
+    /// the returned guard is dropped. `None` for HTTP/2, which this makes
+    /// exempt.
+    pub(crate) fn begin(&self, version: Version) -> Option<InProgress> {
+        if version == Version::HTTP_2 {
+            self.0.since.store(EXEMPT, Ordering::Release);
+            return None;
+        }
+        self.0.in_progress.fetch_add(1, Ordering::AcqRel);
+        Some(InProgress(self.clone()))
+    }
+
+    /// Whether the connection has waited for a head for longer than the
+    /// timeout, at tick `now`.
+    pub(crate) fn expired(&self, now: u64) -> bool {
+        // `in_progress` first: a guard stamps `since` before it counts
+        // down, so a count of none comes with its stamp.
+        if self.0.in_progress.load(Ordering::Acquire) > 0 {
+            return false;
+        }
+        let since = self.0.since.load(Ordering::Acquire);
+        since != EXEMPT && now >= since.saturating_add(self.0.timeout)
+    }
+
+    /// [`expired`](Self::expired) at the timer's current tick.
+    pub(crate) fn expired_now(&self) -> bool {
+        self.expired(self.0.timer.ticks_now())
+    }
+}
+
+/// A request in progress on its connection; dropped with its response's
+/// body.
+pub(crate) struct InProgress(HeadWatch);
+
+impl Drop for InProgress {
+    fn drop(&mut self) {
+        let state = &self.0.0;
+        if state.since.load(Ordering::Relaxed) != EXEMPT {
+            state
+                .since
+                .store(state.timer.ticks_now(), Ordering::Release);
+        }
+        state.in_progress.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn watch(timeout: Duration) -> HeadWatch {
+        HeadDeadline::new(CoarseTimer::new(), timeout).watch().0
+    }
+
+    #[test]
+    fn a_connection_waiting_for_a_head_expires_after_the_timeout_and_not_before() {
+        let watch = watch(Duration::from_millis(300));
+        // 300 ms is 3 ticks, plus the one the clock may lag by.
+        assert!(!watch.expired(3));
+        assert!(watch.expired(4));
+    }
+
+    #[test]
+    fn a_request_in_progress_holds_the_timeout_off_and_its_end_restarts_it() {
+        let watch = watch(Duration::from_millis(300));
+        let first = watch.begin(Version::HTTP_11).expect("a guard for HTTP/1.1");
+        let second = watch.begin(Version::HTTP_11).expect("a guard for HTTP/1.1");
+        assert!(!watch.expired(1_000));
+        drop(first);
+        assert!(!watch.expired(1_000), "one request is still in progress");
+        drop(second);
+        // Stamped at the clock's tick then (0, no ticker in this test).
+        assert!(watch.expired(4));
+    }
+
+    #[test]
+    fn http2_is_exempt_from_its_first_request_on() {
+        let watch = watch(Duration::from_millis(300));
+        assert!(watch.begin(Version::HTTP_2).is_none());
+        assert!(!watch.expired(u64::MAX - 1));
+    }
+}
