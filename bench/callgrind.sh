@@ -103,5 +103,7 @@ echo "| --- | --- | ---: | ---: | ---: | ---: | ---: |"
 awk '{ key = $1 " | " $2; ir[key, $3] = $4; if (!(key in seen)) { seen[key] = 1; order[++n] = key } }
   END { for (i = 1; i <= n; i++) { e = order[i]; sub(/^h1/, "HTTP/1.1", e); sub(/^h2/, "HTTP/2", e)
     k = order[i]
-    printf "| %s | %d | %d | %d | %.2f | %.2f |\n", e, ir[k, "atode"], ir[k, "axum"],
-      ir[k, "hyper"], ir[k, "atode"] / ir[k, "axum"], ir[k, "atode"] / ir[k, "hyper"] } }' "$RESULTS"
+    printf "| %s | %s | %s | %s | %s | %s |\n", e, ir[k, "atode"], ir[k, "axum"], ir[k, "hyper"],
+      ratio(ir[k, "atode"], ir[k, "axum"]), ratio(ir[k, "atode"], ir[k, "hyper"]) } }
+  # A server left out (SERVERS) leaves its cells empty.
+  function ratio(a, b) { return (a > 0 && b > 0) ? sprintf("%.2f", a / b) : "" }' "$RESULTS"

@@ -96,6 +96,7 @@ fn app(probe: Probe) -> App {
         head_task,
         no_content,
         carried,
+        gated,
     ])
 }
 
@@ -208,6 +209,15 @@ async fn handler_err(
 async fn handler_panic(State(probe): State<Probe>, tasks: BackgroundTasks) -> &'static str {
     tasks.add_task(hold_witness, (take_witness(&probe),));
     panic!("handler panicked on purpose")
+}
+
+/// Answers once the gate opens; queues no task.
+#[get("/gated")]
+async fn gated(State(probe): State<Probe>) -> &'static str {
+    let _ = probe.events.send("gated handler started".to_owned());
+    let mut gate = probe.gate;
+    let _ = gate.wait_for(|open| *open).await;
+    "gated"
 }
 
 /// A body of two chunks with the gate between them.
@@ -528,6 +538,38 @@ async fn an_empty_body_response_runs_its_tasks() {
         .await;
     assert_eq!((status, body.as_str()), (StatusCode::NO_CONTENT, ""));
     assert_eq!(harness.next_event().await, "no-content task done");
+}
+
+#[tokio::test]
+async fn graceful_shutdown_finishes_a_response_in_progress_before_it_returns() {
+    let (probe, mut harness) = Harness::new();
+    let mut server = TestServer::start(app(probe)).await;
+    let mut client = server.http1().await;
+    let answer = tokio::spawn(async move { client.fetch(request("GET", "/gated")).await });
+    assert_eq!(harness.next_event().await, "gated handler started");
+    server.begin_shutdown();
+
+    within("the listener to close", async {
+        while tokio::net::TcpStream::connect(server.addr).await.is_ok() {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await;
+    // No task is pending: only the response in progress holds the server.
+    // The window only gives a server that did not wait the chance to be
+    // wrong.
+    let early =
+        tokio::time::timeout(std::time::Duration::from_millis(300), &mut server.handle).await;
+    assert!(
+        early.is_err(),
+        "the server stopped while a response was in progress"
+    );
+
+    harness.open_gate();
+    let (status, _, body) = within("the answer", answer).await.expect("client task");
+    assert_eq!((status, body.as_str()), (StatusCode::OK, "gated"));
+    let stopped = within("the server to finish its shutdown", &mut server.handle).await;
+    stopped.expect("server task").expect("server result");
 }
 
 #[tokio::test]

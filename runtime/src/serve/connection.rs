@@ -9,7 +9,6 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::head_deadline::{HeadWatch, InProgress};
-use super::timer::Registration;
 use crate::routing::{RouteFuture, Routes};
 use crate::{Body, Response, ResponseBody};
 
@@ -92,74 +91,5 @@ fn route_websocket_connect_as_get<B>(request: &mut http::Request<B>) {
             .is_some_and(|protocol| protocol.as_str().eq_ignore_ascii_case("websocket"))
     {
         *request.method_mut() = http::Method::GET;
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// One connection's task: hyper's connection future, watched for the
-    /// graceful shutdown, with the connection's place under the limit. It
-    /// ends, closing the connection, once that has waited for a request
-    /// head for longer than the header timeout.
-    ///
-    /// A named future rather than an `async` block: a block that awaits a
-    /// captured future keeps it twice in its state (the capture and the
-    /// awaited copy), 1.7 KB more for every connection, idle or not.
-    pub(crate) struct ConnectionTask<C, P> {
-        #[pin]
-        connection: C,
-        // Given back when the task ends, not before.
-        _place: P,
-        remote: SocketAddr,
-        head: HeadWatch,
-        // The ticker wakes the task when `head` has expired.
-        registration: Registration,
-    }
-}
-
-impl<C, P> ConnectionTask<C, P> {
-    pub(crate) fn new(
-        connection: C,
-        place: P,
-        remote: SocketAddr,
-        (head, registration): (HeadWatch, Registration),
-    ) -> Self {
-        ConnectionTask {
-            connection,
-            _place: place,
-            remote,
-            head,
-            registration,
-        }
-    }
-}
-
-impl<C, P, E> Future for ConnectionTask<C, P>
-where
-    C: Future<Output = Result<(), E>>,
-    E: std::fmt::Display,
-{
-    type Output = ();
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = self.project();
-        if this.head.expired_now() {
-            let remote = *this.remote;
-            tracing::debug!(target: "atode::serve", %remote, "no request head within the header timeout; closing the connection");
-            return Poll::Ready(());
-        }
-        // Once: the task's waker is the same at every poll, since only
-        // its own task polls it.
-        if !this.registration.is_registered() {
-            this.registration.wake_with(cx.waker());
-        }
-        match this.connection.poll(cx) {
-            Poll::Pending => Poll::Pending,
-            Poll::Ready(Ok(())) => Poll::Ready(()),
-            Poll::Ready(Err(error)) => {
-                let remote = *this.remote;
-                tracing::debug!(target: "atode::serve", %remote, %error, "connection ended with an error");
-                Poll::Ready(())
-            }
-        }
     }
 }

@@ -24,40 +24,10 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use http::Version;
 
-use super::timer::{CoarseTimer, Registration};
+use super::connections::Shared;
 
 /// `since` of a connection the watch no longer applies to.
 const EXEMPT: u64 = u64::MAX;
-
-/// The server's side: the timeout, and the clock that measures it.
-#[derive(Clone)]
-pub(crate) struct HeadDeadline {
-    timer: CoarseTimer,
-    /// In ticks of the timer, rounded up.
-    timeout: u64,
-}
-
-impl HeadDeadline {
-    pub(crate) fn new(timer: CoarseTimer, timeout: std::time::Duration) -> Self {
-        HeadDeadline {
-            timer,
-            timeout: CoarseTimer::ticks(timeout),
-        }
-    }
-
-    /// The watch of a connection accepted now, which starts waiting for its
-    /// first head at once, and its place in the ticker's list.
-    pub(crate) fn watch(&self) -> (HeadWatch, Registration) {
-        let watch = HeadWatch(Arc::new(State {
-            timer: self.timer.clone(),
-            timeout: self.timeout,
-            in_progress: AtomicUsize::new(0),
-            since: AtomicU64::new(self.timer.ticks_now()),
-        }));
-        let registration = self.timer.watch_heads(watch.clone());
-        (watch, registration)
-    }
-}
 
 /// One connection's requests in progress, shared by its task, its service
 /// and the guards of its responses.
@@ -65,14 +35,28 @@ impl HeadDeadline {
 pub(crate) struct HeadWatch(Arc<State>);
 
 struct State {
-    timer: CoarseTimer,
-    timeout: u64,
+    server: Arc<Shared>,
     in_progress: AtomicUsize,
     /// The tick since which no request has been in progress, or `EXEMPT`.
     since: AtomicU64,
 }
 
 impl HeadWatch {
+    /// The watch of a connection accepted now: it waits for its first head
+    /// from now on.
+    pub(super) fn new(server: Arc<Shared>) -> Self {
+        let since = server.timer.ticks_now();
+        HeadWatch(Arc::new(State {
+            server,
+            in_progress: AtomicUsize::new(0),
+            since: AtomicU64::new(since),
+        }))
+    }
+
+    pub(super) fn shared(&self) -> &Shared {
+        &self.0.server
+    }
+
     /// A request's head is in: the connection is not waiting for one until
     /// the returned guard is dropped. `None` for HTTP/2, which this makes
     /// exempt.
@@ -94,12 +78,12 @@ impl HeadWatch {
             return false;
         }
         let since = self.0.since.load(Ordering::Acquire);
-        since != EXEMPT && now >= since.saturating_add(self.0.timeout)
+        since != EXEMPT && now >= since.saturating_add(self.0.server.head_timeout)
     }
 
     /// [`expired`](Self::expired) at the timer's current tick.
     pub(crate) fn expired_now(&self) -> bool {
-        self.expired(self.0.timer.ticks_now())
+        self.expired(self.0.server.timer.ticks_now())
     }
 }
 
@@ -113,7 +97,7 @@ impl Drop for InProgress {
         if state.since.load(Ordering::Relaxed) != EXEMPT {
             state
                 .since
-                .store(state.timer.ticks_now(), Ordering::Release);
+                .store(state.server.timer.ticks_now(), Ordering::Release);
         }
         state.in_progress.fetch_sub(1, Ordering::AcqRel);
     }
@@ -122,10 +106,12 @@ impl Drop for InProgress {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::serve::connections::Connections;
+    use crate::serve::timer::CoarseTimer;
     use std::time::Duration;
 
     fn watch(timeout: Duration) -> HeadWatch {
-        HeadDeadline::new(CoarseTimer::new(), timeout).watch().0
+        Connections::new(CoarseTimer::new(), timeout).watch()
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::time::Duration;
 use hyper_util::rt::TokioExecutor;
 use hyper_util::server::conn::auto;
 
-use super::head_deadline::HeadDeadline;
+use super::connections::Connections;
 use super::timer::CoarseTimer;
 
 /// What a server allows each client, so a slow or hostile one cannot hold
@@ -80,10 +80,10 @@ impl Default for Limits {
 }
 
 impl Limits {
-    /// hyper's connection builder, set to these limits, and the header
-    /// timeout, which atode keeps per connection rather than hyper per
-    /// request (`head_deadline.rs`).
-    pub(crate) fn builder(&self) -> (auto::Builder<TokioExecutor>, HeadDeadline) {
+    /// hyper's connection builder, set to these limits, and the server's
+    /// connections, which keep the header timeout (per connection, rather
+    /// than hyper's per request: `head_deadline.rs`).
+    pub(crate) fn builder(&self) -> (auto::Builder<TokioExecutor>, Connections) {
         let mut builder = auto::Builder::new(TokioExecutor::new());
         // One clock for all the timeouts: they need no precision, and a
         // timer-wheel entry per request would cost more than routing.
@@ -101,10 +101,10 @@ impl Limits {
             .max_header_list_size(u32::try_from(self.max_header_size).unwrap_or(u32::MAX))
             .keep_alive_interval(Some(self.keep_alive_timeout))
             .keep_alive_timeout(self.keep_alive_timeout);
-        let heads = HeadDeadline::new(timer, self.header_read_timeout);
+        let connections = Connections::new(timer, self.header_read_timeout);
         // RFC 8441, for WebSockets over HTTP/2.
         #[cfg(feature = "ws")]
         builder.http2().enable_connect_protocol();
-        (builder, heads)
+        (builder, connections)
     }
 }

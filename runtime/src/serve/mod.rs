@@ -2,6 +2,7 @@
 //! connection limits, and graceful shutdown that drains the background tasks.
 
 mod connection;
+mod connections;
 mod head_deadline;
 mod limits;
 mod signal;
@@ -19,12 +20,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use hyper_util::rt::TokioIo;
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
 use crate::App;
-use connection::{ConnectionService, ConnectionTask};
+use connection::ConnectionService;
 
 /// The address [`run`] listens on when `ATODE_ADDR` is not set: loopback
 /// only, so a development server is not reachable from the network until
@@ -316,8 +316,7 @@ impl Serve {
             }
         }
         let mut signal = signal.unwrap_or_else(|| Box::pin(std::future::pending()));
-        let (builder, heads) = limits.builder();
-        let graceful = GracefulShutdown::new();
+        let (builder, served) = limits.builder();
         let connections = Arc::new(Semaphore::new(limits.max_connections));
         #[cfg(feature = "ws")]
         app.shared().sessions.serve();
@@ -343,7 +342,7 @@ impl Serve {
                     let _ = stream.set_nodelay(true);
                     #[cfg(feature = "ws")]
                     let permit = crate::ws::ConnectionPlace::new(permit);
-                    let (head, registration) = heads.watch();
+                    let head = served.watch();
                     let service = ConnectionService {
                         routes: app.service().clone(),
                         remote,
@@ -357,13 +356,7 @@ impl Serve {
                     let connection = builder
                         .serve_connection_with_upgrades(TokioIo::new(stream), service)
                         .into_owned();
-                    let connection = graceful.watch(connection);
-                    tokio::spawn(ConnectionTask::new(
-                        connection,
-                        permit,
-                        remote,
-                        (head, registration),
-                    ));
+                    tokio::spawn(served.task(connection, permit, remote, head));
                 }
                 Err(error) => accept_failed(error).await,
             }
@@ -389,7 +382,7 @@ impl Serve {
             #[cfg(feature = "ws")]
             {
                 let (dropped, ()) =
-                    tokio::join!(sessions.close_all(sessions_by), graceful.shutdown());
+                    tokio::join!(sessions.close_all(sessions_by), served.shut_down());
                 // A handshake answered during the shutdown joined after the
                 // call above began.
                 let dropped = dropped + sessions.close_all(sessions_by).await;
@@ -403,7 +396,7 @@ impl Serve {
                 }
             }
             #[cfg(not(feature = "ws"))]
-            graceful.shutdown().await;
+            served.shut_down().await;
             // Every response is out, so every request's tasks are handed
             // over: batches running finish, new ones are refused.
             runner.begin_drain();

@@ -95,6 +95,24 @@ impl CoarseTimer {
         }
     }
 
+    /// Wakes every connection in the list (at shutdown).
+    pub(crate) fn wake_connections(&self) {
+        let wakers: Vec<Waker> = {
+            let slots = self.clock.lock();
+            slots
+                .entries
+                .iter()
+                .flatten()
+                .filter(|sleeper| matches!(sleeper.due, Due::Head(_)))
+                .map(|sleeper| sleeper.waker.clone())
+                .collect()
+        };
+        // Woken outside the lock, as by the ticker.
+        for waker in wakers {
+            waker.wake();
+        }
+    }
+
     pub(crate) fn new() -> Self {
         CoarseTimer {
             clock: Arc::new(Clock {
