@@ -258,7 +258,10 @@ pub(crate) fn route(route: &Route) -> TokenStream {
                 #(#extracts)*
                 #respond
             };
-            ::atode::__private::finish(&mut #parts, result).await
+            match ::atode::__private::finish(&mut #parts, result).now() {
+                ::core::result::Result::Ok(response) => response,
+                ::core::result::Result::Err(writing) => writing.await,
+            }
         }
     };
     let boxed = quote_spanned!(name.span()=> ::atode::__private::boxed);

@@ -211,6 +211,20 @@ enum FinishState<'a> {
     Writing(Pin<Box<dyn Future<Output = Response<CompletionBody>> + Send + 'a>>),
 }
 
+impl<'a> Finish<'a> {
+    /// The response, when it is ready at once (no durable call to write);
+    /// else the future to await for it. The route's future takes the
+    /// response here rather than holding `Finish` across an `.await`: one
+    /// move of the response and one poll fewer per request.
+    #[inline]
+    pub fn now(self) -> Result<Response<CompletionBody>, Self> {
+        match self.0 {
+            FinishState::Ready(Some(response)) => Ok(response),
+            state => Err(Finish(state)),
+        }
+    }
+}
+
 impl Future for Finish<'_> {
     type Output = Response<CompletionBody>;
 
