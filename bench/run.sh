@@ -8,7 +8,7 @@
 # HTTP/1.1), H2_STREAMS (4 streams per HTTP/2 connection) and H2_CLIENTS
 # (CONNECTIONS / H2_STREAMS HTTP/2 connections), RATE (1000 requests/s for
 # the latency-isolation run), PORT (18080, and the five above it).
-# Everything goes to 127.0.0.1 and every run is bounded in time: about 11
+# Everything goes to 127.0.0.1 and every run is bounded in time: about 13
 # minutes in all with the defaults, after the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
