@@ -540,6 +540,25 @@ async fn an_empty_body_response_runs_its_tasks() {
     assert_eq!(harness.next_event().await, "no-content task done");
 }
 
+/// Starts `server`'s shutdown and checks that it is still waiting (for
+/// what `holding` says) once its listener has closed.
+async fn begin_shutdown_and_see_it_wait(server: &mut TestServer, holding: &str) {
+    server.begin_shutdown();
+    // The listener closes first: a refused connection shows the shutdown began.
+    within("the listener to close", async {
+        while tokio::net::TcpStream::connect(server.addr).await.is_ok() {
+            tokio::task::yield_now().await;
+        }
+    })
+    .await;
+    // A server that did not wait returns within microseconds of the
+    // listener closing; the window below only gives it the chance to be
+    // wrong.
+    let early =
+        tokio::time::timeout(std::time::Duration::from_millis(300), &mut server.handle).await;
+    assert!(early.is_err(), "the server stopped while {holding}");
+}
+
 #[tokio::test]
 async fn graceful_shutdown_finishes_a_response_in_progress_before_it_returns() {
     let (probe, mut harness) = Harness::new();
@@ -547,23 +566,8 @@ async fn graceful_shutdown_finishes_a_response_in_progress_before_it_returns() {
     let mut client = server.http1().await;
     let answer = tokio::spawn(async move { client.fetch(request("GET", "/gated")).await });
     assert_eq!(harness.next_event().await, "gated handler started");
-    server.begin_shutdown();
-
-    within("the listener to close", async {
-        while tokio::net::TcpStream::connect(server.addr).await.is_ok() {
-            tokio::task::yield_now().await;
-        }
-    })
-    .await;
     // No task is pending: only the response in progress holds the server.
-    // The window only gives a server that did not wait the chance to be
-    // wrong.
-    let early =
-        tokio::time::timeout(std::time::Duration::from_millis(300), &mut server.handle).await;
-    assert!(
-        early.is_err(),
-        "the server stopped while a response was in progress"
-    );
+    begin_shutdown_and_see_it_wait(&mut server, "a response was in progress").await;
 
     harness.open_gate();
     let (status, _, body) = within("the answer", answer).await.expect("client task");
@@ -585,24 +589,7 @@ async fn graceful_shutdown_waits_for_a_blocked_task() {
         .fetch(request("POST", "/blocked"))
         .await;
     assert_eq!(status, StatusCode::OK);
-    server.begin_shutdown();
-
-    // The listener closes first: a refused connection shows the shutdown began.
-    within("the listener to close", async {
-        while tokio::net::TcpStream::connect(server.addr).await.is_ok() {
-            tokio::task::yield_now().await;
-        }
-    })
-    .await;
-    // The server must still be waiting on the blocked task. A server that
-    // did not wait returns within microseconds of the listener closing; the
-    // window below only gives it the chance to be wrong.
-    let early =
-        tokio::time::timeout(std::time::Duration::from_millis(300), &mut server.handle).await;
-    assert!(
-        early.is_err(),
-        "the server stopped while a task was still pending"
-    );
+    begin_shutdown_and_see_it_wait(&mut server, "a task was still pending").await;
     assert_eq!(monitor.stats().pending, 1);
 
     harness.open_gate();
