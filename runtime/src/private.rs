@@ -208,8 +208,12 @@ enum FinishState<'a> {
     Ready(Option<Response<CompletionBody>>),
     /// Made only with durable tasks, which may have calls to write.
     #[cfg_attr(not(feature = "durable"), allow(dead_code))]
-    Writing(Pin<Box<dyn Future<Output = Response<CompletionBody>> + Send + 'a>>),
+    Writing(Writing<'a>),
 }
+
+/// The rest of [`finish`] for a request whose durable calls are still
+/// being written.
+pub type Writing<'a> = Pin<Box<dyn Future<Output = Response<CompletionBody>> + Send + 'a>>;
 
 impl<'a> Finish<'a> {
     /// The response, when it is ready at once (no durable call to write);
@@ -217,10 +221,12 @@ impl<'a> Finish<'a> {
     /// response here rather than holding `Finish` across an `.await`: one
     /// move of the response and one poll fewer per request.
     #[inline]
-    pub fn now(self) -> Result<Response<CompletionBody>, Self> {
+    pub fn now(self) -> Result<Response<CompletionBody>, Writing<'a>> {
         match self.0 {
-            FinishState::Ready(Some(response)) => Ok(response),
-            state => Err(Finish(state)),
+            FinishState::Ready(response) => {
+                Ok(response.expect("`Finish` taken after it completed"))
+            }
+            FinishState::Writing(writing) => Err(writing),
         }
     }
 }
