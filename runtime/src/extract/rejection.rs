@@ -3,6 +3,7 @@
 use http::StatusCode;
 use serde::Serialize;
 
+use crate::response::{JSON, with_content_type};
 use crate::{Body, IntoResponse, Response};
 
 /// One problem with the request, as FastAPI reports it:
@@ -131,12 +132,8 @@ impl ValidationError {
 impl IntoResponse for ValidationError {
     fn into_response(self) -> Response {
         let body = serde_json::to_vec(&self).unwrap_or_else(|_| b"{\"detail\":[]}".to_vec());
-        let mut response = Response::new(Body::from(body));
+        let mut response = with_content_type(Body::from(body), JSON);
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-        response.headers_mut().insert(
-            http::header::CONTENT_TYPE,
-            http::HeaderValue::from_static("application/json"),
-        );
         response
     }
 }

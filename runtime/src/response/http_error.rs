@@ -3,6 +3,7 @@
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use serde_json::Value;
 
+use super::{JSON, with_content_type};
 use crate::{Body, IntoResponse, Response};
 
 /// An error answered to the client as `{"detail": ...}` with its status
@@ -230,14 +231,9 @@ impl IntoResponse for HttpError {
             tasks,
         } = *self.0;
         let body = serde_json::json!({ "detail": detail }).to_string();
-        let mut response = Response::new(Body::from(body));
+        let mut response = with_content_type(Body::from(body), JSON);
         *response.status_mut() = status;
-        let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-        headers.extend(extra);
+        response.headers_mut().extend(extra);
         if let Some(tasks) = tasks {
             response.extensions_mut().insert(ErrorPathTasks(tasks));
         }
