@@ -72,27 +72,34 @@ async fn read_to_close(stream: &mut TcpStream) -> Vec<u8> {
 
 const SHORT: Duration = Duration::from_millis(300);
 
-#[tokio::test]
-async fn a_client_too_slow_with_its_headers_is_disconnected() {
+async fn start_with_header_timeout(timeout: Duration) -> SocketAddr {
     let mut limits = Limits::default();
-    limits.header_read_timeout = SHORT;
-    let addr = start(limits).await;
+    limits.header_read_timeout = timeout;
+    start(limits).await
+}
 
-    let mut slow = TcpStream::connect(addr).await.expect("connect");
-    slow.write_all(b"GET /ping HTTP/1.1\r\nhost: localhost\r\nx-slow: ")
-        .await
-        .expect("write");
+/// Reads until the server closes `stream`, which must be no sooner than
+/// `SHORT` from now; returns what it sent.
+async fn closed_after_short(stream: &mut TcpStream, what: &str) -> Vec<u8> {
     let started = Instant::now();
-    let received = within(
-        "the server to close the slow connection",
-        read_to_close(&mut slow),
-    )
-    .await;
+    let received = within(what, read_to_close(stream)).await;
     assert!(
         started.elapsed() >= SHORT,
         "closed before the timeout: {:?}",
         started.elapsed()
     );
+    received
+}
+
+#[tokio::test]
+async fn a_client_too_slow_with_its_headers_is_disconnected() {
+    let addr = start_with_header_timeout(SHORT).await;
+
+    let mut slow = TcpStream::connect(addr).await.expect("connect");
+    slow.write_all(b"GET /ping HTTP/1.1\r\nhost: localhost\r\nx-slow: ")
+        .await
+        .expect("write");
+    let received = closed_after_short(&mut slow, "the server to close the slow connection").await;
     assert!(
         !String::from_utf8_lossy(&received).contains("200 OK"),
         "the slow request was served"
@@ -108,9 +115,7 @@ async fn a_client_too_slow_with_its_headers_is_disconnected() {
 
 #[tokio::test]
 async fn an_idle_keep_alive_connection_is_closed_after_the_header_timeout() {
-    let mut limits = Limits::default();
-    limits.header_read_timeout = SHORT;
-    let addr = start(limits).await;
+    let addr = start_with_header_timeout(SHORT).await;
 
     let mut idle = TcpStream::connect(addr).await.expect("connect");
     idle.write_all(b"GET /ping HTTP/1.1\r\nhost: localhost\r\n\r\n")
@@ -130,30 +135,17 @@ async fn an_idle_keep_alive_connection_is_closed_after_the_header_timeout() {
 
 #[tokio::test]
 async fn a_client_that_sends_nothing_is_disconnected_after_the_header_timeout() {
-    let mut limits = Limits::default();
-    limits.header_read_timeout = SHORT;
-    let addr = start(limits).await;
+    let addr = start_with_header_timeout(SHORT).await;
 
     let mut silent = TcpStream::connect(addr).await.expect("connect");
-    let started = Instant::now();
-    let received = within(
-        "the server to close the silent connection",
-        read_to_close(&mut silent),
-    )
-    .await;
-    assert!(
-        started.elapsed() >= SHORT,
-        "closed before the timeout: {:?}",
-        started.elapsed()
-    );
+    let received =
+        closed_after_short(&mut silent, "the server to close the silent connection").await;
     assert!(received.is_empty(), "{received:?}");
 }
 
 #[tokio::test]
 async fn the_header_timeout_does_not_cut_a_slow_handler_or_a_pausing_body() {
-    let mut limits = Limits::default();
-    limits.header_read_timeout = SHORT;
-    let addr = start(limits).await;
+    let addr = start_with_header_timeout(SHORT).await;
 
     let mut client = Http1::connect(addr).await;
     let (status, _, body) = within("the slow answer", client.fetch(request("GET", "/slow"))).await;
@@ -168,9 +160,7 @@ async fn the_header_timeout_does_not_cut_a_slow_handler_or_a_pausing_body() {
 
 #[tokio::test]
 async fn an_idle_http2_connection_outlives_the_header_timeout() {
-    let mut limits = Limits::default();
-    limits.header_read_timeout = SHORT;
-    let addr = start(limits).await;
+    let addr = start_with_header_timeout(SHORT).await;
 
     let mut client = Http2::connect(addr).await;
     let (status, _, _) = within("the first request", client.fetch(request("GET", "/ping"))).await;
@@ -251,17 +241,8 @@ async fn an_http2_client_that_stops_answering_pings_is_disconnected() {
         .write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00")
         .await
         .expect("write");
-    let started = Instant::now();
-    within(
-        "the server to drop the silent connection",
-        read_to_close(&mut silent),
-    )
-    .await;
-    assert!(
-        started.elapsed() >= SHORT,
-        "closed before a ping could time out: {:?}",
-        started.elapsed()
-    );
+    // The ping timeout is `SHORT` too.
+    closed_after_short(&mut silent, "the server to drop the silent connection").await;
 }
 
 #[tokio::test]
