@@ -23,6 +23,16 @@ async fn read_order(order_id: u64, user_id: u32) -> String {
     format!("user {user_id} order {order_id}")
 }
 
+#[get("/items/latest")]
+async fn latest_item() -> &'static str {
+    "the latest item"
+}
+
+#[get("/files/readme")]
+async fn readme() -> &'static str {
+    "the readme"
+}
+
 #[get("/greet/<name>")]
 async fn greet(name: String) -> String {
     format!("hello {name}")
@@ -142,6 +152,8 @@ mod nested {
 fn app() -> App {
     App::new().body_limit(64).routes(routes![
         read_item,
+        latest_item,
+        readme,
         read_order,
         greet,
         file,
@@ -182,6 +194,28 @@ async fn path_parameters_are_parsed_into_the_handlers_types() {
         fetch(&server, request("GET", "/posts/hello-world")).await.2,
         "hello-world"
     );
+}
+
+/// A path without parameters is found by its own look-up, not matchit's
+/// walk: it still wins over a parameter or rest route it overlaps, and
+/// only for its exact path.
+#[tokio::test]
+async fn a_static_path_wins_over_an_overlapping_parameter_for_its_exact_path_only() {
+    let server = TestServer::start(app()).await;
+    for (path, body) in [
+        ("/items/latest", "the latest item"),
+        ("/items/7", "item 7"),
+        ("/files/readme", "the readme"),
+        ("/files/readme/old", "readme/old"),
+        ("/files/readm", "readm"),
+    ] {
+        let (status, _, text) = fetch(&server, request("GET", path)).await;
+        assert_eq!((status, text.as_str()), (StatusCode::OK, body), "{path}");
+    }
+    // The static path's method set is its own: POST is a 405, not a 404.
+    let (status, headers, _) = fetch(&server, request("POST", "/items/latest")).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(headers["allow"], "GET, HEAD");
 }
 
 #[tokio::test]

@@ -258,7 +258,7 @@ pub(crate) fn route(route: &Route) -> TokenStream {
                 #(#extracts)*
                 #respond
             };
-            match ::atode::__private::finish(&mut #parts, result).now() {
+            match ::atode::__private::finish(&mut #parts, result) {
                 ::core::result::Result::Ok(response) => response,
                 ::core::result::Result::Err(writing) => writing.await,
             }

@@ -185,10 +185,33 @@ impl Body {
     }
 }
 
+/// A request body the router takes as it comes: hyper's from the server, a
+/// [`Body`] from the `TestClient` or a tower caller. The request is routed
+/// as it is and turned into a `Request<Body>` only where it is taken apart,
+/// rather than copied whole by a `map` before routing.
+pub(crate) trait IntoBody: Send + 'static {
+    fn into_body(self) -> Body;
+}
+
+impl IntoBody for Body {
+    #[inline]
+    fn into_body(self) -> Body {
+        self
+    }
+}
+
+impl IntoBody for hyper::body::Incoming {
+    #[inline]
+    fn into_body(self) -> Body {
+        Body::incoming(self)
+    }
+}
+
 impl http_body::Body for Body {
     type Data = Bytes;
     type Error = BoxError;
 
+    #[inline]
     fn poll_frame(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -201,6 +224,7 @@ impl http_body::Body for Body {
         }
     }
 
+    #[inline]
     fn is_end_stream(&self) -> bool {
         match &self.0 {
             Kind::Empty => true,
@@ -210,6 +234,7 @@ impl http_body::Body for Body {
         }
     }
 
+    #[inline]
     fn size_hint(&self) -> SizeHint {
         match &self.0 {
             Kind::Empty => SizeHint::with_exact(0),
@@ -228,6 +253,7 @@ impl<E> http_body::Body for StreamBody<E> {
     type Data = Bytes;
     type Error = E;
 
+    #[inline]
     fn poll_frame(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,

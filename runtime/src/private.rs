@@ -30,7 +30,6 @@ macro_rules! __if_openapi {
 
 pub use crate::__if_openapi as if_openapi;
 
-pub use crate::background::completion::CompletionBody;
 pub use crate::background::task::{Async, Blocking};
 pub use crate::extract::validated;
 pub use crate::extract::{ViaParts, ViaRequest};
@@ -59,10 +58,10 @@ where
 }
 
 use std::pin::Pin;
-use std::task::{Context, Poll};
 
+use crate::background::CompletionBody;
 use crate::response::{HandlerFailed, overloaded};
-use crate::{BackgroundTasks, Body, IntoResponse, Response};
+use crate::{BackgroundTasks, Body, IntoResponse, Response, ResponseBody};
 
 /// The handler's return value as a response. A function rather than a
 /// method call so a type error points at the handler's return type.
@@ -87,7 +86,7 @@ pub fn declared_status(mut response: Response, status: u16) -> Response {
 /// not `Send` (an `Rc` held across an `.await`) is reported.
 pub fn boxed<F>(future: F) -> HandlerFuture
 where
-    F: Future<Output = Response<CompletionBody>> + Send + 'static,
+    F: Future<Output = Response<ResponseBody>> + Send + 'static,
 {
     Box::pin(future)
 }
@@ -103,12 +102,32 @@ pub fn refusal(parts: &RequestParts) -> Option<Response> {
 /// discards them (with a logged count) when the request failed. `result` is
 /// `Err` when an extractor rejected the request before the handler ran.
 ///
-/// The work is done here, not when the returned future is polled: only a
-/// request with durable calls to write has anything to wait for, so the
-/// others do not move the request and its response into another future.
-/// The request stays where it is (in the route's future) and is dropped
-/// with it.
-pub fn finish(parts: &mut RequestParts, result: Result<Response, Response>) -> Finish<'_> {
+/// The response comes back at once (`Ok`) unless the request has durable
+/// calls to write first: then `Err` holds the write, to await. The request
+/// stays where it is (in the route's future) and is dropped with it.
+///
+/// Inlined into each route's future for the common case, a request that
+/// reached for no tasks answered by a response that carries none: its
+/// body is the response's, with nothing attached.
+#[inline]
+pub fn finish(
+    parts: &mut RequestParts,
+    result: Result<Response, Response>,
+) -> Result<Response<ResponseBody>, Writing<'_>> {
+    match result {
+        Ok(response) if parts.untouched_work() && response.extensions().is_empty() => {
+            Ok(response.map(ResponseBody::plain))
+        }
+        result => finish_work(parts, result),
+    }
+}
+
+/// [`finish`] for a request with work, or an answer that carries some or
+/// failed.
+fn finish_work(
+    parts: &mut RequestParts,
+    result: Result<Response, Response>,
+) -> Result<Response<ResponseBody>, Writing<'_>> {
     let refused = parts.refused();
     let (mut response, rejected) = match result {
         Ok(response) => (response, false),
@@ -131,18 +150,16 @@ pub fn finish(parts: &mut RequestParts, result: Result<Response, Response>) -> F
     if reason.is_none() {
         let jobs = parts.take_durable(carries.tasks.as_ref());
         if !jobs.is_empty() {
-            return Finish(FinishState::Writing(Box::pin(async move {
+            return Err(Box::pin(async move {
                 if let Err(unwritten) = parts.write_durable(jobs).await {
                     reason = Some("its durable tasks could not be written to the queue");
                     response = unwritten;
                 }
                 complete(parts, response, carries, reason, refused)
-            })));
+            }));
         }
     }
-    Finish(FinishState::Ready(Some(complete(
-        parts, response, carries, reason, refused,
-    ))))
+    Ok(complete(parts, response, carries, reason, refused))
 }
 
 /// What a response brought back for the request's work.
@@ -191,64 +208,23 @@ fn complete(
     carries: Carries,
     reason: Option<&'static str>,
     refused: bool,
-) -> Response<CompletionBody> {
+) -> Response<ResponseBody> {
     let tasks = parts.finish_work(carries.tasks, reason, carries.error_path);
     if refused {
         // Whatever an extractor made of the refusal, the client is told to retry.
-        return overloaded().map(CompletionBody::new);
+        return overloaded().map(ResponseBody::plain);
     }
-    response.map(|body| CompletionBody::with_tasks(body, tasks))
-}
-
-/// The future [`finish`] returns: ready at once, unless the request's
-/// durable calls are still being written.
-pub struct Finish<'a>(FinishState<'a>);
-
-enum FinishState<'a> {
-    Ready(Option<Response<CompletionBody>>),
-    /// Made only with durable tasks, which may have calls to write.
-    #[cfg_attr(not(feature = "durable"), allow(dead_code))]
-    Writing(Writing<'a>),
+    match tasks {
+        Some(tasks) => {
+            response.map(|body| ResponseBody::direct(CompletionBody::with_tasks(body, tasks)))
+        }
+        None => response.map(ResponseBody::plain),
+    }
 }
 
 /// The rest of [`finish`] for a request whose durable calls are still
 /// being written.
-pub type Writing<'a> = Pin<Box<dyn Future<Output = Response<CompletionBody>> + Send + 'a>>;
-
-impl<'a> Finish<'a> {
-    /// The response, when it is ready at once (no durable call to write);
-    /// else the future to await for it. The route's future takes the
-    /// response here rather than holding `Finish` across an `.await`: one
-    /// move of the response and one poll fewer per request.
-    #[inline]
-    pub fn now(self) -> Result<Response<CompletionBody>, Writing<'a>> {
-        match self.0 {
-            FinishState::Ready(response) => {
-                Ok(response.expect("`Finish` taken after it completed"))
-            }
-            FinishState::Writing(writing) => Err(writing),
-        }
-    }
-}
-
-impl Future for Finish<'_> {
-    type Output = Response<CompletionBody>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match &mut self.get_mut().0 {
-            FinishState::Ready(response) => {
-                Poll::Ready(response.take().expect("`Finish` polled after it completed"))
-            }
-            FinishState::Writing(writing) => writing.as_mut().poll(cx),
-        }
-    }
-}
-
-impl std::fmt::Debug for Finish<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Finish")
-    }
-}
+pub type Writing<'a> = Pin<Box<dyn Future<Output = Response<ResponseBody>> + Send + 'a>>;
 
 /// The body a generated route receives.
 pub type RequestBody = Body;

@@ -10,9 +10,9 @@ use super::request::PendingTasks;
 use crate::Body;
 
 /// A response body that hands its request's background tasks to the
-/// runner when the body is finished. Not a public API: every response an
-/// [`App`](crate::App) serves carries one inside its
-/// [`ResponseBody`](crate::ResponseBody).
+/// runner when the body is finished. Not a public API: the response of a
+/// request that queued tasks carries one inside its
+/// [`ResponseBody`](crate::ResponseBody); other responses do without.
 ///
 /// "Finished" is the first of: `poll_frame` returns `None`; the inner body
 /// reports `is_end_stream()` right after yielding a frame (hyper does not
@@ -28,14 +28,11 @@ pub struct CompletionBody<B = Body> {
 }
 
 impl<B> CompletionBody<B> {
-    /// A body that carries no tasks, for generated code and for answers
-    /// made without a handler (404, 405, 503).
-    pub fn new(inner: B) -> Self {
-        CompletionBody { inner, tasks: None }
-    }
-
-    pub(crate) fn with_tasks(inner: B, tasks: Option<PendingTasks>) -> Self {
-        CompletionBody { inner, tasks }
+    pub(crate) fn with_tasks(inner: B, tasks: PendingTasks) -> Self {
+        CompletionBody {
+            inner,
+            tasks: Some(tasks),
+        }
     }
 
     fn complete(&mut self) {
@@ -52,10 +49,16 @@ where
     type Data = B::Data;
     type Error = B::Error;
 
+    #[inline]
     fn poll_frame(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        // Nothing to start (most responses): the frame passes through
+        // untouched, without a copy to look at it.
+        if self.tasks.is_none() {
+            return Pin::new(&mut self.inner).poll_frame(cx);
+        }
         let frame = ready!(Pin::new(&mut self.inner).poll_frame(cx));
         let last = match &frame {
             None | Some(Err(_)) => true,
@@ -67,10 +70,12 @@ where
         Poll::Ready(frame)
     }
 
+    #[inline]
     fn is_end_stream(&self) -> bool {
         self.inner.is_end_stream()
     }
 
+    #[inline]
     fn size_hint(&self) -> SizeHint {
         self.inner.size_hint()
     }
@@ -118,6 +123,7 @@ mod tests {
         work.tasks(&runner, "test", || Some(watch.clone()))
             .add_task(|| {}, ());
         let pending = work.finish(&runner, "test", || None, None, None, None);
+        let pending = pending.expect("the request queued a task");
         (CompletionBody::with_tasks(inner, pending), runner, watch)
     }
 

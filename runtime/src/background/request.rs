@@ -61,6 +61,13 @@ impl RequestWork {
             .unwrap_or_default()
     }
 
+    /// Whether nothing asked for the list: then there is no place under
+    /// the cap to give back and no refusal (both come with the list).
+    #[inline]
+    pub(crate) fn is_untouched(&self) -> bool {
+        self.tasks.is_none()
+    }
+
     /// Whether the app's cap refused this request.
     pub(crate) fn refused(&self) -> bool {
         self.refused

@@ -274,6 +274,13 @@ impl RequestParts {
         self.work.refused()
     }
 
+    /// Whether nothing reached for the request's tasks: it holds no list
+    /// and no place under the cap, and was not refused.
+    #[inline]
+    pub(crate) fn untouched_work(&self) -> bool {
+        self.work.is_untouched()
+    }
+
     /// Takes the durable calls queued on the request's list (and on a list
     /// its response carries), to write with [`write_durable`](Self::write_durable).
     #[cfg(feature = "durable")]

@@ -11,28 +11,60 @@ use super::{ErrorDetail, RequestParts, ValidationError};
 
 /// The byte ranges of a matched route's parameters within the request path,
 /// in the order they appear in the route. Ranges rather than strings, so a
-/// match copies nothing.
+/// match copies nothing; the first few kept inline, so a route with up to
+/// [`INLINE`] parameters allocates nothing for them.
 #[derive(Debug, Default)]
 pub(crate) struct PathParams {
-    ranges: Vec<Range<usize>>,
+    inline: [Range<u32>; INLINE],
+    /// How many of `inline` are set.
+    len: u8,
+    /// The ranges past the first [`INLINE`]: empty (so unallocated) for
+    /// nearly every route.
+    rest: Vec<Range<usize>>,
 }
+
+/// How many parameters a route can have before their ranges spill onto
+/// the heap.
+const INLINE: usize = 4;
 
 impl PathParams {
     /// Records where each of `values` (slices of `path`) sits in `path`.
     pub(crate) fn from_slices<'p>(path: &'p str, values: impl Iterator<Item = &'p str>) -> Self {
         let base = path.as_ptr() as usize;
-        let ranges = values
-            .map(|value| {
-                // matchit hands back sub-slices of the path it was given.
-                let start = value.as_ptr() as usize - base;
-                start..start + value.len()
-            })
-            .collect();
-        PathParams { ranges }
+        let mut params = PathParams::default();
+        for value in values {
+            // matchit hands back sub-slices of the path it was given.
+            let start = value.as_ptr() as usize - base;
+            let range = start..start + value.len();
+            let len = usize::from(params.len);
+            // hyper keeps a request's URI under 64 KiB, well inside a u32.
+            let fits = len < INLINE && params.rest.is_empty();
+            match (fits, u32::try_from(range.start), u32::try_from(range.end)) {
+                (true, Ok(start), Ok(end)) => {
+                    params.inline[len] = start..end;
+                    params.len += 1;
+                }
+                _ => params.rest.push(range),
+            }
+        }
+        params
+    }
+
+    /// Whether the route has no parameters.
+    #[cfg(feature = "openapi")]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len == 0 && self.rest.is_empty()
     }
 
     pub(crate) fn get<'p>(&self, index: usize, path: &'p str) -> Option<&'p str> {
-        path.get(self.ranges.get(index)?.clone())
+        let range = match self.inline.get(..usize::from(self.len))?.get(index) {
+            Some(range) => range.start as usize..range.end as usize,
+            None => self
+                .rest
+                .get(index.checked_sub(usize::from(self.len))?)?
+                .clone(),
+        };
+        path.get(range)
     }
 }
 
@@ -305,6 +337,31 @@ mod tests {
         assert_eq!(params.get(0, path), Some("42"));
         assert_eq!(params.get(1, path), Some("a/b"));
         assert_eq!(params.get(2, path), None);
+    }
+
+    /// Past the inline ranges, the rest spill onto the heap, in order.
+    #[test]
+    fn more_parameters_than_fit_inline_keep_their_order() {
+        let path = "/a/b/c/d/e/f";
+        let values: Vec<&str> = (0..6).map(|i| &path[2 * i + 1..2 * i + 2]).collect();
+        let params = PathParams::from_slices(path, values.iter().copied());
+        let got: Vec<_> = (0..7).map(|i| params.get(i, path)).collect();
+        assert_eq!(
+            got,
+            [
+                Some("a"),
+                Some("b"),
+                Some("c"),
+                Some("d"),
+                Some("e"),
+                Some("f"),
+                None
+            ]
+        );
+        assert!(
+            !params.rest.is_empty(),
+            "six parameters spill past {INLINE}"
+        );
     }
 
     #[test]

@@ -130,7 +130,11 @@ macro_rules! middleware_with_extractors {
                         let request = http::Request::from_parts(parts.take_head(), body);
                         Ok(function($($extractor,)+ request, next).await.into_response())
                     };
-                    crate::__private::finish(&mut parts, result).await.map(Body::new)
+                    let response = match crate::__private::finish(&mut parts, result) {
+                        Ok(response) => response,
+                        Err(writing) => writing.await,
+                    };
+                    response.map(Body::new)
                 })
             }
 

@@ -5,7 +5,6 @@ use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http_body::{Frame, SizeHint};
-use http_body_util::Either;
 
 use crate::background::CompletionBody;
 use crate::{Body, BoxError};
@@ -26,32 +25,45 @@ use crate::{Body, BoxError};
 /// # }
 /// ```
 pub struct ResponseBody {
-    body: Either<CompletionBody, Body>,
+    body: Inner,
     /// The request this answers, in progress on its connection until this
     /// is dropped (the slowloris defence, `serve/head_deadline.rs`).
     in_progress: Option<crate::serve::InProgress>,
+}
+
+/// The two bodies a response can have. Not `http_body_util::Either`:
+/// hyper polls this body once or twice per response, and its methods are
+/// marked `#[inline]` so they fold into hyper's write loop.
+enum Inner {
+    /// A handler's body, with its request's tasks attached.
+    Direct(CompletionBody),
+    /// A body with no tasks of its own: a handler's whose request queued
+    /// none, or what the app's layers made of one (the tasks ride inside).
+    Plain(Body),
 }
 
 impl ResponseBody {
     /// A handler's body, with its request's tasks attached.
     pub(crate) fn direct(body: CompletionBody) -> Self {
         ResponseBody {
-            body: Either::Left(body),
+            body: Inner::Direct(body),
             in_progress: None,
         }
     }
 
-    /// What the app's layers made of it; the tasks ride inside.
-    pub(crate) fn layered(body: Body) -> Self {
+    /// A body with no tasks attached: what the app's layers made of a
+    /// handler's (the tasks ride inside), or the body of a request that
+    /// queued none.
+    pub(crate) fn plain(body: Body) -> Self {
         ResponseBody {
-            body: Either::Right(body),
+            body: Inner::Plain(body),
             in_progress: None,
         }
     }
 
     /// Keeps `request` in progress on its connection until this is dropped.
-    pub(crate) fn hold(&mut self, request: Option<crate::serve::InProgress>) {
-        self.in_progress = request;
+    pub(crate) fn hold(&mut self, request: crate::serve::InProgress) {
+        self.in_progress = Some(request);
     }
 }
 
@@ -59,19 +71,31 @@ impl http_body::Body for ResponseBody {
     type Data = Bytes;
     type Error = BoxError;
 
+    #[inline]
     fn poll_frame(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-        Pin::new(&mut self.body).poll_frame(cx)
+        match &mut self.body {
+            Inner::Direct(body) => Pin::new(body).poll_frame(cx),
+            Inner::Plain(body) => Pin::new(body).poll_frame(cx),
+        }
     }
 
+    #[inline]
     fn is_end_stream(&self) -> bool {
-        self.body.is_end_stream()
+        match &self.body {
+            Inner::Direct(body) => body.is_end_stream(),
+            Inner::Plain(body) => body.is_end_stream(),
+        }
     }
 
+    #[inline]
     fn size_hint(&self) -> SizeHint {
-        self.body.size_hint()
+        match &self.body {
+            Inner::Direct(body) => body.size_hint(),
+            Inner::Plain(body) => body.size_hint(),
+        }
     }
 }
 
@@ -79,7 +103,7 @@ impl http_body::Body for ResponseBody {
 /// (a CORS preflight, a timeout).
 impl Default for ResponseBody {
     fn default() -> Self {
-        ResponseBody::direct(CompletionBody::new(Body::empty()))
+        ResponseBody::plain(Body::empty())
     }
 }
 

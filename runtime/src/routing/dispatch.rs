@@ -11,6 +11,7 @@ use super::layered::LayeredService;
 use super::router::TableRoute;
 use super::{Match, RouteDef, RouteTable};
 use crate::Body;
+use crate::body::IntoBody;
 use crate::extract::{PathParams, RequestParts};
 use crate::response::json_detail;
 use crate::shared::AppShared;
@@ -82,9 +83,9 @@ impl Routing {
     }
 
     /// Routes one request. `remote` is the client's address, when known.
-    pub(crate) fn handle(
+    pub(crate) fn handle<B: IntoBody>(
         self: &Arc<Self>,
-        mut request: http::Request<Body>,
+        request: http::Request<B>,
         remote: Option<SocketAddr>,
     ) -> RouteFuture {
         let matched = self.router.at(request.method(), request.uri().path());
@@ -109,17 +110,7 @@ impl Routing {
                 },
                 ..
             } => Some(Err(bound.clone())),
-            Match::Found { route, params } => {
-                let params = if params.is_empty() {
-                    PathParams::default()
-                } else {
-                    PathParams::from_slices(
-                        request.uri().path(),
-                        params.iter().map(|(_, value)| value),
-                    )
-                };
-                Some(Ok((route.def, params)))
-            }
+            Match::Found { route, params } => Some(Ok((route.def, params))),
             Match::MethodNotAllowed(allow) => {
                 let Some(handler) = &self.unmatched.method_not_allowed else {
                     let mut response =
@@ -127,7 +118,7 @@ impl Routing {
                     response.headers_mut().insert(header::ALLOW, allow);
                     return RouteFuture::ready(response);
                 };
-                let answer = handler.call(request);
+                let answer = handler.call(request.map(IntoBody::into_body));
                 return RouteFuture::layered(Box::pin(async move {
                     let mut response = answer.await;
                     response.headers_mut().insert(header::ALLOW, allow);
@@ -142,6 +133,7 @@ impl Routing {
             None => None,
         };
         let Some((route, params)) = found else {
+            let mut request = request.map(IntoBody::into_body);
             // As behind a layer: a service of the user's reads the client's
             // address from the request.
             if let Some(remote) = remote {
@@ -164,9 +156,9 @@ impl Routing {
 
 /// Calls `route`'s handler on `request`, whose path parameters are `params`:
 /// for the table's own routes and for those inside their routers' wraps.
-pub(super) fn run(
+pub(super) fn run<B: IntoBody>(
     route: RouteDef,
-    request: http::Request<Body>,
+    request: http::Request<B>,
     params: PathParams,
     remote: Option<SocketAddr>,
     shared: &Arc<AppShared>,
@@ -174,5 +166,5 @@ pub(super) fn run(
     let (head, body) = request.into_parts();
     let mut parts = RequestParts::new(head, params, route.info, Arc::clone(shared));
     parts.set_remote_addr(remote);
-    RouteFuture::running(route.info, (route.call)(parts, body))
+    RouteFuture::running(route.info, (route.call)(parts, body.into_body()))
 }

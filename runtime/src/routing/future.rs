@@ -3,6 +3,7 @@
 
 use std::convert::Infallible;
 use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -10,9 +11,9 @@ use http::StatusCode;
 
 use super::layered::BoxResponseFuture;
 use super::{HandlerFuture, RouteInfo};
-use crate::background::CompletionBody;
-use crate::panic::{CatchUnwind, panic_message};
+use crate::panic::panic_message;
 use crate::response::json_detail;
+use crate::serve::InProgress;
 use crate::{Response, ResponseBody};
 
 /// The future of one request's response, as the app's
@@ -38,7 +39,14 @@ use crate::{Response, ResponseBody};
 /// assert_eq!(response.into_body().collect().await.unwrap().to_bytes(), "Hello, World!");
 /// # }
 /// ```
-pub struct RouteFuture(Stage);
+pub struct RouteFuture {
+    stage: Stage,
+    /// The request, in progress on its connection until the response's
+    /// body is dropped (the slowloris defence, `serve/head_deadline.rs`):
+    /// handed to the body here, where the response is made, rather than
+    /// by a wrapping future that would move the response once more.
+    in_progress: Option<InProgress>,
+}
 
 enum Stage {
     /// Answered without a handler: 404, 405. Boxed, so that the common
@@ -47,65 +55,90 @@ enum Stage {
     Ready(Option<Box<Response>>),
     Running {
         route: &'static RouteInfo,
-        future: CatchUnwind<HandlerFuture>,
+        future: HandlerFuture,
     },
     Layered(BoxResponseFuture),
 }
 
 impl RouteFuture {
+    fn new(stage: Stage) -> Self {
+        RouteFuture {
+            stage,
+            in_progress: None,
+        }
+    }
+
     pub(crate) fn ready(response: Response) -> Self {
-        RouteFuture(Stage::Ready(Some(Box::new(response))))
+        RouteFuture::new(Stage::Ready(Some(Box::new(response))))
     }
 
     pub(crate) fn running(route: &'static RouteInfo, future: HandlerFuture) -> Self {
-        RouteFuture(Stage::Running {
-            route,
-            future: CatchUnwind::new(future),
-        })
+        RouteFuture::new(Stage::Running { route, future })
     }
 
     pub(crate) fn layered(future: BoxResponseFuture) -> Self {
-        RouteFuture(Stage::Layered(future))
+        RouteFuture::new(Stage::Layered(future))
+    }
+
+    /// Keeps `request` in progress on its connection until the response's
+    /// body is dropped.
+    #[inline]
+    pub(crate) fn holding(mut self, request: Option<InProgress>) -> Self {
+        self.in_progress = request;
+        self
     }
 }
 
 impl Future for RouteFuture {
     type Output = Result<Response<ResponseBody>, Infallible>;
 
+    #[inline]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let response = match &mut self.0 {
+        let mut response = match &mut self.stage {
             Stage::Ready(response) => match response.take() {
-                Some(response) => {
-                    (*response).map(|body| ResponseBody::direct(CompletionBody::new(body)))
-                }
+                Some(response) => (*response).map(ResponseBody::plain),
                 // Polled again after it finished: a caller's bug, answered
                 // rather than panicked on.
                 None => json_detail(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
-                    .map(|body| ResponseBody::direct(CompletionBody::new(body))),
+                    .map(ResponseBody::plain),
             },
-            Stage::Running { route, future } => match Pin::new(future).poll(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(Ok(response)) => response.map(ResponseBody::direct),
-                Poll::Ready(Err(panic)) => {
-                    // The handler's future, and with it the request's
-                    // `RequestWork`, was dropped: its tasks are discarded
-                    // and its place under the cap given back.
-                    tracing::error!(
-                        target: "atode::handler",
-                        route = route.name,
-                        path = route.declared,
-                        panic = panic_message(&*panic),
-                        "handler panicked; answering 500"
-                    );
-                    json_detail(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
-                        .map(|body| ResponseBody::direct(CompletionBody::new(body)))
+            Stage::Running { route, future } => {
+                // The response is written straight into `ready` rather
+                // than carried out of `catch_unwind` in a `Result` of a
+                // `Poll`: each of those wrappers was a copy of it.
+                let mut ready = None;
+                let caught = catch_unwind(AssertUnwindSafe(|| {
+                    if let Poll::Ready(response) = future.as_mut().poll(cx) {
+                        ready = Some(response);
+                    }
+                }));
+                match (caught, ready) {
+                    (Ok(()), Some(response)) => response,
+                    (Ok(()), None) => return Poll::Pending,
+                    // The handler's future is dropped with this one, and
+                    // with it the request's `RequestWork`: its tasks are
+                    // discarded and its place under the cap given back.
+                    (Err(panic), _) => {
+                        tracing::error!(
+                            target: "atode::handler",
+                            route = route.name,
+                            path = route.declared,
+                            panic = panic_message(&*panic),
+                            "handler panicked; answering 500"
+                        );
+                        json_detail(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+                            .map(ResponseBody::plain)
+                    }
                 }
-            },
+            }
             Stage::Layered(future) => match future.as_mut().poll(cx) {
                 Poll::Pending => return Poll::Pending,
-                Poll::Ready(response) => response.map(ResponseBody::layered),
+                Poll::Ready(response) => response.map(ResponseBody::plain),
             },
         };
+        if let Some(request) = self.in_progress.take() {
+            response.body_mut().hold(request);
+        }
         Poll::Ready(Ok(response))
     }
 }

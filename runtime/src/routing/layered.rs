@@ -15,6 +15,7 @@ use super::RouteDef;
 use super::dispatch::Routing;
 use super::future::RouteFuture;
 use super::scoped::ScopedRoute;
+use crate::body::IntoBody;
 use crate::extract::RemoteAddr;
 use crate::response::json_detail;
 use crate::shared::AppShared;
@@ -98,15 +99,16 @@ impl Routes {
     /// layers only pass the request on, so for them it rides in the
     /// request's extensions.
     #[inline]
-    pub(crate) fn handle(
+    pub(crate) fn handle<B: IntoBody>(
         &self,
-        mut request: http::Request<Body>,
+        request: http::Request<B>,
         remote: Option<std::net::SocketAddr>,
     ) -> RouteFuture {
         match &self.0 {
             RoutesKind::Direct(routing) => routing.handle(request, remote),
             RoutesKind::Route(route) => route.handle(request, remote),
             RoutesKind::Layered(layered) => {
+                let mut request = request.map(IntoBody::into_body);
                 if let Some(remote) = remote {
                     request.extensions_mut().insert(RemoteAddr(remote));
                 }

@@ -36,7 +36,9 @@ use http::Method;
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Methods(u16);
 
-const ALL: [(Methods, Method); 7] = [
+/// A `static`, not a `const`: each use of a `const` array of `Method`s
+/// builds and drops a copy, on every request's routing.
+static ALL: [(Methods, Method); 7] = [
     (Methods::GET, Method::GET),
     (Methods::HEAD, Method::HEAD),
     (Methods::POST, Method::POST),
@@ -94,8 +96,8 @@ impl Methods {
 
     /// The set's methods, in a fixed order.
     pub fn iter(self) -> impl Iterator<Item = Method> {
-        ALL.into_iter()
+        ALL.iter()
             .filter(move |(set, _)| !self.intersection(*set).is_empty())
-            .map(|(_, method)| method)
+            .map(|(_, method)| method.clone())
     }
 }

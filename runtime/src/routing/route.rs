@@ -5,14 +5,13 @@ use std::future::Future;
 use std::pin::Pin;
 
 use super::Methods;
-use crate::background::CompletionBody;
 use crate::extract::{RequestParts, Requirements};
-use crate::{Body, Response};
+use crate::{Body, Response, ResponseBody};
 
 /// The future a generated route returns: the response, with the request's
 /// background tasks attached to its body. Written by the route macros, not
 /// by hand.
-pub type HandlerFuture = Pin<Box<dyn Future<Output = Response<CompletionBody>> + Send>>;
+pub type HandlerFuture = Pin<Box<dyn Future<Output = Response<ResponseBody>> + Send>>;
 
 /// A route, as its attribute describes it: for listing an app's routes (in
 /// a log line or a docs page) through [`RouteDef::info`].

@@ -1,12 +1,13 @@
 //! The route table: matchit for paths, a method set per path.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
 use http::{HeaderValue, Method};
 
 use super::{Methods, RouteDef, Routes, Wrap};
-use crate::extract::Requirements;
+use crate::extract::{PathParams, Requirements};
 use crate::shared::AppShared;
 
 /// Every registered route, by path and then by method.
@@ -16,6 +17,11 @@ pub(crate) struct RouteTable {
     endpoints: Vec<Endpoint>,
     /// Router-syntax path to its index in `endpoints`.
     by_path: HashMap<&'static str, usize>,
+    /// The paths without parameters, to their index in `endpoints`: such a
+    /// path is the only one matchit can give for a request whose path is
+    /// exactly it (a static route wins over a parameter), so the look-up
+    /// takes a hash and one comparison instead of a walk of the tree.
+    statics: HashMap<&'static str, usize, BuildHasherDefault<PathHasher>>,
     /// Routes left out because another route answers their requests:
     /// reported by [`App::check`](crate::App::check) as a start-up error.
     conflicts: Vec<String>,
@@ -52,11 +58,11 @@ impl TableRoute {
 }
 
 /// What the table says about a request.
-pub(crate) enum Match<'r, 'p> {
-    /// A route answers; `params` are slices of the path.
+pub(crate) enum Match<'r> {
+    /// A route answers; `params` are where its parameters sit in the path.
     Found {
         route: &'r TableRoute,
-        params: matchit::Params<'r, 'p>,
+        params: PathParams,
     },
     /// The path exists, the method does not: answer 405 with this `Allow`.
     MethodNotAllowed(HeaderValue),
@@ -99,6 +105,11 @@ impl RouteTable {
                     return;
                 }
                 self.by_path.insert(info.path, index);
+                // `{{` and `}}` are literal braces in matchit's syntax:
+                // such a path is left to matchit.
+                if !info.path.contains(['{', '}']) {
+                    self.statics.insert(info.path, index);
+                }
                 self.endpoints.push(Endpoint {
                     routes: Vec::new(),
                     allowed: Methods::NONE,
@@ -182,16 +193,20 @@ impl RouteTable {
         }
     }
 
-    pub(crate) fn at<'r, 'p>(&'r self, method: &Method, path: &'p str) -> Match<'r, 'p> {
-        let Ok(matched) = self.paths.at(path) else {
-            return Match::NotFound;
-        };
-        let endpoint = &self.endpoints[*matched.value];
-        match endpoint.find(method) {
-            Some(route) => Match::Found {
-                route,
-                params: matched.params,
+    pub(crate) fn at(&self, method: &Method, path: &str) -> Match<'_> {
+        let (index, params) = match self.statics.get(path) {
+            Some(&index) => (index, PathParams::default()),
+            None => match self.paths.at(path) {
+                Ok(matched) => {
+                    let values = matched.params.iter().map(|(_, value)| value);
+                    (*matched.value, PathParams::from_slices(path, values))
+                }
+                Err(_) => return Match::NotFound,
             },
+        };
+        let endpoint = &self.endpoints[index];
+        match endpoint.find(method) {
+            Some(route) => Match::Found { route, params },
             None => Match::MethodNotAllowed(endpoint.allow.clone()),
         }
     }
@@ -221,5 +236,50 @@ impl Endpoint {
         } else {
             self.allowed
         }
+    }
+}
+
+/// FxHash's mix (as rustc uses it), for [`RouteTable`]'s static paths.
+/// Fixed rather than seeded: the table holds only the app's own paths, so a
+/// client choosing paths cannot lengthen a probe, only miss.
+#[derive(Default)]
+struct PathHasher(u64);
+
+impl PathHasher {
+    const K: u64 = 0xf135_7aea_2e62_a9c5;
+
+    #[inline]
+    fn mix(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::K);
+    }
+}
+
+impl Hasher for PathHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0; 8];
+            word.copy_from_slice(chunk);
+            self.mix(u64::from_le_bytes(word));
+        }
+        // Byte by byte: a copy of a slice this short would be a call to
+        // `memcpy`.
+        let rest = chunks.remainder();
+        let word = rest
+            .iter()
+            .rev()
+            .fold(0, |word, &byte| (word << 8) | u64::from(byte));
+        self.mix(word ^ ((rest.len() as u64) << 59));
+    }
+
+    #[inline]
+    fn write_u8(&mut self, byte: u8) {
+        self.mix(u64::from(byte));
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
     }
 }

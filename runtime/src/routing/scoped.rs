@@ -9,7 +9,7 @@ use http::StatusCode;
 use super::RouteDef;
 use super::dispatch::run;
 use super::future::RouteFuture;
-use crate::Body;
+use crate::body::IntoBody;
 use crate::extract::PathParams;
 use crate::response::json_detail;
 use crate::shared::AppShared;
@@ -32,9 +32,9 @@ impl ScopedRoute {
         ScopedRoute { def, shared, path }
     }
 
-    pub(crate) fn handle(
+    pub(crate) fn handle<B: IntoBody>(
         &self,
-        request: http::Request<Body>,
+        request: http::Request<B>,
         remote: Option<SocketAddr>,
     ) -> RouteFuture {
         let params = match self.path.at(request.uri().path()) {

@@ -3,14 +3,11 @@
 //! atode's public API.
 
 use std::convert::Infallible;
-use std::future::Future;
 use std::net::SocketAddr;
-use std::pin::Pin;
-use std::task::{Context, Poll};
 
-use super::head_deadline::{HeadWatch, InProgress};
+use super::head_deadline::HeadWatch;
 use crate::routing::{RouteFuture, Routes};
-use crate::{Body, Response, ResponseBody};
+use crate::{Response, ResponseBody};
 
 #[derive(Clone)]
 pub(crate) struct ConnectionService {
@@ -27,13 +24,13 @@ pub(crate) struct ConnectionService {
 impl hyper::service::Service<http::Request<hyper::body::Incoming>> for ConnectionService {
     type Response = Response<ResponseBody>;
     type Error = Infallible;
-    type Future = InProgressFuture;
+    type Future = RouteFuture;
 
     #[inline]
     fn call(
         &self,
         #[allow(unused_mut)] mut request: http::Request<hyper::body::Incoming>,
-    ) -> InProgressFuture {
+    ) -> RouteFuture {
         let in_progress = self.head.begin(request.version());
         #[cfg(feature = "ws")]
         {
@@ -49,32 +46,9 @@ impl hyper::service::Service<http::Request<hyper::body::Incoming>> for Connectio
                 request.extensions_mut().insert(self.place.clone());
             }
         }
-        InProgressFuture {
-            future: self
-                .routes
-                .handle(request.map(Body::incoming), Some(self.remote)),
-            in_progress,
-        }
-    }
-}
-
-/// A request's response on its way, in progress on its connection until
-/// the response's body is dropped.
-pub(crate) struct InProgressFuture {
-    future: RouteFuture,
-    in_progress: Option<InProgress>,
-}
-
-impl Future for InProgressFuture {
-    type Output = Result<Response<ResponseBody>, Infallible>;
-
-    #[inline]
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let Poll::Ready(Ok(mut response)) = Pin::new(&mut self.future).poll(cx) else {
-            return Poll::Pending;
-        };
-        response.body_mut().hold(self.in_progress.take());
-        Poll::Ready(Ok(response))
+        self.routes
+            .handle(request, Some(self.remote))
+            .holding(in_progress)
     }
 }
 
