@@ -15,9 +15,9 @@ use super::{ErrorDetail, RequestParts, ValidationError};
 /// [`INLINE`] parameters allocates nothing for them.
 #[derive(Debug, Default)]
 pub(crate) struct PathParams {
-    inline: [Range<u32>; INLINE],
+    inline: [Range<usize>; INLINE],
     /// How many of `inline` are set.
-    len: u8,
+    len: usize,
     /// The ranges past the first [`INLINE`]: empty (so unallocated) for
     /// nearly every route.
     rest: Vec<Range<usize>>,
@@ -36,15 +36,11 @@ impl PathParams {
             // matchit hands back sub-slices of the path it was given.
             let start = value.as_ptr() as usize - base;
             let range = start..start + value.len();
-            let len = usize::from(params.len);
-            // hyper keeps a request's URI under 64 KiB, well inside a u32.
-            let fits = len < INLINE && params.rest.is_empty();
-            match (fits, u32::try_from(range.start), u32::try_from(range.end)) {
-                (true, Ok(start), Ok(end)) => {
-                    params.inline[len] = start..end;
-                    params.len += 1;
-                }
-                _ => params.rest.push(range),
+            if params.len < INLINE {
+                params.inline[params.len] = range;
+                params.len += 1;
+            } else {
+                params.rest.push(range);
             }
         }
         params
@@ -53,18 +49,16 @@ impl PathParams {
     /// Whether the route has no parameters.
     #[cfg(feature = "openapi")]
     pub(crate) fn is_empty(&self) -> bool {
-        self.len == 0 && self.rest.is_empty()
+        self.len == 0
     }
 
     pub(crate) fn get<'p>(&self, index: usize, path: &'p str) -> Option<&'p str> {
-        let range = match self.inline.get(..usize::from(self.len))?.get(index) {
-            Some(range) => range.start as usize..range.end as usize,
-            None => self
-                .rest
-                .get(index.checked_sub(usize::from(self.len))?)?
-                .clone(),
+        let range = match self.inline[..self.len].get(index) {
+            Some(range) => range,
+            // Past the inline ranges: `index >= len` here.
+            None => self.rest.get(index - self.len)?,
         };
-        path.get(range)
+        path.get(range.clone())
     }
 }
 
