@@ -197,8 +197,8 @@ async fn path_parameters_are_parsed_into_the_handlers_types() {
 }
 
 /// A path without parameters is found by its own look-up, not matchit's
-/// walk: it still wins over a parameter or rest route it overlaps, and
-/// only for its exact path.
+/// walk: it still wins over a parameter or rest route it overlaps, only for
+/// its exact path, and a parameter route's own syntax is no static path.
 #[tokio::test]
 async fn a_static_path_wins_over_an_overlapping_parameter_for_its_exact_path_only() {
     let server = TestServer::start(app()).await;
@@ -208,6 +208,9 @@ async fn a_static_path_wins_over_an_overlapping_parameter_for_its_exact_path_onl
         ("/files/readme", "the readme"),
         ("/files/readme/old", "readme/old"),
         ("/files/readm", "readm"),
+        // A request that spells out a parameter route in the router's
+        // syntax is still that route, with the braces as the value.
+        ("/greet/{name}", "hello {name}"),
     ] {
         let (status, _, text) = fetch(&server, request("GET", path)).await;
         assert_eq!((status, text.as_str()), (StatusCode::OK, body), "{path}");

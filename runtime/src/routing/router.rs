@@ -15,16 +15,26 @@ use crate::shared::AppShared;
 pub(crate) struct RouteTable {
     paths: matchit::Router<usize>,
     endpoints: Vec<Endpoint>,
-    /// Router-syntax path to its index in `endpoints`.
-    by_path: HashMap<&'static str, usize>,
-    /// The paths without parameters, to their index in `endpoints`: such a
-    /// path is the only one matchit can give for a request whose path is
-    /// exactly it (a static route wins over a parameter), so the look-up
-    /// takes a hash and one comparison instead of a walk of the tree.
-    statics: HashMap<&'static str, usize, BuildHasherDefault<PathHasher>>,
+    /// Router-syntax path to its place in `endpoints`; also the first
+    /// look-up for each request (see [`Registered::static_path`]).
+    by_path: HashMap<&'static str, Registered, BuildHasherDefault<PathHasher>>,
     /// Routes left out because another route answers their requests:
     /// reported by [`App::check`](crate::App::check) as a start-up error.
     conflicts: Vec<String>,
+}
+
+/// Where a registered path's routes are.
+#[derive(Clone, Copy)]
+struct Registered {
+    /// Its index in `endpoints`.
+    index: usize,
+    /// The path has no parameters. Such a path is the only one matchit can
+    /// give for a request whose path is exactly it (a static route wins
+    /// over a parameter), so that request is routed with a hash and one
+    /// comparison instead of a walk of the tree. A path with parameters
+    /// (or with `{{`, a literal brace in matchit's syntax) is left to
+    /// matchit, even for a request that spells it out.
+    static_path: bool,
 }
 
 /// The routes that share one path.
@@ -77,7 +87,7 @@ impl RouteTable {
     pub(crate) fn add(&mut self, route: RouteDef, wraps: Vec<Wrap>) {
         let info = route.info();
         let index = match self.by_path.get(info.path) {
-            Some(&index) => index,
+            Some(registered) => registered.index,
             None => {
                 let index = self.endpoints.len();
                 if let Err(error) = self.paths.insert(info.path, index) {
@@ -85,7 +95,7 @@ impl RouteTable {
                         matchit::InsertError::Conflict { with } => self
                             .by_path
                             .get(with.as_str())
-                            .and_then(|&other| self.endpoints[other].routes.first())
+                            .and_then(|other| self.endpoints[other.index].routes.first())
                             .map(|other| {
                                 let other = other.def.info();
                                 format!("`{}` ({})", other.name, other.declared)
@@ -104,12 +114,9 @@ impl RouteTable {
                     });
                     return;
                 }
-                self.by_path.insert(info.path, index);
-                // `{{` and `}}` are literal braces in matchit's syntax:
-                // such a path is left to matchit.
-                if !info.path.contains(['{', '}']) {
-                    self.statics.insert(info.path, index);
-                }
+                let static_path = !info.path.contains(['{', '}']);
+                self.by_path
+                    .insert(info.path, Registered { index, static_path });
                 self.endpoints.push(Endpoint {
                     routes: Vec::new(),
                     allowed: Methods::NONE,
@@ -194,9 +201,12 @@ impl RouteTable {
     }
 
     pub(crate) fn at(&self, method: &Method, path: &str) -> Match<'_> {
-        let (index, params) = match self.statics.get(path) {
-            Some(&index) => (index, PathParams::default()),
-            None => match self.paths.at(path) {
+        let (index, params) = match self.by_path.get(path) {
+            Some(&Registered {
+                index,
+                static_path: true,
+            }) => (index, PathParams::default()),
+            _ => match self.paths.at(path) {
                 Ok(matched) => {
                     let values = matched.params.iter().map(|(_, value)| value);
                     (*matched.value, PathParams::from_slices(path, values))
@@ -239,7 +249,7 @@ impl Endpoint {
     }
 }
 
-/// FxHash's mix (as rustc uses it), for [`RouteTable`]'s static paths.
+/// FxHash's mix (as rustc uses it), for [`RouteTable`]'s paths.
 /// Fixed rather than seeded: the table holds only the app's own paths, so a
 /// client choosing paths cannot lengthen a probe, only miss.
 #[derive(Default)]
