@@ -191,8 +191,9 @@ impl Drop for Batch {
         }
         self.runner.finish_batch();
         // A list nobody else holds is reused by the next request on this
-        // thread; on a task thread no request would find it.
-        if Handle::try_current().is_ok() {
+        // thread; on a task thread no request would find it. (A flag of
+        // the pool's, not `Handle::try_current`, which clones the handle.)
+        if !super::pool::on_task_thread() {
             tasks.recycle();
         }
     }

@@ -7,6 +7,7 @@
 //! the runtime's, so a task still blocked at a shutdown deadline does not
 //! hold the process: it ends when `main` returns.
 
+use std::cell::Cell;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
@@ -17,6 +18,16 @@ use super::task::QueuedTask;
 
 /// How long an idle thread waits for work before it exits.
 const KEEP_ALIVE: Duration = Duration::from_secs(10);
+
+thread_local! {
+    /// Set on the pool's own threads.
+    static TASK_THREAD: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Whether this thread is one of a pool's task threads.
+pub(crate) fn on_task_thread() -> bool {
+    TASK_THREAD.get()
+}
 
 pub(crate) struct BlockingPool {
     shared: Arc<PoolShared>,
@@ -101,6 +112,7 @@ impl PoolShared {
     }
 
     fn work_loop(&self) {
+        TASK_THREAD.set(true);
         let mut state = self.lock();
         loop {
             if let Some((batch, task)) = state.jobs.pop_front() {

@@ -35,15 +35,20 @@ impl PathParams {
         for value in values {
             // matchit hands back sub-slices of the path it was given.
             let start = value.as_ptr() as usize - base;
-            let range = start..start + value.len();
-            if params.len < INLINE {
-                params.inline[params.len] = range;
-                params.len += 1;
-            } else {
-                params.rest.push(range);
-            }
+            params.push(start..start + value.len());
         }
         params
+    }
+
+    /// Records the next parameter's range.
+    #[inline]
+    pub(crate) fn push(&mut self, range: Range<usize>) {
+        if self.len < INLINE {
+            self.inline[self.len] = range;
+            self.len += 1;
+        } else {
+            self.rest.push(range);
+        }
     }
 
     /// Whether the route has no parameters.

@@ -6,6 +6,7 @@ mod dispatch;
 mod future;
 mod group;
 mod layered;
+mod layout;
 mod methods;
 pub(crate) mod route;
 mod router;

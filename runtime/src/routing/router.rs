@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use http::{HeaderValue, Method};
 
+use super::layout::ParamLayout;
 use super::{Methods, RouteDef, Routes, Wrap};
 use crate::extract::{PathParams, Requirements};
 use crate::shared::AppShared;
@@ -44,6 +45,8 @@ struct Endpoint {
     allowed: Methods,
     /// The `Allow` header for a 405, built once.
     allow: HeaderValue,
+    /// Where the path's parameters sit in a request matched to it.
+    params: ParamLayout,
 }
 
 /// A route in the table, with the layers and middleware of the routers it
@@ -121,6 +124,7 @@ impl RouteTable {
                     routes: Vec::new(),
                     allowed: Methods::NONE,
                     allow: HeaderValue::from_static(""),
+                    params: ParamLayout::of(info.path),
                 });
                 index
             }
@@ -208,8 +212,15 @@ impl RouteTable {
             }) => (index, PathParams::default()),
             _ => match self.paths.at(path) {
                 Ok(matched) => {
-                    let values = matched.params.iter().map(|(_, value)| value);
-                    (*matched.value, PathParams::from_slices(path, values))
+                    let index = *matched.value;
+                    let params = self.endpoints[index]
+                        .params
+                        .params(path)
+                        .unwrap_or_else(|| {
+                            let values = matched.params.iter().map(|(_, value)| value);
+                            PathParams::from_slices(path, values)
+                        });
+                    (index, params)
                 }
                 Err(_) => return Match::NotFound,
             },
