@@ -8,7 +8,7 @@
 # HTTP/1.1), H2_STREAMS (4 streams per HTTP/2 connection) and H2_CLIENTS
 # (CONNECTIONS / H2_STREAMS HTTP/2 connections), RATE (1000 requests/s for
 # the latency-isolation run), PORT (18080, and the five above it).
-# Everything goes to 127.0.0.1 and every run is bounded in time: about 13
+# Everything goes to 127.0.0.1 and every run is bounded in time: about 16
 # minutes in all with the defaults, after the build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -144,7 +144,7 @@ load() {
 # wrk sends it (h2load's -d cannot send an empty body). h2load stops itself
 # after SECONDS; `timeout` is a backstop.
 load_h2() {
-  local log=$WORK/h2load.log out
+  local log=$WORK/h2load.$BASHPID.log out
   out=$("${PRIORITY[@]}" "${LOAD_CPU[@]}" timeout $(($3 + 30)) h2load -t1 \
     -c"$H2_CLIENTS" -m"$H2_STREAMS" -D"$3" -H ":method: $1" --log-file="$log" "$2") || true
   awk '$1 == "finished" { rps = $4 }
@@ -209,12 +209,46 @@ throughput() {
     done
   done
 }
+# side_by_side LOAD RESULTS: ROUNDS rounds in which the three servers are
+# loaded at the same moment, each by its own generator, into RESULTS.
+# Turns taken one after another compare servers a few seconds apart, and
+# this machine's speed swings by a quarter from one turn to the next; side
+# by side, on the one core they share, every swing hits all three at once,
+# so their ratio holds from run to run. It is a ratio of throughput under
+# equal shares of a core (all three are busy the whole time), not of
+# req/s alone: those are the turns' figures.
+side_by_side() {
+  local endpoint name method path round server loads rps p50 p99 errors proto=HTTP/1.1
+  if [ "$1" = load_h2 ]; then proto=HTTP/2; fi
+  for ((round = 1; round <= ROUNDS; round++)); do
+    for endpoint in "${ENDPOINTS[@]}"; do
+      read -r name method path <<<"$endpoint"
+      loads=()
+      for server in "${SERVERS[@]}"; do
+        "$1" "$method" "http://127.0.0.1:$(port_of "$server")$path" "$SECONDS_PER_RUN" \
+          >"$WORK/side-$server" &
+        loads+=($!)
+      done
+      wait "${loads[@]}"
+      for server in "${SERVERS[@]}"; do
+        read -r rps p50 p99 errors <"$WORK/side-$server" || true
+        if [ -z "${errors:-}" ]; then say "no side-by-side result for $server $name ($proto)"; exit 1; fi
+        say "side by side, round $round  $proto  $name  $server: $rps req/s, errors $errors"
+        echo "$name $server $round $rps $p50 $p99 $errors" >>"$2"
+      done
+    done
+  done
+}
 for server in "${SERVERS[@]}"; do start_server "$server" append "$(port_of "$server")"; done
 RESULTS=$WORK/throughput.txt
 throughput load "$RESULTS"
 # HTTP/2 on the same servers, the same way.
 RESULTS_H2=$WORK/throughput-h2.txt
 if [ -n "$H2LOAD" ]; then throughput load_h2 "$RESULTS_H2"; fi
+SIDE=$WORK/side.txt
+side_by_side load "$SIDE"
+SIDE_H2=$WORK/side-h2.txt
+if [ -n "$H2LOAD" ]; then side_by_side load_h2 "$SIDE_H2"; fi
 stop_servers
 
 # --- latency isolation: fixed rate, no-op tasks against 200 ms tasks ---------
@@ -263,6 +297,18 @@ if [ -n "$H2LOAD" ]; then
   awk -f bench/table.awk -v part=throughput "$RESULTS_H2"
 else
   echo "HTTP/2: left out (no h2load)."
+fi
+echo
+echo "Side by side: the three servers loaded at once on their shared core (the same generators), $ROUNDS rounds of ${SECONDS_PER_RUN} s; ratios per round (median, min–max)."
+echo
+echo "HTTP/1.1:"
+echo
+awk -f bench/table.awk -v part=throughput -v ratios_only=1 "$SIDE"
+if [ -n "$H2LOAD" ]; then
+  echo
+  echo "HTTP/2:"
+  echo
+  awk -f bench/table.awk -v part=throughput -v ratios_only=1 "$SIDE_H2"
 fi
 echo
 awk -f bench/table.awk -v part=isolation -v rate="$RATE" "$ISOLATION"

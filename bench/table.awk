@@ -1,5 +1,6 @@
 # Turns run.sh's raw lines into the Markdown tables bench/README.md records.
 #   part=throughput: "endpoint server round req/s p50_us p99_us errors"
+#                    (with ratios_only=1, only the table of ratios)
 #   part=isolation:  "server round task p99_us errors"
 # Plain POSIX awk (Debian's mawk has no asort), so it runs on a fresh machine.
 
@@ -47,7 +48,10 @@ part == "isolation" {
 
 END {
   split("atode axum hyper", servers, " ")
-  if (part == "throughput") {
+  if (part == "throughput" && ratios_only) {
+    print "| endpoint | atode/axum req/s | atode/hyper req/s | errors |"
+    print "| --- | ---: | ---: | ---: |"
+  } else if (part == "throughput") {
     print "| endpoint | server | req/s | p50 | p99 | errors |"
     print "| --- | --- | ---: | ---: | ---: | ---: |"
     for (e = 1; e <= n_endpoints; e++) for (s = 1; s <= 3; s++) {
@@ -60,6 +64,8 @@ END {
     print ""
     print "| endpoint | atode/axum req/s | atode/hyper req/s |"
     print "| --- | ---: | ---: |"
+  }
+  if (part == "throughput") {
     for (e = 1; e <= n_endpoints; e++) {
       for (peer = 2; peer <= 3; peer++) {
         n = 0
@@ -70,7 +76,11 @@ END {
         }
         cell[peer] = spread(ratio, n)
       }
-      printf "| %s | %s | %s |\n", endpoints[e], cell[2], cell[3]
+      if (ratios_only) {
+        failed = 0
+        for (s = 1; s <= 3; s++) failed += errors[endpoints[e] SUBSEP servers[s]]
+        printf "| %s | %s | %s | %d |\n", endpoints[e], cell[2], cell[3], failed
+      } else printf "| %s | %s | %s |\n", endpoints[e], cell[2], cell[3]
     }
   } else {
     printf "Latency isolation: POST /send-notification at a fixed %d req/s; p99 when each task sleeps 200 ms over p99 when it does nothing.\n\n", rate
