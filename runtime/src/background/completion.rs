@@ -54,11 +54,6 @@ where
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
-        // Nothing to start (most responses): the frame passes through
-        // untouched, without a copy to look at it.
-        if self.tasks.is_none() {
-            return Pin::new(&mut self.inner).poll_frame(cx);
-        }
         let frame = ready!(Pin::new(&mut self.inner).poll_frame(cx));
         let last = match &frame {
             None | Some(Err(_)) => true,

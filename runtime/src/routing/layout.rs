@@ -45,7 +45,29 @@ impl ParamLayout {
             gaps.push(text.len());
             rest = after;
         }
+        if rest.contains('}') {
+            return ParamLayout::Matched;
+        }
         ParamLayout::Segments(gaps.into())
+    }
+
+    /// Whether the path has no parameters (and no brace at all). Such a
+    /// path is the only one matchit can give for a request whose path is
+    /// exactly it (a static route wins over a parameter), so the table
+    /// routes that request with a hash and one comparison instead of a
+    /// walk of the tree.
+    pub(crate) fn is_static(&self) -> bool {
+        matches!(self, ParamLayout::Segments(gaps) if gaps.is_empty())
+    }
+
+    /// The parameters of `path`, which matchit matched to this layout's
+    /// route with `matched`: from the layout when it has one, else read
+    /// from matchit.
+    #[inline]
+    pub(crate) fn read(&self, path: &str, matched: &matchit::Params<'_, '_>) -> PathParams {
+        self.params(path).unwrap_or_else(|| {
+            PathParams::from_slices(path, matched.iter().map(|(_, value)| value))
+        })
     }
 
     /// Where the parameters sit in `path`, a path matchit matched to this
@@ -81,6 +103,9 @@ mod tests {
     fn only_whole_segment_parameters_get_a_layout() {
         let segments = |gaps: &[usize]| ParamLayout::Segments(gaps.into());
         assert_eq!(ParamLayout::of("/plaintext"), segments(&[]));
+        assert!(ParamLayout::of("/plaintext").is_static());
+        assert!(!ParamLayout::of("/items/{id}").is_static());
+        assert!(!ParamLayout::of("/a/{{literal}}").is_static());
         assert_eq!(ParamLayout::of("/items/{id}"), segments(&[7]));
         assert_eq!(ParamLayout::of("/a/{x}/bb/{y}/"), segments(&[3, 4]));
         assert_eq!(ParamLayout::of("/{x}/{y}"), segments(&[1, 1]));
@@ -91,6 +116,7 @@ mod tests {
             "/a/{{literal}}/{x}",
             "/a/{x}}",
             "/a/{x",
+            "/a/{x}/b}",
         ] {
             assert_eq!(ParamLayout::of(other), ParamLayout::Matched, "{other}");
         }

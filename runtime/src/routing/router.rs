@@ -16,26 +16,13 @@ use crate::shared::AppShared;
 pub(crate) struct RouteTable {
     paths: matchit::Router<usize>,
     endpoints: Vec<Endpoint>,
-    /// Router-syntax path to its place in `endpoints`; also the first
-    /// look-up for each request (see [`Registered::static_path`]).
-    by_path: HashMap<&'static str, Registered, BuildHasherDefault<PathHasher>>,
+    /// Router-syntax path to its index in `endpoints`; also the first
+    /// look-up for each request whose path is a static route's
+    /// ([`ParamLayout::is_static`]).
+    by_path: HashMap<&'static str, usize, BuildHasherDefault<PathHasher>>,
     /// Routes left out because another route answers their requests:
     /// reported by [`App::check`](crate::App::check) as a start-up error.
     conflicts: Vec<String>,
-}
-
-/// Where a registered path's routes are.
-#[derive(Clone, Copy)]
-struct Registered {
-    /// Its index in `endpoints`.
-    index: usize,
-    /// The path has no parameters. Such a path is the only one matchit can
-    /// give for a request whose path is exactly it (a static route wins
-    /// over a parameter), so that request is routed with a hash and one
-    /// comparison instead of a walk of the tree. A path with parameters
-    /// (or with `{{`, a literal brace in matchit's syntax) is left to
-    /// matchit, even for a request that spells it out.
-    static_path: bool,
 }
 
 /// The routes that share one path.
@@ -90,7 +77,7 @@ impl RouteTable {
     pub(crate) fn add(&mut self, route: RouteDef, wraps: Vec<Wrap>) {
         let info = route.info();
         let index = match self.by_path.get(info.path) {
-            Some(registered) => registered.index,
+            Some(&index) => index,
             None => {
                 let index = self.endpoints.len();
                 if let Err(error) = self.paths.insert(info.path, index) {
@@ -98,7 +85,7 @@ impl RouteTable {
                         matchit::InsertError::Conflict { with } => self
                             .by_path
                             .get(with.as_str())
-                            .and_then(|other| self.endpoints[other.index].routes.first())
+                            .and_then(|&other| self.endpoints[other].routes.first())
                             .map(|other| {
                                 let other = other.def.info();
                                 format!("`{}` ({})", other.name, other.declared)
@@ -117,9 +104,7 @@ impl RouteTable {
                     });
                     return;
                 }
-                let static_path = !info.path.contains(['{', '}']);
-                self.by_path
-                    .insert(info.path, Registered { index, static_path });
+                self.by_path.insert(info.path, index);
                 self.endpoints.push(Endpoint {
                     routes: Vec::new(),
                     allowed: Methods::NONE,
@@ -205,22 +190,22 @@ impl RouteTable {
     }
 
     pub(crate) fn at(&self, method: &Method, path: &str) -> Match<'_> {
-        let (index, params) = match self.by_path.get(path) {
-            Some(&Registered {
-                index,
-                static_path: true,
-            }) => (index, PathParams::default()),
-            _ => match self.paths.at(path) {
+        // A path with parameters (or a literal brace) is left to matchit,
+        // even for a request that spells it out.
+        let static_route = self
+            .by_path
+            .get(path)
+            .copied()
+            .filter(|&index| self.endpoints[index].params.is_static());
+        let (index, params) = match static_route {
+            Some(index) => (index, PathParams::default()),
+            None => match self.paths.at(path) {
                 Ok(matched) => {
                     let index = *matched.value;
-                    let params = self.endpoints[index]
-                        .params
-                        .params(path)
-                        .unwrap_or_else(|| {
-                            let values = matched.params.iter().map(|(_, value)| value);
-                            PathParams::from_slices(path, values)
-                        });
-                    (index, params)
+                    (
+                        index,
+                        self.endpoints[index].params.read(path, &matched.params),
+                    )
                 }
                 Err(_) => return Match::NotFound,
             },

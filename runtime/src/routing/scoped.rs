@@ -9,8 +9,8 @@ use http::StatusCode;
 use super::RouteDef;
 use super::dispatch::run;
 use super::future::RouteFuture;
+use super::layout::ParamLayout;
 use crate::body::IntoBody;
-use crate::extract::PathParams;
 use crate::response::json_detail;
 use crate::shared::AppShared;
 
@@ -22,6 +22,8 @@ pub(crate) struct ScopedRoute {
     shared: Arc<AppShared>,
     /// The route's one path, to read its parameters from.
     path: matchit::Router<()>,
+    /// Where those parameters sit in a request it matches.
+    layout: ParamLayout,
 }
 
 impl ScopedRoute {
@@ -29,7 +31,13 @@ impl ScopedRoute {
         let mut path = matchit::Router::new();
         // The table already accepted this path, so it is a valid one.
         let _ = path.insert(def.info().path, ());
-        ScopedRoute { def, shared, path }
+        let layout = ParamLayout::of(def.info().path);
+        ScopedRoute {
+            def,
+            shared,
+            path,
+            layout,
+        }
     }
 
     pub(crate) fn handle<B: IntoBody>(
@@ -38,10 +46,7 @@ impl ScopedRoute {
         remote: Option<SocketAddr>,
     ) -> RouteFuture {
         let params = match self.path.at(request.uri().path()) {
-            Ok(matched) => PathParams::from_slices(
-                request.uri().path(),
-                matched.params.iter().map(|(_, value)| value),
-            ),
+            Ok(matched) => self.layout.read(request.uri().path(), &matched.params),
             // A middleware sent the request somewhere this route does not
             // answer.
             Err(_) => return RouteFuture::ready(json_detail(StatusCode::NOT_FOUND, "Not Found")),
