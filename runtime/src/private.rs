@@ -249,6 +249,10 @@ pub mod fuzz {
 
     /// Deserializes a query string as `Query<T>` does.
     pub fn query<T: DeserializeOwned>(raw: &str) -> Result<T, ValidationError> {
-        crate::extract::urlencoded::from_urlencoded(raw, "query")
+        crate::extract::urlencoded::from_urlencoded(
+            raw,
+            "query",
+            crate::extract::DEFAULT_MAX_FIELDS,
+        )
     }
 }

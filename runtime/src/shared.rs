@@ -13,6 +13,8 @@ pub(crate) struct AppShared {
     pub(crate) state: StateMap,
     pub(crate) runner: Arc<TaskRunner>,
     pub(crate) body_limit: usize,
+    /// The most `name=value` pairs `Query` and `Form` read.
+    pub(crate) max_fields: usize,
     /// `true` once the server serving the app starts shutting down: what
     /// ends a stream that would otherwise hold the shutdown forever.
     pub(crate) closing: Arc<tokio::sync::watch::Sender<bool>>,

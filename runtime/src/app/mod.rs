@@ -112,6 +112,7 @@ impl App {
             state: StateMap::default(),
             runner: Arc::default(),
             body_limit: DEFAULT_BODY_LIMIT,
+            max_fields: crate::extract::DEFAULT_MAX_FIELDS,
             closing: Arc::new(tokio::sync::watch::Sender::new(false)),
             #[cfg(feature = "ws")]
             sessions: Arc::default(),
@@ -252,6 +253,36 @@ impl App {
     /// ```
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.shared_mut().body_limit = bytes;
+        self
+    }
+
+    /// Sets the most `name=value` pairs a [`Query`](crate::Query) or
+    /// [`Form`](crate::Form) reads; past it the request is answered `422`
+    /// (`"type": "too_many_fields"`) without reading the rest, so the
+    /// largest input allowed costs work in proportion to its length.
+    /// Default: [`DEFAULT_MAX_FIELDS`](crate::extract::DEFAULT_MAX_FIELDS)
+    /// (1,000, as Starlette's forms). Multipart forms have their own,
+    /// [`Multipart::max_parts`](https://docs.rs/atode/latest/atode/multipart/struct.Multipart.html#method.max_parts).
+    ///
+    /// ```
+    /// use atode::{get, routes, App, Query, testing::TestClient};
+    /// use std::collections::HashMap;
+    ///
+    /// #[get("/tags")]
+    /// async fn tags(Query(tags): Query<HashMap<String, String>>) -> String {
+    ///     tags.len().to_string()
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let client = TestClient::new(App::new().max_fields(3).routes(routes![tags]));
+    /// assert_eq!(client.get("/tags?a=1&b=2&c=3").await.text(), "3");
+    /// let refused = client.get("/tags?a=1&b=2&c=3&d=4").await;
+    /// assert_eq!(refused.status(), 422);
+    /// assert!(refused.text().contains("too_many_fields"));
+    /// # }
+    /// ```
+    pub fn max_fields(mut self, pairs: usize) -> Self {
+        self.shared_mut().max_fields = pairs;
         self
     }
 

@@ -11,7 +11,9 @@ const FORM: &str = "application/x-www-form-urlencoded";
 
 /// A form body deserialized into `T` with serde: `415` unless the
 /// `Content-Type` is `application/x-www-form-urlencoded`, `413` past the
-/// body limit, and `422` naming each bad field (`"loc": ["body", "name"]`).
+/// body limit, and `422` naming each bad field (`"loc": ["body", "name"]`),
+/// or past [`App::max_fields`](crate::App::max_fields) pairs (1,000 by
+/// default), `"type": "too_many_fields"`.
 ///
 /// ```
 /// use atode::{post, Form};
@@ -90,7 +92,7 @@ impl<T: DeserializeOwned + Send> FromRequest for Form<T> {
         let bytes = read_body(parts, body).await.map_err(FormRejection::Body)?;
         let text =
             std::str::from_utf8(&bytes).map_err(|_| FormRejection::Body(BodyRejection::NotUtf8))?;
-        from_urlencoded(text, "body")
+        from_urlencoded(text, "body", parts.max_fields())
             .map(Form)
             .map_err(FormRejection::Invalid)
     }

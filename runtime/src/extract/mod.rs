@@ -52,6 +52,7 @@ pub use parts::RequestParts;
 pub use query::Query;
 pub use rejection::{ErrorDetail, ValidationError};
 pub use state::{MissingState, Requirements, State};
+pub use urlencoded::DEFAULT_MAX_FIELDS;
 
 pub(crate) use state::StateMap;
 

@@ -176,6 +176,12 @@ impl RequestParts {
         self.route.body_limit.unwrap_or(self.app.body_limit)
     }
 
+    /// The most `name=value` pairs a query string or urlencoded form is
+    /// read with ([`App::max_fields`](crate::App::max_fields)).
+    pub fn max_fields(&self) -> usize {
+        self.app.max_fields
+    }
+
     /// The request's [`BackgroundTasks`]: every call returns a handle to the
     /// same list, which is run after the response.
     ///

@@ -7,7 +7,9 @@ use super::{FromRequestParts, RequestParts, ValidationError};
 
 /// The query string deserialized into `T` with serde. A field that is
 /// missing or does not parse is a `422` naming it, in FastAPI's shape
-/// (`"loc": ["query", "limit"]`); every bad value is listed at once.
+/// (`"loc": ["query", "limit"]`); every bad value is listed at once. A
+/// query of more than [`App::max_fields`](crate::App::max_fields) pairs
+/// (1,000 by default) is a `422` of `"type": "too_many_fields"`.
 ///
 /// ```
 /// use atode::{get, Query};
@@ -31,6 +33,11 @@ impl<T: DeserializeOwned + Send> FromRequestParts for Query<T> {
     type Rejection = ValidationError;
 
     async fn from_request_parts(parts: &mut RequestParts) -> Result<Self, ValidationError> {
-        from_urlencoded(parts.uri().query().unwrap_or_default(), "query").map(Query)
+        from_urlencoded(
+            parts.uri().query().unwrap_or_default(),
+            "query",
+            parts.max_fields(),
+        )
+        .map(Query)
     }
 }
