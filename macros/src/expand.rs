@@ -152,7 +152,33 @@ pub(crate) fn route(route: &Route) -> TokenStream {
     };
 
     let mut body_used = false;
-    let extracts = route.handler.args.iter().enumerate().filter_map(|(i, arg)| {
+    // The check of the app's cap on pending work: an extractor (or the
+    // handler's own parameter) that reached for the request's
+    // `BackgroundTasks` while the cap is full marked the request refused,
+    // and it is answered `503` here, whatever the extractor did with the
+    // refusal.
+    let refusal = quote! {
+        if let ::core::option::Option::Some(refusal) = ::atode::__private::refusal(&#parts) {
+            break #label ::core::result::Result::Err(refusal);
+        }
+    };
+    // The handler's `BackgroundTasks` are taken first, so a request the cap
+    // refuses pays for none of its extractors; the others keep their order.
+    let order = route
+        .handler
+        .args
+        .iter()
+        .enumerate()
+        .filter(|(_, arg)| matches!(arg.kind, ArgKind::Tasks))
+        .chain(
+            route
+                .handler
+                .args
+                .iter()
+                .enumerate()
+                .filter(|(_, arg)| !matches!(arg.kind, ArgKind::Tasks)),
+        );
+    let extracts = order.filter_map(|(i, arg)| {
         let local = local(i);
         let ty = &arg.ty;
         // Spanned over the type, so a type that is no extractor is one error
@@ -164,7 +190,12 @@ pub(crate) fn route(route: &Route) -> TokenStream {
                 body_used = true;
                 let function = quote_spanned!(first=> <#ty as ::atode::__private::FromRequest<_>>::from_request);
                 let args = parenthesized(quote!(&mut #parts, #body), last);
-                quote_spanned!(last=> #function #args .await)
+                // Refused before the body is read, not after.
+                let refusal = &refusal;
+                quote_spanned!(last=> {
+                    #refusal
+                    #function #args .await
+                })
             }
             ArgKind::Tasks | ArgKind::Extractor { body: false } => {
                 let function = quote_spanned!(first=> <#ty as ::atode::__private::FromRequestParts>::from_request_parts);
@@ -185,7 +216,9 @@ pub(crate) fn route(route: &Route) -> TokenStream {
                     break #label ::core::result::Result::Err(::atode::IntoResponse::into_response(rejection));
                 }
             },
-            _ => quote!(),
+            // The handler's own list: a refused request goes no further.
+            ArgKind::Tasks => refusal.clone(),
+            ArgKind::Path { .. } => quote!(),
         };
         Some(quote! {
             let #local = match #call {
@@ -199,15 +232,8 @@ pub(crate) fn route(route: &Route) -> TokenStream {
     });
     let mut extracts: Vec<_> = extracts.collect();
     if !extracts.is_empty() {
-        // An extractor that reached for the request's `BackgroundTasks` while
-        // the app's cap on pending work is full marked the request refused:
-        // it is answered `503` here, before the handler runs, whatever the
-        // extractor itself did with the refusal.
-        extracts.push(quote! {
-            if let ::core::option::Option::Some(refusal) = ::atode::__private::refusal(&#parts) {
-                break #label ::core::result::Result::Err(refusal);
-            }
-        });
+        // Before the handler runs.
+        extracts.push(refusal.clone());
     }
     let body_param = if body_used { body.clone() } else { quote!(_) };
 

@@ -12,6 +12,8 @@
 //! crate still type-checks. `#[task]` goes the same way, through the parts
 //! of `task`.
 
+#![forbid(unsafe_code)]
+
 use proc_macro::TokenStream;
 use proc_macro2::Span;
 

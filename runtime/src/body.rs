@@ -185,6 +185,21 @@ impl Body {
     }
 }
 
+/// What reading a request body fails with when the client sends it too
+/// slowly ([`Limits::body_read_timeout`](crate::Limits) and
+/// [`Limits::min_body_rate`](crate::Limits)); body extractors answer it
+/// `408`.
+#[derive(Debug)]
+pub(crate) struct BodyTimedOut;
+
+impl fmt::Display for BodyTimedOut {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("the request body did not arrive in time")
+    }
+}
+
+impl std::error::Error for BodyTimedOut {}
+
 /// A request body the router takes as it comes: hyper's from the server, a
 /// [`Body`] from the `TestClient` or a tower caller. The request is routed
 /// as it is and turned into a `Request<Body>` only where it is taken apart,

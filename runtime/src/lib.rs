@@ -72,6 +72,8 @@
 //! ```
 
 #![warn(missing_docs)]
+// A promise, not a habit: atode has no `unsafe`, and this keeps it so.
+#![forbid(unsafe_code)]
 
 mod app;
 pub mod background;
@@ -97,6 +99,7 @@ pub mod sse;
 pub mod testing;
 #[cfg(test)]
 mod testing_logs;
+mod time;
 #[cfg(feature = "validation")]
 pub mod validation;
 #[cfg(feature = "ws")]

@@ -81,6 +81,9 @@ pub struct Durable {
     backoff: Option<Backoff>,
     workers: bool,
     periodic: Vec<Periodic>,
+    /// A setting from the environment that could not be read: `connect`
+    /// reports it rather than run with something the user did not ask for.
+    invalid: Option<String>,
 }
 
 impl Durable {
@@ -97,6 +100,7 @@ impl Durable {
             backoff: None,
             workers: true,
             periodic: Vec::new(),
+            invalid: None,
         }
     }
 
@@ -111,17 +115,24 @@ impl Durable {
     ///
     /// `$ATODE_RESCUE_AFTER` (seconds), when set, overrides
     /// [`rescue_after`](Durable::rescue_after).
+    /// A value that is not a positive number of seconds is reported by
+    /// [`connect`](Durable::connect), naming the variable.
     pub fn from_env(default_sqlite_path: impl AsRef<std::path::Path>) -> Self {
-        let durable = match std::env::var(DATABASE_URL_VAR) {
+        let mut durable = match std::env::var(DATABASE_URL_VAR) {
             Ok(url) if !url.is_empty() => Self::url(url),
             _ => Self::sqlite(default_sqlite_path),
         };
-        match std::env::var(RESCUE_AFTER_VAR)
-            .ok()
-            .and_then(|secs| secs.parse::<f64>().ok())
-        {
-            Some(secs) if secs > 0.0 => durable.rescue_after(Duration::from_secs_f64(secs)),
-            _ => durable,
+        match crate::time::seconds_from_env(RESCUE_AFTER_VAR) {
+            Ok(None) => durable,
+            Ok(Some(after)) if !after.is_zero() => durable.rescue_after(after),
+            Ok(Some(_)) => {
+                durable.invalid = Some(format!("{RESCUE_AFTER_VAR} must be more than 0 seconds"));
+                durable
+            }
+            Err(error) => {
+                durable.invalid = Some(error.to_string());
+                durable
+            }
         }
     }
 
@@ -154,6 +165,8 @@ impl Durable {
     /// process was killed) before another worker runs it again. Not
     /// shorter than the attempt timeout, which it lowers if needed.
     pub fn rescue_after(mut self, after: Duration) -> Self {
+        // Bounded, so that River's dates (now minus this) cannot overflow.
+        let after = crate::time::bounded(after);
         self.rescue_after = after;
         self.timeout = self.timeout.min(after);
         self
@@ -162,6 +175,7 @@ impl Durable {
     /// How long one attempt may run, for tasks without a `timeout` of
     /// their own. Default 60 s.
     pub fn timeout(mut self, timeout: Duration) -> Self {
+        let timeout = crate::time::bounded(timeout);
         self.timeout = timeout;
         self.rescue_after = self.rescue_after.max(timeout);
         self
@@ -172,6 +186,7 @@ impl Durable {
     /// `attempt⁴` seconds. Either way the next attempt's time is stored
     /// with the call.
     pub fn retry_backoff(mut self, base: Duration, max: Duration) -> Self {
+        let (base, max) = (crate::time::bounded(base), crate::time::bounded(max));
         self.backoff = Some(Backoff { base, max });
         self
     }
@@ -179,7 +194,7 @@ impl Durable {
     /// How often an idle worker looks for calls written by other processes
     /// (on PostgreSQL, it is also woken by `NOTIFY`). Default 250 ms.
     pub fn poll_interval(mut self, interval: Duration) -> Self {
-        self.poll_interval = Some(interval);
+        self.poll_interval = Some(crate::time::bounded(interval));
         self
     }
 
@@ -214,6 +229,9 @@ impl Durable {
     /// server ([`App::durable`](crate::App::durable)) or
     /// [`TaskQueue::run_worker`].
     pub async fn connect(self) -> Result<TaskQueue, DurableError> {
+        if let Some(invalid) = self.invalid {
+            return Err(DurableError::config(invalid));
+        }
         let database = Database::open(&self.url).await?;
         let counters = Arc::new(DurableCounters::default());
         let mut workers = Workers::new();
@@ -415,6 +433,9 @@ impl TaskQueue {
     /// `$ATODE_SHUTDOWN_DEADLINE` (if set), and releases the rest for
     /// another worker. The same binary serves HTTP in other processes.
     pub async fn run_worker(self) -> std::io::Result<()> {
+        // Read before the workers start: a bad value stops the process now,
+        // not when the signal comes and the stop would be skipped.
+        let deadline = crate::serve::shutdown_deadline_from_env()?;
         self.start_workers()?;
         tracing::info!(
             target: "atode::durable",
@@ -422,7 +443,6 @@ impl TaskQueue {
             "worker running; Ctrl-C or SIGTERM stops it"
         );
         crate::shutdown_signal().await;
-        let deadline = crate::serve::shutdown_deadline_from_env()?;
         self.stop(deadline).await;
         Ok(())
     }

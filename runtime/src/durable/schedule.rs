@@ -39,7 +39,7 @@ pub trait Later: Task {
     fn after(self, delay: Duration) -> Scheduled<Self> {
         Scheduled {
             task: self,
-            at: SystemTime::now() + delay,
+            at: crate::time::after_system(SystemTime::now(), delay),
         }
     }
 

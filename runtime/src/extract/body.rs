@@ -6,8 +6,23 @@ use http::{StatusCode, header};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 
 use super::{FromRequest, RequestParts};
+use crate::body::BodyTimedOut;
 use crate::response::json_detail;
 use crate::{Body, IntoResponse, Response};
+
+/// The `408` for a body that came too slowly. `Connection: close`, since
+/// the rest of the body is never read (hyper leaves it out over HTTP/2,
+/// whose stream is reset instead).
+pub(crate) fn timed_out() -> Response {
+    let mut response = json_detail(
+        StatusCode::REQUEST_TIMEOUT,
+        "The request body did not arrive in time",
+    );
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, http::HeaderValue::from_static("close"));
+    response
+}
 
 /// Why a request body could not be read: the rejection of the `Bytes` and
 /// `String` extractors, and part of [`JsonRejection`](crate::JsonRejection)
@@ -53,6 +68,10 @@ pub enum BodyRejection {
     UnsupportedMediaType(&'static str),
     /// `400`: a `String` body that is not UTF-8.
     NotUtf8,
+    /// `408`: the body came too slowly ([`Limits::body_read_timeout`](crate::Limits),
+    /// [`Limits::min_body_rate`](crate::Limits)). The response closes an
+    /// HTTP/1.1 connection, whose rest of the body will not be read.
+    TimedOut,
 }
 
 impl IntoResponse for BodyRejection {
@@ -74,6 +93,7 @@ impl IntoResponse for BodyRejection {
                 StatusCode::BAD_REQUEST,
                 "The request body is not valid UTF-8",
             ),
+            BodyRejection::TimedOut => timed_out(),
         }
     }
 }
@@ -93,6 +113,7 @@ pub(crate) async fn read_body(parts: &RequestParts, body: Body) -> Result<Bytes,
     match Limited::new(body, limit).collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(error) if error.is::<LengthLimitError>() => Err(BodyRejection::TooLarge(limit)),
+        Err(error) if error.is::<BodyTimedOut>() => Err(BodyRejection::TimedOut),
         Err(error) => Err(BodyRejection::Unreadable(error.to_string())),
     }
 }

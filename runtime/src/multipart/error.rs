@@ -60,6 +60,9 @@ pub enum MultipartError {
     Malformed(String),
     /// `400`: the connection failed while the body was being read.
     Unreadable(String),
+    /// `408`: the body came too slowly ([`Limits::body_read_timeout`](crate::Limits),
+    /// [`Limits::min_body_rate`](crate::Limits)).
+    TimedOut,
     /// `400`: [`Field::text`](super::Field::text) on a field that is not
     /// UTF-8.
     NotUtf8 {
@@ -155,6 +158,7 @@ impl MultipartError {
             | MultipartError::TooManyParts(_)
             | MultipartError::PartHeadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             MultipartError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            MultipartError::TimedOut => StatusCode::REQUEST_TIMEOUT,
             MultipartError::Spool(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -169,6 +173,9 @@ impl MultipartError {
                     field: field_name,
                     limit: usize::try_from(limit).unwrap_or(usize::MAX),
                 }
+            }
+            multer::Error::StreamReadFailed(error) if error.is::<crate::body::BodyTimedOut>() => {
+                MultipartError::TimedOut
             }
             multer::Error::StreamReadFailed(error) => MultipartError::Unreadable(error.to_string()),
             multer::Error::NoBoundary
@@ -226,6 +233,7 @@ impl std::fmt::Display for MultipartError {
                 write!(f, "A part's headers are larger than {limit} bytes")
             }
             MultipartError::Invalid(_) => f.write_str("The form is not the one expected"),
+            MultipartError::TimedOut => f.write_str("The request body did not arrive in time"),
             MultipartError::Spool(_) => f.write_str("Internal Server Error"),
         }
     }
@@ -252,6 +260,7 @@ impl IntoResponse for MultipartError {
         match self {
             MultipartError::Invalid(error) => error.into_response(),
             MultipartError::BodyTooLarge(limit) => BodyRejection::TooLarge(limit).into_response(),
+            MultipartError::TimedOut => BodyRejection::TimedOut.into_response(),
             MultipartError::Spool(ref error) => {
                 // The client did nothing wrong: say nothing about the disk.
                 tracing::error!(target: "atode::multipart", %error, "could not spool an upload to disk");

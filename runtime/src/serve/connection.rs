@@ -5,9 +5,11 @@
 use std::convert::Infallible;
 use std::net::SocketAddr;
 
+use super::body_deadline::TimedBody;
 use super::head_deadline::HeadWatch;
 use crate::routing::{RouteFuture, Routes};
 use crate::{Response, ResponseBody};
+use http_body::Body as _;
 
 #[derive(Clone)]
 pub(crate) struct ConnectionService {
@@ -46,9 +48,16 @@ impl hyper::service::Service<http::Request<hyper::body::Incoming>> for Connectio
                 request.extensions_mut().insert(self.place.clone());
             }
         }
-        self.routes
-            .handle(request, Some(self.remote))
-            .holding(in_progress)
+        let future = if request.body().is_end_stream() {
+            self.routes.handle(request, Some(self.remote))
+        } else {
+            // A body to come: read under the connection's body limits.
+            let timer = self.head.timer().clone();
+            let limits = self.head.body_limits();
+            let request = request.map(|body| TimedBody::new(body, timer, limits));
+            self.routes.handle(request, Some(self.remote))
+        };
+        future.holding(in_progress)
     }
 }
 

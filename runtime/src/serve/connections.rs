@@ -15,13 +15,14 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use hyper_util::server::graceful::GracefulConnection;
 use tokio::sync::Notify;
 
+use super::body_deadline::BodyLimits;
 use super::head_deadline::HeadWatch;
 use super::timer::{CoarseTimer, Registration};
+use crate::Limits;
 
 /// The server's side, shared by the accept loop and every connection.
 #[derive(Clone)]
@@ -31,6 +32,10 @@ pub(super) struct Shared {
     pub(super) timer: CoarseTimer,
     /// The header timeout, in ticks of the timer, rounded up.
     pub(super) head_timeout: u64,
+    /// An HTTP/2 connection's idle timeout, in ticks, rounded up.
+    pub(super) idle_timeout: u64,
+    /// What request bodies are read under.
+    pub(super) body: BodyLimits,
     closing: AtomicBool,
     open: AtomicUsize,
     /// Told when the last open connection ends during the shutdown.
@@ -38,10 +43,12 @@ pub(super) struct Shared {
 }
 
 impl Connections {
-    pub(crate) fn new(timer: CoarseTimer, head_timeout: Duration) -> Self {
+    pub(crate) fn new(timer: CoarseTimer, limits: &Limits) -> Self {
         Connections(Arc::new(Shared {
             timer,
-            head_timeout: CoarseTimer::ticks(head_timeout),
+            head_timeout: CoarseTimer::ticks(limits.header_read_timeout),
+            idle_timeout: CoarseTimer::ticks(limits.idle_timeout),
+            body: BodyLimits::new(limits),
             closing: AtomicBool::new(false),
             open: AtomicUsize::new(0),
             all_closed: Notify::new(),
@@ -154,8 +161,16 @@ where
         }
         if this.head.expired_now() {
             let remote = *this.remote;
-            tracing::debug!(target: "atode::serve", %remote, "no request head within the header timeout; closing the connection");
-            return Poll::Ready(());
+            if !this.head.is_http2() {
+                tracing::debug!(target: "atode::serve", %remote, "no request head within the header timeout; closing the connection");
+                return Poll::Ready(());
+            }
+            // No stream is open: `GOAWAY`, and hyper closes the connection.
+            if !*this.told {
+                tracing::debug!(target: "atode::serve", %remote, "HTTP/2 connection idle past the idle timeout; closing it");
+                *this.told = true;
+                this.connection.as_mut().graceful_shutdown();
+            }
         }
         match this.connection.poll(cx) {
             Poll::Pending => Poll::Pending,

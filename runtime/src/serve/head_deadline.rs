@@ -17,18 +17,17 @@
 //! ends, which closes it. The coarse timer's ticker checks every watch ten
 //! times a second; a request costs two counter updates.
 //!
-//! HTTP/2 is exempt from its first request on: streams are multiplexed, and
-//! an idle connection is bounded by its pings.
+//! From its first request on, an HTTP/2 connection is timed the same way
+//! with [`Limits::idle_timeout`](crate::Limits) instead: its streams are
+//! multiplexed, so a connection with none open is idle, not slow, and is
+//! sent `GOAWAY` once idle for that long.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use http::Version;
 
 use super::connections::Shared;
-
-/// `since` of a connection the watch no longer applies to.
-const EXEMPT: u64 = u64::MAX;
 
 /// One connection's requests in progress, shared by its task, its service
 /// and the guards of its responses.
@@ -38,8 +37,10 @@ pub(crate) struct HeadWatch(Arc<State>);
 struct State {
     server: Arc<Shared>,
     in_progress: AtomicUsize,
-    /// The tick since which no request has been in progress, or `EXEMPT`.
+    /// The tick since which no request has been in progress.
     since: AtomicU64,
+    /// Whether a request came over HTTP/2: the idle timeout applies.
+    http2: AtomicBool,
 }
 
 impl HeadWatch {
@@ -51,6 +52,7 @@ impl HeadWatch {
             server,
             in_progress: AtomicUsize::new(0),
             since: AtomicU64::new(since),
+            http2: AtomicBool::new(false),
         }))
     }
 
@@ -58,16 +60,30 @@ impl HeadWatch {
         &self.0.server
     }
 
-    /// A request's head is in: the connection is not waiting for one until
-    /// the returned guard is dropped. `None` for HTTP/2, which this makes
-    /// exempt.
+    /// A request's head is in: the connection is not waiting for one (nor
+    /// idle) until the returned guard is dropped.
     pub(crate) fn begin(&self, version: Version) -> Option<InProgress> {
-        if version == Version::HTTP_2 {
-            self.0.since.store(EXEMPT, Ordering::Release);
-            return None;
+        if version == Version::HTTP_2 && !self.0.http2.load(Ordering::Relaxed) {
+            self.0.http2.store(true, Ordering::Release);
         }
         self.0.in_progress.fetch_add(1, Ordering::AcqRel);
         Some(InProgress(self.clone()))
+    }
+
+    /// Whether the connection speaks HTTP/2 (and is timed by the idle
+    /// timeout).
+    pub(crate) fn is_http2(&self) -> bool {
+        self.0.http2.load(Ordering::Acquire)
+    }
+
+    /// The server's coarse timer.
+    pub(crate) fn timer(&self) -> &super::timer::CoarseTimer {
+        &self.0.server.timer
+    }
+
+    /// What request bodies on this connection are read under.
+    pub(crate) fn body_limits(&self) -> super::body_deadline::BodyLimits {
+        self.0.server.body
     }
 
     /// Whether the connection has waited for a head for longer than the
@@ -79,7 +95,12 @@ impl HeadWatch {
             return false;
         }
         let since = self.0.since.load(Ordering::Acquire);
-        since != EXEMPT && now >= since.saturating_add(self.0.server.head_timeout)
+        let timeout = if self.is_http2() {
+            self.0.server.idle_timeout
+        } else {
+            self.0.server.head_timeout
+        };
+        now >= since.saturating_add(timeout)
     }
 
     /// [`expired`](Self::expired) at the timer's current tick.
@@ -95,11 +116,9 @@ pub(crate) struct InProgress(HeadWatch);
 impl Drop for InProgress {
     fn drop(&mut self) {
         let state = &self.0.0;
-        if state.since.load(Ordering::Relaxed) != EXEMPT {
-            state
-                .since
-                .store(state.server.timer.ticks_now(), Ordering::Release);
-        }
+        state
+            .since
+            .store(state.server.timer.ticks_now(), Ordering::Release);
         state.in_progress.fetch_sub(1, Ordering::AcqRel);
     }
 }
@@ -112,7 +131,12 @@ mod tests {
     use std::time::Duration;
 
     fn watch(timeout: Duration) -> HeadWatch {
-        Connections::new(CoarseTimer::new(), timeout).watch()
+        let limits = crate::Limits {
+            header_read_timeout: timeout,
+            idle_timeout: timeout * 2,
+            ..Default::default()
+        };
+        Connections::new(CoarseTimer::new(), &limits).watch()
     }
 
     #[test]
@@ -137,9 +161,14 @@ mod tests {
     }
 
     #[test]
-    fn http2_is_exempt_from_its_first_request_on() {
+    fn http2_is_timed_by_the_idle_timeout_from_its_first_request_on() {
+        // Header timeout 3 ticks (+1), idle timeout 6 (+1).
         let watch = watch(Duration::from_millis(300));
-        assert!(watch.begin(Version::HTTP_2).is_none());
-        assert!(!watch.expired(u64::MAX - 1));
+        let stream = watch.begin(Version::HTTP_2).expect("a guard for HTTP/2");
+        assert!(watch.is_http2());
+        assert!(!watch.expired(1_000), "a stream is open");
+        drop(stream);
+        assert!(!watch.expired(6));
+        assert!(watch.expired(7));
     }
 }

@@ -23,7 +23,13 @@ use super::timer::CoarseTimer;
 /// assert_eq!(defaults.keep_alive_timeout, Duration::from_secs(60));
 /// assert!(!defaults.half_close);
 /// assert_eq!(defaults.websocket_close_timeout, Duration::from_secs(5));
+/// assert_eq!(defaults.body_read_timeout, Duration::from_secs(30));
+/// assert_eq!(defaults.min_body_rate, 1024);
+/// assert_eq!(defaults.idle_timeout, Duration::from_secs(60));
 /// ```
+///
+/// Every duration may be as long as `Duration::MAX`, which means "never"
+/// (it saturates rather than overflowing a clock).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Limits {
@@ -34,10 +40,27 @@ pub struct Limits {
     /// when a response's body is done: on HTTP/1.1 this also bounds an
     /// idle keep-alive connection. Handlers and bodies that take longer
     /// are not cut. An HTTP/2 connection is exempt from its first request
-    /// on (its pings bound it: `keep_alive_timeout`). Checked ten times a
-    /// second: a connection is closed up to 0.2 s after its time, never
-    /// before. Default 30 s.
+    /// on (`idle_timeout` bounds it). Checked ten times a second: a
+    /// connection is closed up to 0.2 s after its time, never before.
+    /// Default 30 s.
     pub header_read_timeout: Duration,
+    /// How long a request body may go without a byte arriving while the
+    /// app reads it; also the grace before `min_body_rate` applies. Past
+    /// it, reading the body fails and body extractors answer `408` (and
+    /// close an HTTP/1.1 connection). Default 30 s, as the header timeout.
+    pub body_read_timeout: Duration,
+    /// The average rate, in bytes a second since the request's head, that
+    /// a body must keep up once it has been read for `body_read_timeout`
+    /// (`0` for no minimum). With the idle bound above, this stops a client
+    /// that trickles a byte every few seconds: a body of `n` bytes gets at
+    /// most `body_read_timeout + n / min_body_rate`, e.g. 30 s + 34 min
+    /// for the default 2 MiB limit. Kestrel's rule, with a floor (1 KiB/s)
+    /// that a phone on a 2G link clears twentyfold. Default 1,024.
+    pub min_body_rate: u64,
+    /// HTTP/2: a connection with no stream open for this long is sent
+    /// `GOAWAY` and closed, however faithfully it answers pings (HTTP/1.1's
+    /// idle connections are bounded by `header_read_timeout`). Default 60 s.
+    pub idle_timeout: Duration,
     /// The largest request head (request line and headers), in bytes.
     /// HTTP/1.1 past it gets `431`; HTTP/2 past it gets the stream refused.
     /// Default 64 KiB.
@@ -47,8 +70,8 @@ pub struct Limits {
     pub max_connections: usize,
     /// HTTP/2: the server pings a connection this often, and closes it when
     /// a ping goes unanswered this long (a client that vanished without
-    /// closing). HTTP/1.1 idle connections are bounded by
-    /// `header_read_timeout`. Default 60 s.
+    /// closing). Idle connections are bounded by `idle_timeout` (HTTP/2)
+    /// and `header_read_timeout` (HTTP/1.1). Default 60 s.
     pub keep_alive_timeout: Duration,
     /// HTTP/1.1: keep serving a client that shuts its sending side after
     /// its request (`nc -N`, some HTTP/1.0 clients). Off by default: with
@@ -69,6 +92,9 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             header_read_timeout: Duration::from_secs(30),
+            body_read_timeout: Duration::from_secs(30),
+            min_body_rate: 1024,
+            idle_timeout: Duration::from_secs(60),
             max_header_size: 64 * 1024,
             max_connections: 10_000,
             keep_alive_timeout: Duration::from_secs(60),
@@ -99,9 +125,9 @@ impl Limits {
             .http2()
             .timer(timer.clone())
             .max_header_list_size(u32::try_from(self.max_header_size).unwrap_or(u32::MAX))
-            .keep_alive_interval(Some(self.keep_alive_timeout))
-            .keep_alive_timeout(self.keep_alive_timeout);
-        let connections = Connections::new(timer, self.header_read_timeout);
+            .keep_alive_interval(Some(crate::time::bounded(self.keep_alive_timeout)))
+            .keep_alive_timeout(crate::time::bounded(self.keep_alive_timeout));
+        let connections = Connections::new(timer, self);
         // RFC 8441, for WebSockets over HTTP/2.
         #[cfg(feature = "ws")]
         builder.http2().enable_connect_protocol();

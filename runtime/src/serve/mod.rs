@@ -1,6 +1,7 @@
 //! Serving an app: the accept loop, HTTP/1.1 and HTTP/2 on one port, the
 //! connection limits, and graceful shutdown that drains the background tasks.
 
+mod body_deadline;
 mod connection;
 mod connections;
 mod head_deadline;
@@ -101,17 +102,10 @@ async fn start(app: &App) -> io::Result<App> {
     app.start().await.map_err(io::Error::other)
 }
 
-/// `$ATODE_SHUTDOWN_DEADLINE`, in seconds (`30`, `0.5`), if set.
+/// `$ATODE_SHUTDOWN_DEADLINE`, in seconds (`30`, `0.5`), if set; an error
+/// for a value that is not a finite, non-negative number.
 pub(crate) fn shutdown_deadline_from_env() -> io::Result<Option<Duration>> {
-    let Ok(text) = std::env::var("ATODE_SHUTDOWN_DEADLINE") else {
-        return Ok(None);
-    };
-    text.trim().parse::<f64>().ok().and_then(|seconds| Duration::try_from_secs_f64(seconds).ok()).map(Some).ok_or_else(|| {
-        io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("ATODE_SHUTDOWN_DEADLINE must be a number of seconds, such as 30 or 0.5, not {text:?}"),
-        )
-    })
+    crate::time::seconds_from_env("ATODE_SHUTDOWN_DEADLINE")
 }
 
 /// Serves `app` on a listener you bound, such as `127.0.0.1:0` in a test.
@@ -368,14 +362,22 @@ impl Serve {
         // their responses complete and their tasks start.
         app.shared().closing.send_replace(true);
         let runner = &app.shared().runner;
-        let stop_by = deadline.map(|deadline| (deadline, tokio::time::Instant::now() + deadline));
+        let stop_by = deadline.map(|deadline| {
+            (
+                deadline,
+                crate::time::after_tokio(tokio::time::Instant::now(), deadline),
+            )
+        });
         // Upgraded WebSockets left hyper's graceful shutdown: they are told
         // to close alongside it, within their own bound.
         #[cfg(feature = "ws")]
         let sessions = &app.shared().sessions;
         #[cfg(feature = "ws")]
         let sessions_by = {
-            let by = tokio::time::Instant::now() + limits.websocket_close_timeout;
+            let by = crate::time::after_tokio(
+                tokio::time::Instant::now(),
+                limits.websocket_close_timeout,
+            );
             stop_by.map_or(by, |(_, stop_by)| by.min(stop_by))
         };
         let drain = async {

@@ -25,6 +25,9 @@ const TICK: Duration = Duration::from_millis(100);
 // `ticks_in` counts whole ticks per second.
 const _: () = assert!(TICK.as_secs() == 0 && 1_000_000_000 % TICK.subsec_nanos() == 0);
 
+/// Ticks in a second.
+pub(crate) const TICKS_PER_SECOND: u64 = 1_000_000_000 / TICK.subsec_nanos() as u64;
+
 /// A [`hyper::rt::Timer`] whose sleeps cost a slot in a list rather than a
 /// timer-wheel registration each.
 #[derive(Clone)]
@@ -95,6 +98,19 @@ impl CoarseTimer {
         }
     }
 
+    /// A sleep until tick `deadline`, unboxed.
+    pub(crate) fn sleep_until_tick(&self, deadline: u64) -> CoarseSleep {
+        self.clock.start_ticking();
+        CoarseSleep {
+            deadline,
+            registration: Registration {
+                clock: Arc::clone(&self.clock),
+                due: Some(Due::At(deadline)),
+                slot: None,
+            },
+        }
+    }
+
     /// Wakes every connection in the list (at shutdown).
     pub(crate) fn wake_connections(&self) {
         let wakers: Vec<Waker> = {
@@ -127,20 +143,12 @@ impl CoarseTimer {
 
 impl Timer for CoarseTimer {
     fn sleep(&self, duration: Duration) -> Pin<Box<dyn Sleep>> {
-        self.sleep_until(self.now() + duration)
+        self.sleep_until(crate::time::after(self.now(), duration))
     }
 
     fn sleep_until(&self, deadline: Instant) -> Pin<Box<dyn Sleep>> {
-        self.clock.start_ticking();
         let deadline = Self::ticks(deadline.saturating_duration_since(self.clock.start));
-        Box::pin(CoarseSleep {
-            deadline,
-            registration: Registration {
-                clock: Arc::clone(&self.clock),
-                due: Some(Due::At(deadline)),
-                slot: None,
-            },
-        })
+        Box::pin(self.sleep_until_tick(deadline))
     }
 }
 
@@ -149,8 +157,7 @@ impl Timer for CoarseTimer {
 /// division routine.
 fn ticks_in(elapsed: Duration) -> u64 {
     const TICK_NANOS: u32 = TICK.subsec_nanos();
-    const PER_SECOND: u64 = 1_000_000_000 / TICK_NANOS as u64;
-    let whole = elapsed.as_secs().saturating_mul(PER_SECOND);
+    let whole = elapsed.as_secs().saturating_mul(TICKS_PER_SECOND);
     whole.saturating_add(u64::from(elapsed.subsec_nanos().div_ceil(TICK_NANOS)))
 }
 
@@ -212,7 +219,8 @@ async fn tick(clock: Weak<Clock>, start: Instant) {
     }
 }
 
-struct CoarseSleep {
+/// A sleep of the coarse timer, until a tick.
+pub(crate) struct CoarseSleep {
     /// In ticks since the clock's start.
     deadline: u64,
     registration: Registration,
@@ -231,6 +239,13 @@ impl Future for CoarseSleep {
 }
 
 impl Sleep for CoarseSleep {}
+
+impl CoarseSleep {
+    /// The tick it ends at.
+    pub(crate) fn deadline(&self) -> u64 {
+        self.deadline
+    }
+}
 
 /// An entry in the ticker's list: made on the first poll, removed on drop.
 pub(crate) struct Registration {

@@ -196,7 +196,7 @@ struct Quiet {
 
 impl Quiet {
     fn restart(&mut self) {
-        let deadline = Instant::now() + self.keep_alive.period();
+        let deadline = crate::time::after_tokio(Instant::now(), self.keep_alive.period());
         match &mut self.timer {
             Some(timer) => timer.as_mut().reset(deadline),
             None => self.timer = Some(Box::pin(tokio::time::sleep_until(deadline))),

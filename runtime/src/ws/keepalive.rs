@@ -45,7 +45,10 @@ impl KeepAlive {
         let now = Instant::now();
         KeepAlive {
             settings,
-            timer: Box::pin(tokio::time::sleep_until(now + settings.interval)),
+            timer: Box::pin(tokio::time::sleep_until(crate::time::after_tokio(
+                now,
+                settings.interval,
+            ))),
             last_heard: now,
             awaiting: false,
         }
@@ -73,14 +76,15 @@ impl KeepAlive {
                 return Poll::Ready(Due::TimedOut);
             }
             let now = Instant::now();
-            let due = self.last_heard + self.settings.interval;
+            let due = crate::time::after_tokio(self.last_heard, self.settings.interval);
             if now < due {
                 // Heard from the client since the timer was set.
                 self.timer.as_mut().reset(due);
                 continue;
             }
             self.awaiting = true;
-            self.timer.as_mut().reset(now + self.settings.timeout);
+            let timeout = crate::time::after_tokio(now, self.settings.timeout);
+            self.timer.as_mut().reset(timeout);
             // Register the new deadline before asking for the ping.
             let _ = self.timer.as_mut().poll(cx);
             return Poll::Ready(Due::Ping);
