@@ -376,3 +376,48 @@ async fn every_duration_may_be_as_long_as_duration_max() {
         .expect("the server did not panic")
         .expect("serve");
 }
+
+#[tokio::test]
+async fn an_http11_request_without_exactly_one_host_is_a_400() {
+    let addr = start(app(), Limits::default()).await;
+    for request in [
+        "GET /ping HTTP/1.1\r\n\r\n",
+        "GET /ping HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
+    ] {
+        let mut stream = TcpStream::connect(addr).await.expect("connect");
+        stream.write_all(request.as_bytes()).await.expect("write");
+        let answer = within("the 400 and the close", read_to_close(&mut stream)).await;
+        assert!(answer.starts_with("HTTP/1.1 400"), "{request:?}: {answer}");
+        assert!(answer.contains("exactly one Host"), "{answer}");
+        assert!(!answer.contains("pong"), "{answer}");
+    }
+    // HTTP/1.0 needs none.
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    stream
+        .write_all(b"GET /ping HTTP/1.0\r\n\r\n")
+        .await
+        .expect("write");
+    let answer = within("the answer", read_to_close(&mut stream)).await;
+    assert!(answer.ends_with("pong"), "{answer}");
+}
+
+#[tokio::test]
+async fn no_request_hidden_after_a_chunked_body_reaches_a_handler() {
+    let addr = start(app(), Limits::default()).await;
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    // Trailers ended by bare LFs, which hyper's chunked decoder reads past:
+    // it took the next request's head for trailers and served the `GET`
+    // hidden in that request's body.
+    let hidden = "GET /ping HTTP/1.1\r\nHost: x\r\n\r\n";
+    let smuggle = format!(
+        "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n\
+         5\r\nhello\r\n0\r\nX-Trailer: 1\n\n\
+         POST /nowhere HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\n\r\n{hidden}",
+        hidden.len()
+    );
+    stream.write_all(smuggle.as_bytes()).await.expect("write");
+    let answer = within("the answers and the close", read_to_close(&mut stream)).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(!answer.contains("pong"), "the hidden request was served: {answer}");
+    assert_eq!(answer.matches("HTTP/1.1 ").count(), 1, "{answer}");
+}

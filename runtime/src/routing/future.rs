@@ -46,6 +46,8 @@ pub struct RouteFuture {
     /// handed to the body here, where the response is made, rather than
     /// by a wrapping future that would move the response once more.
     in_progress: Option<InProgress>,
+    /// Whether the response must close its HTTP/1.1 connection.
+    last_on_connection: bool,
 }
 
 enum Stage {
@@ -65,6 +67,7 @@ impl RouteFuture {
         RouteFuture {
             stage,
             in_progress: None,
+            last_on_connection: false,
         }
     }
 
@@ -85,6 +88,13 @@ impl RouteFuture {
     #[inline]
     pub(crate) fn holding(mut self, request: Option<InProgress>) -> Self {
         self.in_progress = request;
+        self
+    }
+
+    /// Makes the response the last on its HTTP/1.1 connection
+    /// (`Connection: close`, which hyper honours by closing after it).
+    pub(crate) fn last_on_connection(mut self) -> Self {
+        self.last_on_connection = true;
         self
     }
 }
@@ -138,6 +148,12 @@ impl Future for RouteFuture {
         };
         if let Some(request) = self.in_progress.take() {
             response.body_mut().hold(request);
+        }
+        if self.last_on_connection {
+            response.headers_mut().insert(
+                http::header::CONNECTION,
+                http::HeaderValue::from_static("close"),
+            );
         }
         Poll::Ready(Ok(response))
     }

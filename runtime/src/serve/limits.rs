@@ -62,7 +62,8 @@ pub struct Limits {
     /// idle connections are bounded by `header_read_timeout`). Default 60 s.
     pub idle_timeout: Duration,
     /// The largest request head (request line and headers), in bytes.
-    /// HTTP/1.1 past it gets `431`; HTTP/2 past it gets the stream refused.
+    /// HTTP/1.1 past it gets `431`; HTTP/2 past it gets a `431` for the
+    /// stream, and past four times it `GOAWAY` for the connection.
     /// Default 64 KiB.
     pub max_header_size: usize,
     /// The most connections served at once; more wait in the listen backlog
@@ -125,6 +126,11 @@ impl Limits {
             .http2()
             .timer(timer.clone())
             .max_header_list_size(u32::try_from(self.max_header_size).unwrap_or(u32::MAX))
+            // hyper's defaults, stated so an upgrade cannot move them
+            // unseen: scripts/http2_conformance.sh's floods rely on them.
+            .max_concurrent_streams(200)
+            .max_pending_accept_reset_streams(20)
+            .max_local_error_reset_streams(1024)
             .keep_alive_interval(Some(crate::time::bounded(self.keep_alive_timeout)))
             .keep_alive_timeout(crate::time::bounded(self.keep_alive_timeout));
         let connections = Connections::new(timer, self);
