@@ -418,6 +418,9 @@ async fn no_request_hidden_after_a_chunked_body_reaches_a_handler() {
     stream.write_all(smuggle.as_bytes()).await.expect("write");
     let answer = within("the answers and the close", read_to_close(&mut stream)).await;
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-    assert!(!answer.contains("pong"), "the hidden request was served: {answer}");
+    assert!(
+        !answer.contains("pong"),
+        "the hidden request was served: {answer}"
+    );
     assert_eq!(answer.matches("HTTP/1.1 ").count(), 1, "{answer}");
 }
