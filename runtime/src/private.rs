@@ -128,12 +128,29 @@ fn finish_work(
     parts: &mut RequestParts,
     result: Result<Response, Response>,
 ) -> Result<Response<ResponseBody>, Writing<'_>> {
-    let refused = parts.refused();
     let (mut response, rejected) = match result {
         Ok(response) => (response, false),
         Err(rejection) => (rejection, true),
     };
-    let carries = Carries::take(&mut response, parts, refused);
+    let mut carries = Carries::take(&mut response, parts);
+    // Work the handler returned is admitted under the cap as queued work
+    // is; past it the whole request is refused, before any durable call of
+    // it is written.
+    let returns_work = carries.error_path.is_some()
+        || (!rejected && !carries.failed && carries.tasks.as_ref().is_some_and(|t| !t.is_empty()));
+    let refused = parts.refused() || (returns_work && !parts.admit_returned());
+    if refused {
+        // Discarded with the request's own tasks, and counted there.
+        if let Some(error_path) = carries.error_path.take() {
+            carries.tasks = Some(match carries.tasks.take() {
+                Some(tasks) => {
+                    tasks.append(&error_path);
+                    tasks
+                }
+                None => error_path,
+            });
+        }
+    }
     #[allow(unused_mut)]
     let mut reason = if refused {
         Some("the app's cap on pending background work was reached")
@@ -173,7 +190,7 @@ struct Carries {
 }
 
 impl Carries {
-    fn take(response: &mut Response, parts: &RequestParts, refused: bool) -> Self {
+    fn take(response: &mut Response, parts: &RequestParts) -> Self {
         // Most responses carry nothing: skip the three look-ups.
         if response.extensions().is_empty() {
             return Carries {
@@ -190,12 +207,10 @@ impl Carries {
         Carries {
             failed: extensions.remove::<HandlerFailed>().is_some(),
             tasks: extensions.remove::<BackgroundTasks>(),
-            // None for a request the cap refused, which is answered `503`
-            // whatever the extractor returned.
             error_path: extensions
                 .remove::<crate::response::ErrorPathTasks>()
-                .filter(|_| !refused)
-                .map(|tasks| tasks.0),
+                .map(|tasks| tasks.0)
+                .filter(|tasks| !tasks.is_empty()),
         }
     }
 }

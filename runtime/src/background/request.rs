@@ -52,6 +52,23 @@ impl RequestWork {
         self.tasks.insert(tasks).clone()
     }
 
+    /// Takes a place under the cap for work the handler returned (with its
+    /// response, or on its error's path), when the request holds none yet:
+    /// returned work is admitted as queued work is. `false` when the cap
+    /// refuses it: the request is then refused as a whole (`503`), and
+    /// the returned work is discarded with a logged count.
+    pub(crate) fn admit_returned(
+        &mut self,
+        runner: &Arc<TaskRunner>,
+        route: &'static str,
+        watch: impl FnOnce() -> Option<RequestWatch>,
+    ) -> bool {
+        if self.tasks.is_none() {
+            self.tasks(runner, route, watch);
+        }
+        !self.refused
+    }
+
     /// The durable calls queued so far, taken off the request's list.
     #[cfg(feature = "durable")]
     pub(crate) fn take_durable(&self) -> Vec<crate::durable::PendingJob> {
@@ -101,9 +118,9 @@ impl RequestWork {
         };
         if let Some(carried) = carried {
             if self.tasks.is_none() && !carried.is_empty() {
-                // The handler has already done its part: work it hands over
-                // in its response is taken past the cap rather than dropped.
-                self.admission = Some(runner.force_admit());
+                // Only where the request failed before anything admitted
+                // its returned work (`admit_returned`): the list is made to
+                // be discarded below, counted.
                 self.tasks = Some(BackgroundTasks::for_request(
                     Arc::clone(runner),
                     route,
@@ -115,6 +132,19 @@ impl RequestWork {
             }
         }
         if let Some(reason) = failed {
+            let own_list_on_error_path = match (&self.tasks, &error_path) {
+                (Some(tasks), Some(error_path)) => tasks.is_same_list(error_path),
+                _ => false,
+            };
+            if own_list_on_error_path && self.admission.is_some() {
+                // `HttpError::with_tasks` was given the request's own list
+                // (a clone of the injected one): its tasks are the error
+                // path's work, moved over rather than discarded with it.
+                return Some(PendingTasks {
+                    tasks: self.tasks.take()?,
+                    admission: self.admission.take(),
+                });
+            }
             if let Some(tasks) = self.tasks.take() {
                 tasks.discard(reason);
             }
@@ -122,14 +152,9 @@ impl RequestWork {
             let error_path = error_path.filter(|tasks| !tasks.is_empty())?;
             let tasks = BackgroundTasks::for_request(Arc::clone(runner), route, watch());
             tasks.append(&error_path);
-            let admission = self
-                .admission
-                .take()
-                .unwrap_or_else(|| runner.force_admit());
-            return Some(PendingTasks {
-                tasks,
-                admission: Some(admission),
-            });
+            // Taken by `admit_returned` before the request ended.
+            let admission = self.admission.take();
+            return Some(PendingTasks { tasks, admission });
         }
         let tasks = self.tasks.take()?;
         Some(PendingTasks {

@@ -263,15 +263,6 @@ impl TaskRunner {
         })
     }
 
-    /// A place taken past the cap, for work a handler has already done and
-    /// hands over in its response: refusing it then would drop it.
-    pub(crate) fn force_admit(self: &Arc<Self>) -> Admission {
-        self.load.fetch_add(1, Ordering::SeqCst);
-        Admission {
-            runner: Arc::clone(self),
-        }
-    }
-
     /// A place for a new batch of tasks added after their request's first
     /// batch ended, or why there is none.
     pub(crate) fn admit_batch(self: &Arc<Self>) -> Result<Admission, &'static str> {

@@ -289,11 +289,13 @@ impl BackgroundTasks {
                 return;
             }
             State::Running(tasks) => {
-                tasks.push_back(task);
-                drop(state);
+                // Counted before the lock is let go: a task thread that
+                // takes the task and counts its end must find it counted,
+                // or `pending` would wrap below zero meanwhile.
                 if let Some(runner) = &self.shared.runner {
                     runner.joined(1);
                 }
+                tasks.push_back(task);
                 return;
             }
             State::Idle => match &self.shared.runner {
@@ -471,6 +473,11 @@ impl BackgroundTasks {
             count,
             reason,
         );
+    }
+
+    /// Whether `other` is a handle to this same list.
+    pub(crate) fn is_same_list(&self, other: &BackgroundTasks) -> bool {
+        Arc::ptr_eq(&self.shared, &other.shared)
     }
 
     /// Moves the tasks queued on `other` to the end of this list.
@@ -734,15 +741,29 @@ mod tests {
         assert_eq!(next.len(), 1, "a reused list takes tasks again");
     }
 
-    /// Without the handle count check in `recycle`, `kept` would be
-    /// recycled while still shared: `for_request` then trips its
-    /// debug assertion, and this test fails.
+    /// A list finished while a clone of it is still held (by a task, say)
+    /// is not kept for reuse: the thread's recycled lists do not take it,
+    /// and the next request gets a list of its own. Checked on the
+    /// recycled lists themselves, so it holds in release builds too, where
+    /// `for_request`'s debug assertion is gone.
     #[test]
     fn a_list_still_shared_is_not_recycled() {
         let runner = runner();
         let tasks = request_tasks(&runner);
         let kept = tasks.clone();
         tasks.schedule(None);
+        let taken = RECYCLED.with(|recycled| {
+            recycled
+                .borrow()
+                .iter()
+                .any(|shared| Arc::ptr_eq(shared, &kept.shared))
+        });
+        assert!(!taken, "a list still shared was recycled");
+        assert_eq!(
+            Arc::strong_count(&kept.shared),
+            1,
+            "something besides `kept` holds the list"
+        );
         let next = BackgroundTasks::for_request(runner, "next", None);
         assert!(!Arc::ptr_eq(&next.shared, &kept.shared));
     }

@@ -4,7 +4,6 @@
 use http::{HeaderValue, StatusCode, header};
 
 use super::CookieJar;
-use crate::response::json_detail;
 use crate::{IntoResponse, Response};
 
 /// Appends a `Set-Cookie` header per cookie added or removed since the jar
@@ -24,7 +23,7 @@ fn set_cookies(jar: &cookie::CookieJar, mut response: Response) -> Response {
                     %error,
                     "a handler set a cookie that cannot be a Set-Cookie header"
                 );
-                return json_detail(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
+                return crate::response::server_mistake(response);
             }
         }
     }

@@ -342,6 +342,14 @@ impl RequestParts {
         }
     }
 
+    /// Admits work the handler returned under the app's cap: see
+    /// [`RequestWork::admit_returned`].
+    pub(crate) fn admit_returned(&mut self) -> bool {
+        let head = &self.head;
+        self.work
+            .admit_returned(&self.app.runner, self.route.name, || watch(head))
+    }
+
     /// Ends the request's background work: see [`RequestWork::finish`].
     pub(crate) fn finish_work(
         &mut self,

@@ -6,7 +6,7 @@ use std::fmt::Display;
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 
 use super::Response;
-use super::into_response::json_detail;
+use super::into_response::server_mistake;
 use crate::IntoResponse;
 
 /// Adds `headers` to `inner`'s response, replacing any of the same name.
@@ -55,17 +55,17 @@ where
                 (Ok(name), Ok(value)) => {
                     response.headers_mut().insert(name, value);
                 }
-                (Err(error), _) => return invalid_header(&error),
-                (_, Err(error)) => return invalid_header(&error),
+                (Err(error), _) => return invalid_header(&error, response),
+                (_, Err(error)) => return invalid_header(&error, response),
             }
         }
         response
     }
 }
 
-fn invalid_header(error: &dyn Display) -> Response {
+fn invalid_header(error: &dyn Display, replaced: Response) -> Response {
     tracing::error!(target: "atode::response", %error, "a handler returned an invalid header");
-    json_detail(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
+    server_mistake(replaced)
 }
 
 /// A status, headers and a body.

@@ -48,6 +48,18 @@ pub trait IntoResponse {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct HandlerFailed;
 
+/// The `500` that replaces `replaced` when the handler's answer cannot be
+/// sent as it is (a header or cookie that is not a valid header value): the
+/// handler failed after all, so the request's tasks are discarded, and the
+/// work its answer carried goes with the `500`, to be counted, not dropped
+/// unseen.
+pub(crate) fn server_mistake(replaced: Response) -> Response {
+    let mut response = json_detail(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error");
+    *response.extensions_mut() = replaced.into_parts().0.extensions;
+    response.extensions_mut().insert(HandlerFailed);
+    response
+}
+
 impl IntoResponse for Response {
     fn into_response(self) -> Response {
         self
