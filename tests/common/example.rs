@@ -134,6 +134,16 @@ impl Example {
         example
     }
 
+    /// Sends SIGTERM without waiting for anything.
+    pub fn sigterm(&self) {
+        let child = self.child.as_ref().expect("child");
+        let sent = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(sent.success(), "kill -TERM failed");
+    }
+
     /// Sends SIGTERM and waits for the process to exit: a graceful
     /// shutdown, which waits for every background task first.
     pub async fn terminate(mut self) -> Exit {

@@ -11,6 +11,7 @@ mod timer;
 
 pub(crate) use head_deadline::InProgress;
 pub use limits::Limits;
+use signal::Signals;
 pub use signal::shutdown_signal;
 
 use std::future::{Future, IntoFuture};
@@ -45,6 +46,8 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:8000";
 /// gracefully: stops accepting, finishes in-flight responses, and waits for
 /// every background task, or for `$ATODE_SHUTDOWN_DEADLINE` seconds when
 /// set, after which what is still pending is abandoned and counted in the log.
+/// A second Ctrl-C or SIGTERM during the shutdown abandons what is left at
+/// once, counted in the log the same way.
 ///
 /// The app's start-up hooks ([`App::on_startup`]) run before the address
 /// is bound: if one fails, `run` returns its error and nothing ever
@@ -69,8 +72,9 @@ pub async fn run(app: App) -> io::Result<()> {
     let deadline = shutdown_deadline_from_env()?;
     // Listening for the signal from here on: one that arrives during the
     // start-up hooks, or before the server's first poll, shuts it down
-    // gracefully instead of killing the process.
-    let signal = shutdown_signal();
+    // gracefully instead of killing the process. A second one abandons
+    // what is left of the shutdown.
+    let signals = Signals::listen();
     // Start-up hooks first: a failure should not leave a port bound, even
     // for a moment.
     let app = start(&app).await?;
@@ -86,7 +90,9 @@ pub async fn run(app: App) -> io::Result<()> {
         }
     };
     println!("atode listening on http://{}", listener.local_addr()?);
-    let mut server = serve(listener, app).with_graceful_shutdown(signal);
+    let mut server = serve(listener, app)
+        .with_graceful_shutdown(signals.nth(1))
+        .abandon_on(signals.nth(2));
     server.started = true;
     match deadline {
         Some(deadline) => server.shutdown_deadline(deadline).await,
@@ -142,6 +148,7 @@ pub fn serve(listener: TcpListener, app: App) -> Serve {
         listener,
         app,
         signal: None,
+        abandon: None,
         deadline: None,
         limits: Limits::default(),
         started: false,
@@ -184,6 +191,8 @@ pub struct Serve {
     listener: TcpListener,
     app: App,
     signal: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
+    /// Ends the shutdown at once, as the deadline does.
+    abandon: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
     deadline: Option<Duration>,
     limits: Limits,
     /// Whether `app` is already checked and its start-up hooks ran ([`run`]
@@ -253,6 +262,42 @@ impl Serve {
         self
     }
 
+    /// Abandons what is left of a graceful shutdown once `signal` completes
+    /// (after the shutdown began), as the deadline would: no task starts
+    /// from then on, and what is abandoned is counted in the log. [`run`]
+    /// sets it to a second Ctrl-C or SIGTERM.
+    ///
+    /// ```
+    /// use atode::{post, routes, App, BackgroundTasks, testing::TestClient};
+    ///
+    /// async fn stuck() {
+    ///     std::future::pending::<()>().await;
+    /// }
+    ///
+    /// #[post("/stuck")]
+    /// async fn queue(tasks: BackgroundTasks) -> &'static str {
+    ///     tasks.add_task(stuck, ());
+    ///     "queued"
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
+    /// let app = App::new().routes(routes![queue]);
+    /// let client = TestClient::new(app.clone());
+    /// client.post("/stuck").without_waiting_for_tasks().await; // never ends
+    ///
+    /// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    /// atode::serve(listener, app)
+    ///     .with_graceful_shutdown(async {})
+    ///     .abandon_on(async {}) // no deadline, but told to give up
+    ///     .await?;
+    /// assert_eq!(client.task_monitor().stats().abandoned, 1);
+    /// # Ok(()) }
+    /// ```
+    pub fn abandon_on(mut self, signal: impl Future<Output = ()> + Send + 'static) -> Self {
+        self.abandon = Some(Box::pin(signal));
+        self
+    }
+
     /// Sets the connection limits and timeouts; see [`Limits`] for each
     /// one and its default.
     ///
@@ -294,6 +339,7 @@ impl Serve {
             listener,
             app,
             signal,
+            abandon,
             deadline,
             limits,
             started,
@@ -404,38 +450,62 @@ impl Serve {
             runner.begin_drain();
             runner.wait_idle().await;
         };
-        match stop_by {
-            None => drain.await,
-            Some((deadline, stop_by)) => {
-                if tokio::time::timeout_at(stop_by, drain).await.is_err() {
-                    // No task starts from now on; a regular `fn` still
-                    // running is on a thread of the app's own, which does
-                    // not hold the process once `main` returns.
-                    #[cfg(feature = "ws")]
-                    sessions.abort();
-                    let abandoned = runner.abandon();
+        let deadline_passed = async {
+            match stop_by {
+                Some((_, stop_by)) => tokio::time::sleep_until(stop_by).await,
+                None => std::future::pending().await,
+            }
+        };
+        let told_to_abandon = async {
+            match abandon {
+                Some(signal) => signal.await,
+                None => std::future::pending().await,
+            }
+        };
+        // Why the drain was given up on, if it was, and whether the user
+        // said so (then what follows gets no time at all).
+        let gave_up = tokio::select! {
+            () = drain => None,
+            () = deadline_passed => Some((
+                format!(
+                    "shutdown deadline of {:?} passed",
+                    stop_by.map(|(deadline, _)| deadline).unwrap_or_default()
+                ),
+                false,
+            )),
+            () = told_to_abandon => Some(("told to abandon the shutdown".to_owned(), true)),
+        };
+        let mut stop_by = stop_by.map(|(_, stop_by)| stop_by);
+        if let Some((why, told)) = gave_up {
+            if told {
+                // Durable workers and shutdown hooks get no more time.
+                stop_by = Some(tokio::time::Instant::now());
+            }
+            // No task starts from now on; a regular `fn` still running is
+            // on a thread of the app's own, which does not hold the
+            // process once `main` returns.
+            #[cfg(feature = "ws")]
+            sessions.abort();
+            let abandoned = runner.abandon();
+            tracing::warn!(
+                target: "atode::serve",
+                abandoned,
+                "{why}; {abandoned} background task(s) abandoned"
+            );
+            // An abandoned task running on a thread of its own never
+            // drops its uploads: their temporary files go now.
+            #[cfg(feature = "multipart")]
+            {
+                let removed = app.shared().uploads.remove_left_over();
+                if removed > 0 {
                     tracing::warn!(
                         target: "atode::serve",
-                        abandoned,
-                        "shutdown deadline of {deadline:?} passed; {abandoned} background task(s) abandoned"
+                        removed,
+                        "{removed} uploaded file(s) of abandoned tasks deleted"
                     );
-                    // An abandoned task running on a thread of its own never
-                    // drops its uploads: their temporary files go now.
-                    #[cfg(feature = "multipart")]
-                    {
-                        let removed = app.shared().uploads.remove_left_over();
-                        if removed > 0 {
-                            tracing::warn!(
-                                target: "atode::serve",
-                                removed,
-                                "{removed} uploaded file(s) of abandoned tasks deleted"
-                            );
-                        }
-                    }
                 }
             }
         }
-        let stop_by = stop_by.map(|(_, stop_by)| stop_by);
         // Durable workers stop after the in-process tasks: a late one may
         // still have written a call, and a call they do not finish is
         // released for another worker, not lost.
