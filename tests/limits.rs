@@ -121,16 +121,35 @@ async fn an_idle_keep_alive_connection_is_closed_after_the_header_timeout() {
     idle.write_all(b"GET /ping HTTP/1.1\r\nhost: localhost\r\n\r\n")
         .await
         .expect("write");
-    let received = within(
-        "the server to close the idle connection",
-        read_to_close(&mut idle),
-    )
-    .await;
-    let text = String::from_utf8_lossy(&received);
+    // The whole response first: the connection is idle from its end on.
+    let response = within("the response", read_response(&mut idle)).await;
+    let text = String::from_utf8_lossy(&response);
     assert!(
         text.starts_with("HTTP/1.1 200 OK") && text.ends_with("pong"),
         "{text}"
     );
+    // Kept open for the timeout (a keep-alive the client may use), then
+    // closed with nothing more sent.
+    let rest = closed_after_short(&mut idle, "the server to close the idle connection").await;
+    assert!(rest.is_empty(), "{:?}", String::from_utf8_lossy(&rest));
+}
+
+/// Reads one response to `GET /ping`, whose body is `pong`, and nothing
+/// past it; fails if the connection closes first.
+async fn read_response(stream: &mut TcpStream) -> Vec<u8> {
+    let mut received = Vec::new();
+    while !received.ends_with(b"\r\n\r\npong") {
+        let mut byte = [0; 1];
+        let read = stream.read(&mut byte).await.expect("read the response");
+        assert_eq!(
+            read,
+            1,
+            "closed before the response ended: {:?}",
+            String::from_utf8_lossy(&received)
+        );
+        received.push(byte[0]);
+    }
+    received
 }
 
 #[tokio::test]

@@ -554,23 +554,49 @@ async fn a_socket_keeps_its_connections_one_place_under_the_limit() {
 
 #[tokio::test]
 async fn shutdown_does_not_wait_past_its_bound_for_a_client_that_never_answers() {
-    let (app, _sessions) = echo_app();
+    // Far from the default (5 s), and from the bound below.
+    const CLOSE_TIMEOUT: Duration = Duration::from_millis(500);
+    let (app, mut sessions) = echo_app();
     let mut limits = Limits::default();
-    limits.websocket_close_timeout = Duration::from_millis(200);
+    limits.websocket_close_timeout = CLOSE_TIMEOUT;
     let (addr, stop, server) = serve_with(app, limits).await;
     let mut stream = raw_handshake(addr, "/echo").await;
 
+    let stopped = std::time::Instant::now();
     stop.send(()).expect("server running");
     assert_eq!(raw_close_code(&mut stream).await, close_code::AWAY);
-    // No answer from here: the server drops the socket at its bound, and
-    // returns.
+    // No answer from here. The server waits the close timeout for one, then
+    // drops the socket: the connection ends, with nothing sent after the
+    // close frame.
+    let mut rest = Vec::new();
+    let read = within("the connection to close", stream.read_to_end(&mut rest)).await;
+    let closed = stopped.elapsed();
+    match read {
+        Ok(_) => assert!(rest.is_empty(), "sent after the close frame: {rest:?}"),
+        Err(error) => assert_eq!(error.kind(), std::io::ErrorKind::ConnectionReset),
+    }
+    assert!(
+        closed >= CLOSE_TIMEOUT,
+        "dropped {closed:?} after the shutdown began, before the close timeout"
+    );
+    // ...and returns. The bound is generous for a loaded machine, and still
+    // well short of the default timeout, which would be a timeout ignored.
     within("the server to stop", server)
         .await
         .expect("server task")
         .expect("server");
-    let mut rest = Vec::new();
-    let read = within("the connection to close", stream.read_to_end(&mut rest)).await;
-    assert!(read.is_ok() || rest.is_empty(), "closed: {read:?}");
+    let stopped = stopped.elapsed();
+    assert!(
+        stopped < CLOSE_TIMEOUT + Duration::from_secs(3),
+        "stopped {stopped:?} after the shutdown began, with a close timeout of {CLOSE_TIMEOUT:?}"
+    );
+    // The handler was dropped where it waited, never told the session
+    // ended; with the server gone, so is its sender.
+    assert_eq!(
+        within("the app to be dropped", sessions.recv()).await,
+        None,
+        "the handler saw its session end"
+    );
 }
 
 #[tokio::test]

@@ -17,6 +17,10 @@ pub const PATIENCE: Duration = Duration::from_secs(5);
 pub enum Ending {
     /// The request is complete: wait for the answer.
     Answer,
+    /// The request is complete and owed an answer (any status) within
+    /// this long of being sent: a close without one, or no answer in
+    /// time, is `Unanswered`.
+    AnswerWithin(Duration),
     /// Shut down the write side (FIN): the server has all it will ever get,
     /// so it must answer or close.
     HalfClose,
@@ -57,6 +61,9 @@ pub enum Outcome {
     Closed,
     /// Neither an answer nor a close within `PATIENCE`.
     Hang,
+    /// A request owed an answer within its bound (`Ending::AnswerWithin`)
+    /// got none: the server closed, or took longer.
+    Unanswered,
     /// The client reset the connection itself; nothing to classify.
     Aborted,
     /// Could not connect: the server is gone, or stopped accepting.
@@ -90,6 +97,12 @@ pub async fn run(addr: SocketAddr, attack: &Attack) -> Outcome {
             return Outcome::Aborted;
         }
         Ending::SlowRead(limit) => return slow_read(stream, limit).await,
+        Ending::AnswerWithin(bound) => {
+            return match timeout(bound, status_line(&mut stream)).await {
+                Ok(Outcome::Closed) | Err(_) => Outcome::Unanswered,
+                Ok(outcome) => outcome,
+            };
+        }
         Ending::WebSocket => {
             return timeout(PATIENCE, websocket(&mut stream))
                 .await

@@ -51,17 +51,22 @@ impl Tally {
         self.count(|o| o == Outcome::Refused)
     }
 
+    pub fn unanswered(&self) -> usize {
+        self.count(|o| o == Outcome::Unanswered)
+    }
+
     /// For the script: `key=value` pairs on one line.
     pub fn figures(&self) -> String {
         format!(
-            "tried={} 2xx={} 4xx={} closes={} 5xx={} hangs={} refused={}",
+            "tried={} 2xx={} 4xx={} closes={} 5xx={} hangs={} refused={} unanswered={}",
             self.tried(),
             self.status_class(2),
             self.status_class(4),
             self.closes(),
             self.status_class(5),
             self.hangs(),
-            self.refused()
+            self.refused(),
+            self.unanswered()
         )
     }
 }
@@ -80,6 +85,7 @@ impl Display for Tally {
                 Outcome::Closed => write!(f, "closed×{count}")?,
                 Outcome::WsClose(code) => write!(f, "ws-close-{code}×{count}")?,
                 Outcome::Hang => write!(f, "HANG×{count}")?,
+                Outcome::Unanswered => write!(f, "UNANSWERED×{count}")?,
                 Outcome::Aborted => write!(f, "reset-by-us×{count}")?,
                 Outcome::Refused => write!(f, "REFUSED×{count}")?,
             }

@@ -31,7 +31,7 @@ pub fn categories() -> Vec<Category> {
 }
 
 /// The example's WebSocket route, with the name it needs.
-const ROUTE: &str = "/ws?name=fault";
+pub const ROUTE: &str = "/ws?name=fault";
 
 /// The RFC's sample key: any 16 bytes in base64 will do.
 const KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
@@ -40,10 +40,15 @@ fn handshake_with(headers: &str) -> Vec<u8> {
     format!("GET {ROUTE} HTTP/1.1\r\nHost: 127.0.0.1\r\n{headers}\r\n").into_bytes()
 }
 
-fn handshake() -> Vec<u8> {
-    handshake_with(&format!(
+/// The headers of a good handshake.
+pub fn handshake_headers() -> String {
+    format!(
         "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: {KEY}\r\n"
-    ))
+    )
+}
+
+fn handshake() -> Vec<u8> {
+    handshake_with(&handshake_headers())
 }
 
 const FIN: u8 = 0x80;

@@ -4,3 +4,4 @@
 
 pub mod decode_path;
 pub mod query;
+pub mod query_keys;

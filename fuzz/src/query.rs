@@ -53,7 +53,7 @@ pub fn check(data: &[u8]) {
 }
 
 /// A failure must say what failed, and become a `422`.
-fn settle<T: std::fmt::Debug>(result: Result<T, ValidationError>) -> Option<T> {
+pub(crate) fn settle<T: std::fmt::Debug>(result: Result<T, ValidationError>) -> Option<T> {
     match result {
         Ok(value) => Some(value),
         Err(error) => {

@@ -41,3 +41,8 @@ fn decode_path_inputs_hold_the_invariants() {
 fn query_inputs_never_panic() {
     replay("query", atode_fuzz::query::check);
 }
+
+#[test]
+fn query_keys_inputs_match_the_model() {
+    replay("query_keys", atode_fuzz::query_keys::check);
+}
