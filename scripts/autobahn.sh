@@ -90,19 +90,9 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# The venv, made once; a stamp names the pin, so a new pin rebuilds it.
-venv="$root/target/autobahn-venv"
-stamp="$venv/.atode-pins"
-if ! [[ -x "$venv/bin/kosoku" && -f "$stamp" && "$(cat "$stamp")" == "kosoku==$KOSOKU_VERSION" ]]; then
-    python="${PYTHON:-python3}"
-    echo "autobahn: creating $venv with kosoku==$KOSOKU_VERSION ($("$python" --version))"
-    rm -rf "$venv"
-    mkdir -p "$(dirname "$venv")"
-    "$python" -m venv "$venv"
-    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "kosoku==$KOSOKU_VERSION"
-    "$venv/bin/kosoku" --help >/dev/null
-    echo "kosoku==$KOSOKU_VERSION" >"$stamp"
-fi
+# The venv, made once; a new pin rebuilds it.
+venv="$("$root/scripts/lib/venv.sh" autobahn "kosoku==$KOSOKU_VERSION")"
+"$venv/bin/kosoku" --help >/dev/null
 
 if [[ "${AUTOBAHN_BUILD:-1}" != 0 ]]; then
     # --workspace: the features `cargo test --workspace` builds with, so

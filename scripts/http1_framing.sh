@@ -30,21 +30,9 @@ fail() {
     exit 1
 }
 
-# The venv: made once, rebuilt when the pin changes (as scripts/openapi/venv.sh).
-venv="${HTTP1_VENV:-target/http1-venv}"
-[[ "$venv" = /* ]] || venv="$root/$venv"
-pins="h11==$H11_VERSION"
-stamp="$venv/.atode-pins"
-if ! [[ -x "$venv/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$pins" ]]; then
-    python="${PYTHON:-python3}"
-    echo "http1_framing: creating $venv with $pins ($("$python" --version))" >&2
-    rm -rf "$venv"
-    mkdir -p "$(dirname "$venv")"
-    "$python" -m venv "$venv"
-    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check $pins >&2
-    "$venv/bin/python" -c 'import h11' || fail "h11 does not import in $venv"
-    echo "$pins" >"$stamp"
-fi
+# The venv: made once, rebuilt when the pin changes.
+venv="$(VENV_DIR="${HTTP1_VENV:-}" "$root/scripts/lib/venv.sh" http1 "h11==$H11_VERSION")"
+"$venv/bin/python" -c 'import h11' || fail "h11 does not import in $venv"
 
 # --workspace: the features `cargo test --workspace` builds the examples
 # with, so after it this compiles nothing.

@@ -21,8 +21,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
 
-# The examples checked by default: every one of them.
-EXAMPLES=(send_notification dependency_tasks graceful_shutdown tracing_compression durable_notification durable_signup openapi users_api sse_clock chat_ws upload static_site)
+# The examples checked by default: every one but ws_echo, whose one route,
+# a WebSocket, is left out of its document: a document with no paths is
+# something both Schemathesis ("The schema defines no API operations",
+# exit 2) and the /docs check ("the document has no paths, so the page shows
+# nothing to check") refuse, and there is nothing in it to fuzz or render.
+EXAMPLES=(send_notification dependency_tasks graceful_shutdown tracing_compression durable_notification durable_signup openapi users_api sse_clock chat_ws upload static_site echo)
 
 # What Schemathesis needs to know of an example to get past its door: one
 # argument of `schemathesis run` per example (examples/openapi.rs takes
@@ -31,10 +35,15 @@ EXAMPLES=(send_notification dependency_tasks graceful_shutdown tracing_compressi
 # value as text, so a number where upload's schema says string cannot be told
 # from a string: negative_data_rejection would flag a form no server could
 # refuse (the negative bodies are still sent, and must not get a 5xx).
+# echo's POST /echo takes any bytes, none included (an empty body is bytes
+# too, and the HTTP/1.1 framing tests send one), while the document, from
+# its `Bytes` body, says a body is required: Schemathesis would take the
+# 200 for a request without one as a schema-violating request accepted.
 declare -A FUZZ_ARGS=(
     [openapi]='--header=x-api-key: secret'
     [users_api]='--header=Authorization: Bearer admin-token'
     [upload]='--exclude-checks=negative_data_rejection'
+    [echo]='--exclude-checks=negative_data_rejection'
 )
 
 # Environment an example runs with, beyond ATODE_ADDR (sse_clock ticks every
@@ -144,10 +153,13 @@ for example in "${EXAMPLES[@]}"; do
     pid=$!
 
     # The example prints "atode listening on http://ADDR" once it listens
-    # (on stdout; stderr is searched too).
+    # (on stdout; stderr is searched too). The files may not exist yet (the
+    # example has only just started): sed then fails, which pipefail and
+    # `set -e` would turn into a silent exit of this script, so its failure
+    # counts as "not yet".
     addr=
     for ((i = 0; i < START_TIMEOUT * 10; i++)); do
-        addr="$(sed -n 's|.*atode listening on http://\([^ ]*\).*|\1|p' "$scratch/stdout" "$scratch/stderr" | head -n 1)"
+        addr="$(sed -n 's|.*atode listening on http://\([^ ]*\).*|\1|p' "$scratch/stdout" "$scratch/stderr" 2>/dev/null | head -n 1 || true)"
         [[ -n "$addr" ]] && break
         if ! running "$pid"; then
             status=0

@@ -13,24 +13,6 @@ cd "$(dirname "$0")/../.."
 OPENAPI_SPEC_VALIDATOR_VERSION=0.9.0
 SCHEMATHESIS_VERSION=4.32.5
 
-venv="${OPENAPI_VENV:-target/openapi-venv}"
-[[ "$venv" = /* ]] || venv="$PWD/$venv"
-pins="openapi-spec-validator==$OPENAPI_SPEC_VALIDATOR_VERSION schemathesis==$SCHEMATHESIS_VERSION"
-stamp="$venv/.atode-pins"
-
-if [[ -x "$venv/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$pins" ]]; then
-    echo "$venv"
-    exit 0
-fi
-
-python="${PYTHON:-python3}"
-echo "openapi venv: creating $venv with $pins ($("$python" --version))" >&2
-rm -rf "$venv"
-mkdir -p "$(dirname "$venv")"
-"$python" -m venv "$venv"
-# pip's own chatter goes to stderr so that stdout is only the venv's path.
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check $pins >&2
+venv="$(VENV_DIR="${OPENAPI_VENV:-}" scripts/lib/venv.sh openapi "openapi-spec-validator==$OPENAPI_SPEC_VALIDATOR_VERSION" "schemathesis==$SCHEMATHESIS_VERSION")"
 "$venv/bin/openapi-spec-validator" --help >/dev/null
-"$venv/bin/schemathesis" --version >&2
-echo "$pins" >"$stamp"
 echo "$venv"
