@@ -106,6 +106,7 @@ on_every_backend!(
     the_call_is_in_the_queue_when_the_200_arrives,
     a_handler_that_fails_or_panics_writes_nothing,
     a_write_that_fails_answers_503_and_keeps_nothing,
+    a_write_waiting_on_a_lock_answers_503_at_its_bound_and_commits_nothing,
 );
 
 async fn the_call_is_in_the_queue_when_the_200_arrives(db: TestDb) {
@@ -197,4 +198,257 @@ async fn a_write_that_fails_answers_503_and_keeps_nothing(db: TestDb) {
     assert_eq!(stats.durable.enqueue_failed, 1);
     // The request's in-process task is dropped with it: a 503 promises nothing.
     assert_eq!((stats.scheduled, stats.discarded), (0, 1));
+}
+
+// ---------------------------------------------------------------- the bound on the write
+
+use std::time::{Duration, Instant};
+
+use atode::durable::Durable;
+use durable_support::{Backend, Proxy, host_port, through, until};
+
+/// How long a request may wait for its calls to be written, in these tests.
+const BOUND: Duration = Duration::from_secs(1);
+
+/// How much later than the bound its `503` may come on a loaded machine:
+/// less than the 10 s SQLite waits for a lock on its own, which a write
+/// with no bound of its own would wait out.
+const MARGIN: Duration = Duration::from_secs(5);
+
+const NOT_QUEUED: &str = r#"{"detail":"The background work could not be queued; retry shortly"}"#;
+
+#[post("/bounded/<email>")]
+async fn queue_bounded(email: String, tasks: BackgroundTasks) -> Json<Queued> {
+    let task_id = tasks.add_task(notify, (email,));
+    Json(Queued { task_id })
+}
+
+/// A server whose queue, at `url`, bounds each write by [`BOUND`], under a
+/// cap of one request with pending work: a request whose place under the
+/// cap was not given back gets the next one refused.
+async fn bounded_server(url: &str) -> (TestServer, TaskQueue, atode::TaskMonitor) {
+    let queue = Durable::url(url)
+        .task(notify)
+        .without_workers()
+        .write_timeout(BOUND)
+        .connect()
+        .await
+        .expect("open the queue");
+    let app = App::new()
+        .durable(queue.clone())
+        .max_pending_tasks(1)
+        .routes(routes![queue_bounded]);
+    let monitor = app.task_monitor();
+    (TestServer::start(app).await, queue, monitor)
+}
+
+/// `POST /bounded/<email>` on a new connection: its answer, and how long
+/// it took. Fails the test if the answer does not come within the bound
+/// and the margin.
+async fn post_bounded(
+    server: &TestServer,
+    email: &str,
+) -> (StatusCode, http::HeaderMap, String, Duration) {
+    let started = Instant::now();
+    let fetch = async {
+        Http1::connect(server.addr)
+            .await
+            .fetch(request("POST", &format!("/bounded/{email}")))
+            .await
+    };
+    let (status, headers, body) = tokio::time::timeout(BOUND + MARGIN, fetch)
+        .await
+        .unwrap_or_else(|_| {
+            panic!(
+                "no answer {:?} after the request, past its write bound of {BOUND:?}",
+                BOUND + MARGIN
+            )
+        });
+    (status, headers, body, started.elapsed())
+}
+
+/// The `503` + `Retry-After` of a write the bound ended, and not sooner.
+fn assert_refused_at_the_bound(
+    (status, headers, body, took): (StatusCode, http::HeaderMap, String, Duration),
+    detail: &str,
+) {
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(headers[http::header::RETRY_AFTER], "1");
+    assert_eq!(body, detail);
+    assert!(
+        took >= BOUND.mul_f64(0.9),
+        "answered after {took:?}: something other than the bound of {BOUND:?} ended the write"
+    );
+}
+
+/// A second connection that holds what the request's write needs: SQLite's
+/// write lock (`BEGIN IMMEDIATE`), or River's job table on PostgreSQL.
+enum LockHolder {
+    Sqlite(atode::durable::sqlx::SqliteConnection),
+    Postgres(atode::durable::sqlx::PgConnection),
+}
+
+impl LockHolder {
+    async fn take(url: &str) -> LockHolder {
+        use atode::durable::sqlx::{Connection, raw_sql};
+        if url.starts_with("sqlite:") {
+            let mut connection = atode::durable::sqlx::SqliteConnection::connect(url)
+                .await
+                .expect("a second connection");
+            raw_sql("BEGIN IMMEDIATE")
+                .execute(&mut connection)
+                .await
+                .expect("take the write lock");
+            LockHolder::Sqlite(connection)
+        } else {
+            let mut connection = atode::durable::sqlx::PgConnection::connect(url)
+                .await
+                .expect("a second connection");
+            raw_sql("BEGIN; LOCK TABLE river_job IN ACCESS EXCLUSIVE MODE")
+                .execute(&mut connection)
+                .await
+                .expect("lock river_job");
+            LockHolder::Postgres(connection)
+        }
+    }
+
+    async fn release(self) {
+        use atode::durable::sqlx::raw_sql;
+        let released = match self {
+            LockHolder::Sqlite(mut connection) => {
+                raw_sql("ROLLBACK").execute(&mut connection).await.map(drop)
+            }
+            LockHolder::Postgres(mut connection) => {
+                raw_sql("ROLLBACK").execute(&mut connection).await.map(drop)
+            }
+        };
+        released.expect("release the lock");
+    }
+}
+
+/// Sessions of the queue's PostgreSQL database in `state` (`idle in
+/// transaction`), or waiting on a lock (`state` = `None`).
+async fn postgres_sessions(queue: &TaskQueue, state: Option<&str>) -> i64 {
+    let pool = queue.postgres_pool().expect("a PostgreSQL queue");
+    let sql = match state {
+        Some(_) => {
+            "SELECT count(*) FROM pg_stat_activity \
+             WHERE datname = current_database() AND state = $1"
+        }
+        None => {
+            "SELECT count(*) FROM pg_stat_activity \
+             WHERE datname = current_database() AND wait_event_type = 'Lock' AND $1::text IS NULL"
+        }
+    };
+    atode::durable::sqlx::query_scalar(sql)
+        .bind(state)
+        .fetch_one(pool)
+        .await
+        .expect("read pg_stat_activity")
+}
+
+async fn a_write_waiting_on_a_lock_answers_503_at_its_bound_and_commits_nothing(db: TestDb) {
+    let (server, queue, monitor) = bounded_server(&db.url).await;
+    let holder = LockHolder::take(&db.url).await;
+
+    let answer = post_bounded(&server, "held@example.com").await;
+    assert_refused_at_the_bound(answer, NOT_QUEUED);
+    if queue.postgres_pool().is_some() {
+        // The lock is still held: the server itself aborted the statement
+        // waiting on it, rather than leave it queued behind the lock.
+        until(
+            "the server to abort the insert waiting on the lock",
+            || async { (postgres_sessions(&queue, None).await == 0).then_some(()) },
+        )
+        .await;
+    }
+
+    holder.release().await;
+    // The first request gave its place under the cap of one back: the next
+    // is admitted, and written.
+    let (status, _, body, _) = post_bounded(&server, "after@example.com").await;
+    assert_eq!(status, 200, "{body}");
+    // Only the second request's call was committed.
+    assert_eq!(calls_written(&queue).await, 1);
+    let stats = monitor.stats();
+    assert_eq!(stats.refused, 0);
+    assert_eq!(stats.durable.enqueue_failed, 1);
+}
+
+/// PostgreSQL, over a connection that goes silent once the request's
+/// insert reached the server: the client's bound answers `503`, its
+/// connection is closed rather than handed back to the pool, and the
+/// server ends the session left idle in its transaction, rolling the
+/// insert back, though the network is still silent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_write_whose_connection_goes_silent_answers_503_and_commits_nothing() {
+    let test = "a_postgres_write_whose_connection_goes_silent";
+    let Some(db) = TestDb::new(Backend::Postgres, test).await else {
+        return;
+    };
+    let proxy = Proxy::start(host_port(&db.url)).await;
+    let (server, _, monitor) = bounded_server(&through(&db.url, proxy.addr)).await;
+    let direct = db.queue().await;
+
+    proxy.stall_when_sent("INSERT INTO");
+    let answer = post_bounded(&server, "silent@example.com").await;
+    assert!(proxy.stalled(), "the insert never reached the proxy");
+    assert_refused_at_the_bound(answer, NOT_QUEUED);
+    until(
+        "the server to end the session idle in its transaction",
+        || async {
+            (postgres_sessions(&direct, Some("idle in transaction")).await == 0).then_some(())
+        },
+    )
+    .await;
+    assert_eq!(calls_written(&direct).await, 0);
+
+    proxy.restore();
+    let (status, _, body, _) = post_bounded(&server, "after@example.com").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        calls_written(&direct).await,
+        1,
+        "the first call was committed"
+    );
+    let stats = monitor.stats();
+    assert_eq!(stats.refused, 0);
+    assert_eq!(stats.durable.enqueue_failed, 1);
+}
+
+/// PostgreSQL, over a connection that goes silent once `COMMIT` was sent:
+/// the server commits, and its answer never comes. The client cannot know
+/// the outcome; it gets `503` at the bound, saying the work may not have
+/// been queued, and the call is in the queue all the same. What
+/// `Durable::write_timeout` documents: at least once, never "not written"
+/// when it may have been.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_postgres_commit_left_unanswered_answers_503_and_may_have_committed() {
+    let test = "a_postgres_commit_left_unanswered";
+    let Some(db) = TestDb::new(Backend::Postgres, test).await else {
+        return;
+    };
+    let proxy = Proxy::start(host_port(&db.url)).await;
+    let (server, _, monitor) = bounded_server(&through(&db.url, proxy.addr)).await;
+    let direct = db.queue().await;
+
+    proxy.stall_when_sent("COMMIT");
+    let answer = post_bounded(&server, "unanswered@example.com").await;
+    assert!(proxy.stalled(), "COMMIT never reached the proxy");
+    assert_refused_at_the_bound(
+        answer,
+        r#"{"detail":"The background work may not have been queued; retry shortly"}"#,
+    );
+    until("the committed call to be read", || async {
+        (calls_written(&direct).await == 1).then_some(())
+    })
+    .await;
+
+    proxy.restore();
+    let (status, _, body, _) = post_bounded(&server, "after@example.com").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(calls_written(&direct).await, 2);
+    let stats = monitor.stats();
+    assert_eq!(stats.refused, 0);
+    assert_eq!(stats.durable.enqueue_failed, 1);
 }

@@ -350,6 +350,43 @@ pub async fn waits_for_release(key: String) {
     record("done", &key);
 }
 
+/// Blocks its thread until the test creates `dir/name`, an hour at most:
+/// a regular `fn` no stop can interrupt.
+fn block_until_released(name: &str) {
+    let dir = std::env::var("FIXTURE_DIR").expect("FIXTURE_DIR");
+    let path = Path::new(&dir).join(name);
+    let started = std::time::Instant::now();
+    while !path.exists() && started.elapsed() < Duration::from_secs(3600) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A regular `fn` stuck (for an hour) until the test creates `release`.
+#[task]
+pub fn blocks_until_release(key: String) {
+    record("start", &key);
+    block_until_released("release");
+    record("done", &key);
+}
+
+/// How many attempts of `overlaps` run at once in this process.
+static OVERLAPS_RUNNING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// A regular `fn` that outlives its one-second timeout until the test
+/// creates `release`; records `overlap` if another attempt of it runs in
+/// this process at the same time.
+#[task(timeout = "1s", max_attempts = 5)]
+pub fn overlaps(key: String) {
+    let running = OVERLAPS_RUNNING.fetch_add(1, Ordering::SeqCst) + 1;
+    record("enter", &key);
+    if running > 1 {
+        record("overlap", &key);
+    }
+    block_until_released("release");
+    record("leave", &key);
+    OVERLAPS_RUNNING.fetch_sub(1, Ordering::SeqCst);
+}
+
 pub fn fixture_tasks(durable: Durable) -> Durable {
     durable
         .task(done)
@@ -361,6 +398,8 @@ pub fn fixture_tasks(durable: Durable) -> Durable {
         .task(panics)
         .task(aborts)
         .task(stalls_then_fails)
+        .task(blocks_until_release)
+        .task(overlaps)
 }
 
 #[derive(serde::Serialize)]
@@ -432,6 +471,11 @@ pub fn fixture_main() {
             other => panic!("unknown FIXTURE_ROLE {other:?}"),
         }
     });
+    if std::env::var("FIXTURE_DROP_RUNTIME").is_ok() {
+        // What `#[tokio::main]` does when `main` returns: dropping the
+        // runtime waits for every thread of its blocking pool.
+        drop(runtime);
+    }
     std::process::exit(0);
 }
 
@@ -550,6 +594,29 @@ impl Fixture {
         logs
     }
 
+    /// SIGTERM, and waits for the process to exit, at most `bound` (then
+    /// it is killed and the test fails); returns how long it took after
+    /// the signal, and its logs.
+    pub async fn terminate_within(mut self, bound: Duration) -> (Duration, String) {
+        let mut child = self.child.take().expect("child");
+        let signalled = std::time::Instant::now();
+        self.signal("TERM");
+        let mut waiter = tokio::task::spawn_blocking(move || child.wait());
+        let waited = match tokio::time::timeout(bound, &mut waiter).await {
+            Ok(waited) => waited.expect("waiter").expect("wait"),
+            Err(_) => {
+                self.signal("KILL");
+                let _ = waiter.await;
+                let logs = self.logs();
+                panic!("the fixture did not exit within {bound:?} of SIGTERM: {logs}");
+            }
+        };
+        let took = signalled.elapsed();
+        let logs = self.logs();
+        assert!(waited.success(), "fixture exited with {waited}: {logs}");
+        (took, logs)
+    }
+
     /// Waits for the process to end by itself (a task aborted it).
     pub async fn wait_exit(&mut self) -> String {
         let mut child = self.child.take().expect("child");
@@ -628,15 +695,41 @@ pub async fn until_effect(db: &TestDb, what: &str, key: &str) -> Effect {
     .await
 }
 
+/// How many times River gave calls of `task` back without using up an
+/// attempt (its `snoozes` metadata, summed over the task's calls).
+pub async fn snoozes(queue: &TaskQueue, task: &str) -> i64 {
+    use atode::durable::sqlx;
+    if let Some(pool) = queue.sqlite_pool() {
+        sqlx::query_scalar(
+            "SELECT COALESCE(SUM(json_extract(metadata, '$.snoozes')), 0) FROM river_job WHERE kind = $1",
+        )
+        .bind(task)
+        .fetch_one(pool)
+        .await
+        .expect("read snoozes")
+    } else {
+        let pool = queue.postgres_pool().expect("a SQLite or PostgreSQL queue");
+        sqlx::query_scalar(
+            "SELECT COALESCE(SUM((metadata->>'snoozes')::bigint), 0)::bigint FROM river_job WHERE kind = $1",
+        )
+        .bind(task)
+        .fetch_one(pool)
+        .await
+        .expect("read snoozes")
+    }
+}
+
 // ---------------------------------------------------------------- a cuttable connection
 
 /// A TCP proxy in front of the database, so a test can cut a worker's
-/// connections (and refuse new ones) without touching the shared server.
+/// connections (and refuse new ones), or stall them, without touching the
+/// shared server.
 pub struct Proxy {
     pub addr: SocketAddr,
     cut: std::sync::Arc<std::sync::atomic::AtomicBool>,
     connections: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>>,
     accept: tokio::task::JoinHandle<()>,
+    stall: std::sync::Arc<Stall>,
 }
 
 impl Proxy {
@@ -647,20 +740,27 @@ impl Proxy {
         let addr = listener.local_addr().expect("addr");
         let cut = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let connections = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let stall = std::sync::Arc::new(Stall::default());
         let accept = tokio::spawn({
             let cut = std::sync::Arc::clone(&cut);
             let connections = std::sync::Arc::clone(&connections);
+            let stall = std::sync::Arc::clone(&stall);
             async move {
-                while let Ok((mut inbound, _)) = listener.accept().await {
+                while let Ok((inbound, _)) = listener.accept().await {
                     if cut.load(Ordering::SeqCst) {
                         drop(inbound);
                         continue;
                     }
                     let upstream = upstream.clone();
+                    let stall = std::sync::Arc::clone(&stall);
                     let task = tokio::spawn(async move {
-                        if let Ok(mut outbound) = tokio::net::TcpStream::connect(upstream).await {
-                            let _ =
-                                tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                        if let Ok(outbound) = tokio::net::TcpStream::connect(upstream).await {
+                            let (from_client, to_client) = inbound.into_split();
+                            let (from_server, to_server) = outbound.into_split();
+                            tokio::join!(
+                                pass(from_client, to_server, &stall, true),
+                                pass(from_server, to_client, &stall, false),
+                            );
                         }
                     });
                     connections.lock().unwrap().push(task.abort_handle());
@@ -672,7 +772,18 @@ impl Proxy {
             cut,
             connections,
             accept,
+            stall,
         }
+    }
+
+    /// Stalls every connection through the proxy once a client sends
+    /// `needle` (one of its statements): that chunk still reaches the
+    /// server, then nothing more passes either way, not even a close, and
+    /// the connections stay open: the database and its client each wait
+    /// on the other, as over a network that went silent. New connections
+    /// are held the same way. [`restore`](Self::restore) lets it all through.
+    pub fn stall_when_sent(&self, needle: &str) {
+        *self.stall.needle.lock().unwrap() = Some(needle.as_bytes().to_vec());
     }
 
     /// Drops every connection through the proxy and refuses new ones.
@@ -685,6 +796,77 @@ impl Proxy {
 
     pub fn restore(&self) {
         self.cut.store(false, Ordering::SeqCst);
+        self.stall.needle.lock().unwrap().take();
+        self.stall.stalled.send_replace(false);
+    }
+
+    /// Whether a stall armed by [`stall_when_sent`](Self::stall_when_sent)
+    /// has begun.
+    pub fn stalled(&self) -> bool {
+        *self.stall.stalled.borrow()
+    }
+}
+
+/// What [`Proxy::stall_when_sent`] armed, and whether the stall began.
+struct Stall {
+    needle: std::sync::Mutex<Option<Vec<u8>>>,
+    stalled: tokio::sync::watch::Sender<bool>,
+}
+
+impl Default for Stall {
+    fn default() -> Self {
+        Stall {
+            needle: std::sync::Mutex::new(None),
+            stalled: tokio::sync::watch::Sender::new(false),
+        }
+    }
+}
+
+impl Stall {
+    /// Whether `chunk` (following `tail`, the end of the chunk before it)
+    /// holds the armed needle: then the stall begins, once.
+    fn trips(&self, tail: &[u8], chunk: &[u8]) -> bool {
+        let mut needle = self.needle.lock().unwrap();
+        let Some(wanted) = needle.as_deref() else {
+            return false;
+        };
+        let seen = [tail, chunk].concat();
+        if !seen.windows(wanted.len()).any(|window| window == wanted) {
+            return false;
+        }
+        needle.take();
+        self.stalled.send_replace(true);
+        true
+    }
+}
+
+/// Passes bytes one way until end of stream, holding them while the proxy
+/// is stalled; `watch` for the client's side, where the needle is looked for.
+async fn pass(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    stall: &Stall,
+    watch: bool,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stalled = stall.stalled.subscribe();
+    let mut buffer = vec![0; 16 * 1024];
+    let mut tail = Vec::new();
+    loop {
+        let read = from.read(&mut buffer).await.unwrap_or(0);
+        let chunk = &buffer[..read];
+        // The chunk that trips the stall still passes; nothing after it.
+        if !(watch && stall.trips(&tail, chunk)) {
+            let _ = stalled.wait_for(|stalled| !stalled).await;
+        }
+        if read == 0 {
+            let _ = to.shutdown().await;
+            return;
+        }
+        if to.write_all(chunk).await.is_err() {
+            return;
+        }
+        tail = chunk[chunk.len().saturating_sub(64)..].to_vec();
     }
 }
 

@@ -4,12 +4,14 @@
 use std::str::FromStr;
 use std::time::Duration;
 
+use riverqueue::sqlx::pool::PoolConnection;
 use riverqueue::sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use riverqueue::sqlx::{self, Sqlite, Transaction};
+use riverqueue::sqlx::{self, AssertSqlSafe, Connection, Pool, Sqlite, Transaction};
 #[cfg(feature = "postgres")]
 use riverqueue::sqlx::{PgPool, Postgres, postgres::PgPoolOptions};
+use tokio::time::Instant;
 
 use super::error::DurableError;
 use super::id::TaskId;
@@ -37,8 +39,13 @@ const CREATE_TASK_TABLE: &str = "CREATE TABLE IF NOT EXISTS atode_task (\
      job_id BIGINT NOT NULL)";
 
 /// How long a writer waits for another process's write to SQLite before it
-/// fails with "database is locked".
+/// fails with "database is locked". A write of atode's own waits no longer
+/// than its bound instead ([`WriteConnection::begin_sqlite`]).
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The pool's busy timeout, set back on a connection after a bounded write.
+const RESTORE_BUSY_TIMEOUT: &str = "PRAGMA busy_timeout = 10000";
+const _: () = assert!(SQLITE_BUSY_TIMEOUT.as_millis() == 10_000);
 
 /// Runs `$body` with `$pool` bound to the database's pool, whichever the
 /// engine: for statements that read the same on both.
@@ -110,6 +117,120 @@ impl Database {
             sqlx::query_scalar(FIND).bind(id).fetch_optional(pool).await?
         }))
     }
+}
+
+/// A connection checked out of the pool for one write of atode's own
+/// (`BEGIN`, the calls, `COMMIT`), bounded by a deadline. It goes back to
+/// the pool only once the write has ended with an answer (committed, or
+/// refused and rolled back: [`settle`](Self::settle)). A write abandoned
+/// midway (its deadline passed, or the request was dropped) may have a
+/// statement in flight and its transaction open: its connection is closed
+/// instead, never handed to another request in a state no one knows, and
+/// the database rolls back what it was not told to commit.
+pub(crate) struct WriteConnection<DB: sqlx::Database> {
+    connection: Option<PoolConnection<DB>>,
+    settled: bool,
+}
+
+impl<DB: sqlx::Database> WriteConnection<DB> {
+    pub(crate) fn new() -> Self {
+        WriteConnection {
+            connection: None,
+            settled: false,
+        }
+    }
+
+    async fn acquire(&mut self, pool: &Pool<DB>) -> Result<&mut DB::Connection, DurableError> {
+        let connection = pool.acquire().await?;
+        Ok(&mut **self.connection.insert(connection))
+    }
+
+    /// The write ended with an answer: the connection may go back to the
+    /// pool (which rolls back a transaction left open by an error).
+    pub(crate) fn settle(mut self) {
+        self.settled = true;
+    }
+}
+
+impl WriteConnection<Sqlite> {
+    /// `BEGIN IMMEDIATE` on a connection of `pool`, waiting for another
+    /// connection's write lock until `deadline` at most (SQLite's busy
+    /// timeout, set for this write in the same round trip).
+    pub(crate) async fn begin_sqlite(
+        &mut self,
+        pool: &SqlitePool,
+        deadline: Instant,
+    ) -> Result<Transaction<'_, Sqlite>, DurableError> {
+        let connection = self.acquire(pool).await?;
+        let left = millis_left(deadline);
+        Ok(connection
+            .begin_with(AssertSqlSafe(format!(
+                "PRAGMA busy_timeout = {left}; BEGIN IMMEDIATE"
+            )))
+            .await?)
+    }
+
+    /// [`settle`](Self::settle), once the connection waits for another
+    /// writer as long as the pool's do again; a connection that cannot be
+    /// set back is closed.
+    pub(crate) async fn settle_sqlite(mut self) {
+        if let Some(connection) = &mut self.connection {
+            if sqlx::raw_sql(RESTORE_BUSY_TIMEOUT)
+                .execute(&mut **connection)
+                .await
+                .is_err()
+            {
+                return;
+            }
+        }
+        self.settle();
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl WriteConnection<Postgres> {
+    /// `BEGIN` on a connection of `pool`, with the server bounding the
+    /// transaction until `deadline`, in the same round trip: a statement
+    /// that runs or waits for a lock longer is aborted, and a session left
+    /// idle in the transaction longer (its client went silent) is ended,
+    /// both rolling the transaction back. `SET LOCAL`: the pool's settings
+    /// are back at the transaction's end.
+    pub(crate) async fn begin_postgres(
+        &mut self,
+        pool: &PgPool,
+        deadline: Instant,
+    ) -> Result<Transaction<'_, Postgres>, DurableError> {
+        let connection = self.acquire(pool).await?;
+        let left = millis_left(deadline);
+        Ok(connection
+            .begin_with(AssertSqlSafe(format!(
+                "BEGIN; SET LOCAL statement_timeout = {left}; SET LOCAL lock_timeout = {left}; \
+                 SET LOCAL idle_in_transaction_session_timeout = {left}"
+            )))
+            .await?)
+    }
+}
+
+impl<DB: sqlx::Database> Drop for WriteConnection<DB> {
+    fn drop(&mut self) {
+        if !self.settled {
+            if let Some(connection) = self.connection.take() {
+                // Detached, the pool opens another in its place; dropped,
+                // its socket (or SQLite handle, once the statement in
+                // flight ends) is closed with the transaction uncommitted.
+                drop(connection.detach());
+            }
+        }
+    }
+}
+
+/// The milliseconds left until `deadline`, as the engines take a timeout:
+/// at least 1 (0 would mean no bound at all) and at most `i32::MAX`.
+fn millis_left(deadline: Instant) -> u128 {
+    deadline
+        .saturating_duration_since(Instant::now())
+        .as_millis()
+        .clamp(1, i32::MAX as u128)
 }
 
 /// A transaction the queue's calls can be written in: the app's own, for
@@ -227,7 +348,21 @@ pub(crate) fn redact(url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::redact;
+    use super::{Instant, millis_left, redact};
+
+    #[test]
+    fn the_time_left_is_a_bound_both_engines_take() {
+        let now = Instant::now();
+        // 0 would turn PostgreSQL's bounds off, not make them immediate.
+        assert_eq!(millis_left(now), 1);
+        assert_eq!(millis_left(now - std::time::Duration::from_secs(1)), 1);
+        assert_eq!(
+            millis_left(crate::time::after_tokio(now, std::time::Duration::MAX)),
+            i32::MAX as u128
+        );
+        let left = millis_left(now + std::time::Duration::from_secs(5));
+        assert!((4_000..=5_000).contains(&left), "{left}");
+    }
 
     #[test]
     fn a_password_is_not_shown() {

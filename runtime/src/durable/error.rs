@@ -1,6 +1,7 @@
 //! `DurableError`: why the durable queue could not do what was asked.
 
 use std::fmt;
+use std::time::Duration;
 
 /// Why the durable queue could not be opened, written or read.
 ///
@@ -25,6 +26,16 @@ enum Kind {
     Queue(riverqueue::Error),
     /// The engine answered what it promises not to.
     Unexpected(String),
+    /// A write of atode's own did not end within
+    /// [`Durable::write_timeout`](crate::durable::Durable::write_timeout);
+    /// `committing` if `COMMIT` had been sent.
+    TimedOut {
+        after: Duration,
+        committing: bool,
+    },
+    /// The connection failed after `COMMIT` was sent, with no answer from
+    /// the database: the transaction may have been committed.
+    CommitUnknown(riverqueue::sqlx::Error),
 }
 
 impl DurableError {
@@ -45,6 +56,35 @@ impl DurableError {
             kind: Kind::Unexpected(message),
         }
     }
+
+    pub(crate) fn timed_out(after: Duration, committing: bool) -> Self {
+        DurableError {
+            kind: Kind::TimedOut { after, committing },
+        }
+    }
+
+    /// Why `COMMIT` failed: the database's refusal (nothing was committed),
+    /// or a connection that failed before its answer came (unknown).
+    pub(crate) fn commit(error: riverqueue::sqlx::Error) -> Self {
+        let kind = match error {
+            riverqueue::sqlx::Error::Database(_) => Kind::Database(error),
+            error => Kind::CommitUnknown(error),
+        };
+        DurableError { kind }
+    }
+
+    /// Whether the write this error ended may have been committed all the
+    /// same: it was cut short, or its connection failed, after `COMMIT`
+    /// was sent.
+    pub(crate) fn may_have_committed(&self) -> bool {
+        matches!(
+            self.kind,
+            Kind::TimedOut {
+                committing: true,
+                ..
+            } | Kind::CommitUnknown(_)
+        )
+    }
 }
 
 impl fmt::Display for DurableError {
@@ -55,6 +95,27 @@ impl fmt::Display for DurableError {
             Kind::Migrate(error) => write!(f, "durable queue schema migration: {error}"),
             Kind::Queue(error) => write!(f, "durable queue: {error}"),
             Kind::Unexpected(message) => write!(f, "durable queue: {message}"),
+            Kind::TimedOut {
+                after,
+                committing: false,
+            } => write!(
+                f,
+                "durable queue: the write did not end within {after:?} (`Durable::write_timeout`); \
+                 it was abandoned before COMMIT, and nothing was committed"
+            ),
+            Kind::TimedOut {
+                after,
+                committing: true,
+            } => write!(
+                f,
+                "durable queue: COMMIT was not answered within {after:?} \
+                 (`Durable::write_timeout`); the calls may have been committed"
+            ),
+            Kind::CommitUnknown(error) => write!(
+                f,
+                "durable queue database: the connection failed after COMMIT was sent; \
+                 the calls may have been committed: {error}"
+            ),
         }
     }
 }
@@ -65,7 +126,8 @@ impl std::error::Error for DurableError {
             Kind::Database(error) => Some(error),
             Kind::Migrate(error) => Some(error),
             Kind::Queue(error) => Some(error),
-            Kind::Config(_) | Kind::Unexpected(_) => None,
+            Kind::CommitUnknown(error) => Some(error),
+            Kind::Config(_) | Kind::Unexpected(_) | Kind::TimedOut { .. } => None,
         }
     }
 }

@@ -80,6 +80,7 @@ mod queue;
 mod schedule;
 mod status;
 mod task;
+mod threads;
 mod worker;
 
 pub use counters::DurableStats;
@@ -89,7 +90,8 @@ pub use error::DurableError;
 pub use id::{ParseTaskIdError, TaskId};
 pub use queue::{
     DATABASE_URL_VAR, DEFAULT_CONCURRENCY, DEFAULT_FETCH_COOLDOWN, DEFAULT_POLL_INTERVAL,
-    DEFAULT_RESCUE_AFTER, DEFAULT_TIMEOUT, Durable, RESCUE_AFTER_VAR, TaskQueue,
+    DEFAULT_RESCUE_AFTER, DEFAULT_TIMEOUT, DEFAULT_WRITE_TIMEOUT, Durable, RESCUE_AFTER_VAR,
+    TaskQueue,
 };
 pub use schedule::{DurableCall, Later, Scheduled};
 pub use status::{TaskState, TaskStatus};

@@ -8,14 +8,15 @@ use std::time::Duration;
 use riverqueue::{Client, InsertBatch, MaintenanceConfig, QueueConfig, RunHandle, Workers};
 
 use super::counters::{DurableCounters, DurableStats};
-use super::database::{Database, QueueTransaction, with_pool};
+use super::database::{Database, QueueTransaction, WriteConnection, with_pool};
 use super::error::DurableError;
 use super::id::TaskId;
 use super::job::PendingJob;
 use super::schedule::{DurableCall, Periodic};
 use super::status::TaskStatus;
 use super::task::{DEFAULT_QUEUE, Task};
-use super::worker::{Backoff, TaskWorker};
+use super::threads::{AttemptThreads, Places};
+use super::worker::{Backoff, TaskWorker, WorkerSetup};
 
 /// The variable that names the queue's database, read by [`Durable::from_env`].
 pub const DATABASE_URL_VAR: &str = "ATODE_DATABASE_URL";
@@ -45,8 +46,11 @@ pub const DEFAULT_FETCH_COOLDOWN: Duration = Duration::from_millis(10);
 /// so this is how soon a call written by another process is seen.
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_millis(250);
 
-type Register =
-    fn(&mut Workers, Option<Backoff>, Arc<DurableCounters>) -> Result<(), riverqueue::Error>;
+/// How long a request may wait for its durable calls to be committed,
+/// unless [`Durable::write_timeout`] says otherwise.
+pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(5);
+
+type Register = fn(&mut Workers, WorkerSetup) -> Result<(), riverqueue::Error>;
 
 /// The durable queue's settings: its database, the tasks this process
 /// knows, and how its workers run them. [`connect`](Durable::connect) opens
@@ -78,6 +82,7 @@ pub struct Durable {
     rescue_after: Duration,
     timeout: Duration,
     poll_interval: Option<Duration>,
+    write_timeout: Duration,
     backoff: Option<Backoff>,
     workers: bool,
     periodic: Vec<Periodic>,
@@ -97,6 +102,7 @@ impl Durable {
             rescue_after: DEFAULT_RESCUE_AFTER,
             timeout: DEFAULT_TIMEOUT,
             poll_interval: None,
+            write_timeout: DEFAULT_WRITE_TIMEOUT,
             backoff: None,
             workers: true,
             periodic: Vec::new(),
@@ -141,11 +147,10 @@ impl Durable {
     pub fn task<T: Task>(mut self, _task: T) -> Self {
         fn register<T: Task>(
             workers: &mut Workers,
-            backoff: Option<Backoff>,
-            counters: Arc<DurableCounters>,
+            setup: WorkerSetup,
         ) -> Result<(), riverqueue::Error> {
             workers
-                .add::<super::job::Envelope<T>, _>(TaskWorker::<T>::new(backoff, counters))
+                .add::<super::job::Envelope<T>, _>(TaskWorker::<T>::new(setup))
                 .map(drop)
         }
         self.tasks
@@ -198,6 +203,64 @@ impl Durable {
         self
     }
 
+    /// The longest a request waits for its durable calls to be written:
+    /// taking a connection, `BEGIN`, the inserts and `COMMIT`, all within
+    /// it. Default 5 s ([`DEFAULT_WRITE_TIMEOUT`]). Past it the request is
+    /// answered `503` with `Retry-After`, like a write that failed, and its
+    /// place under [`App::max_pending_tasks`](crate::App::max_pending_tasks)
+    /// is given back. [`TaskQueue::add_task`] is bounded the same way (it
+    /// returns an error); [`TaskQueue::add_task_in`] writes in the caller's
+    /// transaction, which the caller bounds.
+    ///
+    /// What a write cut short leaves in the queue:
+    ///
+    /// - Cut before `COMMIT` was sent: nothing. Its connection is closed,
+    ///   never handed back to the pool, and the database rolls the
+    ///   transaction back. The database bounds the write too, so that it
+    ///   does not hold locks past the bound: on PostgreSQL the transaction
+    ///   runs with `statement_timeout`, `lock_timeout` and
+    ///   `idle_in_transaction_session_timeout` set to the time left, so the
+    ///   server aborts a statement that waits on a lock or hangs, and ends
+    ///   a session whose client went silent; on SQLite, the wait for
+    ///   another connection's write lock (the busy timeout) is the time
+    ///   left, and fails at the bound.
+    /// - Cut after `COMMIT` was sent, before its answer came: unknown. The
+    ///   database may have committed the calls, which then run, although
+    ///   the client got `503`; a client that retries queues them again. As
+    ///   with any call (they run at least once), key the effect on its
+    ///   arguments, or give the task `#[task(unique_for = "...")]`.
+    ///
+    /// The bound saturates (`Duration::MAX` is a hundred years); the bounds
+    /// set in the database are at most 2³¹ − 1 ms (about 24 days), the
+    /// largest both engines take. `Duration::ZERO` leaves no time: every
+    /// write fails.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    ///
+    /// use atode::durable::{task, Durable};
+    ///
+    /// #[task]
+    /// async fn welcome(email: String) {
+    ///     let _ = email;
+    /// }
+    ///
+    /// # #[tokio::main] async fn main() -> Result<(), atode::durable::DurableError> {
+    /// // A request waits at most 2 s for its calls to be committed, then is
+    /// // answered 503 + Retry-After.
+    /// let queue = Durable::from_env("tasks.sqlite3")
+    ///     .task(welcome)
+    ///     .write_timeout(Duration::from_secs(2))
+    ///     .connect()
+    ///     .await?;
+    /// # let _ = queue;
+    /// # Ok(()) }
+    /// ```
+    pub fn write_timeout(mut self, timeout: Duration) -> Self {
+        self.write_timeout = crate::time::bounded(timeout);
+        self
+    }
+
     /// Calls `task` with `args` on `schedule`: a five-field cron expression
     /// (`"*/5 * * * *"`, in the process's local time zone; `CRON_TZ=UTC`
     /// as a prefix for another) or `"@every 90s"` (units ms, s, m, h). One
@@ -236,11 +299,29 @@ impl Durable {
         let counters = Arc::new(DurableCounters::default());
         let mut workers = Workers::new();
         let mut queues = self.queues.clone();
-        for (_, queue, register) in &self.tasks {
-            register(&mut workers, self.backoff, Arc::clone(&counters))?;
+        for (_, queue, _) in &self.tasks {
             queues
                 .entry((*queue).to_owned())
                 .or_insert(DEFAULT_CONCURRENCY);
+        }
+        // Each queue's places (its concurrency), which an attempt holds
+        // until its work really ends, also a regular `fn` still running
+        // after River stopped waiting for it; and the threads regular
+        // `fn`s run on, as many as all the places.
+        let places: BTreeMap<&str, Places> = queues
+            .iter()
+            .map(|(name, &concurrency)| (name.as_str(), Places::new(concurrency)))
+            .collect();
+        let threads = Arc::new(AttemptThreads::new(queues.values().sum()));
+        for (_, queue, register) in &self.tasks {
+            let setup = WorkerSetup {
+                backoff: self.backoff,
+                counters: Arc::clone(&counters),
+                threads: Arc::clone(&threads),
+                places: places[queue].clone(),
+                timeout: self.timeout,
+            };
+            register(&mut workers, setup)?;
         }
         // With no task registered there is nothing to work: the process
         // only writes calls.
@@ -284,8 +365,10 @@ impl Durable {
                 counters,
                 workers: run_workers,
                 run: Mutex::new(None),
+                threads,
                 forgetter: Mutex::new(None),
                 tasks: self.tasks.iter().map(|(name, ..)| *name).collect(),
+                write_timeout: self.write_timeout,
             }),
         })
     }
@@ -313,16 +396,21 @@ struct Inner {
     counters: Arc<DurableCounters>,
     workers: bool,
     run: Mutex<Option<RunHandle>>,
+    /// The threads regular `fn` attempts run on.
+    threads: Arc<AttemptThreads>,
     /// Deletes atode's ids of calls River has cleaned up, while workers run.
     forgetter: Mutex<Option<tokio::task::JoinHandle<()>>>,
     tasks: Vec<&'static str>,
+    /// The bound on each write in a transaction of atode's own.
+    write_timeout: Duration,
 }
 
 impl TaskQueue {
     /// Writes a call of `task` now, in a transaction of its own, and
     /// returns its id: for work queued outside a request (a script, a
     /// start-up job). In a handler, queue it on `BackgroundTasks` instead,
-    /// so it is written only if the handler succeeds.
+    /// so it is written only if the handler succeeds. Bounded by
+    /// [`Durable::write_timeout`].
     pub async fn add_task<C, Args>(&self, task: C, args: Args) -> Result<TaskId, DurableError>
     where
         C: DurableCall<Args>,
@@ -349,6 +437,7 @@ impl TaskQueue {
     {
         let (job, id) = task.into_pending(args);
         self.write_in(transaction, vec![job]).await?;
+        self.inner.counters.enqueued(1);
         Ok(id)
     }
 
@@ -463,8 +552,11 @@ impl TaskQueue {
     }
 
     /// Stops the workers: no new call is taken; running ones finish, until
-    /// `deadline`, when the async ones are cancelled and their calls
-    /// released for another worker without using up an attempt.
+    /// `deadline`, when they are cancelled and their calls released for
+    /// another worker without using up an attempt. A regular `fn` cannot
+    /// be stopped: its call is released all the same, and the function runs
+    /// on, on a thread of the queue's own that does not hold the process
+    /// (it ends when `main` returns).
     pub(crate) async fn stop(&self, deadline: Option<Duration>) {
         if let Some(forgetter) = lock(&self.inner.forgetter).take() {
             forgetter.abort();
@@ -492,34 +584,72 @@ impl TaskQueue {
         if let Err(error) = stopped {
             tracing::error!(target: "atode::durable", %error, "durable workers stopped with an error");
         }
+        let running = self.inner.threads.running();
+        if running > 0 {
+            tracing::warn!(
+                target: "atode::durable",
+                running,
+                "{running} regular `fn` attempt(s) the queue stopped waiting for (timed out, or past the deadline) still run on their threads; their calls are back in the queue, and the threads end with the process"
+            );
+        }
     }
 
-    /// Writes a request's calls in one transaction: all or none.
+    /// Writes a request's calls in one transaction: all or none, within
+    /// [`Durable::write_timeout`]. Past it, the error says whether `COMMIT`
+    /// had been sent ([`DurableError::may_have_committed`]).
     pub(crate) async fn write(&self, jobs: Vec<PendingJob>) -> Result<(), DurableError> {
-        match &self.inner.database {
+        let count = jobs.len();
+        let bound = self.inner.write_timeout;
+        let deadline = crate::time::after_tokio(tokio::time::Instant::now(), bound);
+        // Set just before `COMMIT` is sent: a write cut short before it
+        // left nothing; after it, no one knows.
+        let mut committing = false;
+        let written = match &self.inner.database {
             Database::Sqlite(pool) => {
-                let mut transaction = riverqueue::database::begin_sqlite_write(pool).await?;
-                self.write_in(&mut transaction, jobs).await?;
-                transaction.commit().await?;
+                let mut connection = WriteConnection::new();
+                let written = tokio::time::timeout_at(deadline, async {
+                    let mut transaction = connection.begin_sqlite(pool, deadline).await?;
+                    self.write_in(&mut transaction, jobs).await?;
+                    committing = true;
+                    transaction.commit().await.map_err(DurableError::commit)
+                })
+                .await;
+                if written.is_ok() {
+                    connection.settle_sqlite().await;
+                }
+                written
             }
             #[cfg(feature = "postgres")]
             Database::Postgres(pool) => {
-                let mut transaction = riverqueue::database::begin_postgres(pool).await?;
-                self.write_in(&mut transaction, jobs).await?;
-                transaction.commit().await?;
+                let mut connection = WriteConnection::new();
+                let written = tokio::time::timeout_at(deadline, async {
+                    let mut transaction = connection.begin_postgres(pool, deadline).await?;
+                    self.write_in(&mut transaction, jobs).await?;
+                    committing = true;
+                    transaction.commit().await.map_err(DurableError::commit)
+                })
+                .await;
+                if written.is_ok() {
+                    connection.settle();
+                }
+                written
             }
-        }
+        };
+        // Past the deadline the connection was dropped unsettled: closed.
+        written.unwrap_or_else(|_| Err(DurableError::timed_out(bound, committing)))?;
+        self.inner.counters.enqueued(count);
         Ok(())
     }
 
+    /// Inserts `jobs` in `transaction` (not counted: the caller counts
+    /// them once they are written, or as far as it can know).
     async fn write_in<X: QueueTransaction>(
         &self,
         transaction: &mut X,
         jobs: Vec<PendingJob>,
     ) -> Result<(), DurableError> {
-        let count = jobs.len();
         let mut batch = InsertBatch::new();
-        let mut ids = Vec::with_capacity(count);
+        let mut ids = Vec::with_capacity(jobs.len());
         for job in jobs {
             ids.push(job.id);
             job.push_to(&mut batch);
@@ -539,7 +669,6 @@ impl TaskQueue {
                 transaction.record(id.to_string(), result.id()).await?;
             }
         }
-        self.inner.counters.enqueued(count);
         Ok(())
     }
 }

@@ -7,15 +7,25 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use riverqueue::jiff::Timestamp;
+use riverqueue::tokio_util::sync::CancellationToken;
 use riverqueue::{Job, WorkCancelled, WorkContext, WorkError, WorkOutcome, Worker, WorkerTimeout};
+use tokio::runtime::Handle;
+use tokio::sync::OwnedSemaphorePermit;
 use tracing::Instrument;
 
 use super::counters::DurableCounters;
 use super::current::{self, CurrentCall};
 use super::job::Envelope;
 use super::task::Task;
-use crate::background::task::WorkKind;
-use crate::panic::{CatchUnwind, panic_message, spawn_blocking_caught};
+use super::threads::{AttemptThreads, Places};
+use crate::background::task::{TaskOutcome, WorkKind};
+use crate::panic::{CatchUnwind, panic_message};
+
+/// How long a call is given back to the queue for when an earlier attempt
+/// of it still runs on a thread of this process (it timed out, and a
+/// regular `fn` cannot be stopped): long enough not to spin on the
+/// database, short enough to run soon after that attempt returns.
+pub(crate) const BUSY_SNOOZE: Duration = Duration::from_secs(1);
 
 /// How long to wait before the next attempt of a call that failed: `base`
 /// doubled at each attempt, up to `max`. The time of the next attempt is
@@ -38,17 +48,28 @@ impl Backoff {
     }
 }
 
+/// What the workers of one queue share, set up by `Durable::connect`.
+#[derive(Clone)]
+pub(crate) struct WorkerSetup {
+    pub(crate) backoff: Option<Backoff>,
+    pub(crate) counters: Arc<DurableCounters>,
+    /// The queue's threads for regular `fn`s (all queues share them).
+    pub(crate) threads: Arc<AttemptThreads>,
+    /// The places of the task's queue: its concurrency.
+    pub(crate) places: Places,
+    /// The attempt timeout of tasks without one of their own.
+    pub(crate) timeout: Duration,
+}
+
 pub(crate) struct TaskWorker<T> {
-    backoff: Option<Backoff>,
-    counters: Arc<DurableCounters>,
+    setup: WorkerSetup,
     task: PhantomData<fn() -> T>,
 }
 
 impl<T: Task> TaskWorker<T> {
-    pub(crate) fn new(backoff: Option<Backoff>, counters: Arc<DurableCounters>) -> Self {
+    pub(crate) fn new(setup: WorkerSetup) -> Self {
         TaskWorker {
-            backoff,
-            counters,
+            setup,
             task: PhantomData,
         }
     }
@@ -92,7 +113,9 @@ impl<T: Task> Worker<Envelope<T>> for TaskWorker<T> {
         _error: &WorkError,
         _now: Timestamp,
     ) -> Option<Duration> {
-        self.backoff.map(|backoff| backoff.after(job.row.attempt))
+        self.setup
+            .backoff
+            .map(|backoff| backoff.after(job.row.attempt))
     }
 
     fn timeout(&self, _job: &Job<Envelope<T>>) -> WorkerTimeout {
@@ -114,9 +137,14 @@ impl<T: Task> Worker<Envelope<T>> for TaskWorker<T> {
             id = %job.args.task_id,
             attempt = job.row.attempt,
         );
-        let result = attempt::<T>(context, job).instrument(span.clone()).await;
+        let result = self.attempt(context, job).instrument(span.clone()).await;
         let _entered = span.enter();
-        self.counters.count(&result);
+        if let Ok(WorkOutcome::Snooze(_)) = result {
+            // Not run, and not an attempt: River gives the call back
+            // without using one up. Logged where it was decided.
+            return result;
+        }
+        self.setup.counters.count(&result);
         match &result {
             Ok(_) => tracing::debug!(target: "atode::durable", "durable task completed"),
             Err(AttemptFailed::Cancelled(_)) => {
@@ -128,38 +156,139 @@ impl<T: Task> Worker<Envelope<T>> for TaskWorker<T> {
     }
 }
 
-async fn attempt<T: Task>(
-    context: WorkContext,
-    job: Job<Envelope<T>>,
-) -> Result<WorkOutcome, AttemptFailed> {
-    let call = CurrentCall {
-        id: job.args.task_id,
-        task: T::NAME,
-        attempt: u32::try_from(job.row.attempt).unwrap_or(0),
-    };
-    let work = T::run(job.args.args);
-    let outcome = match work.0 {
-        WorkKind::Async(future) => {
-            let cancelled = context.cancellation_token();
-            tokio::select! {
-                biased;
-                result = current::scope(call, CatchUnwind::new(future)) => result,
-                () = cancelled.cancelled() => return Err(AttemptFailed::Cancelled(WorkCancelled)),
+impl<T: Task> TaskWorker<T> {
+    async fn attempt(
+        &self,
+        context: WorkContext,
+        job: Job<Envelope<T>>,
+    ) -> Result<WorkOutcome, AttemptFailed> {
+        let call = CurrentCall {
+            id: job.args.task_id,
+            task: T::NAME,
+            attempt: u32::try_from(job.row.attempt).unwrap_or(0),
+        };
+        // Cancelled by the attempt's timeout, a stop past the shutdown
+        // deadline, or a cancellation of the call.
+        let cancelled = context.cancellation_token();
+        let timeout = T::options().timeout_after().unwrap_or(self.setup.timeout);
+        let work = T::run(job.args.args);
+        let outcome = match work.0 {
+            WorkKind::Async(future) => {
+                let Some(_place) = self.take_place(timeout, cancelled).await else {
+                    return Ok(WorkOutcome::Snooze(Duration::ZERO));
+                };
+                // Dropping the future ends the attempt, and frees its place.
+                tokio::select! {
+                    biased;
+                    result = current::scope(call, CatchUnwind::new(future)) => result,
+                    () = cancelled.cancelled() => return Err(AttemptFailed::Cancelled(WorkCancelled)),
+                }
+            }
+            WorkKind::Blocking(function) => {
+                // An earlier attempt of this call that timed out may still
+                // run on its thread (a regular `fn` cannot be stopped). The
+                // call is given back to the queue for a while, without
+                // using up an attempt, rather than run beside it: waiting
+                // here would hold one of River's slots, and count against
+                // this attempt's timeout, for as long as that function
+                // blocks, maybe for ever; given back, the call can also go
+                // to a worker in another process.
+                let Some(claim) = self.setup.threads.claim(call.id) else {
+                    tracing::debug!(
+                        target: "atode::durable",
+                        "an earlier attempt of this call still runs on its thread; the call goes back to the queue for {BUSY_SNOOZE:?}"
+                    );
+                    return Ok(WorkOutcome::Snooze(BUSY_SNOOZE));
+                };
+                let Some(place) = self.take_place(timeout, cancelled).await else {
+                    return Ok(WorkOutcome::Snooze(Duration::ZERO));
+                };
+                self.run_on_thread(call, function, claim, place, cancelled)
+                    .await?
+            }
+            WorkKind::Durable(_) => Ok(Err(
+                "a durable task's function queued a durable call instead of running".to_owned(),
+            )),
+        };
+        match outcome {
+            Ok(Ok(())) => Ok(WorkOutcome::Complete),
+            Ok(Err(error)) => Err(AttemptFailed::Returned(error)),
+            Err(panic) => Err(AttemptFailed::Panicked(panic_message(&*panic))),
+        }
+    }
+
+    /// Waits for a place in the queue's concurrency, at most half the
+    /// attempt's timeout (which runs meanwhile: the rest is the function's)
+    /// and until the attempt is cancelled. Places are missing only while
+    /// attempts that River stopped waiting for still run on their threads;
+    /// `None` then, and the call goes back to the queue without using up
+    /// an attempt.
+    async fn take_place(
+        &self,
+        timeout: Duration,
+        cancelled: &CancellationToken,
+    ) -> Option<OwnedSemaphorePermit> {
+        let place = tokio::select! {
+            biased;
+            () = cancelled.cancelled() => None,
+            place = self.setup.places.take(timeout / 2) => place,
+        };
+        if place.is_none() && !cancelled.is_cancelled() {
+            tracing::warn!(
+                target: "atode::durable",
+                "no place free in the queue (attempts that timed out still run on their threads); the call goes back to the queue"
+            );
+        }
+        place
+    }
+
+    /// Runs a regular `fn` on one of the queue's threads, holding the
+    /// call's claim and its place until the function returns. Cancelled
+    /// (its timeout, or a stop past the deadline), the attempt ends at once
+    /// for River, which retries the call or gives it back to the queue,
+    /// while the function runs on to its end: its thread is not the
+    /// runtime's, so it holds neither a stop nor the process.
+    async fn run_on_thread(
+        &self,
+        call: CurrentCall,
+        function: Box<dyn FnOnce() -> TaskOutcome + Send>,
+        claim: super::threads::Claim,
+        place: OwnedSemaphorePermit,
+        cancelled: &CancellationToken,
+    ) -> Result<Result<TaskOutcome, Box<dyn std::any::Any + Send>>, AttemptFailed> {
+        let (sender, receiver) = tokio::sync::oneshot::channel();
+        // `Handle::current()` works in the function, as on tokio's threads.
+        let runtime = Handle::try_current().ok();
+        let spawned = self.setup.threads.spawn(move || {
+            let entered = runtime.as_ref().map(Handle::enter);
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                current::within(call, function)
+            }));
+            drop(entered);
+            // Freed before the outcome is told, so a retry River starts on
+            // hearing it finds the call's claim and a place free.
+            drop(place);
+            drop(claim);
+            let _ = sender.send(result);
+        });
+        if let Err(error) = spawned {
+            return Err(AttemptFailed::Returned(format!(
+                "no thread could be started for the attempt: {error}"
+            )));
+        }
+        tokio::select! {
+            biased;
+            result = receiver => result.map_err(|_| {
+                AttemptFailed::Returned("the attempt's thread ended before running it".to_owned())
+            }),
+            () = cancelled.cancelled() => {
+                tracing::warn!(
+                    target: "atode::durable",
+                    "durable task cancelled while its function runs; it runs on to its end on its thread, keeping its place, and this process runs no other attempt of the call until then"
+                );
+                Err(AttemptFailed::Cancelled(WorkCancelled))
             }
         }
-        // A regular `fn` cannot be cancelled: it runs to its end on
-        // tokio's blocking threads, and a stop waits for it.
-        WorkKind::Blocking(function) => {
-            spawn_blocking_caught(move || current::within(call, function)).await
-        }
-        WorkKind::Durable(_) => Ok(Err(
-            "a durable task's function queued a durable call instead of running".to_owned(),
-        )),
-    };
-    match outcome {
-        Ok(Ok(())) => Ok(WorkOutcome::Complete),
-        Ok(Err(error)) => Err(AttemptFailed::Returned(error)),
-        Err(panic) => Err(AttemptFailed::Panicked(panic_message(&*panic))),
     }
 }
 
