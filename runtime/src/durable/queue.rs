@@ -531,8 +531,11 @@ impl TaskQueue {
             tasks = ?self.inner.tasks,
             "worker running; Ctrl-C or SIGTERM stops it"
         );
-        crate::shutdown_signal().await;
-        self.stop(deadline).await;
+        // A second signal cancels what still runs at once, as the deadline
+        // would (and releases the calls for another worker).
+        let signals = crate::serve::Signals::listen();
+        signals.nth(1).await;
+        self.stop_unless(deadline, signals.nth(2)).await;
         Ok(())
     }
 
@@ -558,6 +561,16 @@ impl TaskQueue {
     /// on, on a thread of the queue's own that does not hold the process
     /// (it ends when `main` returns).
     pub(crate) async fn stop(&self, deadline: Option<Duration>) {
+        self.stop_unless(deadline, std::future::pending()).await;
+    }
+
+    /// [`stop`](Self::stop), cancelling what still runs as soon as
+    /// `abandon` completes too.
+    pub(crate) async fn stop_unless(
+        &self,
+        deadline: Option<Duration>,
+        abandon: impl Future<Output = ()>,
+    ) {
         if let Some(forgetter) = lock(&self.inner.forgetter).take() {
             forgetter.abort();
         }
@@ -567,19 +580,27 @@ impl TaskQueue {
         };
         let stopper = run.stopper();
         stopper.stop();
-        let stopped = match deadline {
-            None => run.wait().await,
-            Some(deadline) => match tokio::time::timeout(deadline, run.wait()).await {
-                Ok(stopped) => stopped,
-                Err(_) => {
-                    tracing::warn!(
-                        target: "atode::durable",
-                        "shutdown deadline of {deadline:?} passed; cancelling running durable tasks and releasing them"
-                    );
-                    stopper.stop_and_cancel();
-                    run.wait().await
-                }
-            },
+        let deadline_passed = async {
+            match deadline {
+                Some(deadline) => tokio::time::sleep(deadline).await,
+                None => std::future::pending().await,
+            }
+        };
+        let gave_up = tokio::select! {
+            stopped = run.wait() => Err(stopped),
+            () = deadline_passed => Ok(format!("shutdown deadline of {:?} passed", deadline.unwrap_or_default())),
+            () = abandon => Ok("told to abandon the shutdown".to_owned()),
+        };
+        let stopped = match gave_up {
+            Err(stopped) => stopped,
+            Ok(why) => {
+                tracing::warn!(
+                    target: "atode::durable",
+                    "{why}; cancelling running durable tasks and releasing them"
+                );
+                stopper.stop_and_cancel();
+                run.wait().await
+            }
         };
         if let Err(error) = stopped {
             tracing::error!(target: "atode::durable", %error, "durable workers stopped with an error");
