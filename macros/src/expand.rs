@@ -7,7 +7,7 @@ use syn::spanned::Spanned;
 use syn::{ItemFn, LitStr, Path};
 
 use crate::route::Route;
-use crate::signature::ArgKind;
+use crate::signature::{Arg, ArgKind};
 
 /// The spans of the first and the last token of `tokens`.
 ///
@@ -66,6 +66,32 @@ fn glue(item: &ItemFn, body: TokenStream) -> TokenStream {
     }
 }
 
+/// The names the generated code gives its locals. Mixed-site hygiene, so
+/// they cannot collide with the user's names.
+struct Locals {
+    parts: TokenStream,
+    body: TokenStream,
+    path_parser: TokenStream,
+    /// The block the extractions `break` out of with a rejection.
+    label: syn::Lifetime,
+}
+
+impl Locals {
+    fn new() -> Self {
+        Locals {
+            parts: quote_spanned!(Span::mixed_site()=> __atode_parts),
+            body: quote_spanned!(Span::mixed_site()=> __atode_body),
+            path_parser: quote_spanned!(Span::mixed_site()=> __atode_path),
+            label: syn::Lifetime::new("'__atode_extract", Span::mixed_site()),
+        }
+    }
+
+    /// The local holding the handler's `i`th argument.
+    fn arg(i: usize) -> Ident {
+        format_ident!("__atode_arg{}", i, span = Span::mixed_site())
+    }
+}
+
 /// The handler, unchanged, and beside it a same-named braced struct (types
 /// and functions live in different namespaces) implementing `RouteHandler`.
 pub(crate) fn route(route: &Route) -> TokenStream {
@@ -78,14 +104,70 @@ pub(crate) fn route(route: &Route) -> TokenStream {
         .methods
         .iter()
         .map(|method| format_ident!("{}", method.as_str()));
+    let locals = Locals::new();
+    let parts = &locals.parts;
 
-    // Locals use mixed-site hygiene, so they cannot collide with user names.
-    let parts = quote_spanned!(Span::mixed_site()=> __atode_parts);
-    let body = quote_spanned!(Span::mixed_site()=> __atode_body);
-    let path_parser = quote_spanned!(Span::mixed_site()=> __atode_path);
-    let label = syn::Lifetime::new("'__atode_extract", Span::mixed_site());
-    let local = |i: usize| format_ident!("__atode_arg{}", i, span = Span::mixed_site());
+    let (needs_param, requirements) = requirements(route);
+    let body_limit = match &route.body_limit {
+        Some(limit) => quote!(::core::option::Option::Some(#limit)),
+        None => quote!(::core::option::Option::None),
+    };
+    let (extracts, body_used) = extractions(route, &locals);
+    let body_param = if body_used {
+        locals.body.clone()
+    } else {
+        quote!(_)
+    };
+    let future = handler_future(route, &locals, &extracts);
+    let boxed = quote_spanned!(name.span()=> ::atode::__private::boxed);
+    let boxed_call = parenthesized(future, name.span());
 
+    let route_doc = route_doc(route);
+    let describe = describe(route);
+    let glue = glue(
+        item,
+        quote! {
+            const INFO: ::atode::__private::RouteInfo = ::atode::__private::RouteInfo {
+                name: #name_str,
+                methods: ::atode::__private::Methods::NONE #(.union(::atode::__private::Methods::#methods))*,
+                path: #router_path,
+                declared: #declared,
+                body_limit: #body_limit,
+                doc: #route_doc,
+            };
+
+            ::atode::__private::if_openapi! { #describe }
+
+            fn requirements(#needs_param: &mut ::atode::__private::Requirements) {
+                #(#requirements)*
+            }
+
+            fn call(
+                // Mutable here rather than rebound in the future, which
+                // would hold the request twice and move it once more.
+                #[allow(unused_mut)] mut #parts: ::atode::__private::RequestParts,
+                #body_param: ::atode::__private::RequestBody,
+            ) -> ::atode::__private::HandlerFuture {
+                #boxed #boxed_call
+            }
+        },
+    );
+    quote! {
+        #item
+        #glue
+    }
+}
+
+/// Parses the path parameters, answering the `422` of every one that does
+/// not parse at once.
+fn parse_path(route: &Route, locals: &Locals) -> TokenStream {
+    let Locals {
+        parts,
+        path_parser,
+        label,
+        ..
+    } = locals;
+    let local = Locals::arg;
     let path_args: Vec<_> = route
         .handler
         .args
@@ -96,7 +178,7 @@ pub(crate) fn route(route: &Route) -> TokenStream {
             _ => None,
         })
         .collect();
-    let parse_path = if path_args.is_empty() {
+    if path_args.is_empty() {
         quote!()
     } else {
         let parses = path_args.iter().map(|(local, ty, index, name)| {
@@ -115,10 +197,13 @@ pub(crate) fn route(route: &Route) -> TokenStream {
                 break #label ::core::result::Result::Err(#path_parser.into_response());
             };
         }
-    };
+    }
+}
 
-    // What each extractor needs from the app (its state), checked at start-up;
-    // spanned like the extraction itself, so a type that is no extractor
+/// What each extractor needs from the app (its state), checked at
+/// start-up: the parameter of `requirements` and its statements.
+fn requirements(route: &Route) -> (TokenStream, Vec<TokenStream>) {
+    // Spanned like the extraction itself, so a type that is no extractor
     // still makes one error.
     let needs = quote_spanned!(Span::mixed_site()=> __atode_needs);
     let requirements: Vec<_> = route
@@ -146,12 +231,13 @@ pub(crate) fn route(route: &Route) -> TokenStream {
     } else {
         needs.clone()
     };
-    let body_limit = match &route.body_limit {
-        Some(limit) => quote!(::core::option::Option::Some(#limit)),
-        None => quote!(::core::option::Option::None),
-    };
+    (needs_param, requirements)
+}
 
-    let mut body_used = false;
+/// The extractions, in the order they run, each answering its rejection;
+/// and whether one of them reads the body.
+fn extractions(route: &Route, locals: &Locals) -> (Vec<TokenStream>, bool) {
+    let Locals { parts, label, .. } = locals;
     // The check of the app's cap on pending work: an extractor (or the
     // handler's own parameter) that reached for the request's
     // `BackgroundTasks` while the cap is full marked the request refused,
@@ -178,65 +264,85 @@ pub(crate) fn route(route: &Route) -> TokenStream {
                 .enumerate()
                 .filter(|(_, arg)| !matches!(arg.kind, ArgKind::Tasks)),
         );
-    let extracts = order.filter_map(|(i, arg)| {
-        let local = local(i);
-        let ty = &arg.ty;
-        // Spanned over the type, so a type that is no extractor is one error
-        // under the parameter's type.
-        let (first, last) = bounds(ty);
-        let call = match arg.kind {
-            ArgKind::Path { .. } => return None,
-            ArgKind::Extractor { body: true } => {
-                body_used = true;
-                let function = quote_spanned!(first=> <#ty as ::atode::__private::FromRequest<_>>::from_request);
-                let args = parenthesized(quote!(&mut #parts, #body), last);
-                // Refused before the body is read, not after.
-                let refusal = &refusal;
-                quote_spanned!(last=> {
-                    #refusal
-                    #function #args .await
-                })
-            }
-            ArgKind::Tasks | ArgKind::Extractor { body: false } => {
-                let function = quote_spanned!(first=> <#ty as ::atode::__private::FromRequestParts>::from_request_parts);
-                let args = parenthesized(quote!(&mut #parts), last);
-                quote_spanned!(last=> #function #args .await)
-            }
-        };
-        // A `Json<T>`, `Query<T>` or `Form<T>` whose `T` has `validator`
-        // rules is checked here; any other type passes through a no-op
-        // (see `atode::__private::validated`).
-        let validate = match arg.kind {
-            ArgKind::Extractor { .. } => quote! {
-                if let ::core::result::Result::Err(rejection) = {
-                    #[allow(unused_imports)]
-                    use ::atode::__private::validated::{Unvalidated as _, Validated as _};
-                    (&::atode::__private::validated::Probe::<#ty>::new()).check(&#local)
-                } {
-                    break #label ::core::result::Result::Err(::atode::IntoResponse::into_response(rejection));
-                }
-            },
-            // The handler's own list: a refused request goes no further.
-            ArgKind::Tasks => refusal.clone(),
-            ArgKind::Path { .. } => quote!(),
-        };
-        Some(quote! {
-            let #local = match #call {
-                ::core::result::Result::Ok(value) => value,
-                ::core::result::Result::Err(rejection) => {
-                    break #label ::core::result::Result::Err(::atode::IntoResponse::into_response(rejection));
-                }
-            };
-            #validate
-        })
-    });
+    let body_used = route
+        .handler
+        .args
+        .iter()
+        .any(|arg| matches!(arg.kind, ArgKind::Extractor { body: true }));
+    let extracts = order.filter_map(|(i, arg)| extraction(arg, i, locals, &refusal));
     let mut extracts: Vec<_> = extracts.collect();
     if !extracts.is_empty() {
         // Before the handler runs.
         extracts.push(refusal.clone());
     }
-    let body_param = if body_used { body.clone() } else { quote!(_) };
+    (extracts, body_used)
+}
 
+/// One extraction: the handler's `i`th argument, `arg`, taken from the
+/// request (`None` for a path parameter, parsed apart), its rejection
+/// answered, its `validator` rules checked.
+fn extraction(arg: &Arg, i: usize, locals: &Locals, refusal: &TokenStream) -> Option<TokenStream> {
+    let Locals {
+        parts, body, label, ..
+    } = locals;
+    let local = Locals::arg(i);
+    let ty = &arg.ty;
+    // Spanned over the type, so a type that is no extractor is one error
+    // under the parameter's type.
+    let (first, last) = bounds(ty);
+    let call = match arg.kind {
+        ArgKind::Path { .. } => return None,
+        ArgKind::Extractor { body: true } => {
+            let function =
+                quote_spanned!(first=> <#ty as ::atode::__private::FromRequest<_>>::from_request);
+            let args = parenthesized(quote!(&mut #parts, #body), last);
+            // Refused before the body is read, not after.
+            quote_spanned!(last=> {
+                #refusal
+                #function #args .await
+            })
+        }
+        ArgKind::Tasks | ArgKind::Extractor { body: false } => {
+            let function = quote_spanned!(first=> <#ty as ::atode::__private::FromRequestParts>::from_request_parts);
+            let args = parenthesized(quote!(&mut #parts), last);
+            quote_spanned!(last=> #function #args .await)
+        }
+    };
+    // A `Json<T>`, `Query<T>` or `Form<T>` whose `T` has `validator`
+    // rules is checked here; any other type passes through a no-op
+    // (see `atode::__private::validated`).
+    let validate = match arg.kind {
+        ArgKind::Extractor { .. } => quote! {
+            if let ::core::result::Result::Err(rejection) = {
+                #[allow(unused_imports)]
+                use ::atode::__private::validated::{Unvalidated as _, Validated as _};
+                (&::atode::__private::validated::Probe::<#ty>::new()).check(&#local)
+            } {
+                break #label ::core::result::Result::Err(::atode::IntoResponse::into_response(rejection));
+            }
+        },
+        // The handler's own list: a refused request goes no further.
+        ArgKind::Tasks => refusal.clone(),
+        ArgKind::Path { .. } => quote!(),
+    };
+    Some(quote! {
+        let #local = match #call {
+            ::core::result::Result::Ok(value) => value,
+            ::core::result::Result::Err(rejection) => {
+                break #label ::core::result::Result::Err(::atode::IntoResponse::into_response(rejection));
+            }
+        };
+        #validate
+    })
+}
+
+/// The future the route's `call` boxes: the path parsed, the extractions,
+/// the handler called, and the request finished with its response.
+fn handler_future(route: &Route, locals: &Locals, extracts: &[TokenStream]) -> TokenStream {
+    let Locals { parts, label, .. } = locals;
+    let name = &route.item.sig.ident;
+    let local = Locals::arg;
+    let parse_path = parse_path(route, locals);
     let call_args = (0..route.handler.args.len()).map(local);
     // `status = N`: applied to the response as the handler made it.
     let with_status = |response: TokenStream| match route.doc.status {
@@ -277,7 +383,7 @@ pub(crate) fn route(route: &Route) -> TokenStream {
     };
     // Spanned at the handler's name, so a future that is not `Send` is
     // reported at the handler rather than at the attribute.
-    let future = quote_spanned! {name.span()=>
+    quote_spanned! {name.span()=>
         async move {
             let result: ::core::result::Result<::atode::Response, ::atode::Response> = #label: {
                 #parse_path
@@ -289,43 +395,6 @@ pub(crate) fn route(route: &Route) -> TokenStream {
                 ::core::result::Result::Err(writing) => writing.await,
             }
         }
-    };
-    let boxed = quote_spanned!(name.span()=> ::atode::__private::boxed);
-    let boxed_call = parenthesized(future, name.span());
-
-    let route_doc = route_doc(route);
-    let describe = describe(route);
-    let glue = glue(
-        item,
-        quote! {
-            const INFO: ::atode::__private::RouteInfo = ::atode::__private::RouteInfo {
-                name: #name_str,
-                methods: ::atode::__private::Methods::NONE #(.union(::atode::__private::Methods::#methods))*,
-                path: #router_path,
-                declared: #declared,
-                body_limit: #body_limit,
-                doc: #route_doc,
-            };
-
-            ::atode::__private::if_openapi! { #describe }
-
-            fn requirements(#needs_param: &mut ::atode::__private::Requirements) {
-                #(#requirements)*
-            }
-
-            fn call(
-                // Mutable here rather than rebound in the future, which
-                // would hold the request twice and move it once more.
-                #[allow(unused_mut)] mut #parts: ::atode::__private::RequestParts,
-                #body_param: ::atode::__private::RequestBody,
-            ) -> ::atode::__private::HandlerFuture {
-                #boxed #boxed_call
-            }
-        },
-    );
-    quote! {
-        #item
-        #glue
     }
 }
 

@@ -4,7 +4,7 @@
 use proc_macro2::{TokenStream, TokenTree};
 use quote::ToTokens;
 use syn::spanned::Spanned;
-use syn::{FnArg, Ident, Pat, Signature, Type};
+use syn::{FnArg, Ident, Pat, PatType, Signature, Type};
 
 use super::hint;
 use super::input::{Input, Role};
@@ -51,41 +51,60 @@ pub(super) fn check_inputs(
     inputs: &[Input<'_>],
     params: usize,
 ) -> (Vec<Arg>, Vec<bool>) {
-    let mut args = Vec::new();
-    let mut bound = vec![false; params];
-    let mut tasks_seen: Option<&Ident> = None;
+    let mut checked = Checked {
+        args: Vec::new(),
+        bound: vec![false; params],
+        tasks_seen: None,
+    };
     for input in inputs {
-        let (typed, ident, ty, role) = match input {
+        match input {
             Input::Receiver(receiver) => {
                 cx.error_spanned_by(
                     receiver,
                     "a route handler cannot take `self`: it must be a free function\nhelp: move it out of the `impl` block, and reach shared values through `State<T>`",
                 );
-                continue;
             }
-            Input::Destructured { pat, ty } => {
-                args.push(Arg {
-                    ty: (*ty).clone(),
-                    kind: ArgKind::Extractor { body: false },
-                    shown: super::shown(&quote::quote!(#pat: #ty)),
-                });
-                continue;
-            }
-            Input::Refused { pat, ty } => {
-                cx.error_spanned_by(pat, hint::pattern(pat, ty));
-                continue;
-            }
+            Input::Destructured { pat, ty } => checked.args.push(Arg {
+                ty: (*ty).clone(),
+                kind: ArgKind::Extractor { body: false },
+                shown: super::shown(&quote::quote!(#pat: #ty)),
+            }),
+            Input::Refused { pat, ty } => cx.error_spanned_by(pat, hint::pattern(pat, ty)),
             Input::Named {
                 typed,
                 ident,
                 ty,
                 role,
-            } => (typed, *ident, *ty, role),
-        };
+            } => checked.named(cx, name, typed, ident, ty, role),
+        }
+    }
+    (checked.args, checked.bound)
+}
+
+/// What [`check_inputs`] has found so far.
+struct Checked<'a> {
+    args: Vec<Arg>,
+    /// Which path parameters a handler parameter is named after.
+    bound: Vec<bool>,
+    /// The name of the `BackgroundTasks` parameter, once one is seen.
+    tasks_seen: Option<&'a Ident>,
+}
+
+impl<'a> Checked<'a> {
+    /// Checks `ident: ty`, a parameter whose role is `role`.
+    fn named(
+        &mut self,
+        cx: &Ctxt,
+        name: &Ident,
+        typed: &PatType,
+        ident: &'a Ident,
+        ty: &Type,
+        role: &Role,
+    ) {
         match *role {
             Role::ImplTrait { param } => {
                 if let Some(index) = param {
-                    bound[index] = true;
+                    self.bound[index] = true;
                 }
                 cx.error_spanned_by(
                     ty,
@@ -101,7 +120,7 @@ pub(super) fn check_inputs(
                 ),
             ),
             Role::Tasks { param: Some(index) } => {
-                bound[index] = true;
+                self.bound[index] = true;
                 cx.error(
                     ident.span(),
                     format!(
@@ -109,7 +128,7 @@ pub(super) fn check_inputs(
                     ),
                 );
             }
-            Role::Tasks { param: None } => match tasks_seen {
+            Role::Tasks { param: None } => match self.tasks_seen {
                 Some(first) => cx.error_spanned_by(
                     typed,
                     format!(
@@ -117,8 +136,8 @@ pub(super) fn check_inputs(
                     ),
                 ),
                 None => {
-                    tasks_seen = Some(ident);
-                    args.push(Arg {
+                    self.tasks_seen = Some(ident);
+                    self.args.push(Arg {
                         ty: ty.clone(),
                         kind: ArgKind::Tasks,
                         shown: super::shown(typed),
@@ -126,7 +145,7 @@ pub(super) fn check_inputs(
                 }
             },
             Role::Path { index } => {
-                bound[index] = true;
+                self.bound[index] = true;
                 if let Type::Reference(reference) = ty {
                     cx.error_spanned_by(
                         ty,
@@ -135,9 +154,9 @@ pub(super) fn check_inputs(
                             hint::owned(reference)
                         ),
                     );
-                    continue;
+                    return;
                 }
-                args.push(Arg {
+                self.args.push(Arg {
                     ty: ty.clone(),
                     shown: super::shown(typed),
                     kind: ArgKind::Path {
@@ -146,14 +165,13 @@ pub(super) fn check_inputs(
                     },
                 });
             }
-            Role::Extractor => args.push(Arg {
+            Role::Extractor => self.args.push(Arg {
                 ty: ty.clone(),
                 kind: ArgKind::Extractor { body: false },
                 shown: super::shown(typed),
             }),
         }
     }
-    (args, bound)
 }
 
 /// Reports each path parameter no handler parameter is named after,

@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 
 use super::operation::{Operation, Status};
 use super::schemas::Schemas;
-use crate::routing::RouteDef;
+use crate::routing::{RouteDef, RouteInfo};
 
 /// What [`App::title`](crate::App::title) and its siblings set.
 #[derive(Clone, Debug)]
@@ -98,36 +98,7 @@ pub(crate) fn build<'r>(
             (route.describe)(&mut op);
             gaps.extend(op.gaps.drain(..).map(|gap| format!("{where_}: {gap}")));
 
-            let mut operation = Map::new();
-            if !doc.tags.is_empty() {
-                operation.insert("tags".into(), json!(doc.tags));
-            }
-            let summary = doc
-                .summary
-                .map_or_else(|| title_case(info.name), str::to_owned);
-            operation.insert("summary".into(), Value::from(summary));
-            if let Some(description) = doc.description {
-                operation.insert("description".into(), Value::from(description));
-            }
-            operation.insert("operationId".into(), Value::from(id));
-            if doc.deprecated {
-                operation.insert("deprecated".into(), Value::Bool(true));
-            }
-            if !op.parameters.is_empty() {
-                operation.insert("parameters".into(), Value::Array(op.parameters));
-            }
-            if let Some(body) = op.request_body {
-                operation.insert("requestBody".into(), Value::Object(body));
-            }
-            let responses: Map<String, Value> = op
-                .responses
-                .into_iter()
-                .map(|(status, entry)| (status, Value::Object(entry)))
-                .collect();
-            operation.insert("responses".into(), Value::Object(responses));
-            if !op.security.is_empty() {
-                operation.insert("security".into(), Value::Array(op.security));
-            }
+            let operation = operation_object(info, id, op);
             paths
                 .entry(openapi_path(info.declared))
                 .or_default()
@@ -138,24 +109,7 @@ pub(crate) fn build<'r>(
         return Err(problems);
     }
 
-    let mut info = Map::new();
-    info.insert("title".into(), Value::from(settings.info.title.as_str()));
-    info.insert(
-        "version".into(),
-        Value::from(settings.info.version.as_str()),
-    );
-    if let Some(description) = &settings.info.description {
-        info.insert("description".into(), Value::from(description.as_str()));
-    }
-    let mut document = Map::new();
-    document.insert("openapi".into(), Value::from("3.1.0"));
-    document.insert("info".into(), Value::Object(info));
-    if !settings.servers.is_empty() {
-        document.insert("servers".into(), named_list("url", &settings.servers));
-    }
-    if !settings.tags.is_empty() {
-        document.insert("tags".into(), named_list("name", &settings.tags));
-    }
+    let mut document = head(settings);
     let paths: Map<String, Value> = paths
         .into_iter()
         .map(|(path, item)| (path, Value::Object(item)))
@@ -176,6 +130,70 @@ pub(crate) fn build<'r>(
         document["components"] = Value::Object(components);
     }
     Ok(Built { document, gaps })
+}
+
+/// One operation's object: its doc's keys, and what its types described
+/// (`op`).
+fn operation_object(
+    info: &RouteInfo,
+    id: String,
+    op: Operation<'_>,
+) -> Map<String, Value> {
+    let doc = &info.doc;
+    let mut operation = Map::new();
+    if !doc.tags.is_empty() {
+        operation.insert("tags".into(), json!(doc.tags));
+    }
+    let summary = doc
+        .summary
+        .map_or_else(|| title_case(info.name), str::to_owned);
+    operation.insert("summary".into(), Value::from(summary));
+    if let Some(description) = doc.description {
+        operation.insert("description".into(), Value::from(description));
+    }
+    operation.insert("operationId".into(), Value::from(id));
+    if doc.deprecated {
+        operation.insert("deprecated".into(), Value::Bool(true));
+    }
+    if !op.parameters.is_empty() {
+        operation.insert("parameters".into(), Value::Array(op.parameters));
+    }
+    if let Some(body) = op.request_body {
+        operation.insert("requestBody".into(), Value::Object(body));
+    }
+    let responses: Map<String, Value> = op
+        .responses
+        .into_iter()
+        .map(|(status, entry)| (status, Value::Object(entry)))
+        .collect();
+    operation.insert("responses".into(), Value::Object(responses));
+    if !op.security.is_empty() {
+        operation.insert("security".into(), Value::Array(op.security));
+    }
+    operation
+}
+
+/// The document's head: its version, `info`, `servers` and `tags`.
+fn head(settings: &Settings) -> Map<String, Value> {
+    let mut info = Map::new();
+    info.insert("title".into(), Value::from(settings.info.title.as_str()));
+    info.insert(
+        "version".into(),
+        Value::from(settings.info.version.as_str()),
+    );
+    if let Some(description) = &settings.info.description {
+        info.insert("description".into(), Value::from(description.as_str()));
+    }
+    let mut document = Map::new();
+    document.insert("openapi".into(), Value::from("3.1.0"));
+    document.insert("info".into(), Value::Object(info));
+    if !settings.servers.is_empty() {
+        document.insert("servers".into(), named_list("url", &settings.servers));
+    }
+    if !settings.tags.is_empty() {
+        document.insert("tags".into(), named_list("name", &settings.tags));
+    }
+    document
 }
 
 /// `[{"url": ..., "description": ...}]`, or `name` for tags.
