@@ -134,11 +134,7 @@ pub(crate) fn build<'r>(
 
 /// One operation's object: its doc's keys, and what its types described
 /// (`op`).
-fn operation_object(
-    info: &RouteInfo,
-    id: String,
-    op: Operation<'_>,
-) -> Map<String, Value> {
+fn operation_object(info: &RouteInfo, id: String, op: Operation<'_>) -> Map<String, Value> {
     let doc = &info.doc;
     let mut operation = Map::new();
     if !doc.tags.is_empty() {
