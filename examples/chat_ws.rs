@@ -4,13 +4,16 @@
 //! client receives as `name: text`. The handler queues a background task
 //! that records the join and announces it to the room (`* name joined`):
 //! it runs once the handshake's `101` is written, while the socket is open.
-//! `GET /members` lists who is in the room; `GET /` is a page to chat from.
+//! `GET /members` lists who is in the room; `GET /` is a page to chat from;
+//! `POST /messages` says a line from a plain form (or curl), without a
+//! socket.
 //!
 //! ```sh
 //! cargo run --example chat_ws
 //! # open http://127.0.0.1:8000/ in two browser tabs, or:
 //! websocat 'ws://127.0.0.1:8000/ws?name=ada'
 //! curl http://127.0.0.1:8000/members   # ["ada"]
+//! curl -d 'name=bob&text=hi' http://127.0.0.1:8000/messages   # 204; ada sees "bob: hi"
 //! ```
 //!
 //! A client that sends a message over 4 KiB is closed with 1009; on
@@ -19,7 +22,7 @@
 use std::sync::{Arc, Mutex};
 
 use atode::ws::{Message, SwitchingProtocols, WebSocket, WebSocketUpgrade};
-use atode::{App, BackgroundTasks, Html, Json, Query, State, get, routes};
+use atode::{App, BackgroundTasks, Form, Html, Json, Query, State, StatusCode, get, post, routes};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use tokio::sync::broadcast;
@@ -132,6 +135,20 @@ async fn talk(
     room.say(format!("* {name} left"));
 }
 
+/// A line said from a plain form, by someone not in the room.
+#[derive(Deserialize, JsonSchema)]
+struct Line {
+    name: String,
+    text: String,
+}
+
+/// Says a line to the room without a socket: from an HTML form, or curl.
+#[post("/messages", status = 204)]
+async fn say(State(room): State<Room>, Form(line): Form<Line>) -> StatusCode {
+    room.say(format!("{}: {}", line.name, line.text));
+    StatusCode::NO_CONTENT
+}
+
 /// Who is in the room, in the order they joined.
 #[get("/members")]
 async fn members(State(room): State<Room>) -> Json<Vec<String>> {
@@ -175,7 +192,7 @@ pub fn app(room: Room) -> App {
     App::new()
         .title("Chat")
         .state(room)
-        .routes(routes![page, chat, members])
+        .routes(routes![page, chat, members, say])
 }
 
 #[tokio::main]

@@ -88,3 +88,21 @@ async fn a_join_without_a_name_is_a_422() {
     assert_eq!(status, 422);
     assert!(body.contains(r#""loc":["query","name"]"#), "{body}");
 }
+
+#[tokio::test]
+async fn a_line_posted_from_a_form_reaches_the_room() {
+    let server = TestServer::start(chat_ws::app(chat_ws::Room::default())).await;
+    let mut ada = join(server.addr, "ada").await;
+    assert_eq!(line(&mut ada).await, "* ada joined");
+    let mut client = server.http1().await;
+    let form = http::Request::post("/messages")
+        .header("host", "localhost")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(http_body_util::Full::new(bytes::Bytes::from_static(
+            b"name=bob&text=hi+there",
+        )))
+        .expect("request");
+    let (status, _, _) = client.fetch(form).await;
+    assert_eq!(status, 204);
+    assert_eq!(line(&mut ada).await, "bob: hi there");
+}

@@ -5,8 +5,9 @@
 //! line per category on stderr and the totals as `key=value` on stdout.
 //! `atode-fault check ADDR` sends one normal request and exits 0 on a 200.
 //! `atode-fault ws ADDR` and `atode-fault check ws ADDR` do the same with
-//! WebSocket traffic (`ws.rs`), against the chat_ws example, and a query
-//! of thousands of distinct keys to its `/ws` (`urlencoded.rs`).
+//! WebSocket traffic (`ws.rs`), against the chat_ws example, a query of
+//! thousands of distinct keys to its `/ws` and a 2 MiB form of hundreds
+//! of thousands to its `/messages` (`urlencoded.rs`).
 //! With `upload` before the address, the target is `examples/upload.rs`
 //! and the categories are hostile multipart bodies (`multipart.rs`); its
 //! normal request is an upload, answered `202`.
@@ -44,13 +45,13 @@ async fn main() -> ExitCode {
     let check_only = take_word(&mut args, "check");
     let target = if take_word(&mut args, "ws") {
         // The example's `/ws` takes a `Query<Join>`, so the many-keys query
-        // goes there; no example the script runs takes a `Form<T>` yet, so
-        // the form of many keys is not sent (its route would go here).
+        // goes there; its `/messages` takes a `Form<Line>`, so the 2 MiB
+        // form of many keys goes there.
         let mut categories = ws::categories();
         categories.extend(urlencoded::categories(
             ws::ROUTE,
             &ws::handshake_headers(),
-            None,
+            Some("/messages"),
         ));
         Target {
             categories,
