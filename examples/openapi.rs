@@ -8,11 +8,12 @@
 //! # and open http://127.0.0.1:8000/docs in a browser
 //! curl -X POST http://127.0.0.1:8000/items -H 'x-api-key: secret' \
 //!      -H 'content-type: application/json' -d '{"name": "pen", "price": 120}'
-//! # {"id":1,"name":"pen","price":120,"tags":[]}   (201 Created)
+//! # {"id":1,"name":"pen","price":120,"tags":[]}   (201 Created, Location: /items/1)
 //! ```
 
 use std::sync::{Arc, Mutex};
 
+use atode::http::header;
 use atode::openapi::{Operation, OperationInput, OperationOutput};
 use atode::response::Redirect;
 use atode::{
@@ -150,8 +151,8 @@ fn audit(action: &'static str, id: u32) {
 
 /// Create an item.
 ///
-/// Needs the API key. The item gets the next free id; the creation is
-/// written to the audit log after the response.
+/// Needs the API key. The item gets the next free id, and `Location` its
+/// URL; the creation is written to the audit log after the response.
 #[post(
     "/items",
     tags = ["items"],
@@ -163,7 +164,7 @@ async fn create_item(
     State(store): State<Store>,
     tasks: BackgroundTasks,
     Json(new): Json<NewItem>,
-) -> Json<Item> {
+) -> ([(header::HeaderName, String); 1], Json<Item>) {
     let mut items = store.0.lock().unwrap_or_else(|e| e.into_inner());
     let id = items.last().map_or(1, |item| item.id + 1);
     let item = Item {
@@ -174,7 +175,9 @@ async fn create_item(
     };
     items.push(item.clone());
     tasks.add_task(audit, ("create", id));
-    Json(item)
+    // A 201 says where the new resource is (RFC 9110 15.3.2): the route
+    // that reads it.
+    ([(header::LOCATION, format!("/items/{id}"))], Json(item))
 }
 
 /// Delete an item.

@@ -8,7 +8,8 @@
 //! time for a client that accepts it (with `Vary: Accept-Encoding`), and
 //! `..` refused. `ServeDir`'s errors come without a body; atode gives them
 //! its own: a missing file is `404 {"detail":"Not Found"}`, a `POST` is
-//! `405`, a range past the end `416`.
+//! `405`, a range past the end `416`. Two headers `ServeDir` leaves out are
+//! added here: `Cache-Control: no-cache`, and `Vary` on its `304`s.
 //! `GET /` is the page, and `GET /api/greeting` the route its script asks.
 //!
 //! ```sh
@@ -21,11 +22,13 @@
 
 use std::path::PathBuf;
 
+use atode::http::{HeaderValue, header};
 use atode::response::Html;
 use atode::{App, Json, get, routes};
 use schemars::JsonSchema;
 use serde::Serialize;
 use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeader;
 
 #[derive(Serialize, JsonSchema)]
 struct Greeting {
@@ -65,6 +68,23 @@ async fn main() -> std::io::Result<()> {
     let files = ServeDir::new(static_dir())
         .precompressed_br()
         .precompressed_gzip();
+    // ServeDir picks the `.br` or `.gz` file by Accept-Encoding and says so
+    // with `Vary` on its 200s only (tower-http #692), yet a 304 must repeat
+    // it (RFC 9110 15.4.5), or a cache may stop keying the file by
+    // encoding. And with `Last-Modified` but no `Cache-Control`, caches
+    // would reuse a file on a heuristic (often a tenth of its age) without
+    // asking: a stale stylesheet after a deploy. `no-cache` has them ask
+    // each time, which the `ETag` answers with a 304.
+    let files = SetResponseHeader::if_not_present(
+        files,
+        header::VARY,
+        HeaderValue::from_static("accept-encoding"),
+    );
+    let files = SetResponseHeader::if_not_present(
+        files,
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-cache"),
+    );
     let app = App::new()
         .title("Static site")
         .routes(routes![index, greeting])

@@ -8,7 +8,7 @@
 //! cargo run --example users_api
 //! curl -X POST http://127.0.0.1:8000/api/v1/users -H 'authorization: Bearer admin-token' \
 //!      -H 'content-type: application/json' -d '{"name": "Ada", "email": "ada@example.com"}'
-//! # {"id":1,"name":"Ada","email":"ada@example.com"}   (201 Created)
+//! # {"id":1,"name":"Ada","email":"ada@example.com"}   (201 Created, Location: /api/v1/users/1)
 //! curl http://127.0.0.1:8000/api/v1/users/1
 //! curl -X DELETE http://127.0.0.1:8000/api/v1/users/1   # 401: no token
 //! # and the API documentation at http://127.0.0.1:8000/docs
@@ -69,8 +69,9 @@ fn require_admin(BearerToken(token): &BearerToken) -> Result<(), HttpError> {
 
 mod users {
     use atode::extract::BearerToken;
+    use atode::http::header;
     use atode::middleware::Extension;
-    use atode::{BackgroundTasks, HttpError, Json, Query, State, delete, get, post, routes};
+    use atode::{BackgroundTasks, HttpError, Json, Query, State, Uri, delete, get, post, routes};
     use schemars::JsonSchema;
     use serde::{Deserialize, Serialize};
     use validator::Validate;
@@ -140,15 +141,17 @@ mod users {
 
     /// Create a user.
     ///
-    /// Needs the admin token. The welcome mail goes out after the response.
+    /// Needs the admin token. `Location` is the new user's URL; the welcome
+    /// mail goes out after the response.
     #[post("/", status = 201, response_description = "The user, with its id")]
     pub async fn create_user(
         token: BearerToken,
+        uri: Uri,
         State(store): State<Store>,
         Extension(RequestId(request)): Extension<RequestId>,
         tasks: BackgroundTasks,
         Json(new): Json<NewUser>,
-    ) -> Result<Json<User>, HttpError> {
+    ) -> Result<([(header::HeaderName, String); 1], Json<User>), HttpError> {
         require_admin(&token)?;
         let mut users = store.0.lock().unwrap_or_else(|e| e.into_inner());
         if users.iter().any(|user| user.email == new.email) {
@@ -161,7 +164,12 @@ mod users {
         };
         users.push(user.clone());
         tasks.add_task(welcome, (user.email.clone(), request));
-        Ok(Json(user))
+        // A 201 says where the new resource is (RFC 9110 15.3.2). The path
+        // posted to is the collection's, `/api/v1/users/` as the routers
+        // are nested, and the user is read under it: built from the
+        // request, it stays right if the routers move.
+        let location = format!("{}{}", uri.path(), user.id);
+        Ok(([(header::LOCATION, location)], Json(user)))
     }
 
     /// Delete a user.
@@ -244,6 +252,8 @@ mod tests {
             created.json::<Value>(),
             json!({ "id": 1, "name": "Ada", "email": "ada@example.com" })
         );
+        // The new user's URL, for the client to follow (RFC 9110 15.3.2).
+        assert_eq!(created.header("location"), Some("/api/v1/users/1"));
 
         assert_eq!(
             client.get("/api/v1/users/1").await.json::<Value>()["name"],

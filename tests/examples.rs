@@ -388,6 +388,27 @@ async fn sse_clock_logs_a_stream_whose_client_left() {
     );
 }
 
+/// The shop's `POST /items` answers `201 Created` with the new item's URL
+/// in `Location` (RFC 9110 15.3.2), which a client follows to read it.
+#[tokio::test]
+async fn openapi_creates_an_item_and_says_where_it_is() {
+    let dir = ScratchDir::new("openapi-location");
+    let example = Example::start("openapi", &dir).await;
+    let mut client = Http1::connect(example.addr).await;
+    let mut create = common::json_request("POST", "/items", r#"{"name": "pen", "price": 120}"#);
+    create
+        .headers_mut()
+        .insert("x-api-key", http::HeaderValue::from_static("secret"));
+    let (status, headers, created) = client.fetch(create).await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created, r#"{"id":1,"name":"pen","price":120,"tags":[]}"#);
+    let location = headers[http::header::LOCATION].to_str().unwrap().to_owned();
+    assert_eq!(location, "/items/1");
+    let (status, _, read) = client.fetch(request("GET", &location)).await;
+    assert_eq!((status.as_u16(), read), (200, created));
+    example.terminate().await.assert_success();
+}
+
 /// Each example's OpenAPI document, as a client fetches it, against the
 /// one committed in `tests/snapshots/openapi/`: a change to a route shows
 /// up as a diff of the document. After a deliberate change, rewrite them
@@ -452,7 +473,7 @@ async fn each_examples_openapi_document_matches_its_snapshot() {
 }
 
 /// Every example, by the name `cargo run --example` takes.
-const EXAMPLES: [&str; 12] = [
+const EXAMPLES: [&str; 14] = [
     "send_notification",
     "dependency_tasks",
     "graceful_shutdown",
@@ -465,4 +486,6 @@ const EXAMPLES: [&str; 12] = [
     "chat_ws",
     "upload",
     "static_site",
+    "echo",
+    "ws_echo",
 ];

@@ -661,3 +661,125 @@ fn generic_types_have_stable_names() {
         "{gaps:?}"
     );
 }
+
+/// A request for `path` with `headers`, on a connection of its own.
+async fn fetch_with(
+    server: &TestServer,
+    method: &str,
+    path: &str,
+    headers: &[(http::header::HeaderName, &str)],
+) -> (StatusCode, http::HeaderMap, String) {
+    let mut request = request(method, path);
+    for (name, value) in headers {
+        request
+            .headers_mut()
+            .append(name.clone(), value.parse().expect("a header value"));
+    }
+    Http1::connect(server.addr).await.fetch(request).await
+}
+
+/// The document and the page's files are revalidated rather than fetched
+/// again (the bundle is 1.4 MB): each has a strong `ETag`, with
+/// `Cache-Control: no-cache` so that a cache asks before reusing it, and a
+/// matching `If-None-Match` gets a `304` with no body.
+#[tokio::test]
+async fn the_document_and_the_page_have_etags_and_a_matching_if_none_match_is_a_304() {
+    use http::header::{CACHE_CONTROL, ETAG, IF_NONE_MATCH};
+
+    let server = TestServer::start(app()).await;
+    let mut etags = Vec::new();
+    for path in [
+        "/openapi.json",
+        "/docs",
+        "/docs/swagger-ui.css",
+        "/docs/swagger-ui-bundle.js",
+    ] {
+        let (status, headers, _) = fetch_with(&server, "GET", path, &[]).await;
+        assert_eq!(status, 200, "{path}");
+        assert_eq!(headers[CACHE_CONTROL], "no-cache", "{path}");
+        let etag = headers[ETAG].to_str().unwrap().to_owned();
+        assert!(
+            etag.len() > 2 && etag.starts_with('"') && etag.ends_with('"'),
+            "{path}: a strong entity tag, not {etag}"
+        );
+        let weak = format!("W/{etag}");
+        let listed = format!("\"other\", {etag}");
+        for (method, if_none_match) in [
+            ("GET", etag.as_str()),
+            ("HEAD", etag.as_str()),
+            // If-None-Match compares weakly (RFC 9110 13.1.2).
+            ("GET", weak.as_str()),
+            ("GET", listed.as_str()),
+            ("GET", "*"),
+        ] {
+            let (status, headers, body) =
+                fetch_with(&server, method, path, &[(IF_NONE_MATCH, if_none_match)]).await;
+            assert_eq!(
+                (status.as_u16(), body.as_str()),
+                (304, ""),
+                "{method} {path} with If-None-Match: {if_none_match}"
+            );
+            // A 304 repeats the validator and the caching rules of its 200.
+            assert_eq!(headers[ETAG], etag.as_str(), "{path}");
+            assert_eq!(headers[CACHE_CONTROL], "no-cache", "{path}");
+        }
+        // The tag in a field of its own, after one that does not match.
+        let (status, _, _) = fetch_with(
+            &server,
+            "GET",
+            path,
+            &[(IF_NONE_MATCH, "\"other\""), (IF_NONE_MATCH, &etag)],
+        )
+        .await;
+        assert_eq!(status, 304, "{path}");
+        // Any other tag, or the tag not quoted, is the whole representation.
+        let unquoted = etag.trim_matches('"').to_owned();
+        for if_none_match in ["\"other\"", "W/\"other\"", unquoted.as_str()] {
+            let (status, headers, body) =
+                fetch_with(&server, "GET", path, &[(IF_NONE_MATCH, if_none_match)]).await;
+            assert_eq!(status, 200, "{path} with If-None-Match: {if_none_match}");
+            assert!(!body.is_empty(), "{path}");
+            assert_eq!(headers[ETAG], etag.as_str(), "{path}");
+        }
+        etags.push(etag);
+    }
+    let mut distinct = etags.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), etags.len(), "one tag per file: {etags:?}");
+
+    // Another process serving the same app (a restart, a second replica)
+    // gives the same tags, so a browser's copy stays valid across them; a
+    // different document gets a different tag.
+    let again = TestServer::start(app()).await;
+    let (_, headers, _) = fetch_with(&again, "GET", "/openapi.json", &[]).await;
+    assert_eq!(headers[ETAG], etags[0].as_str());
+    let (_, headers, _) = fetch_with(&again, "GET", "/docs/swagger-ui-bundle.js", &[]).await;
+    assert_eq!(headers[ETAG], etags[3].as_str());
+    let other = TestServer::start(app().title("Another shop")).await;
+    let (status, headers, _) = fetch_with(
+        &other,
+        "GET",
+        "/openapi.json",
+        &[(IF_NONE_MATCH, &etags[0])],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_ne!(headers[ETAG], etags[0].as_str());
+}
+
+/// A precondition does not turn a request the site refuses into a `304`
+/// (RFC 9110 13.2.1): a `POST` is still `405`.
+#[tokio::test]
+async fn if_none_match_does_not_hide_the_documents_405() {
+    let server = TestServer::start(app()).await;
+    let (status, headers, _) = fetch_with(
+        &server,
+        "POST",
+        "/openapi.json",
+        &[(http::header::IF_NONE_MATCH, "*")],
+    )
+    .await;
+    assert_eq!(status, 405);
+    assert_eq!(headers[http::header::ALLOW], "GET, HEAD");
+}

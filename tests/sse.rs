@@ -198,7 +198,7 @@ async fn events_arrive_one_by_one(compressed: bool) {
     let mut stream = RawStream::open(server.addr, "/events", &[("Accept-Encoding", "gzip")]).await;
     assert_eq!(stream.status, 200);
     assert_eq!(stream.header("content-type"), Some("text/event-stream"));
-    assert_eq!(stream.header("cache-control"), Some("no-cache"));
+    assert_eq!(stream.header("cache-control"), Some("no-store"));
     assert_eq!(stream.header("x-accel-buffering"), Some("no"));
     assert_eq!(stream.header("transfer-encoding"), Some("chunked"));
     assert_eq!(stream.header("content-encoding"), None, "never compressed");

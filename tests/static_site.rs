@@ -54,6 +54,10 @@ async fn files_are_served_with_etags_ranges_and_their_precompressed_forms() {
     assert!(headers.get(header::CONTENT_ENCODING).is_none());
     let etag = headers[header::ETAG].to_str().unwrap().to_owned();
     assert!(etag.starts_with('"') && etag.ends_with('"'), "{etag}");
+    // A cache asks before reusing a file, so a deploy's new stylesheet is
+    // seen at once (not after a heuristic freshness of 10% of its age).
+    assert_eq!(headers[header::CACHE_CONTROL], "no-cache");
+    assert_eq!(headers[header::VARY], "accept-encoding");
 
     // Revalidation: the same ETag is a 304 with no body; another is the file.
     let (status, headers, body) = get(
@@ -64,6 +68,10 @@ async fn files_are_served_with_etags_ranges_and_their_precompressed_forms() {
     .await;
     assert_eq!((status.as_u16(), body.len()), (304, 0));
     assert_eq!(headers[header::ETAG], etag.as_str());
+    // A 304 repeats the Vary and Cache-Control of the 200 (RFC 9110
+    // 15.4.5), so a cache keeps keying the file by Accept-Encoding.
+    assert_eq!(headers[header::VARY], "accept-encoding");
+    assert_eq!(headers[header::CACHE_CONTROL], "no-cache");
     let (status, _, body) = get(
         &mut client,
         "/static/app.css",
@@ -105,6 +113,18 @@ async fn files_are_served_with_etags_ranges_and_their_precompressed_forms() {
         etag.as_str(),
         "another representation, another ETag"
     );
+    let br_etag = headers[header::ETAG].to_str().unwrap().to_owned();
+    let (status, headers, body) = get(
+        &mut client,
+        "/static/app.css",
+        &[
+            (header::ACCEPT_ENCODING, "gzip, br"),
+            (header::IF_NONE_MATCH, &br_etag),
+        ],
+    )
+    .await;
+    assert_eq!((status.as_u16(), body.len()), (304, 0));
+    assert_eq!(headers[header::VARY], "accept-encoding");
 
     let (status, headers, body) = get(
         &mut client,

@@ -83,6 +83,12 @@ impl App {
     /// kept. Routes are matched first. `prefix` starts with `/`; a trailing
     /// `/` is ignored. tower-http's `ServeDir` serves a directory this way,
     /// with ranges, `ETag`s and precompressed files, and refuses `..`.
+    /// It sends no `Cache-Control`, so caches reuse its files on a heuristic
+    /// without asking, and its `304`s lack the `Vary: accept-encoding` of
+    /// its `200`s: wrap it in tower-http's
+    /// `SetResponseHeader::if_not_present` for `cache-control: no-cache` (or
+    /// the lifetime the files have) and `vary: accept-encoding`, as
+    /// `examples/static_site.rs` does.
     ///
     /// An error the service answers without a body (`ServeDir` gives its
     /// `404`, `405` and `416` so) gets atode's `{"detail": "<reason>"}`, with
