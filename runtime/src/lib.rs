@@ -84,6 +84,7 @@ pub mod cookies;
 pub mod durable;
 pub mod extract;
 mod json;
+mod lifecycle;
 pub mod lifespan;
 pub mod middleware;
 #[cfg(feature = "multipart")]

@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 
 use crate::background::RequestWatch;
 use crate::extract::RemoteAddr;
+use crate::lifecycle::Lifecycle;
 use crate::{App, TaskMonitor};
 
 #[cfg(feature = "multipart")]
@@ -53,6 +54,8 @@ pub use multipart_form::MultipartForm;
 /// ```
 #[derive(Clone, Debug)]
 pub struct TestClient {
+    /// The app, with the client's own lifecycle, as a server has one: what
+    /// [`shutdown`](Self::shutdown) drains. Shared by its clones.
     app: App,
     monitor: TaskMonitor,
     /// Whether the app's start-up hooks ran, so its shutdown hooks may.
@@ -91,7 +94,7 @@ impl TestClient {
         }
         let monitor = app.task_monitor();
         TestClient {
-            app,
+            app: app.with_lifecycle(Lifecycle::default()),
             monitor,
             started: false,
         }
@@ -147,20 +150,25 @@ impl TestClient {
         };
         let monitor = app.task_monitor();
         TestClient {
-            app,
+            app: app.with_lifecycle(Lifecycle::default()),
             monitor,
             started: true,
         }
     }
 
-    /// Shuts the app down as a server does once its connections are
-    /// closed: waits until every background task has run, then runs the
-    /// shutdown hooks ([`App::on_shutdown`]) in reverse order of
-    /// registration, each whatever the others do. Returns what went wrong
-    /// (a hook that returned `Err` or panicked, named, with its error),
-    /// each also logged; empty when all went well. The hooks run only on a
-    /// client made with [`start`](Self::start), whose start-up hooks ran;
-    /// clones of this client can still send requests afterwards.
+    /// Shuts the client down as a server does once its connections are
+    /// closed: event streams of its requests end, and it waits until
+    /// every background task of its requests (and of its clones') has
+    /// run, then runs the shutdown hooks ([`App::on_shutdown`]) in
+    /// reverse order of registration, each whatever the others do.
+    /// Returns what went wrong (a hook that returned `Err` or panicked,
+    /// named, with its error), each also logged; empty when all went
+    /// well. The hooks run only on a client made with
+    /// [`start`](Self::start), whose start-up hooks ran. Tasks of the same
+    /// app served elsewhere (a server, another client) are theirs to
+    /// drain. Clones of this client can still send requests afterwards,
+    /// as a stopped server's lifecycle has them: their tasks run, but a
+    /// task added to a list whose tasks have all run is refused.
     ///
     /// ```
     /// use atode::{App, testing::TestClient};
@@ -179,7 +187,10 @@ impl TestClient {
     /// # }
     /// ```
     pub async fn shutdown(self) -> Vec<String> {
-        self.monitor.wait_idle().await;
+        let lifecycle = &self.app.shared().lifecycle;
+        lifecycle.begin_drain();
+        lifecycle.wait_idle().await;
+        lifecycle.stop();
         if !self.started {
             return Vec::new();
         }
@@ -355,9 +366,12 @@ impl TestClient {
         &self.monitor
     }
 
-    /// Waits until the app has no background task left to run: for a request
-    /// sent with [`TestRequest::without_waiting_for_tasks`], whose example
-    /// shows both. Returns at once when nothing is queued.
+    /// Waits until the requests this client (or a clone of it) sent have
+    /// no background task left to run: for a request sent with
+    /// [`TestRequest::without_waiting_for_tasks`], whose example shows
+    /// both. Returns at once when nothing is queued. Tasks of the same app
+    /// served elsewhere are not waited for; [`TaskMonitor::wait_idle`]
+    /// waits for every task of the app.
     ///
     /// ```
     /// # use atode::{App, testing::TestClient};
@@ -368,7 +382,7 @@ impl TestClient {
     /// # }
     /// ```
     pub async fn wait_for_tasks(&self) {
-        self.monitor.wait_idle().await;
+        self.app.shared().lifecycle.wait_idle().await;
     }
 }
 

@@ -13,7 +13,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use crate::background::TaskMonitor;
-use crate::extract::StateMap;
+use crate::lifecycle::Lifecycle;
 use crate::lifespan::Lifespan;
 use crate::routing::{RouteDef, RouteTable, Routes, RoutesLayer, Routing, Wrap};
 use crate::shared::AppShared;
@@ -66,8 +66,25 @@ pub const DEFAULT_BODY_LIMIT: usize = 2 * 1024 * 1024;
 ///
 /// Every method that configures the app takes and returns it by value, in
 /// any order: routes and state added after a layer are still inside it.
-/// Configuring a clone leaves the original as it was (the two keep sharing
-/// one task runner and its counts).
+///
+/// **Clones.** An app is configuration, and cheap to clone. Configuring a
+/// clone (its routes, state, layers, [`body_limit`](App::body_limit),
+/// [`max_pending_tasks`](App::max_pending_tasks),
+/// [`task_timeout`](App::task_timeout), ...) leaves the original as it
+/// was. What clones share is the app's task runner: its counts
+/// ([`App::task_monitor`]), the requests holding a place under the cap
+/// (which each clone checks against its own cap), its task threads
+/// ([`App::task_threads`] sets them for every clone) and its durable queue
+/// ([`App::durable`], likewise).
+///
+/// **Servers.** Nothing of a server's life is kept in the app: each
+/// [`serve`](crate::serve), and each
+/// [`TestClient`](crate::testing::TestClient), has a lifecycle of its own
+/// (serving, draining, abandoning, stopped). Two servers of one app drain,
+/// abandon and count only the background tasks, event streams and
+/// WebSockets of their own requests, and an app can be served again, or
+/// driven by a `TestClient`, after a server of it stopped, even one that
+/// abandoned its tasks at its shutdown deadline.
 #[derive(Clone)]
 pub struct App {
     inner: Arc<AppInner>,
@@ -108,20 +125,9 @@ impl App {
     /// # }
     /// ```
     pub fn new() -> Self {
-        let shared = AppShared {
-            state: StateMap::default(),
-            runner: Arc::default(),
-            body_limit: DEFAULT_BODY_LIMIT,
-            max_fields: crate::extract::DEFAULT_MAX_FIELDS,
-            closing: Arc::new(tokio::sync::watch::Sender::new(false)),
-            #[cfg(feature = "ws")]
-            sessions: Arc::default(),
-            #[cfg(feature = "multipart")]
-            uploads: Arc::default(),
-        };
         let routing = Routing {
             router: RouteTable::default(),
-            shared: Arc::new(shared),
+            shared: Arc::new(AppShared::default()),
             #[cfg(feature = "openapi")]
             docs: None,
             unmatched: Default::default(),
@@ -291,6 +297,9 @@ impl App {
     /// is answered `503` with `Retry-After: 1` before its handler runs;
     /// routes without tasks are unaffected. Default:
     /// [`DEFAULT_MAX_PENDING`](crate::background::DEFAULT_MAX_PENDING) (10,000).
+    /// The cap is this app's own (a clone capped differently leaves the
+    /// original as it was); the requests it counts are those of the app
+    /// and its clones, which share one task runner.
     ///
     /// ```
     /// let app = atode::App::new().max_pending_tasks(1_000);
@@ -324,8 +333,8 @@ impl App {
     /// assert_eq!(client.task_monitor().stats().refused, 1);
     /// # }
     /// ```
-    pub fn max_pending_tasks(self, requests: usize) -> Self {
-        self.shared().runner.set_cap(requests);
+    pub fn max_pending_tasks(mut self, requests: usize) -> Self {
+        self.shared_mut().tasks.cap = requests;
         self
     }
 
@@ -334,6 +343,8 @@ impl App {
     /// These threads are not tokio's blocking pool, so tasks stuck on a
     /// slow server never starve a handler's `tokio::fs` or DNS work.
     /// Default: [`DEFAULT_TASK_THREADS`](crate::background::DEFAULT_TASK_THREADS) (64).
+    /// The threads are the app's, shared by its clones: setting them on a
+    /// clone sets them for all.
     ///
     /// ```
     /// use atode::{post, routes, App, BackgroundTasks, testing::TestClient};
@@ -388,8 +399,8 @@ impl App {
     /// assert_eq!(client.task_monitor().stats().timed_out, 1);
     /// # }
     /// ```
-    pub fn task_timeout(self, timeout: Duration) -> Self {
-        self.shared().runner.set_task_timeout(Some(timeout));
+    pub fn task_timeout(mut self, timeout: Duration) -> Self {
+        self.shared_mut().tasks.timeout = Some(timeout);
         self
     }
 
@@ -399,7 +410,7 @@ impl App {
     /// this process while it serves (unless the queue was made
     /// [`without_workers`](crate::durable::Durable::without_workers)), and
     /// stop with it. Handlers can take the [`TaskQueue`](crate::durable::TaskQueue)
-    /// as a parameter.
+    /// as a parameter. The queue is the app's, shared by its clones.
     ///
     /// ```
     /// use atode::durable::{task, Durable};
@@ -570,6 +581,24 @@ impl App {
 
     pub(crate) fn shared(&self) -> &AppShared {
         &self.inner.routing.shared
+    }
+
+    /// This app as one server (or test client) serves it: a copy whose
+    /// requests carry `lifecycle` (in the `AppShared` each already holds,
+    /// so a request pays nothing for it), its routing and layers built
+    /// anew around it. Everything else is the app's: its state, its
+    /// settings, its task runner, its OpenAPI document.
+    pub(crate) fn with_lifecycle(&self, lifecycle: Lifecycle) -> App {
+        let mut inner = (*self.inner).clone();
+        inner.service = OnceLock::new();
+        let mut routing = (*inner.routing).clone();
+        let mut shared = (*routing.shared).clone();
+        shared.lifecycle = lifecycle;
+        routing.shared = Arc::new(shared);
+        inner.routing = Arc::new(routing);
+        App {
+            inner: Arc::new(inner),
+        }
     }
 
     /// The app's parts, to change: copied first if the app was cloned, and

@@ -1,19 +1,22 @@
 //! `Batch`: one request's tasks being run, one after another, each where it
 //! belongs: an `async fn` on the runtime, a regular `fn` on the app's task
-//! threads. The batch owns the request's place under the cap, and its
-//! `Drop` accounts for every task it did not run, however it ends.
+//! threads. The batch owns the request's place under the cap, is counted
+//! in the lifecycle of the server its request came through (whose
+//! shutdown drains or abandons it), and its `Drop` accounts for every task
+//! it did not run, however it ends.
 
 use std::sync::Arc;
 
 use tokio::runtime::Handle;
 
 use super::BackgroundTasks;
-use super::runner::{Admission, Outcome, TaskRunner};
+use super::runner::{Admission, Outcome, Owner};
 use super::task::{QueuedTask, TaskOutcome, WorkKind};
 use crate::panic::{CatchUnwind, panic_message, spawn_blocking_caught};
 
 pub(crate) struct Batch {
-    runner: Arc<TaskRunner>,
+    /// The app's runner, the app's settings and the request's lifecycle.
+    owner: Owner,
     /// The request's list, in its running state: tasks added from a clone
     /// while the batch runs join its end. `None` only inside `drop`.
     tasks: Option<BackgroundTasks>,
@@ -28,16 +31,12 @@ pub(crate) struct Batch {
 }
 
 impl Batch {
-    pub(crate) fn new(
-        runner: Arc<TaskRunner>,
-        tasks: BackgroundTasks,
-        admission: Option<Admission>,
-    ) -> Self {
+    pub(crate) fn new(owner: Owner, tasks: BackgroundTasks, admission: Option<Admission>) -> Self {
         if let Some(watch) = tasks.watch() {
             watch.enter();
         }
         Batch {
-            runner,
+            owner,
             route: tasks.route(),
             tasks: Some(tasks),
             admission,
@@ -57,7 +56,7 @@ impl Batch {
     /// threads for a regular `fn`, the runtime for an `async fn`.
     fn dispatch(self, task: QueuedTask) {
         if task.is_blocking() {
-            let runner = Arc::clone(&self.runner);
+            let runner = Arc::clone(self.owner.runner());
             runner.pool.submit(self, task);
         } else if let Some(runtime) = self.runtime.clone() {
             runtime.spawn(self.run_async(task));
@@ -68,28 +67,28 @@ impl Batch {
         }
     }
 
-    /// The next task, unless the shutdown deadline has passed.
+    /// The next task, unless the request's server gave up its shutdown.
     fn next(&mut self) -> Option<QueuedTask> {
-        if self.runner.abandoning() {
+        if self.owner.lifecycle().abandoning() {
             return None;
         }
         let next = self.tasks.as_ref().and_then(BackgroundTasks::next_task);
         self.in_flight = next.is_some();
         #[cfg(feature = "durable")]
-        let next = next.map(|task| self.runner.durable_late(task));
+        let next = next.map(|task| self.owner.runner().durable_late(task));
         next
     }
 
     fn done(&mut self, outcome: Outcome) {
         self.in_flight = false;
-        self.runner.count(outcome);
+        self.owner.count(outcome);
     }
 
     /// Runs tasks on the runtime from `task` on, until the batch ends or
     /// meets a regular `fn`, which goes to the task threads with the batch.
     async fn run_async(mut self, mut task: QueuedTask) {
         loop {
-            if self.runner.abandoning() {
+            if self.owner.lifecycle().abandoning() {
                 // Waited past the deadline: `Drop` counts it, unstarted.
                 return;
             }
@@ -102,7 +101,7 @@ impl Batch {
             let WorkKind::Async(future) = task.work.0 else {
                 return;
             };
-            let outcome = match self.runner.task_timeout() {
+            let outcome = match self.owner.settings().timeout {
                 None => log_outcome(route, name, CatchUnwind::new(future).await),
                 Some(limit) => match tokio::time::timeout(limit, CatchUnwind::new(future)).await {
                     Ok(result) => log_outcome(route, name, result),
@@ -131,7 +130,7 @@ impl Batch {
         let runtime = self.runtime.clone();
         let context = runtime.as_ref().map(Handle::enter);
         loop {
-            if self.runner.abandoning() {
+            if self.owner.lifecycle().abandoning() {
                 // Waited for a thread past the deadline: `Drop` counts it, unstarted.
                 return;
             }
@@ -163,7 +162,7 @@ impl Drop for Batch {
         let Some(tasks) = self.tasks.take() else {
             return;
         };
-        let abandoned = self.runner.abandoning();
+        let abandoned = self.owner.lifecycle().abandoning();
         let reason = if abandoned {
             "the shutdown deadline passed before they ran"
         } else {
@@ -182,14 +181,14 @@ impl Drop for Batch {
                     "lost: their batch was dropped before they ran (the runtime shut down, or no task thread could be made)"
                 }
             );
-            self.runner.lost(unrun);
+            self.owner.lost(unrun);
         }
         // The place goes back before anyone waiting is told the batch ended.
         drop(self.admission.take());
         if let Some(watch) = tasks.watch() {
             watch.leave();
         }
-        self.runner.finish_batch();
+        self.owner.finish_batch();
         // A list nobody else holds is reused by the next request on this
         // thread; on a task thread no request would find it. (A flag of
         // the pool's, not `Handle::try_current`, which clones the handle.)
@@ -243,9 +242,8 @@ fn log_outcome(
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
-    use crate::background::{BackgroundTasks, TaskRunner};
+    use crate::background::BackgroundTasks;
+    use crate::background::runner::Owner;
 
     async fn pends_forever() {
         std::future::pending::<()>().await;
@@ -253,44 +251,78 @@ mod tests {
 
     /// A batch queued on a runtime that is dropped: its future goes unpolled
     /// (or is cut off), and `Drop` still accounts for each task.
-    fn dropped_with_its_runtime(runner: &Arc<TaskRunner>, abandon: bool) {
+    fn dropped_with_its_runtime(owner: &Owner, abandon: bool) {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .expect("runtime");
         runtime.block_on(async {
-            let tasks = BackgroundTasks::for_request(Arc::clone(runner), "test", None);
+            let tasks = BackgroundTasks::for_request(owner.clone(), "test", None);
             tasks.add_task(pends_forever, ());
             tasks.add_task(|| async {}, ());
             tasks.schedule(None);
             tokio::task::yield_now().await; // the first task starts, and hangs
         });
         if abandon {
-            runner.abandon();
+            owner.lifecycle().abandon();
         }
         drop(runtime);
     }
 
     #[test]
     fn a_batch_dropped_with_its_runtime_counts_what_it_did_not_run() {
-        let runner = Arc::new(TaskRunner::default());
-        dropped_with_its_runtime(&runner, false);
-        let stats = runner.stats();
+        let owner = Owner::for_tests(|_| {});
+        dropped_with_its_runtime(&owner, false);
+        let stats = owner.runner().stats();
         assert_eq!((stats.scheduled, stats.discarded, stats.pending), (2, 2, 0));
+        assert_eq!(owner.lifecycle().pending(), 0);
         let waited = tokio::runtime::Builder::new_current_thread()
             .enable_time()
             .build()
             .expect("runtime")
             .block_on(async {
-                tokio::time::timeout(std::time::Duration::from_secs(5), runner.wait_idle()).await
+                let limit = std::time::Duration::from_secs(5);
+                tokio::time::timeout(limit, async {
+                    owner.runner().wait_idle().await;
+                    owner.lifecycle().wait_idle().await;
+                })
+                .await
             });
         assert!(waited.is_ok(), "wait_idle hung on a dropped batch");
     }
 
     #[test]
     fn past_the_deadline_what_a_batch_did_not_run_is_abandoned() {
-        let runner = Arc::new(TaskRunner::default());
-        dropped_with_its_runtime(&runner, true);
-        let stats = runner.stats();
+        let owner = Owner::for_tests(|_| {});
+        dropped_with_its_runtime(&owner, true);
+        let stats = owner.runner().stats();
         assert_eq!((stats.abandoned, stats.discarded, stats.pending), (2, 0, 0));
+        assert_eq!(owner.lifecycle().pending(), 0);
+    }
+
+    /// Two lifecycles of one app: abandoning one leaves the other's batch
+    /// running, and each counts only its own pending tasks.
+    #[tokio::test]
+    async fn abandoning_one_lifecycle_leaves_anothers_batch_alone() {
+        let first = Owner::for_tests(|_| {});
+        let second = first.elsewhere();
+        let (release, released) = tokio::sync::oneshot::channel::<()>();
+        let (started, running) = tokio::sync::oneshot::channel::<()>();
+        let tasks = BackgroundTasks::for_request(second.clone(), "test", None);
+        tasks.add_task(
+            move || async move {
+                let _ = started.send(());
+                let _ = released.await;
+            },
+            (),
+        );
+        tasks.add_task(|| {}, ());
+        tasks.schedule(None);
+        running.await.expect("the first task started");
+        assert_eq!(first.lifecycle().abandon(), 0, "nothing of the first's");
+        assert_eq!(second.lifecycle().pending(), 2);
+        let _ = release.send(());
+        second.lifecycle().wait_idle().await;
+        let stats = first.runner().stats();
+        assert_eq!((stats.completed, stats.abandoned), (2, 0));
     }
 }

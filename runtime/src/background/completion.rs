@@ -93,36 +93,36 @@ impl<B: std::fmt::Debug> std::fmt::Debug for CompletionBody<B> {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use bytes::Bytes;
     use http::HeaderMap;
     use http_body::Body as _;
     use http_body_util::{BodyExt, StreamBody};
 
     use super::*;
-    use crate::background::{RequestWatch, RequestWork, TaskRunner};
+    use crate::background::runner::{Owner, TaskRunner};
+    use crate::background::{RequestWatch, RequestWork};
     use crate::body::ReceiverStream;
 
     /// A body wrapping `inner` whose request queued one empty task.
-    fn with_one_task<B>(inner: B) -> (CompletionBody<B>, Arc<TaskRunner>) {
-        let (body, runner, _watch) = watched(inner);
-        (body, runner)
+    fn with_one_task<B>(inner: B) -> (CompletionBody<B>, Owner) {
+        let (body, owner, _watch) = watched(inner);
+        (body, owner)
     }
 
     /// The same, with the watch that counts the batches its tasks start.
-    fn watched<B>(inner: B) -> (CompletionBody<B>, Arc<TaskRunner>, RequestWatch) {
-        let runner = Arc::new(TaskRunner::default());
+    fn watched<B>(inner: B) -> (CompletionBody<B>, Owner, RequestWatch) {
+        let owner = Owner::for_tests(|_| {});
         let watch = RequestWatch::default();
         let mut work = RequestWork::default();
-        work.tasks(&runner, "test", || Some(watch.clone()))
+        work.tasks(owner.app(), "test", || Some(watch.clone()))
             .add_task(|| {}, ());
-        let pending = work.finish(&runner, "test", || None, None, None, None);
+        let pending = work.finish(owner.app(), "test", || None, None, None, None);
         let pending = pending.expect("the request queued a task");
-        (CompletionBody::with_tasks(inner, pending), runner, watch)
+        (CompletionBody::with_tasks(inner, pending), owner, watch)
     }
 
-    fn scheduled(runner: &TaskRunner) -> u64 {
+    fn scheduled(owner: &Owner) -> u64 {
+        let runner: &TaskRunner = owner.runner();
         runner.stats().scheduled
     }
 
@@ -203,7 +203,7 @@ mod tests {
             1,
             "one batch, whatever else happens to the body"
         );
-        runner.wait_idle().await;
-        assert_eq!(runner.stats().completed, 1);
+        runner.runner().wait_idle().await;
+        assert_eq!(runner.runner().stats().completed, 1);
     }
 }

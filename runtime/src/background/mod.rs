@@ -6,7 +6,9 @@
 // A request's work, in the order the files take it up: the request owns
 // its list and its place under the cap (`request`), its response body
 // starts the tasks (`completion`), the runner (`runner`) runs them as one
-// batch (`batch`), regular `fn`s on the app's own threads (`pool`).
+// batch (`batch`), regular `fn`s on the app's own threads (`pool`). The
+// batch is counted in the lifecycle (`crate::lifecycle`) of the server
+// its request came through, which drains or abandons it.
 
 mod batch;
 pub(crate) mod completion;
@@ -27,5 +29,5 @@ pub(crate) use completion::CompletionBody;
 pub(crate) use request::{PendingTasks, RequestWork};
 #[cfg(feature = "durable")]
 pub(crate) use runner::NO_QUEUE;
-pub(crate) use runner::TaskRunner;
-pub(crate) use watch::RequestWatch;
+pub(crate) use runner::{TaskRunner, TaskSettings};
+pub(crate) use watch::{RequestWatch, Running};

@@ -4,8 +4,9 @@
 use std::sync::Arc;
 
 use super::BackgroundTasks;
-use super::runner::{Admission, TaskRunner};
+use super::runner::{Admission, Owner};
 use super::watch::RequestWatch;
+use crate::shared::AppShared;
 
 /// The request's list (made on first use) and its place under the app's
 /// cap. Owned by the request's future: if the handler panics or the future
@@ -28,25 +29,26 @@ pub(crate) struct PendingTasks {
 
 impl RequestWork {
     /// The request's list. The first call takes the request's place under
-    /// the cap; past the cap the request is marked refused (it is answered
-    /// `503` before its handler runs) and gets a list that discards.
+    /// the app's cap; past the cap the request is marked refused (it is
+    /// answered `503` before its handler runs) and gets a list that
+    /// discards.
     pub(crate) fn tasks(
         &mut self,
-        runner: &Arc<TaskRunner>,
+        app: &Arc<AppShared>,
         route: &'static str,
         watch: impl FnOnce() -> Option<RequestWatch>,
     ) -> BackgroundTasks {
         if let Some(tasks) = &self.tasks {
             return tasks.clone();
         }
-        let tasks = match runner.admit() {
+        let tasks = match Owner::admit(app) {
             Some(admission) => {
                 self.admission = Some(admission);
-                BackgroundTasks::for_request(Arc::clone(runner), route, watch())
+                BackgroundTasks::for_request(Owner::of(app), route, watch())
             }
             None => {
                 self.refused = true;
-                BackgroundTasks::refused(Arc::clone(runner), route)
+                BackgroundTasks::refused(Owner::of(app), route)
             }
         };
         self.tasks.insert(tasks).clone()
@@ -59,12 +61,12 @@ impl RequestWork {
     /// the returned work is discarded with a logged count.
     pub(crate) fn admit_returned(
         &mut self,
-        runner: &Arc<TaskRunner>,
+        app: &Arc<AppShared>,
         route: &'static str,
         watch: impl FnOnce() -> Option<RequestWatch>,
     ) -> bool {
         if self.tasks.is_none() {
-            self.tasks(runner, route, watch);
+            self.tasks(app, route, watch);
         }
         !self.refused
     }
@@ -98,7 +100,7 @@ impl RequestWork {
     /// even when the rest is discarded.
     pub(crate) fn finish(
         mut self,
-        runner: &Arc<TaskRunner>,
+        app: &Arc<AppShared>,
         route: &'static str,
         watch: impl FnOnce() -> Option<RequestWatch>,
         carried: Option<BackgroundTasks>,
@@ -121,11 +123,7 @@ impl RequestWork {
                 // Only where the request failed before anything admitted
                 // its returned work (`admit_returned`): the list is made to
                 // be discarded below, counted.
-                self.tasks = Some(BackgroundTasks::for_request(
-                    Arc::clone(runner),
-                    route,
-                    watch(),
-                ));
+                self.tasks = Some(BackgroundTasks::for_request(Owner::of(app), route, watch()));
             }
             if let Some(tasks) = &self.tasks {
                 tasks.append(&carried);
@@ -150,7 +148,7 @@ impl RequestWork {
             }
             // The error path's own work runs all the same.
             let error_path = error_path.filter(|tasks| !tasks.is_empty())?;
-            let tasks = BackgroundTasks::for_request(Arc::clone(runner), route, watch());
+            let tasks = BackgroundTasks::for_request(Owner::of(app), route, watch());
             tasks.append(&error_path);
             // Taken by `admit_returned` before the request ended.
             let admission = self.admission.take();

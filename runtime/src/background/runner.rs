@@ -1,10 +1,15 @@
-//! The runner: one per app. It starts each request's batch once its
-//! response is out, holds the cap on pending work and the pool that runs
-//! regular `fn` tasks, and keeps the counts that shutdown, tests and
-//! operators read.
+//! The runner: one per app, shared by its clones. It holds what is
+//! app-wide: the load under the cap, the pool that runs regular `fn`
+//! tasks, the durable queue, and the counts that tests and operators read.
+//! What belongs to one server (its phase, its running batches and pending
+//! tasks, which its shutdown drains or abandons) is in its
+//! [`Lifecycle`]; what one app (or configured clone) says (the cap, the
+//! task timeout) is in its [`TaskSettings`]. The three meet in the app's
+//! `AppShared`, which each server's copy of the app has its own of: an
+//! [`Owner`] is that, for one request's list.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use super::BackgroundTasks;
@@ -14,6 +19,8 @@ use super::pool::BlockingPool;
 #[cfg(feature = "durable")]
 use super::task::QueuedTask;
 use super::watch::Running;
+use crate::lifecycle::Lifecycle;
+use crate::shared::AppShared;
 
 /// The default cap on requests whose background work is queued or running;
 /// change it with [`App::max_pending_tasks`](crate::App::max_pending_tasks).
@@ -36,20 +43,31 @@ pub const DEFAULT_MAX_PENDING: usize = 10_000;
 /// ```
 pub const DEFAULT_TASK_THREADS: usize = 64;
 
-/// Where the app is in its life: tasks are refused or abandoned by phase.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-#[repr(u8)]
-enum Phase {
-    Serving = 0,
-    /// In-flight responses are done; running batches finish, new ones are refused.
-    Draining = 1,
-    /// The shutdown deadline passed: no task starts any more.
-    Abandoned = 2,
+/// What an app says about its background tasks: part of its settings,
+/// copied when a clone is configured (as the body limit is), so
+/// configuring a clone leaves the original as it was.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct TaskSettings {
+    /// The most requests with background work (queued or running) at
+    /// once; `usize::MAX` for no cap.
+    pub(crate) cap: usize,
+    /// How long an `async fn` task may run; `None` for no bound.
+    pub(crate) timeout: Option<Duration>,
+}
+
+impl Default for TaskSettings {
+    fn default() -> Self {
+        TaskSettings {
+            cap: DEFAULT_MAX_PENDING,
+            timeout: None,
+        }
+    }
 }
 
 /// Runs every request's background tasks for one app.
 pub(crate) struct TaskRunner {
-    /// Batches started and not yet finished.
+    /// Batches started and not yet finished, whatever server (or client)
+    /// they came through: what `TaskMonitor::wait_idle` waits for.
     batches: Running,
     /// Tasks handed over and not yet finished.
     pending_tasks: AtomicUsize,
@@ -61,14 +79,10 @@ pub(crate) struct TaskRunner {
     timed_out: AtomicU64,
     abandoned: AtomicU64,
     refused: AtomicU64,
-    /// The most requests with background work (queued or running) at once;
-    /// `usize::MAX` for no cap.
-    cap: AtomicUsize,
-    /// Requests (then batches) holding a place under the cap.
+    /// Requests (then batches) holding a place under the cap, counted
+    /// across the app's clones and servers; each checks it against its
+    /// own cap.
     load: AtomicUsize,
-    phase: AtomicU8,
-    /// The async task timeout in nanoseconds; 0 for none.
-    task_timeout: AtomicU64,
     pub(crate) pool: BlockingPool,
     /// The app's durable queue, once [`App::durable`](crate::App::durable) set it.
     #[cfg(feature = "durable")]
@@ -88,10 +102,7 @@ impl Default for TaskRunner {
             timed_out: AtomicU64::new(0),
             abandoned: AtomicU64::new(0),
             refused: AtomicU64::new(0),
-            cap: AtomicUsize::new(DEFAULT_MAX_PENDING),
             load: AtomicUsize::new(0),
-            phase: AtomicU8::new(Phase::Serving as u8),
-            task_timeout: AtomicU64::new(0),
             pool: BlockingPool::new(DEFAULT_TASK_THREADS),
             #[cfg(feature = "durable")]
             durable: std::sync::RwLock::new(None),
@@ -103,6 +114,128 @@ impl Default for TaskRunner {
 #[cfg(feature = "durable")]
 pub(crate) const NO_QUEUE: &str = "a #[task] was queued, and the app has no durable queue: \
      connect one with `Durable::...connect()` and give it to `App::durable`";
+
+/// What a request's list belongs to: the app as its request saw it, with
+/// its runner, its settings, and the lifecycle of the server (or test
+/// client) the request came through, which counts its batches and
+/// pending tasks for its drain. One `Arc`, the one each request already
+/// holds, so a list costs one reference count, as it did when it held the
+/// runner alone.
+#[derive(Clone)]
+pub(crate) struct Owner(Arc<AppShared>);
+
+impl Owner {
+    pub(crate) fn of(app: &Arc<AppShared>) -> Self {
+        Owner(Arc::clone(app))
+    }
+
+    pub(crate) fn runner(&self) -> &Arc<TaskRunner> {
+        &self.0.runner
+    }
+
+    pub(crate) fn lifecycle(&self) -> &Lifecycle {
+        &self.0.lifecycle
+    }
+
+    pub(crate) fn settings(&self) -> TaskSettings {
+        self.0.tasks
+    }
+
+    /// An app of its own, with its own lifecycle and the default
+    /// settings, changed by `configure`.
+    #[cfg(test)]
+    pub(crate) fn for_tests(configure: impl FnOnce(&mut AppShared)) -> Self {
+        let mut app = AppShared::default();
+        configure(&mut app);
+        Owner(Arc::new(app))
+    }
+
+    /// The same app, as a request of another server (or client) sees it.
+    #[cfg(test)]
+    pub(crate) fn elsewhere(&self) -> Self {
+        let mut app = (*self.0).clone();
+        app.lifecycle = Lifecycle::default();
+        Owner(Arc::new(app))
+    }
+
+    #[cfg(test)]
+    pub(crate) fn app(&self) -> &Arc<AppShared> {
+        &self.0
+    }
+
+    /// Starts a batch running `tasks`' queue (`count` tasks, already moved
+    /// to the running state), holding `admission` until it ends.
+    pub(crate) fn start(self, tasks: BackgroundTasks, admission: Option<Admission>, count: usize) {
+        self.runner().batches.enter();
+        self.lifecycle().enter_batch();
+        self.joined(count);
+        Batch::new(self, tasks, admission).resume();
+    }
+
+    /// Counts `count` tasks handed over to be run.
+    pub(crate) fn joined(&self, count: usize) {
+        let runner = self.runner();
+        runner.pending_tasks.fetch_add(count, Ordering::SeqCst);
+        runner.scheduled.fetch_add(count as u64, Ordering::Relaxed);
+        self.lifecycle().joined(count);
+    }
+
+    /// Counts one task's end.
+    pub(crate) fn count(&self, outcome: Outcome) {
+        let runner = self.runner();
+        let counter = match outcome {
+            Outcome::Completed => &runner.completed,
+            Outcome::Failed => &runner.failed,
+            Outcome::Panicked => &runner.panicked,
+            Outcome::TimedOut => &runner.timed_out,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+        runner.pending_tasks.fetch_sub(1, Ordering::SeqCst);
+        self.lifecycle().ended(1);
+    }
+
+    /// Counts `count` handed-over tasks that will never run (logged by the
+    /// caller): abandoned when their lifecycle gave up, discarded otherwise.
+    pub(crate) fn lost(&self, count: usize) {
+        if count == 0 {
+            return;
+        }
+        let runner = self.runner();
+        let counter = if self.lifecycle().abandoning() {
+            &runner.abandoned
+        } else {
+            &runner.discarded
+        };
+        counter.fetch_add(count as u64, Ordering::Relaxed);
+        runner.pending_tasks.fetch_sub(count, Ordering::SeqCst);
+        self.lifecycle().ended(count);
+    }
+
+    /// Called by each batch as it ends, however it ends: the lifecycle
+    /// first, so a server's drain is told no later than the app's monitor.
+    pub(crate) fn finish_batch(&self) {
+        self.lifecycle().leave_batch();
+        self.runner().batches.leave();
+    }
+
+    /// A place under the app's cap for one request that reached for its
+    /// `BackgroundTasks`, or `None` (counted) when the cap is reached.
+    pub(crate) fn admit(app: &Arc<AppShared>) -> Option<Admission> {
+        app.runner.admit(app.tasks.cap)
+    }
+
+    /// A place for a new batch of tasks added after their request's
+    /// batches ended, or why there is none: refused once the lifecycle
+    /// the request came through is shutting down, and past the app's cap.
+    pub(crate) fn admit_batch(&self) -> Result<Admission, &'static str> {
+        if !self.lifecycle().serving() {
+            return Err("the server is shutting down");
+        }
+        self.runner()
+            .take_place(self.settings().cap)
+            .ok_or("the app's cap on pending background work was reached")
+    }
+}
 
 /// One place under the cap, owned first by the request, then by the batch
 /// running its tasks; given back when dropped, so no path can leak it.
@@ -171,89 +304,18 @@ impl TaskRunner {
         QueuedTask { name, work }
     }
 
-    /// Starts a batch running `tasks`' queue (`count` tasks, already moved
-    /// to the running state), holding `admission` until it ends.
-    pub(crate) fn start(
-        self: &Arc<Self>,
-        tasks: BackgroundTasks,
-        admission: Option<Admission>,
-        count: usize,
-    ) {
-        self.batches.enter();
-        self.joined(count);
-        Batch::new(Arc::clone(self), tasks, admission).resume();
-    }
-
-    /// Counts `count` tasks handed over to be run.
-    pub(crate) fn joined(&self, count: usize) {
-        self.pending_tasks.fetch_add(count, Ordering::SeqCst);
-        self.scheduled.fetch_add(count as u64, Ordering::Relaxed);
-    }
-
-    /// Counts one task's end.
-    pub(crate) fn count(&self, outcome: Outcome) {
-        let counter = match outcome {
-            Outcome::Completed => &self.completed,
-            Outcome::Failed => &self.failed,
-            Outcome::Panicked => &self.panicked,
-            Outcome::TimedOut => &self.timed_out,
-        };
-        counter.fetch_add(1, Ordering::Relaxed);
-        self.pending_tasks.fetch_sub(1, Ordering::SeqCst);
-    }
-
-    /// Counts `count` handed-over tasks that will never run (logged by the
-    /// caller): abandoned at the deadline, or discarded otherwise.
-    pub(crate) fn lost(&self, count: usize) {
-        if count == 0 {
-            return;
-        }
-        let counter = if self.abandoning() {
-            &self.abandoned
-        } else {
-            &self.discarded
-        };
-        counter.fetch_add(count as u64, Ordering::Relaxed);
-        self.pending_tasks.fetch_sub(count, Ordering::SeqCst);
-    }
-
-    /// Called by each batch as it ends, however it ends.
-    pub(crate) fn finish_batch(&self) {
-        self.batches.leave();
-    }
-
-    /// Sets the cap; `usize::MAX` for none.
-    pub(crate) fn set_cap(&self, cap: usize) {
-        self.cap.store(cap, Ordering::Relaxed);
-    }
-
-    pub(crate) fn set_task_timeout(&self, timeout: Option<Duration>) {
-        let nanos = timeout.map_or(0, |timeout| {
-            u64::try_from(timeout.as_nanos()).unwrap_or(u64::MAX).max(1)
-        });
-        self.task_timeout.store(nanos, Ordering::Relaxed);
-    }
-
-    pub(crate) fn task_timeout(&self) -> Option<Duration> {
-        match self.task_timeout.load(Ordering::Relaxed) {
-            0 => None,
-            nanos => Some(Duration::from_nanos(nanos)),
-        }
-    }
-
-    /// A place under the cap for one request that reached for its
+    /// A place under a cap of `cap` for one request that reached for its
     /// `BackgroundTasks`, or `None` (counted) when the cap is reached.
-    pub(crate) fn admit(self: &Arc<Self>) -> Option<Admission> {
-        let admission = self.take_place();
+    pub(crate) fn admit(self: &Arc<Self>, cap: usize) -> Option<Admission> {
+        let admission = self.take_place(cap);
         if admission.is_none() {
             self.refused.fetch_add(1, Ordering::Relaxed);
         }
         admission
     }
 
-    /// A place under the cap, if there is one left.
-    fn take_place(self: &Arc<Self>) -> Option<Admission> {
-        let cap = self.cap.load(Ordering::Relaxed);
+    /// A place under a cap of `cap`, if there is one left.
+    fn take_place(self: &Arc<Self>, cap: usize) -> Option<Admission> {
         if self.load.fetch_add(1, Ordering::SeqCst) >= cap {
             self.load.fetch_sub(1, Ordering::SeqCst);
             return None;
@@ -261,46 +323,6 @@ impl TaskRunner {
         Some(Admission {
             runner: Arc::clone(self),
         })
-    }
-
-    /// A place for a new batch of tasks added after their request's first
-    /// batch ended, or why there is none.
-    pub(crate) fn admit_batch(self: &Arc<Self>) -> Result<Admission, &'static str> {
-        if self.phase() != Phase::Serving {
-            return Err("the server is shutting down");
-        }
-        self.take_place()
-            .ok_or("the app's cap on pending background work was reached")
-    }
-
-    /// In-flight responses are done: batches running finish (with the
-    /// tasks that join them), new batches are refused.
-    pub(crate) fn begin_drain(&self) {
-        let _ = self.phase.compare_exchange(
-            Phase::Serving as u8,
-            Phase::Draining as u8,
-            Ordering::SeqCst,
-            Ordering::SeqCst,
-        );
-    }
-
-    /// The shutdown deadline passed: no task starts from now on. Returns
-    /// how many tasks were still pending.
-    pub(crate) fn abandon(&self) -> usize {
-        self.phase.store(Phase::Abandoned as u8, Ordering::SeqCst);
-        self.pending_tasks.load(Ordering::SeqCst)
-    }
-
-    pub(crate) fn abandoning(&self) -> bool {
-        self.phase() == Phase::Abandoned
-    }
-
-    fn phase(&self) -> Phase {
-        match self.phase.load(Ordering::SeqCst) {
-            0 => Phase::Serving,
-            1 => Phase::Draining,
-            _ => Phase::Abandoned,
-        }
     }
 
     /// Records that `count` tasks of `route`, never handed over, will not
@@ -325,7 +347,8 @@ impl TaskRunner {
         }
     }
 
-    /// Waits until no batch is left running.
+    /// Waits until no batch of the app is left running, whatever server
+    /// (or client) it came through.
     pub(crate) async fn wait_idle(&self) {
         self.batches.wait_idle().await;
     }

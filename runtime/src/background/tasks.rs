@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use super::runner::{Admission, Outcome, TaskRunner};
+use super::runner::{Admission, Outcome, Owner, TaskRunner};
 use super::task::{IntoTask, QueuedTask};
 use super::watch::RequestWatch;
 
@@ -79,8 +79,10 @@ thread_local! {
 }
 
 struct Shared {
-    /// The app's runner; `None` for a list a test made with [`BackgroundTasks::new`].
-    runner: Option<Arc<TaskRunner>>,
+    /// The app's runner and settings, and the lifecycle of the server (or
+    /// client) the request came through; `None` for a list a test made
+    /// with [`BackgroundTasks::new`].
+    owner: Option<Owner>,
     route: &'static str,
     /// Told when this request's batches start and end, for a `TestClient`
     /// that waits for this request's tasks only.
@@ -90,13 +92,13 @@ struct Shared {
 
 impl Shared {
     fn new(
-        runner: Option<Arc<TaskRunner>>,
+        owner: Option<Owner>,
         route: &'static str,
         watch: Option<RequestWatch>,
         state: State,
     ) -> Self {
         Shared {
-            runner,
+            owner,
             route,
             watch,
             state: Mutex::new(state),
@@ -171,11 +173,11 @@ impl BackgroundTasks {
     /// thread when there is one, so a request that queues nothing
     /// allocates nothing (the README's point 10).
     pub(crate) fn for_request(
-        runner: Arc<TaskRunner>,
+        owner: Owner,
         route: &'static str,
         watch: Option<RequestWatch>,
     ) -> Self {
-        let fresh = Shared::new(Some(runner), route, watch, State::Open(Vec::new()));
+        let fresh = Shared::new(Some(owner), route, watch, State::Open(Vec::new()));
         let recycled = RECYCLED
             .try_with(|recycled| recycled.try_borrow_mut().ok()?.pop())
             .ok()
@@ -204,10 +206,10 @@ impl BackgroundTasks {
     /// The list a request gets when the app's cap on pending background
     /// work is reached: the request is answered `503` before its handler
     /// runs, and anything queued on it is counted as discarded.
-    pub(crate) fn refused(runner: Arc<TaskRunner>, route: &'static str) -> Self {
+    pub(crate) fn refused(owner: Owner, route: &'static str) -> Self {
         BackgroundTasks {
             shared: Arc::new(Shared::new(
-                Some(runner),
+                Some(owner),
                 route,
                 None,
                 State::Discarded("the app's cap on pending background work was reached"),
@@ -292,18 +294,18 @@ impl BackgroundTasks {
                 // Counted before the lock is let go: a task thread that
                 // takes the task and counts its end must find it counted,
                 // or `pending` would wrap below zero meanwhile.
-                if let Some(runner) = &self.shared.runner {
-                    runner.joined(1);
+                if let Some(owner) = &self.shared.owner {
+                    owner.joined(1);
                 }
                 tasks.push_back(task);
                 return;
             }
-            State::Idle => match &self.shared.runner {
-                Some(runner) => match runner.admit_batch() {
+            State::Idle => match &self.shared.owner {
+                Some(owner) => match owner.admit_batch() {
                     Ok(admission) => {
                         *state = State::Running(VecDeque::from([task]));
                         drop(state);
-                        runner.start(self.clone(), Some(admission), 1);
+                        owner.clone().start(self.clone(), Some(admission), 1);
                         return;
                     }
                     Err(reason) => (task, reason),
@@ -316,7 +318,7 @@ impl BackgroundTasks {
         let (task, reason) = refusal;
         // Dropped outside the lock: the task may hold a clone of this list.
         drop(task);
-        TaskRunner::discard(self.shared.runner.as_deref(), route, 1, reason);
+        TaskRunner::discard(self.runner(), route, 1, reason);
     }
 
     /// How many tasks are queued and not yet started.
@@ -400,8 +402,8 @@ impl BackgroundTasks {
             State::Open(tasks) => std::mem::take(tasks),
             State::Running(_) | State::Idle | State::Discarded(_) => return,
         };
-        let runner = match &self.shared.runner {
-            Some(runner) if !tasks.is_empty() => Arc::clone(runner),
+        let owner = match &self.shared.owner {
+            Some(owner) if !tasks.is_empty() => owner.clone(),
             _ => {
                 // Nothing to run (or nothing to run it: a list of no app).
                 *state = if tasks.is_empty() {
@@ -418,7 +420,7 @@ impl BackgroundTasks {
         let count = tasks.len();
         *state = State::Running(VecDeque::from(tasks));
         drop(state);
-        runner.start(self, admission, count);
+        owner.start(self, admission, count);
     }
 
     /// The next task of a running batch, or `None` once there is none left
@@ -467,12 +469,7 @@ impl BackgroundTasks {
         // and dropping it breaks the cycle that would keep the list alive.
         let count = dropped.len();
         drop(dropped);
-        TaskRunner::discard(
-            self.shared.runner.as_deref(),
-            self.shared.route,
-            count,
-            reason,
-        );
+        TaskRunner::discard(self.runner(), self.shared.route, count, reason);
     }
 
     /// Whether `other` is a handle to this same list.
@@ -492,6 +489,11 @@ impl BackgroundTasks {
 
     pub(crate) fn route(&self) -> &'static str {
         self.shared.route
+    }
+
+    /// The app's runner, unless the list belongs to no app.
+    fn runner(&self) -> Option<&TaskRunner> {
+        self.shared.owner.as_ref().map(|owner| &**owner.runner())
     }
 
     pub(crate) fn watch(&self) -> Option<&RequestWatch> {
@@ -576,7 +578,7 @@ impl Drop for Shared {
         if unrun == 0 {
             return;
         }
-        match &self.runner {
+        match &self.owner {
             None => tracing::warn!(
                 target: "atode::background",
                 dropped = unrun,
@@ -585,8 +587,8 @@ impl Drop for Shared {
                  `(response, tasks)`, or with `.run()`; take `BackgroundTasks` as a \
                  handler parameter to have them run after the response"
             ),
-            Some(runner) => TaskRunner::discard(
-                Some(runner),
+            Some(owner) => TaskRunner::discard(
+                Some(owner.runner()),
                 self.route,
                 unrun,
                 "their list was dropped before they ran",
@@ -600,12 +602,12 @@ mod tests {
     use super::*;
     use crate::background::RequestWork;
 
-    fn runner() -> Arc<TaskRunner> {
-        Arc::new(TaskRunner::default())
+    fn owner() -> Owner {
+        Owner::for_tests(|_| {})
     }
 
-    fn request_tasks(runner: &Arc<TaskRunner>) -> BackgroundTasks {
-        BackgroundTasks::for_request(Arc::clone(runner), "test", None)
+    fn request_tasks(owner: &Owner) -> BackgroundTasks {
+        BackgroundTasks::for_request(owner.clone(), "test", None)
     }
 
     /// A task that waits for `gate`, then reports `label` on `events`.
@@ -630,8 +632,8 @@ mod tests {
 
     #[tokio::test]
     async fn appended_tasks_run_after_the_injected_ones() {
-        let runner = runner();
-        let tasks = request_tasks(&runner);
+        let owner = owner();
+        let tasks = request_tasks(&owner);
         let order = Arc::new(Mutex::new(Vec::new()));
         let record = |label: &'static str| {
             let order = Arc::clone(&order);
@@ -643,28 +645,28 @@ mod tests {
         tasks.append(&carried);
         assert!(carried.is_empty());
         tasks.schedule(None);
-        runner.wait_idle().await;
+        owner.runner().wait_idle().await;
         assert_eq!(*order.lock().expect("order"), ["injected", "carried"]);
     }
 
     #[tokio::test]
     async fn discarding_counts_the_tasks_and_drops_later_ones() {
-        let runner = runner();
-        let tasks = request_tasks(&runner);
+        let owner = owner();
+        let tasks = request_tasks(&owner);
         tasks.add_task(|| {}, ());
         tasks.add_task(|| {}, ());
         tasks.discard("a test said so");
         tasks.add_task(|| {}, ());
-        assert_eq!(runner.stats().discarded, 3);
-        assert_eq!(runner.stats().scheduled, 0);
+        assert_eq!(owner.runner().stats().discarded, 3);
+        assert_eq!(owner.runner().stats().scheduled, 0);
     }
 
     /// Scenario 5 of the lifecycle issue: a task added from a clone while
     /// the batch runs joins its end, after the task that is running.
     #[tokio::test]
     async fn a_task_added_while_the_batch_runs_joins_its_end() {
-        let runner = runner();
-        let tasks = request_tasks(&runner);
+        let owner = owner();
+        let tasks = request_tasks(&owner);
         let (events, mut seen) = tokio::sync::mpsc::unbounded_channel();
         let (open, gate) = tokio::sync::oneshot::channel();
         let (started, running) = tokio::sync::oneshot::channel::<()>();
@@ -680,7 +682,11 @@ mod tests {
         running.await.expect("the first task started");
         let late = events.clone();
         tasks.add_task(move || async move { late.send("late").expect("open") }, ());
-        assert_eq!(runner.stats().scheduled, 2, "the late task is counted");
+        assert_eq!(
+            owner.runner().stats().scheduled,
+            2,
+            "the late task is counted"
+        );
         let _ = open.send(());
         assert_eq!(seen.recv().await, Some("first"));
         assert_eq!(
@@ -688,53 +694,63 @@ mod tests {
             Some("late"),
             "it ran after the first, not beside it"
         );
-        runner.wait_idle().await;
-        assert_eq!(runner.stats().pending, 0);
+        owner.runner().wait_idle().await;
+        assert_eq!(owner.runner().stats().pending, 0);
     }
 
     /// Scenario 5: a task added after the batch ended starts a new one, under
     /// the cap: with the cap full it is counted as discarded, not run.
     #[tokio::test]
     async fn a_task_added_after_the_batch_ended_is_under_the_cap() {
-        let runner = runner();
-        runner.set_cap(1);
-        let tasks = request_tasks(&runner);
+        let owner = Owner::for_tests(|app| app.tasks.cap = 1);
+        let tasks = request_tasks(&owner);
         tasks.add_task(|| {}, ());
         tasks.clone().schedule(None);
-        runner.wait_idle().await;
+        owner.runner().wait_idle().await;
 
-        let held = runner.admit().expect("the cap has room again");
+        let held = Owner::admit(owner.app()).expect("the cap has room again");
         tasks.add_task(|| -> () { panic!("must not run past the cap") }, ());
-        assert_eq!(runner.stats().discarded, 1);
+        assert_eq!(owner.runner().stats().discarded, 1);
         drop(held);
 
         let (done, ran) = tokio::sync::oneshot::channel();
         tasks.add_task(move || done.send(()).expect("receiver"), ());
         ran.await.expect("with room, the late task runs");
-        runner.wait_idle().await;
-        assert_eq!(runner.stats().completed, 2);
+        owner.runner().wait_idle().await;
+        assert_eq!(owner.runner().stats().completed, 2);
     }
 
     /// Scenario 5: once draining starts, a new batch is refused and counted.
     #[tokio::test]
     async fn a_new_batch_is_refused_once_draining_starts() {
-        let runner = runner();
-        let tasks = request_tasks(&runner);
+        let owner = owner();
+        let tasks = request_tasks(&owner);
         tasks.clone().schedule(None);
-        runner.begin_drain();
+        owner.lifecycle().begin_drain();
         tasks.add_task(|| -> () { panic!("must not run while draining") }, ());
-        assert_eq!(runner.stats().discarded, 1);
-        assert_eq!(runner.stats().pending, 0);
-        runner.wait_idle().await;
+        assert_eq!(owner.runner().stats().discarded, 1);
+        assert_eq!(owner.runner().stats().pending, 0);
+        owner.runner().wait_idle().await;
+
+        // A list of the same app that came through another server (or
+        // client) is under that one's lifecycle, which still serves.
+        let elsewhere = owner.elsewhere();
+        let other = request_tasks(&elsewhere);
+        other.clone().schedule(None);
+        let (done, ran) = tokio::sync::oneshot::channel();
+        other.add_task(move || done.send(()).expect("receiver"), ());
+        ran.await.expect("the other server's late task runs");
+        elsewhere.lifecycle().wait_idle().await;
+        assert_eq!(owner.runner().stats().completed, 1);
     }
 
     #[tokio::test]
     async fn a_finished_list_is_reused_by_the_next_request_on_the_thread() {
-        let runner = runner();
-        let tasks = request_tasks(&runner);
+        let owner = owner();
+        let tasks = request_tasks(&owner);
         let address = Arc::as_ptr(&tasks.shared);
         tasks.schedule(None);
-        let next = BackgroundTasks::for_request(Arc::clone(&runner), "next", None);
+        let next = BackgroundTasks::for_request(owner.clone(), "next", None);
         assert_eq!(Arc::as_ptr(&next.shared), address);
         assert!(next.is_empty());
         next.add_task(|| {}, ());
@@ -748,8 +764,8 @@ mod tests {
     /// `for_request`'s debug assertion is gone.
     #[test]
     fn a_list_still_shared_is_not_recycled() {
-        let runner = runner();
-        let tasks = request_tasks(&runner);
+        let owner = owner();
+        let tasks = request_tasks(&owner);
         let kept = tasks.clone();
         tasks.schedule(None);
         let taken = RECYCLED.with(|recycled| {
@@ -764,7 +780,7 @@ mod tests {
             1,
             "something besides `kept` holds the list"
         );
-        let next = BackgroundTasks::for_request(runner, "next", None);
+        let next = BackgroundTasks::for_request(owner, "next", None);
         assert!(!Arc::ptr_eq(&next.shared, &kept.shared));
     }
 
@@ -773,23 +789,23 @@ mod tests {
     /// there aborts the process).
     #[test]
     fn a_list_finished_during_thread_teardown_does_not_panic() {
-        struct FinishOnDrop(Option<Arc<TaskRunner>>);
+        struct FinishOnDrop(Option<Owner>);
         impl Drop for FinishOnDrop {
             fn drop(&mut self) {
-                if let Some(runner) = self.0.take() {
-                    BackgroundTasks::for_request(runner, "teardown", None).schedule(None);
+                if let Some(owner) = self.0.take() {
+                    BackgroundTasks::for_request(owner, "teardown", None).schedule(None);
                 }
             }
         }
         thread_local! {
             static HOLDER: RefCell<FinishOnDrop> = const { RefCell::new(FinishOnDrop(None)) };
         }
-        let runner = runner();
+        let owner = owner();
         let thread = std::thread::spawn(move || {
             // Registered first, so destroyed after `RECYCLED` (registered
             // second, by the recycling below).
-            HOLDER.with(|holder| holder.borrow_mut().0 = Some(Arc::clone(&runner)));
-            BackgroundTasks::for_request(runner, "warm-up", None).schedule(None);
+            HOLDER.with(|holder| holder.borrow_mut().0 = Some(owner.clone()));
+            BackgroundTasks::for_request(owner, "warm-up", None).schedule(None);
         });
         thread.join().expect("the thread's teardown did not panic");
     }
@@ -809,8 +825,8 @@ mod tests {
         let quiet = crate::testing_logs::capture(|| {
             let own = BackgroundTasks::new();
             own.add_task(|| {}, ());
-            let runner = runner();
-            let request = request_tasks(&runner);
+            let owner = owner();
+            let request = request_tasks(&owner);
             request.append(&own);
             request.discard("a test said so");
         });
@@ -822,10 +838,9 @@ mod tests {
     /// handler finished leak neither the place nor the list.
     #[tokio::test]
     async fn a_request_dropped_unfinished_frees_its_place_and_its_list() {
-        let runner = runner();
-        runner.set_cap(1);
+        let owner = Owner::for_tests(|app| app.tasks.cap = 1);
         let mut work = RequestWork::default();
-        let tasks = work.tasks(&runner, "test", || None);
+        let tasks = work.tasks(owner.app(), "test", || None);
         let (witness, freed) = tokio::sync::oneshot::channel::<()>();
         let follow_up = tasks.clone();
         tasks.add_task(
@@ -835,13 +850,16 @@ mod tests {
             (),
         );
         drop(tasks);
-        assert!(runner.admit().is_none(), "the request holds the only place");
+        assert!(
+            Owner::admit(owner.app()).is_none(),
+            "the request holds the only place"
+        );
         drop(work);
         assert!(
             freed.await.is_err(),
             "the task (and the list it held) was dropped"
         );
-        assert!(runner.admit().is_some(), "the place came back");
-        assert_eq!(runner.stats().discarded, 1);
+        assert!(Owner::admit(owner.app()).is_some(), "the place came back");
+        assert_eq!(owner.runner().stats().discarded, 1);
     }
 }

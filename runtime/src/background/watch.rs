@@ -1,6 +1,8 @@
 //! Counting running batches and waiting until none is left: for the whole
-//! app (`TaskRunner::wait_idle`) and for one request (`RequestWatch`, how a
-//! `TestClient` waits for that request's tasks and not every task of the app).
+//! app (`TaskRunner::wait_idle`), for one server's lifecycle (what its
+//! shutdown drains, `crate::lifecycle`), and for one request
+//! (`RequestWatch`, how a `TestClient` waits for that request's tasks and
+//! not every task of the app).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

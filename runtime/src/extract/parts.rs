@@ -8,6 +8,8 @@ use http::{HeaderMap, Method, Uri, Version};
 use super::{MissingState, PathParams};
 use crate::BackgroundTasks;
 use crate::background::{PendingTasks, RequestWatch, RequestWork};
+#[cfg(feature = "ws")]
+use crate::lifecycle::Lifecycle;
 use crate::routing::RouteInfo;
 use crate::shared::AppShared;
 
@@ -91,6 +93,9 @@ pub struct RequestParts {
     head: http::request::Parts,
     params: PathParams,
     route: &'static RouteInfo,
+    /// The app, as the server (or test client) the request came through
+    /// serves it: with that server's lifecycle, which drains the request's
+    /// tasks, event streams and sockets.
     app: Arc<AppShared>,
     remote: Option<SocketAddr>,
     /// The request's background work: its list, made on first use (so a
@@ -222,8 +227,7 @@ impl RequestParts {
     /// ```
     pub fn background_tasks(&mut self) -> BackgroundTasks {
         let head = &self.head;
-        self.work
-            .tasks(&self.app.runner, self.route.name, || watch(head))
+        self.work.tasks(&self.app, self.route.name, || watch(head))
     }
 
     /// The app's task runner.
@@ -232,21 +236,24 @@ impl RequestParts {
         &self.app.runner
     }
 
-    /// The app's open WebSockets.
+    /// The lifecycle of the server (or test client) the request came
+    /// through.
     #[cfg(feature = "ws")]
-    pub(crate) fn ws_sessions(&self) -> &Arc<crate::ws::Sessions> {
-        &self.app.sessions
+    pub(crate) fn lifecycle(&self) -> &Lifecycle {
+        &self.app.lifecycle
     }
 
-    /// Becomes `true` when the server starts shutting down.
+    /// Becomes `true` when the server the request came through starts
+    /// shutting down.
     pub(crate) fn closing(&self) -> tokio::sync::watch::Receiver<bool> {
-        self.app.closing.subscribe()
+        self.app.lifecycle.closing()
     }
 
-    /// The app's uploads waiting in temporary files.
+    /// The uploads waiting in temporary files, which the server the
+    /// request came through deletes if it abandons their tasks.
     #[cfg(feature = "multipart")]
     pub(crate) fn uploads(&self) -> &Arc<crate::multipart::Spooled> {
-        &self.app.uploads
+        self.app.lifecycle.uploads()
     }
 
     /// The route's handler name, for logs.
@@ -302,8 +309,9 @@ impl RequestParts {
     }
 
     /// Writes `jobs` to the app's queue, in one transaction. `Err` is the
-    /// response to send instead: `503` when the write failed, `500` when the
-    /// app has no queue (both logged).
+    /// response to send instead: `503` when the write failed or passed its
+    /// bound (saying so when `COMMIT` was sent and the calls may be
+    /// queued after all), `500` when the app has no queue (all logged).
     #[cfg(feature = "durable")]
     pub(crate) async fn write_durable(
         &self,
@@ -326,6 +334,20 @@ impl RequestParts {
         let count = jobs.len();
         match queue.write(jobs).await {
             Ok(()) => Ok(()),
+            Err(error) if error.may_have_committed() => {
+                queue.count_enqueue_failure();
+                tracing::error!(
+                    target: "atode::durable",
+                    route,
+                    calls = count,
+                    %error,
+                    "durable task calls may or may not have been written (COMMIT was sent, \
+                     its answer did not come); answering 503"
+                );
+                Err(crate::response::unavailable(
+                    "The background work may not have been queued; retry shortly",
+                ))
+            }
             Err(error) => {
                 queue.count_enqueue_failure();
                 tracing::error!(
@@ -347,7 +369,7 @@ impl RequestParts {
     pub(crate) fn admit_returned(&mut self) -> bool {
         let head = &self.head;
         self.work
-            .admit_returned(&self.app.runner, self.route.name, || watch(head))
+            .admit_returned(&self.app, self.route.name, || watch(head))
     }
 
     /// Ends the request's background work: see [`RequestWork::finish`].
@@ -359,7 +381,7 @@ impl RequestParts {
     ) -> Option<PendingTasks> {
         let head = &self.head;
         std::mem::take(&mut self.work).finish(
-            &self.app.runner,
+            &self.app,
             self.route.name,
             || watch(head),
             carried,

@@ -16,9 +16,9 @@ pub use redirect::Redirect;
 
 #[cfg(feature = "durable")]
 pub(crate) use into_response::unavailable;
-pub(crate) use into_response::{
-    HandlerFailed, JSON, json_detail, overloaded, server_mistake, with_content_type,
-};
+#[cfg(feature = "cookies")]
+pub(crate) use into_response::server_mistake;
+pub(crate) use into_response::{HandlerFailed, JSON, json_detail, overloaded, with_content_type};
 
 /// An HTTP response with atode's [`Body`](crate::Body): what
 /// [`IntoResponse`] builds, and a return type for a handler that sets every

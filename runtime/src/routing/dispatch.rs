@@ -96,7 +96,11 @@ impl Routing {
         if let Some(docs) = &self.docs {
             let static_route = matches!(&matched, Match::Found { params, .. } if params.is_empty());
             if !static_route {
-                if let Some(response) = docs.answer(request.method(), request.uri().path()) {
+                // The headers, for `If-None-Match`: the page's files are
+                // revalidated rather than sent again.
+                if let Some(response) =
+                    docs.answer(request.method(), request.uri().path(), request.headers())
+                {
                     return RouteFuture::ready(response);
                 }
             }

@@ -11,7 +11,7 @@ mod timer;
 
 pub(crate) use head_deadline::InProgress;
 pub use limits::Limits;
-use signal::Signals;
+pub(crate) use signal::Signals;
 pub use signal::shutdown_signal;
 
 use std::future::{Future, IntoFuture};
@@ -26,6 +26,7 @@ use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
 use crate::App;
+use crate::lifecycle::Lifecycle;
 use connection::ConnectionService;
 
 /// The address [`run`] listens on when `ATODE_ADDR` is not set: loopback
@@ -226,12 +227,15 @@ impl Serve {
 
     /// Bounds the graceful shutdown: whatever is still running `deadline`
     /// after the signal is abandoned, and the number of abandoned tasks is
-    /// logged. Without a deadline, shutdown waits for every task. The
+    /// logged. Without a deadline, shutdown waits for every task. Either
+    /// way a server drains and abandons only what came through it: another
+    /// server of the same app (or a `TestClient` of it) keeps its tasks,
+    /// and the app can be served again afterwards. The
     /// shutdown hooks ([`App::on_shutdown`]) get what is left of the
     /// deadline after the tasks, so the server returns by it.
     ///
     /// ```
-    /// use atode::{post, routes, App, BackgroundTasks, testing::TestClient};
+    /// use atode::{post, routes, App, BackgroundTasks};
     /// use std::time::Duration;
     ///
     /// async fn stuck() {
@@ -246,16 +250,28 @@ impl Serve {
     ///
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
     /// let app = App::new().routes(routes![queue]);
-    /// let client = TestClient::new(app.clone());
-    /// client.post("/stuck").without_waiting_for_tasks().await; // a task that never ends
-    ///
+    /// let monitor = app.task_monitor();
     /// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    /// atode::serve(listener, app)
-    ///     .with_graceful_shutdown(async {})
-    ///     .shutdown_deadline(Duration::from_millis(10))
-    ///     .await?; // returns although the task has not finished
-    /// assert_eq!(client.task_monitor().stats().pending, 1);
+    /// let addr = listener.local_addr()?;
+    /// let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    /// let server = atode::serve(listener, app)
+    ///     .with_graceful_shutdown(async { stopped.await.ok(); })
+    ///     .shutdown_deadline(Duration::from_millis(10));
+    /// let running = tokio::spawn(server.into_future());
+    ///
+    /// post(addr, "/stuck").await?; // answered; its task never ends
+    /// stop.send(()).ok();
+    /// running.await.expect("server task")?; // returns although the task has not finished
+    /// assert_eq!(monitor.stats().pending, 1);
     /// # Ok(()) }
+    /// # use std::future::IntoFuture;
+    /// # async fn post(addr: std::net::SocketAddr, path: &str) -> std::io::Result<()> {
+    /// #     use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    /// #     let mut stream = tokio::net::TcpStream::connect(addr).await?;
+    /// #     let head = format!("POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    /// #     stream.write_all(head.as_bytes()).await?;
+    /// #     stream.read_to_end(&mut Vec::new()).await.map(drop)
+    /// # }
     /// ```
     pub fn shutdown_deadline(mut self, deadline: Duration) -> Self {
         self.deadline = Some(deadline);
@@ -268,7 +284,7 @@ impl Serve {
     /// sets it to a second Ctrl-C or SIGTERM.
     ///
     /// ```
-    /// use atode::{post, routes, App, BackgroundTasks, testing::TestClient};
+    /// use atode::{post, routes, App, BackgroundTasks};
     ///
     /// async fn stuck() {
     ///     std::future::pending::<()>().await;
@@ -282,16 +298,28 @@ impl Serve {
     ///
     /// # #[tokio::main(flavor = "current_thread")] async fn main() -> std::io::Result<()> {
     /// let app = App::new().routes(routes![queue]);
-    /// let client = TestClient::new(app.clone());
-    /// client.post("/stuck").without_waiting_for_tasks().await; // never ends
-    ///
+    /// let monitor = app.task_monitor();
     /// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    /// atode::serve(listener, app)
-    ///     .with_graceful_shutdown(async {})
-    ///     .abandon_on(async {}) // no deadline, but told to give up
-    ///     .await?;
-    /// assert_eq!(client.task_monitor().stats().abandoned, 1);
+    /// let addr = listener.local_addr()?;
+    /// let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    /// let server = atode::serve(listener, app)
+    ///     .with_graceful_shutdown(async { stopped.await.ok(); })
+    ///     .abandon_on(async {}); // no deadline, but told to give up
+    /// let running = tokio::spawn(server.into_future());
+    ///
+    /// post(addr, "/stuck").await?; // answered; its task never ends
+    /// stop.send(()).ok();
+    /// running.await.expect("server task")?; // logs "...; 1 background task(s) abandoned"
+    /// assert_eq!(monitor.stats().pending, 1);
     /// # Ok(()) }
+    /// # use std::future::IntoFuture;
+    /// # async fn post(addr: std::net::SocketAddr, path: &str) -> std::io::Result<()> {
+    /// #     use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    /// #     let mut stream = tokio::net::TcpStream::connect(addr).await?;
+    /// #     let head = format!("POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    /// #     stream.write_all(head.as_bytes()).await?;
+    /// #     stream.read_to_end(&mut Vec::new()).await.map(drop)
+    /// # }
     /// ```
     pub fn abandon_on(mut self, signal: impl Future<Output = ()> + Send + 'static) -> Self {
         self.abandon = Some(Box::pin(signal));
@@ -345,6 +373,12 @@ impl Serve {
             started,
         } = self;
         let app = if started { app } else { start(&app).await? };
+        // This server's life, apart from any other server of the app (or
+        // any it had before): its requests' tasks, event streams and
+        // sockets are what its shutdown drains, and all it abandons. The
+        // requests reach it through the copy of the app served here.
+        let lifecycle = Lifecycle::default();
+        let app = app.with_lifecycle(lifecycle.clone());
         // The durable queue's workers run while the app serves.
         #[cfg(feature = "durable")]
         let durable = app.shared().runner.durable_queue();
@@ -358,9 +392,6 @@ impl Serve {
         let mut signal = signal.unwrap_or_else(|| Box::pin(std::future::pending()));
         let (builder, served) = limits.builder();
         let connections = Arc::new(Semaphore::new(limits.max_connections));
-        #[cfg(feature = "ws")]
-        app.shared().sessions.serve();
-        app.shared().closing.send_replace(false);
 
         loop {
             // At the connection limit, new connections wait in the kernel's
@@ -405,9 +436,10 @@ impl Serve {
         drop(listener);
         tracing::info!(target: "atode::serve", "shutting down: finishing in-flight responses and background tasks");
         // Streams that would never end (server-sent events) end now, so
-        // their responses complete and their tasks start.
-        app.shared().closing.send_replace(true);
-        let runner = &app.shared().runner;
+        // their responses complete and their tasks start; WebSockets are
+        // told to close; tasks added to a list whose batches have ended are
+        // refused from now on.
+        lifecycle.begin_drain();
         let stop_by = deadline.map(|deadline| {
             (
                 deadline,
@@ -417,7 +449,7 @@ impl Serve {
         // Upgraded WebSockets left hyper's graceful shutdown: they are told
         // to close alongside it, within their own bound.
         #[cfg(feature = "ws")]
-        let sessions = &app.shared().sessions;
+        let sessions = lifecycle.sessions();
         #[cfg(feature = "ws")]
         let sessions_by = {
             let by = crate::time::after_tokio(
@@ -446,9 +478,8 @@ impl Serve {
             #[cfg(not(feature = "ws"))]
             served.shut_down().await;
             // Every response is out, so every request's tasks are handed
-            // over: batches running finish, new ones are refused.
-            runner.begin_drain();
-            runner.wait_idle().await;
+            // over: this server's batches running finish.
+            lifecycle.wait_idle().await;
         };
         let deadline_passed = async {
             match stop_by {
@@ -486,7 +517,7 @@ impl Serve {
             // process once `main` returns.
             #[cfg(feature = "ws")]
             sessions.abort();
-            let abandoned = runner.abandon();
+            let abandoned = lifecycle.abandon();
             tracing::warn!(
                 target: "atode::serve",
                 abandoned,
@@ -496,7 +527,7 @@ impl Serve {
             // drops its uploads: their temporary files go now.
             #[cfg(feature = "multipart")]
             {
-                let removed = app.shared().uploads.remove_left_over();
+                let removed = lifecycle.uploads().remove_left_over();
                 if removed > 0 {
                     tracing::warn!(
                         target: "atode::serve",
@@ -518,6 +549,7 @@ impl Serve {
         // Shutdown hooks run last: they close what tasks and workers use.
         // Each failure is logged there; the server's shutdown still succeeds.
         let _ = app.shut_down(stop_by).await;
+        lifecycle.stop();
         Ok(())
     }
 }

@@ -22,8 +22,10 @@ use crate::{Body, BoxError, IntoResponse, Response};
 /// (its last frame), or when the client goes away mid-stream (the body is
 /// dropped): either way they run.
 ///
-/// Its headers keep intermediaries from holding events back:
-/// `Cache-Control: no-cache`, and `X-Accel-Buffering: no` for nginx.
+/// Its headers keep intermediaries from storing the stream or holding
+/// events back: `Cache-Control: no-store` (a stream has no validator to
+/// revalidate a stored copy with, so `no-cache` would not do), and
+/// `X-Accel-Buffering: no` for nginx.
 /// tower-http's `CompressionLayer` leaves `text/event-stream` uncompressed
 /// with its default predicate, so each event still arrives on its own.
 ///
@@ -103,14 +105,17 @@ where
             closing: None,
         });
         let mut response = Response::new(body);
-        // Filled with the app's shutdown signal when the route finishes.
+        // Filled with the shutdown signal of the server the request came
+        // through when the route finishes.
         response.extensions_mut().insert(shutdown);
         let headers = response.headers_mut();
         headers.insert(
             header::CONTENT_TYPE,
             HeaderValue::from_static("text/event-stream"),
         );
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        // Never stored: `no-cache` would let a cache keep the stream and ask
+        // to revalidate it, which a stream without a validator cannot be.
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
         response
     }
@@ -142,9 +147,10 @@ impl<S> crate::openapi::OperationOutput for Sse<S> {
 }
 
 /// Where a stream learns that the server is shutting down: the response
-/// carries it as an extension, and the route fills it with the app's
-/// signal ([`ShutdownSlot::connect`]); a stream served some other way (from
-/// a middleware, say) is never told.
+/// carries it as an extension, and the route fills it with the signal of
+/// the server (its lifecycle) the request came through
+/// ([`ShutdownSlot::connect`]); a stream served some other way (from a
+/// middleware, say) is never told.
 #[derive(Clone, Default)]
 pub(crate) struct ShutdownSlot(Arc<OnceLock<watch::Receiver<bool>>>);
 
@@ -177,7 +183,8 @@ impl<S> EventStream<S> {
             };
             let mut receiver = receiver.clone();
             self.closing = Some(Box::pin(async move {
-                // An error means the app is gone: as good as closing.
+                // An error means the server's lifecycle is gone: as good
+                // as closing.
                 let _ = receiver.wait_for(|closing| *closing).await;
             }));
         }
@@ -298,7 +305,7 @@ mod tests {
             .into_response();
         let headers = response.headers();
         assert_eq!(headers[header::CONTENT_TYPE], "text/event-stream");
-        assert_eq!(headers[header::CACHE_CONTROL], "no-cache");
+        assert_eq!(headers[header::CACHE_CONTROL], "no-store");
         assert_eq!(headers["x-accel-buffering"], "no");
     }
 

@@ -86,4 +86,4 @@ pub use upgrade::{
     WebSocketUpgrade,
 };
 
-pub(crate) use sessions::{ConnectionPlace, Sessions};
+pub(crate) use sessions::{ConnectionPlace, SessionGuard, Sessions};

@@ -1,7 +1,8 @@
-//! The app's open WebSockets. An upgraded connection leaves hyper, and with
-//! it hyper's graceful shutdown, so the server keeps its own count: at
-//! shutdown it tells every socket to close (1001 Going Away), waits for them
-//! within a bound, and then drops the ones that did not finish.
+//! A server's open WebSockets. An upgraded connection leaves hyper, and
+//! with it hyper's graceful shutdown, so the server's lifecycle keeps its
+//! own count: at shutdown it tells every socket to close (1001 Going
+//! Away), waits for them within a bound, and then drops the ones that did
+//! not finish.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -29,48 +30,43 @@ impl ConnectionPlace {
     }
 }
 
-/// Where the server is in its life, as the sockets see it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Phase {
-    /// Serving: sockets run as their handlers like.
-    Open,
-    /// Shutting down: each socket sends its close frame and finishes.
-    Closing,
-    /// Past the bound: sockets still running are dropped.
-    Abort,
-}
-
-/// Every socket holds receivers of `phase` for as long as it lives, so
+/// One server's open WebSockets, part of its
+/// [`Lifecycle`](crate::lifecycle::Lifecycle): shutdown begins with the
+/// lifecycle's `closing` (each socket sends its close frame and finishes),
+/// and once the bound on closing passes, `abort` drops the ones still
+/// running.
+///
+/// Every socket holds receivers of `aborted` for as long as it lives, so
 /// `closed()` says when the last one is gone, and a clone of `live`, which
 /// counts them: no list to keep, and nothing a dropped or panicked socket
 /// can leak.
 pub(crate) struct Sessions {
-    phase: watch::Sender<Phase>,
+    aborted: watch::Sender<bool>,
     live: Arc<()>,
 }
 
 impl Default for Sessions {
     fn default() -> Self {
         Sessions {
-            phase: watch::Sender::new(Phase::Open),
+            aborted: watch::Sender::new(false),
             live: Arc::new(()),
         }
     }
 }
 
 impl Sessions {
-    /// A server starts serving: sockets open.
-    pub(crate) fn serve(&self) {
-        self.phase.send_replace(Phase::Open);
-    }
-
-    /// One more socket: its phase receiver, and its connection's place
-    /// under the connection limit, which it keeps for as long as it lives
-    /// (`None` without a server, as in
+    /// One more socket: its lifecycle's `closing` receiver, and its
+    /// connection's place under the connection limit, which it keeps for
+    /// as long as it lives (`None` without a server, as in
     /// [`TestClient`](crate::testing::TestClient)).
-    pub(crate) fn join(&self, place: Option<ConnectionPlace>) -> SessionGuard {
+    pub(crate) fn join(
+        &self,
+        closing: watch::Receiver<bool>,
+        place: Option<ConnectionPlace>,
+    ) -> SessionGuard {
         SessionGuard {
-            phase: self.phase.subscribe(),
+            closing,
+            aborted: self.aborted.subscribe(),
             _live: Arc::clone(&self.live),
             _place: place,
         }
@@ -81,11 +77,10 @@ impl Sessions {
         Arc::strong_count(&self.live) - 1
     }
 
-    /// Tells every socket to close, and waits until they have, or until
-    /// `stop_by`; then drops the rest. Returns how many were dropped.
+    /// Waits until every socket (told to close by the lifecycle) has, or
+    /// until `stop_by`; then drops the rest. Returns how many were dropped.
     pub(crate) async fn close_all(&self, stop_by: Instant) -> usize {
-        self.phase.send_replace(Phase::Closing);
-        if tokio::time::timeout_at(stop_by, self.phase.closed())
+        if tokio::time::timeout_at(stop_by, self.aborted.closed())
             .await
             .is_ok()
         {
@@ -97,14 +92,15 @@ impl Sessions {
     /// Drops every socket still running; returns how many there were.
     pub(crate) fn abort(&self) -> usize {
         let left = self.open();
-        self.phase.send_replace(Phase::Abort);
+        self.aborted.send_replace(true);
         left
     }
 }
 
 /// One socket's place: alive while the socket is.
 pub(crate) struct SessionGuard {
-    phase: watch::Receiver<Phase>,
+    closing: watch::Receiver<bool>,
+    aborted: watch::Receiver<bool>,
     _live: Arc<()>,
     _place: Option<ConnectionPlace>,
 }
@@ -112,17 +108,17 @@ pub(crate) struct SessionGuard {
 impl SessionGuard {
     /// Resolves once the server starts shutting down (or is gone).
     pub(crate) fn closing(&self) -> impl Future<Output = ()> + Send + 'static {
-        let mut phase = self.phase.clone();
+        let mut closing = self.closing.clone();
         async move {
-            let _ = phase.wait_for(|phase| *phase != Phase::Open).await;
+            let _ = closing.wait_for(|closing| *closing).await;
         }
     }
 
     /// Resolves once the server gives up waiting for sockets to close.
     pub(crate) fn aborted(&self) -> impl Future<Output = ()> + Send + 'static {
-        let mut phase = self.phase.clone();
+        let mut aborted = self.aborted.clone();
         async move {
-            let _ = phase.wait_for(|phase| *phase == Phase::Abort).await;
+            let _ = aborted.wait_for(|aborted| *aborted).await;
         }
     }
 }
@@ -134,15 +130,17 @@ mod tests {
 
     #[tokio::test]
     async fn counts_sockets_by_their_guards_and_drops_the_stragglers() {
+        let closing = watch::Sender::new(false);
         let sessions = Sessions::default();
-        let first = sessions.join(None);
-        let second = sessions.join(None);
+        let first = sessions.join(closing.subscribe(), None);
+        let second = sessions.join(closing.subscribe(), None);
         assert_eq!(sessions.open(), 2);
-        let closing = first.closing();
+        let told = first.closing();
         let aborted = second.aborted();
         drop(first);
         assert_eq!(sessions.open(), 1);
-        let waiter = tokio::spawn(closing);
+        let waiter = tokio::spawn(told);
+        closing.send_replace(true);
         // `second` never closes: close_all gives up at the bound.
         let dropped = sessions
             .close_all(Instant::now() + Duration::from_millis(20))
@@ -160,9 +158,10 @@ mod tests {
     fn a_socket_keeps_its_connections_place_until_both_have_ended() {
         let limit = Arc::new(tokio::sync::Semaphore::new(1));
         let sessions = Sessions::default();
+        let closing = watch::Sender::new(false);
         let connection =
             ConnectionPlace::new(Arc::clone(&limit).try_acquire_owned().expect("one place"));
-        let socket = sessions.join(Some(connection.clone()));
+        let socket = sessions.join(closing.subscribe(), Some(connection.clone()));
         // The upgraded connection's own task ends: the socket keeps the place.
         drop(connection);
         assert_eq!(limit.available_permits(), 0);

@@ -75,7 +75,7 @@ pub struct WebSocket {
     keepalive: Option<KeepAlive>,
     /// The subprotocol the handshake agreed on.
     protocol: Option<http::HeaderValue>,
-    /// The socket's place among the app's open sockets, released on drop.
+    /// The socket's place among its server's open sockets, released on drop.
     _session: SessionGuard,
 }
 

@@ -415,7 +415,7 @@ impl WebSocketUpgrade {
         })?;
         // The socket keeps its connection's place under the limit.
         let place = parts.extensions_mut().remove::<ConnectionPlace>();
-        let session = parts.ws_sessions().join(place);
+        let session = parts.lifecycle().join_socket(place);
         let config = WebSocketConfig::default().max_message_size(Some(DEFAULT_MAX_MESSAGE_SIZE));
         let offered = parts
             .headers()
