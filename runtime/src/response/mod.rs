@@ -14,10 +14,10 @@ pub use http_error::HttpError;
 pub use into_response::IntoResponse;
 pub use redirect::Redirect;
 
-#[cfg(feature = "durable")]
-pub(crate) use into_response::unavailable;
 #[cfg(feature = "cookies")]
 pub(crate) use into_response::server_mistake;
+#[cfg(feature = "durable")]
+pub(crate) use into_response::unavailable;
 pub(crate) use into_response::{HandlerFailed, JSON, json_detail, overloaded, with_content_type};
 
 /// An HTTP response with atode's [`Body`](crate::Body): what
