@@ -107,6 +107,7 @@ on_every_backend!(
     a_handler_that_fails_or_panics_writes_nothing,
     a_write_that_fails_answers_503_and_keeps_nothing,
     a_write_waiting_on_a_lock_answers_503_at_its_bound_and_commits_nothing,
+    two_servers_of_one_app_share_its_workers_until_the_last_stops,
 );
 
 async fn the_call_is_in_the_queue_when_the_200_arrives(db: TestDb) {
@@ -451,4 +452,50 @@ async fn a_postgres_commit_left_unanswered_answers_503_and_may_have_committed() 
     let stats = monitor.stats();
     assert_eq!(stats.refused, 0);
     assert_eq!(stats.durable.enqueue_failed, 1);
+}
+
+#[post("/work/<email>")]
+async fn queue_work(email: String, tasks: BackgroundTasks) -> Json<Queued> {
+    let task_id = tasks.add_task(notify, (email,));
+    Json(Queued { task_id })
+}
+
+/// Queues one call through `addr`, and returns its id.
+async fn queue_through(addr: std::net::SocketAddr, email: &str) -> TaskId {
+    let (status, _, body) = Http1::connect(addr)
+        .await
+        .fetch(request("POST", &format!("/work/{email}")))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str::<serde_json::Value>(&body).unwrap()["task_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// The queue's workers serve the app, not one server of it: the first of
+/// two servers to stop leaves them working for the other.
+async fn two_servers_of_one_app_share_its_workers_until_the_last_stops(db: TestDb) {
+    let queue = db
+        .durable()
+        .task(notify)
+        .connect()
+        .await
+        .expect("open the queue");
+    let app = App::new()
+        .durable(queue.clone())
+        .routes(routes![queue_work]);
+    let mut first = TestServer::start(app.clone()).await;
+    let second = TestServer::start(app).await;
+    let before = queue_through(first.addr, "a@example.com").await;
+    durable_support::until_state(&queue, before, TaskState::Completed).await;
+
+    first.begin_shutdown();
+    common::within("the first server's shutdown", &mut first.handle)
+        .await
+        .expect("server task")
+        .expect("serve");
+    let after = queue_through(second.addr, "b@example.com").await;
+    durable_support::until_state(&queue, after, TaskState::Completed).await;
 }

@@ -364,7 +364,7 @@ impl Durable {
                 database,
                 counters,
                 workers: run_workers,
-                run: Mutex::new(None),
+                run: Mutex::new(WorkersRun::default()),
                 threads,
                 forgetter: Mutex::new(None),
                 tasks: self.tasks.iter().map(|(name, ..)| *name).collect(),
@@ -390,12 +390,20 @@ pub struct TaskQueue {
     inner: Arc<Inner>,
 }
 
+/// The workers' run, while any server (or `run_worker`) uses them.
+#[derive(Default)]
+struct WorkersRun {
+    handle: Option<RunHandle>,
+    /// How many started them and have not stopped them yet.
+    users: usize,
+}
+
 struct Inner {
     client: Client,
     database: Database,
     counters: Arc<DurableCounters>,
     workers: bool,
-    run: Mutex<Option<RunHandle>>,
+    run: Mutex<WorkersRun>,
     /// The threads regular `fn` attempts run on.
     threads: Arc<AttemptThreads>,
     /// Deletes atode's ids of calls River has cleaned up, while workers run.
@@ -541,16 +549,22 @@ impl TaskQueue {
 
     /// Starts this process's workers, once; a queue made
     /// [`without_workers`](Durable::without_workers) starts none.
+    ///
+    /// Each server (and each `run_worker`) that starts them is counted, and
+    /// [`stop`](Self::stop) stops them only for the last: two servers of one
+    /// app share the queue's workers, and the first to stop leaves them to
+    /// the other.
     pub(crate) fn start_workers(&self) -> Result<(), DurableError> {
         if !self.inner.workers {
             return Ok(());
         }
         let mut run = lock(&self.inner.run);
-        if run.is_none() {
-            *run = Some(self.inner.client.start()?);
+        if run.handle.is_none() {
+            run.handle = Some(self.inner.client.start()?);
             let database = self.inner.database.clone();
             *lock(&self.inner.forgetter) = Some(tokio::spawn(forget_cleaned_calls(database)));
         }
+        run.users += 1;
         Ok(())
     }
 
@@ -571,10 +585,18 @@ impl TaskQueue {
         deadline: Option<Duration>,
         abandon: impl Future<Output = ()>,
     ) {
+        let run = {
+            let mut run = lock(&self.inner.run);
+            run.users = run.users.saturating_sub(1);
+            if run.users > 0 {
+                // Another server still works the queue.
+                return;
+            }
+            run.handle.take()
+        };
         if let Some(forgetter) = lock(&self.inner.forgetter).take() {
             forgetter.abort();
         }
-        let run = lock(&self.inner.run).take();
         let Some(mut run) = run else {
             return;
         };
