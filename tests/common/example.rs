@@ -37,7 +37,7 @@ impl Drop for ScratchDir {
 }
 
 /// `cargo test` builds the examples beside the test binaries' directory.
-fn example_binary(name: &str) -> PathBuf {
+pub fn example_binary(name: &str) -> PathBuf {
     let test_binary = std::env::current_exe().expect("current exe");
     let profile_dir = test_binary
         .parent()
