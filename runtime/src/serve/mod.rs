@@ -28,6 +28,7 @@ use tokio::sync::Semaphore;
 use crate::App;
 use crate::lifecycle::Lifecycle;
 use connection::ConnectionService;
+use connections::Connections;
 
 /// The address [`run`] listens on when `ATODE_ADDR` is not set: loopback
 /// only, so a development server is not reachable from the network until
@@ -389,154 +390,11 @@ impl Serve {
                 return Err(io::Error::other(error));
             }
         }
-        let mut signal = signal.unwrap_or_else(|| Box::pin(std::future::pending()));
-        let (builder, served) = limits.builder();
-        let connections = Arc::new(Semaphore::new(limits.max_connections));
-
-        loop {
-            // At the connection limit, new connections wait in the kernel's
-            // backlog rather than being accepted and starved.
-            let permit = tokio::select! {
-                permit = Arc::clone(&connections).acquire_owned() => match permit {
-                    Ok(permit) => permit,
-                    Err(_) => break,
-                },
-                () = &mut signal => break,
-            };
-            let accepted = tokio::select! {
-                accepted = listener.accept() => accepted,
-                () = &mut signal => break,
-            };
-            match accepted {
-                Ok((stream, remote)) => {
-                    // Responses are written whole; Nagle would only delay them.
-                    let _ = stream.set_nodelay(true);
-                    #[cfg(feature = "ws")]
-                    let permit = crate::ws::ConnectionPlace::new(permit);
-                    let head = served.watch();
-                    let service = ConnectionService {
-                        routes: app.service().clone(),
-                        remote,
-                        head: head.clone(),
-                        #[cfg(feature = "ws")]
-                        place: permit.clone(),
-                    };
-                    // With upgrades: a WebSocket handshake hands its
-                    // connection over (`atode::ws`); other requests are
-                    // served exactly as without.
-                    let connection = builder
-                        .serve_connection_with_upgrades(TokioIo::new(stream), service)
-                        .into_owned();
-                    tokio::spawn(served.task(connection, permit, remote, head));
-                }
-                Err(error) => accept_failed(error).await,
-            }
-        }
-
+        let signal = signal.unwrap_or_else(|| Box::pin(std::future::pending()));
+        let served = accept_until(signal, &listener, &app, &limits).await;
         drop(listener);
         tracing::info!(target: "atode::serve", "shutting down: finishing in-flight responses and background tasks");
-        // Streams that would never end (server-sent events) end now, so
-        // their responses complete and their tasks start; WebSockets are
-        // told to close; tasks added to a list whose batches have ended are
-        // refused from now on.
-        lifecycle.begin_drain();
-        let stop_by = deadline.map(|deadline| {
-            (
-                deadline,
-                crate::time::after_tokio(tokio::time::Instant::now(), deadline),
-            )
-        });
-        // Upgraded WebSockets left hyper's graceful shutdown: they are told
-        // to close alongside it, within their own bound.
-        #[cfg(feature = "ws")]
-        let sessions = lifecycle.sessions();
-        #[cfg(feature = "ws")]
-        let sessions_by = {
-            let by = crate::time::after_tokio(
-                tokio::time::Instant::now(),
-                limits.websocket_close_timeout,
-            );
-            stop_by.map_or(by, |(_, stop_by)| by.min(stop_by))
-        };
-        let drain = async {
-            #[cfg(feature = "ws")]
-            {
-                let (dropped, ()) =
-                    tokio::join!(sessions.close_all(sessions_by), served.shut_down());
-                // A handshake answered during the shutdown joined after the
-                // call above began.
-                let dropped = dropped + sessions.close_all(sessions_by).await;
-                if dropped > 0 {
-                    tracing::warn!(
-                        target: "atode::serve",
-                        dropped,
-                        "{dropped} WebSocket(s) did not close within {:?} of being told to; dropped",
-                        limits.websocket_close_timeout
-                    );
-                }
-            }
-            #[cfg(not(feature = "ws"))]
-            served.shut_down().await;
-            // Every response is out, so every request's tasks are handed
-            // over: this server's batches running finish.
-            lifecycle.wait_idle().await;
-        };
-        let deadline_passed = async {
-            match stop_by {
-                Some((_, stop_by)) => tokio::time::sleep_until(stop_by).await,
-                None => std::future::pending().await,
-            }
-        };
-        let told_to_abandon = async {
-            match abandon {
-                Some(signal) => signal.await,
-                None => std::future::pending().await,
-            }
-        };
-        // Why the drain was given up on, if it was, and whether the user
-        // said so (then what follows gets no time at all).
-        let gave_up = tokio::select! {
-            () = drain => None,
-            () = deadline_passed => Some((
-                format!(
-                    "shutdown deadline of {:?} passed",
-                    stop_by.map(|(deadline, _)| deadline).unwrap_or_default()
-                ),
-                false,
-            )),
-            () = told_to_abandon => Some(("told to abandon the shutdown".to_owned(), true)),
-        };
-        let mut stop_by = stop_by.map(|(_, stop_by)| stop_by);
-        if let Some((why, told)) = gave_up {
-            if told {
-                // Durable workers and shutdown hooks get no more time.
-                stop_by = Some(tokio::time::Instant::now());
-            }
-            // No task starts from now on; a regular `fn` still running is
-            // on a thread of the app's own, which does not hold the
-            // process once `main` returns.
-            #[cfg(feature = "ws")]
-            sessions.abort();
-            let abandoned = lifecycle.abandon();
-            tracing::warn!(
-                target: "atode::serve",
-                abandoned,
-                "{why}; {abandoned} background task(s) abandoned"
-            );
-            // An abandoned task running on a thread of its own never
-            // drops its uploads: their temporary files go now.
-            #[cfg(feature = "multipart")]
-            {
-                let removed = lifecycle.uploads().remove_left_over();
-                if removed > 0 {
-                    tracing::warn!(
-                        target: "atode::serve",
-                        removed,
-                        "{removed} uploaded file(s) of abandoned tasks deleted"
-                    );
-                }
-            }
-        }
+        let stop_by = drain(&lifecycle, &served, &limits, deadline, abandon).await;
         // Durable workers stop after the in-process tasks: a late one may
         // still have written a call, and a call they do not finish is
         // released for another worker, not lost.
@@ -551,6 +409,177 @@ impl Serve {
         let _ = app.shut_down(stop_by).await;
         lifecycle.stop();
         Ok(())
+    }
+}
+
+/// Accepts and serves connections until `signal`; returns the server's
+/// connections, for the shutdown to reach.
+async fn accept_until(
+    mut signal: Pin<Box<dyn Future<Output = ()> + Send>>,
+    listener: &TcpListener,
+    app: &App,
+    limits: &Limits,
+) -> Connections {
+    let (builder, served) = limits.builder();
+    let connections = Arc::new(Semaphore::new(limits.max_connections));
+    loop {
+        // At the connection limit, new connections wait in the kernel's
+        // backlog rather than being accepted and starved.
+        let permit = tokio::select! {
+            permit = Arc::clone(&connections).acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
+            },
+            () = &mut signal => break,
+        };
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = &mut signal => break,
+        };
+        match accepted {
+            Ok((stream, remote)) => {
+                // Responses are written whole; Nagle would only delay them.
+                let _ = stream.set_nodelay(true);
+                #[cfg(feature = "ws")]
+                let permit = crate::ws::ConnectionPlace::new(permit);
+                let head = served.watch();
+                let service = ConnectionService {
+                    routes: app.service().clone(),
+                    remote,
+                    head: head.clone(),
+                    #[cfg(feature = "ws")]
+                    place: permit.clone(),
+                };
+                // With upgrades: a WebSocket handshake hands its
+                // connection over (`atode::ws`); other requests are
+                // served exactly as without.
+                let connection = builder
+                    .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                    .into_owned();
+                tokio::spawn(served.task(connection, permit, remote, head));
+            }
+            Err(error) => accept_failed(error).await,
+        }
+    }
+    served
+}
+
+/// The graceful shutdown of what this server served: in-flight responses,
+/// WebSockets and background tasks, until they are done, the deadline
+/// passes or `abandon` says to give up. Returns by when what follows
+/// (durable workers, shutdown hooks) must be done, if anything bounds it.
+async fn drain(
+    lifecycle: &Lifecycle,
+    served: &Connections,
+    #[cfg_attr(not(feature = "ws"), allow(unused_variables))] limits: &Limits,
+    deadline: Option<Duration>,
+    abandon: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
+) -> Option<tokio::time::Instant> {
+    // Streams that would never end (server-sent events) end now, so
+    // their responses complete and their tasks start; WebSockets are
+    // told to close; tasks added to a list whose batches have ended are
+    // refused from now on.
+    lifecycle.begin_drain();
+    let stop_by = deadline.map(|deadline| {
+        (
+            deadline,
+            crate::time::after_tokio(tokio::time::Instant::now(), deadline),
+        )
+    });
+    // Upgraded WebSockets left hyper's graceful shutdown: they are told
+    // to close alongside it, within their own bound.
+    #[cfg(feature = "ws")]
+    let sessions = lifecycle.sessions();
+    #[cfg(feature = "ws")]
+    let sessions_by = {
+        let by =
+            crate::time::after_tokio(tokio::time::Instant::now(), limits.websocket_close_timeout);
+        stop_by.map_or(by, |(_, stop_by)| by.min(stop_by))
+    };
+    let drain = async {
+        #[cfg(feature = "ws")]
+        {
+            let (dropped, ()) = tokio::join!(sessions.close_all(sessions_by), served.shut_down());
+            // A handshake answered during the shutdown joined after the
+            // call above began.
+            let dropped = dropped + sessions.close_all(sessions_by).await;
+            if dropped > 0 {
+                tracing::warn!(
+                    target: "atode::serve",
+                    dropped,
+                    "{dropped} WebSocket(s) did not close within {:?} of being told to; dropped",
+                    limits.websocket_close_timeout
+                );
+            }
+        }
+        #[cfg(not(feature = "ws"))]
+        served.shut_down().await;
+        // Every response is out, so every request's tasks are handed
+        // over: this server's batches running finish.
+        lifecycle.wait_idle().await;
+    };
+    let deadline_passed = async {
+        match stop_by {
+            Some((_, stop_by)) => tokio::time::sleep_until(stop_by).await,
+            None => std::future::pending().await,
+        }
+    };
+    let told_to_abandon = async {
+        match abandon {
+            Some(signal) => signal.await,
+            None => std::future::pending().await,
+        }
+    };
+    // Why the drain was given up on, if it was, and whether the user
+    // said so (then what follows gets no time at all).
+    let gave_up = tokio::select! {
+        () = drain => None,
+        () = deadline_passed => Some((
+            format!(
+                "shutdown deadline of {:?} passed",
+                stop_by.map(|(deadline, _)| deadline).unwrap_or_default()
+            ),
+            false,
+        )),
+        () = told_to_abandon => Some(("told to abandon the shutdown".to_owned(), true)),
+    };
+    let mut stop_by = stop_by.map(|(_, stop_by)| stop_by);
+    if let Some((why, told)) = gave_up {
+        if told {
+            // Durable workers and shutdown hooks get no more time.
+            stop_by = Some(tokio::time::Instant::now());
+        }
+        abandon_what_is_left(lifecycle, &why);
+    }
+    stop_by
+}
+
+/// Gives up on the drain, for `why`: no task of this server starts from now
+/// on, its sockets are dropped, and what it abandons is counted in the log.
+fn abandon_what_is_left(lifecycle: &Lifecycle, why: &str) {
+    // No task starts from now on; a regular `fn` still running is
+    // on a thread of the app's own, which does not hold the
+    // process once `main` returns.
+    #[cfg(feature = "ws")]
+    lifecycle.sessions().abort();
+    let abandoned = lifecycle.abandon();
+    tracing::warn!(
+        target: "atode::serve",
+        abandoned,
+        "{why}; {abandoned} background task(s) abandoned"
+    );
+    // An abandoned task running on a thread of its own never
+    // drops its uploads: their temporary files go now.
+    #[cfg(feature = "multipart")]
+    {
+        let removed = lifecycle.uploads().remove_left_over();
+        if removed > 0 {
+            tracing::warn!(
+                target: "atode::serve",
+                removed,
+                "{removed} uploaded file(s) of abandoned tasks deleted"
+            );
+        }
     }
 }
 
