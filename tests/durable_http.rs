@@ -108,6 +108,7 @@ on_every_backend!(
     a_write_that_fails_answers_503_and_keeps_nothing,
     a_write_waiting_on_a_lock_answers_503_at_its_bound_and_commits_nothing,
     two_servers_of_one_app_share_its_workers_until_the_last_stops,
+    opening_an_existing_queue_logs_nothing_about_its_schema,
 );
 
 async fn the_call_is_in_the_queue_when_the_200_arrives(db: TestDb) {
@@ -498,4 +499,38 @@ async fn two_servers_of_one_app_share_its_workers_until_the_last_stops(db: TestD
         .expect("serve");
     let after = queue_through(second.addr, "b@example.com").await;
     durable_support::until_state(&queue, after, TaskState::Completed).await;
+}
+
+/// What a subscriber on this thread was given, as text.
+#[derive(Clone, Default)]
+struct Logged(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Logged {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A queue opened again (every start of a program after its first) says
+/// nothing about the schema it already has: PostgreSQL's "relation
+/// already exists, skipping" notices were logged at INFO on every start.
+async fn opening_an_existing_queue_logs_nothing_about_its_schema(db: TestDb) {
+    db.queue().await;
+    let logged = Logged::default();
+    let writer = logged.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .with_max_level(tracing::Level::INFO)
+        .finish();
+    // The test's runtime runs on this thread, so its tasks log here too.
+    let _default = tracing::subscriber::set_default(subscriber);
+    db.queue().await;
+    let logged = String::from_utf8_lossy(&logged.0.lock().unwrap()).into_owned();
+    assert!(!logged.contains("already exists"), "{logged}");
 }

@@ -90,10 +90,29 @@ impl Database {
                 .await
                 .map_err(DurableError::migrate)?,
         };
-        with_pool!(self, pool => {
-            sqlx::query(CREATE_TASK_TABLE).execute(pool).await?;
-            sqlx::query(INDEX_TASK_ID).execute(pool).await?;
-        });
+        match self {
+            Database::Sqlite(pool) => {
+                sqlx::query(CREATE_TASK_TABLE).execute(pool).await?;
+                sqlx::query(INDEX_TASK_ID).execute(pool).await?;
+            }
+            // PostgreSQL answers `IF NOT EXISTS` on an existing table with a
+            // NOTICE ("already exists, skipping"), which sqlx logs at INFO
+            // on every start: these two are made with notices off.
+            #[cfg(feature = "postgres")]
+            Database::Postgres(pool) => {
+                let mut transaction = pool.begin().await?;
+                sqlx::query("SET LOCAL client_min_messages = warning")
+                    .execute(&mut *transaction)
+                    .await?;
+                sqlx::query(CREATE_TASK_TABLE)
+                    .execute(&mut *transaction)
+                    .await?;
+                sqlx::query(INDEX_TASK_ID)
+                    .execute(&mut *transaction)
+                    .await?;
+                transaction.commit().await?;
+            }
+        }
         Ok(())
     }
 
