@@ -76,7 +76,8 @@ impl Handler {
         valid::check_qualifiers(cx, sig);
         let inputs = input::parse(sig, path);
         let params = path.map_or(0, |path| path.params.len());
-        let (mut args, bound) = valid::check_inputs(cx, &sig.ident, &inputs, params);
+        let (mut args, bound) =
+            valid::check_inputs(cx, &sig.ident, &inputs, params, path.is_some());
         if let Some(path) = path {
             valid::check_unbound(cx, sig, path, &inputs, &bound);
         }

@@ -75,10 +75,57 @@ pub(super) fn missing_param(param: &str, names: &[String], handler: &Ident) -> S
     }
 }
 
+/// Whether `ty` is a number, a `bool` or a `char` (or an `Option` of one):
+/// a value FastAPI reads from the query string, and no extractor takes.
+/// `String` is not one: it is the raw body's extractor.
+pub(super) fn is_scalar(ty: &Type) -> bool {
+    const SCALARS: &[&str] = &[
+        "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
+        "f32", "f64", "bool", "char",
+    ];
+    let Type::Path(path) = ty else {
+        return false;
+    };
+    let Some(last) = path.path.segments.last() else {
+        return false;
+    };
+    match &last.arguments {
+        syn::PathArguments::None => SCALARS.iter().any(|scalar| last.ident == scalar),
+        syn::PathArguments::AngleBracketed(args) if last.ident == "Option" => {
+            matches!(args.args.first(), Some(syn::GenericArgument::Type(inner)) if args.args.len() == 1 && is_scalar(inner))
+        }
+        _ => false,
+    }
+}
+
+/// The error for `ident: ty`, a scalar that names no path parameter: how
+/// to read it from the query string, or the path.
+pub(super) fn query_parameter(ident: &Ident, ty: &Type) -> String {
+    let ty = ty.to_token_stream().to_string().replace(' ', "");
+    format!(
+        "`{ident}: {ty}` is not a path parameter (the path has no `<{ident}>`), and no extractor takes a `{ty}`\n\
+         help: to read it from the query string (`?{ident}=...`), as FastAPI does, take it with `Query<T>`:\n\
+         \x20     #[derive(serde::Deserialize)]\n\
+         \x20     struct Params {{ {ident}: {ty} }}\n\
+         \x20     and in the handler: `Query(Params {{ {ident} }}): Query<Params>`\n\
+         help: or, to read it from the path, add `<{ident}>` to the route's path"
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proc_macro2::TokenStream;
+
+    #[test]
+    fn scalars_are_numbers_bools_and_chars_and_their_options() {
+        let scalar = |ty: TokenStream| is_scalar(&syn::parse2(ty).unwrap());
+        assert!(scalar(quote::quote!(u32)));
+        assert!(scalar(quote::quote!(Option<bool>)));
+        assert!(!scalar(quote::quote!(String)));
+        assert!(!scalar(quote::quote!(Json<u32>)));
+        assert!(!scalar(quote::quote!(Option<String>)));
+    }
 
     #[test]
     fn unused_names_follow_the_type() {

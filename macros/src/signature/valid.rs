@@ -44,17 +44,20 @@ pub(super) fn check_qualifiers(cx: &Ctxt, sig: &Signature) {
 
 /// Checks each parameter's role, reporting those a handler cannot take.
 /// Returns the arguments of the roles it can take, and which of the
-/// route's `params` path parameters a parameter is named after.
+/// route's `params` path parameters a parameter is named after
+/// (`path_parsed`: whether the route's path parsed at all).
 pub(super) fn check_inputs(
     cx: &Ctxt,
     name: &Ident,
     inputs: &[Input<'_>],
     params: usize,
+    path_parsed: bool,
 ) -> (Vec<Arg>, Vec<bool>) {
     let mut checked = Checked {
         args: Vec::new(),
         bound: vec![false; params],
         tasks_seen: None,
+        scalars: Vec::new(),
     };
     for input in inputs {
         match input {
@@ -78,6 +81,15 @@ pub(super) fn check_inputs(
             } => checked.named(cx, name, typed, ident, ty, role),
         }
     }
+    // A number or a `bool` that names no path parameter is FastAPI's query
+    // parameter: say how atode reads one. Unless a path parameter is left
+    // unbound, when the parameter is more likely its typo, reported there,
+    // or the path itself is wrong, which is the one mistake to fix first.
+    if path_parsed && checked.bound.iter().all(|bound| *bound) {
+        for (typed, ident, ty) in &checked.scalars {
+            cx.error_spanned_by(typed, hint::query_parameter(ident, ty));
+        }
+    }
     (checked.args, checked.bound)
 }
 
@@ -88,6 +100,9 @@ struct Checked<'a> {
     bound: Vec<bool>,
     /// The name of the `BackgroundTasks` parameter, once one is seen.
     tasks_seen: Option<&'a Ident>,
+    /// Parameters of a scalar type (`u32`, `bool`, ...) that name no path
+    /// parameter: no extractor takes such a type.
+    scalars: Vec<(&'a PatType, &'a Ident, &'a Type)>,
 }
 
 impl<'a> Checked<'a> {
@@ -96,9 +111,9 @@ impl<'a> Checked<'a> {
         &mut self,
         cx: &Ctxt,
         name: &Ident,
-        typed: &PatType,
+        typed: &'a PatType,
         ident: &'a Ident,
-        ty: &Type,
+        ty: &'a Type,
         role: &Role,
     ) {
         match *role {
@@ -165,11 +180,16 @@ impl<'a> Checked<'a> {
                     },
                 });
             }
-            Role::Extractor => self.args.push(Arg {
-                ty: ty.clone(),
-                kind: ArgKind::Extractor { body: false },
-                shown: super::shown(typed),
-            }),
+            Role::Extractor => {
+                if hint::is_scalar(ty) {
+                    self.scalars.push((typed, ident, ty));
+                }
+                self.args.push(Arg {
+                    ty: ty.clone(),
+                    kind: ArgKind::Extractor { body: false },
+                    shown: super::shown(typed),
+                });
+            }
         }
     }
 }
