@@ -1,8 +1,11 @@
 use atode::{Json, post};
 
+struct Options;
+
 #[post("/users")]
-async fn create(limit: u32, name: Json<String>) -> String {
-    format!("{} {limit}", name.0)
+async fn create(options: Options, name: Json<String>) -> String {
+    let Options = options;
+    name.0
 }
 
 fn main() {}
