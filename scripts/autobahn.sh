@@ -77,12 +77,12 @@ for ((i = 0; i < ${#selection[@]}; i += 2)); do
     if [[ "${selection[i]}" == -i ]]; then groups+=("${selection[i + 1]%%.*}"); fi
 done
 
+source "$root/scripts/lib/example.sh"
 scratch=
-pid=
 cleanup() {
-    if [[ -n "$pid" ]]; then
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
+    if [[ -n "$example_pid" ]]; then
+        kill -KILL "$example_pid" 2>/dev/null || true
+        wait "$example_pid" 2>/dev/null || true
     fi
     if [[ -n "$scratch" ]]; then rm -rf "$scratch"; fi
 }
@@ -95,54 +95,12 @@ venv="$("$root/scripts/lib/venv.sh" autobahn "kosoku==$KOSOKU_VERSION")"
 "$venv/bin/kosoku" --help >/dev/null
 
 if [[ "${AUTOBAHN_BUILD:-1}" != 0 ]]; then
-    # --workspace: the features `cargo test --workspace` builds with, so
-    # after it this reuses its build instead of compiling atode again.
     echo "autobahn: cargo build --workspace --example ws_echo"
-    cargo build --quiet --workspace --example ws_echo
+    example_build ws_echo
 fi
-target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
-binary="$target_dir/debug/examples/ws_echo"
-[[ -x "$binary" ]] || fail "$binary is missing: build it with cargo build --example ws_echo"
-
-show_logs() { # the server's output, for a failure
-    echo "--- ws_echo stdout:" >&2
-    tail -n 40 "$scratch/stdout" >&2 || true
-    echo "--- ws_echo stderr:" >&2
-    tail -n 80 "$scratch/stderr" >&2 || true
-}
-
-# Whether the process is running: not gone, and not a zombie (which kill -0
-# would count as running).
-running() {
-    local stat
-    stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
-    stat="${stat##*) }"
-    [[ "${stat%% *}" != Z ]]
-}
-
 scratch="$(mktemp -d "${TMPDIR:-/tmp}/atode-autobahn.XXXXXX")"
-(cd "$scratch" && exec env ATODE_ADDR=127.0.0.1:0 "$binary" >"$scratch/stdout" 2>"$scratch/stderr") &
-pid=$!
-
-# The example prints "atode listening on http://ADDR" once it listens.
-addr=
-for ((i = 0; i < START_TIMEOUT * 10; i++)); do
-    addr="$(sed -n 's|.*atode listening on http://\([^ ]*\).*|\1|p' "$scratch/stdout" | head -n 1)"
-    [[ -n "$addr" ]] && break
-    if ! running "$pid"; then
-        status=0
-        wait "$pid" || status=$?
-        pid=
-        show_logs
-        fail "ws_echo exited ($status) before it said where it listens"
-    fi
-    sleep 0.1
-done
-if [[ -z "$addr" ]]; then
-    show_logs
-    fail "ws_echo did not say where it listens within ${START_TIMEOUT}s"
-fi
-[[ "$addr" == 127.0.0.1:* ]] || fail "ws_echo listens on $addr, not on loopback"
+example_start ws_echo "$scratch"
+addr="$example_addr"
 
 report="$root/target/autobahn/report"
 rm -rf "$report"
@@ -157,7 +115,7 @@ kosoku_status=0
     >"$report/kosoku.log" 2>&1 || kosoku_status=$?
 echo "autobahn: the cases took $((SECONDS - started))s (kosoku exited with $kosoku_status; its output is in $report/kosoku.log)"
 if [[ "$kosoku_status" == 124 ]]; then
-    show_logs
+    example_logs ws_echo "$scratch"
     fail "kosoku did not finish within ${RUN_TIMEOUT}s"
 fi
 
@@ -172,34 +130,6 @@ summary_status=0
 
 # The server must have lived through the run without a panic (a socket's
 # panic is caught, but the panic hook still prints it), and stop cleanly.
-if ! running "$pid"; then
-    status=0
-    wait "$pid" || status=$?
-    pid=
-    show_logs
-    fail "ws_echo exited ($status) during the run"
-fi
-if grep -q 'panicked' "$scratch/stderr"; then
-    show_logs
-    fail "ws_echo panicked during the run"
-fi
-kill -TERM "$pid"
-status=
-for ((i = 0; i < STOP_TIMEOUT * 10; i++)); do
-    if ! running "$pid"; then
-        status=0
-        wait "$pid" || status=$?
-        break
-    fi
-    sleep 0.1
-done
-if [[ -z "$status" ]]; then
-    show_logs
-    fail "ws_echo did not exit within ${STOP_TIMEOUT}s of SIGTERM"
-fi
-pid=
-if [[ "$status" != 0 ]]; then
-    show_logs
-    fail "ws_echo exited with status $status after SIGTERM"
-fi
+example_alive ws_echo "$scratch"
+example_stop ws_echo "$scratch"
 exit "$summary_status"

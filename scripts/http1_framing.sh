@@ -34,20 +34,14 @@ fail() {
 venv="$(VENV_DIR="${HTTP1_VENV:-}" "$root/scripts/lib/venv.sh" http1 "h11==$H11_VERSION")"
 "$venv/bin/python" -c 'import h11' || fail "h11 does not import in $venv"
 
-# --workspace: the features `cargo test --workspace` builds the examples
-# with, so after it this compiles nothing.
-if [[ "${HTTP1_FRAMING_BUILD:-1}" != 0 ]]; then
-    cargo build --quiet --workspace --example echo || fail "the build failed"
-fi
-binary="${CARGO_TARGET_DIR:-$root/target}/debug/examples/echo"
-[[ -x "$binary" ]] || fail "$binary is missing"
+source "$root/scripts/lib/example.sh"
+[[ "${HTTP1_FRAMING_BUILD:-1}" == 0 ]] || example_build echo
 
 scratch="$(mktemp -d "${TMPDIR:-/tmp}/atode-http1.XXXXXX")"
-pid=
 cleanup() {
-    if [[ -n "$pid" ]]; then
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
+    if [[ -n "$example_pid" ]]; then
+        kill -KILL "$example_pid" 2>/dev/null || true
+        wait "$example_pid" 2>/dev/null || true
     fi
     rm -rf "$scratch"
 }
@@ -55,51 +49,11 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# Whether the process is running: not gone, and not a zombie (which kill -0
-# would count as running).
-running() {
-    local stat
-    stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
-    stat="${stat##*) }"
-    [[ "${stat%% *}" != Z ]]
-}
-
-show_logs() {
-    echo "--- echo stderr (last 40 lines):" >&2
-    tail -n 40 "$scratch/stderr" >&2 || true
-}
-
-(cd "$scratch" && ATODE_ADDR=127.0.0.1:0 exec "$binary" >"$scratch/stdout" 2>"$scratch/stderr") &
-pid=$!
-addr=
-for _ in $(seq 300); do
-    addr="$(sed -n 's|^atode listening on http://\(127\.0\.0\.1:[0-9]*\)$|\1|p' "$scratch/stdout" | head -n 1)"
-    [[ -n "$addr" ]] && break
-    running "$pid" || { show_logs; fail "the example exited at start-up"; }
-    sleep 0.1
-done
-[[ -n "$addr" ]] || { show_logs; fail "the example printed no address within 30 s"; }
-
+example_start echo "$scratch"
 status=0
-"$venv/bin/python" "$root/scripts/http1/framing.py" "$addr" "$@" || status=$?
-
-# A graceful stop: SIGTERM, then it must exit 0 by itself, without a panic
-# on the way (a panic in a connection task does not end the process).
-kill -TERM "$pid"
-exit_status=
-for _ in $(seq 300); do
-    if ! running "$pid"; then
-        exit_status=0
-        wait "$pid" || exit_status=$?
-        pid=
-        break
-    fi
-    sleep 0.1
-done
-[[ -n "$exit_status" ]] || { show_logs; fail "the example did not exit within 30 s of SIGTERM"; }
-[[ "$exit_status" == 0 ]] || { show_logs; fail "the example exited with status $exit_status"; }
-if grep -q "panicked" "$scratch/stderr"; then
-    show_logs
-    fail "the example panicked"
-fi
+"$venv/bin/python" "$root/scripts/http1/framing.py" "$example_addr" "$@" || status=$?
+# Nothing panicked on the way (a panic in a connection task does not end
+# the process), and the example stops cleanly.
+example_alive echo "$scratch"
+example_stop echo "$scratch"
 exit "$status"

@@ -20,8 +20,7 @@
 #
 # HTTP2_EXAMPLE (default send_notification) names the example served;
 # HTTP2_PATH (default /openapi.json) a GET route of it answering 200 with a
-# body. HTTP2_CHECK_BUILD=0 skips the `cargo build`; HTTP2_BIN_DIR runs the
-# binary of another directory than target/debug/examples.
+# body. HTTP2_CHECK_BUILD=0 skips the `cargo build`.
 # Needs: cargo, python3 (3.11); makes a venv under target/ (scripts/http2/venv.sh).
 # Loopback only.
 set -euo pipefail
@@ -30,7 +29,6 @@ root="$PWD"
 
 example="${HTTP2_EXAMPLE:-send_notification}"
 path="${HTTP2_PATH:-/openapi.json}"
-START_TIMEOUT=60
 STOP_TIMEOUT=20
 
 case "${1:-}" in
@@ -42,12 +40,12 @@ fail() {
     exit 1
 }
 
+source "$root/scripts/lib/example.sh"
 scratch=
-pid=
 cleanup() {
-    if [[ -n "$pid" ]]; then
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
+    if [[ -n "$example_pid" ]]; then
+        kill -KILL "$example_pid" 2>/dev/null || true
+        wait "$example_pid" 2>/dev/null || true
     fi
     if [[ -n "$scratch" ]]; then rm -rf "$scratch"; fi
 }
@@ -65,88 +63,22 @@ fi
 
 started=$SECONDS
 if [[ "${HTTP2_CHECK_BUILD:-1}" != 0 ]]; then
-    # --workspace: the features of `cargo test --workspace`, so that after it
-    # nothing is compiled again (and the binary another script runs is not
-    # replaced by a build with other features).
     echo "http2_conformance: cargo build --workspace --example $example"
-    cargo build --quiet --workspace --example "$example"
+    example_build "$example"
 fi
-bin_dir="${HTTP2_BIN_DIR:-}"
-if [[ -z "$bin_dir" ]]; then
-    target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
-    bin_dir="$target_dir/debug/examples"
-fi
-binary="$bin_dir/$example"
-[[ -x "$binary" ]] || fail "$binary is missing: is there an example named $example?"
-
-show_logs() {
-    echo "--- $example stdout:" >&2
-    tail -n 20 "$scratch/stdout" >&2 || true
-    echo "--- $example stderr:" >&2
-    tail -n 40 "$scratch/stderr" >&2 || true
-}
-
-# Whether the process is running: not gone, and not a zombie.
-running() {
-    local stat
-    stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
-    stat="${stat##*) }"
-    [[ "${stat%% *}" != Z ]]
-}
-
 scratch="$(mktemp -d "${TMPDIR:-/tmp}/atode-http2-$example.XXXXXX")"
-# `exec`, so that $! is the server itself, whose memory is sampled and which
-# the shutdown case signals. The deadline bounds a shutdown that would hang.
-(cd "$scratch" && exec env ATODE_ADDR=127.0.0.1:0 ATODE_SHUTDOWN_DEADLINE=10 "$binary" >"$scratch/stdout" 2>"$scratch/stderr") &
-pid=$!
-
-addr=
-for ((i = 0; i < START_TIMEOUT * 10; i++)); do
-    # (The files may not exist yet: the example has only just started.)
-    addr="$(sed -n 's|.*atode listening on http://\([^ ]*\).*|\1|p' "$scratch/stdout" "$scratch/stderr" 2>/dev/null | head -n 1 || true)"
-    [[ -n "$addr" ]] && break
-    if ! running "$pid"; then
-        status=0
-        wait "$pid" || status=$?
-        pid=
-        show_logs
-        fail "$example exited ($status) before it said where it listens"
-    fi
-    sleep 0.1
-done
-[[ -n "$addr" ]] || { show_logs; fail "$example did not say where it listens within ${START_TIMEOUT}s"; }
-echo "http2_conformance: $example listens on $addr (pid $pid)"
+# The pid is the server itself, whose memory is sampled and which the
+# shutdown case signals. The deadline bounds a shutdown that would hang.
+example_start "$example" "$scratch" ATODE_SHUTDOWN_DEADLINE=10
+echo "http2_conformance: $example listens on $example_addr (pid $example_pid)"
 
 cases_status=0
-"${cases[@]}" --addr "$addr" --pid "$pid" --path "$path" "$@" || cases_status=$?
+"${cases[@]}" --addr "$example_addr" --pid "$example_pid" --path "$path" "$@" || cases_status=$?
 
-# The shutdown case has sent SIGTERM already; otherwise it is sent now.
-if running "$pid" && ! grep -q "shutdown signal received" "$scratch/stdout" "$scratch/stderr"; then
-    kill -TERM "$pid"
-fi
-status=
-for ((i = 0; i < STOP_TIMEOUT * 10; i++)); do
-    if ! running "$pid"; then
-        status=0
-        wait "$pid" || status=$?
-        break
-    fi
-    sleep 0.1
-done
-if [[ -z "$status" ]]; then
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-    pid=
-    show_logs
-    fail "$example did not exit within ${STOP_TIMEOUT}s of SIGTERM; killed it"
-fi
-pid=
-if [[ "$status" != 0 ]]; then
-    show_logs
-    fail "$example exited with status $status after SIGTERM"
-fi
+# The shutdown case has sent SIGTERM already (example_stop sees it in the log).
+example_stop "$example" "$scratch"
 echo "http2_conformance: $example exited 0 after SIGTERM; $((SECONDS - started))s in all"
 if [[ "$cases_status" != 0 ]]; then
-    show_logs
+    example_logs "$example" "$scratch"
     fail "see the table above"
 fi

@@ -12,8 +12,7 @@
 # A finding is a note REDbot rates WARN or BAD, or a request it could not
 # complete. Each is printed under its route; one neither on ALLOW (justified)
 # nor on KNOWN (real, fix pending) below fails the run (exit 1).
-# REDBOT_CHECK_BUILD=0 skips the `cargo build`; REDBOT_CHECK_BIN_DIR runs
-# the binaries of another directory than target/debug/examples;
+# REDBOT_CHECK_BUILD=0 skips the `cargo build`;
 # REDBOT_CHECK_JSON=FILE also writes every route's notes, a JSON line each.
 # Needs: cargo, python3 (3.11); makes a venv under target/ (scripts/redbot/venv.sh).
 # Loopback only.
@@ -126,9 +125,6 @@ ALLOW=(
 # runtime/src/sse/response.rs, and Location on the examples' 201s.)
 KNOWN=()
 
-START_TIMEOUT=60
-STOP_TIMEOUT=30
-
 case "${1:-}" in
     -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
 esac
@@ -141,12 +137,12 @@ fail() {
     exit 1
 }
 
+source "$root/scripts/lib/example.sh"
 scratch=
-pid=
 cleanup() {
-    if [[ -n "$pid" ]]; then
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
+    if [[ -n "$example_pid" ]]; then
+        kill -KILL "$example_pid" 2>/dev/null || true
+        wait "$example_pid" 2>/dev/null || true
     fi
     if [[ -n "$scratch" ]]; then rm -rf "$scratch"; fi
 }
@@ -163,12 +159,6 @@ if [[ "${REDBOT_CHECK_BUILD:-1}" != 0 ]]; then
     echo "redbot_check: cargo build --workspace --examples"
     cargo build --quiet --workspace --examples
 fi
-bin_dir="${REDBOT_CHECK_BIN_DIR:-}"
-if [[ -z "$bin_dir" ]]; then
-    target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
-    bin_dir="$target_dir/debug/examples"
-fi
-
 allow_args=()
 for pattern in "${ALLOW[@]}"; do allow_args+=(--allow "$pattern"); done
 for pattern in "${KNOWN[@]}"; do allow_args+=(--known "$pattern"); done
@@ -178,25 +168,8 @@ if [[ -n "${REDBOT_CHECK_JSON:-}" ]]; then
     json_args=(--json "$REDBOT_CHECK_JSON")
 fi
 
-show_logs() {
-    echo "--- $1 stdout:" >&2
-    tail -n 20 "$scratch/stdout" >&2 || true
-    echo "--- $1 stderr:" >&2
-    tail -n 40 "$scratch/stderr" >&2 || true
-}
-
-# Whether the process is running: not gone, and not a zombie.
-running() {
-    local stat
-    stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
-    stat="${stat##*) }"
-    [[ "${stat%% *}" != Z ]]
-}
-
 failed=()
 for example in "${EXAMPLES[@]}"; do
-    binary="$bin_dir/$example"
-    [[ -x "$binary" ]] || fail "$binary is missing: is there an example named $example?"
     [[ -n "${ROUTES[$example]:-}" ]] || fail "no routes listed for $example in ROUTES"
     echo
     echo "=== redbot_check: $example"
@@ -204,24 +177,8 @@ for example in "${EXAMPLES[@]}"; do
     scratch="$(mktemp -d "${TMPDIR:-/tmp}/atode-redbot-$example.XXXXXX")"
     example_env=()
     if [[ -n "${EXAMPLE_ENV[$example]:-}" ]]; then example_env=("${EXAMPLE_ENV[$example]}"); fi
-    (cd "$scratch" && exec env ATODE_ADDR=127.0.0.1:0 ATODE_SHUTDOWN_DEADLINE=5 "${example_env[@]}" "$binary" >"$scratch/stdout" 2>"$scratch/stderr") &
-    pid=$!
-
-    addr=
-    for ((i = 0; i < START_TIMEOUT * 10; i++)); do
-        # (The files may not exist yet: the example has only just started.)
-        addr="$(sed -n 's|.*atode listening on http://\([^ ]*\).*|\1|p' "$scratch/stdout" "$scratch/stderr" 2>/dev/null | head -n 1 || true)"
-        [[ -n "$addr" ]] && break
-        if ! running "$pid"; then
-            status=0
-            wait "$pid" || status=$?
-            pid=
-            show_logs "$example"
-            fail "$example exited ($status) before it said where it listens"
-        fi
-        sleep 0.1
-    done
-    [[ -n "$addr" ]] || { show_logs "$example"; fail "$example did not say where it listens within ${START_TIMEOUT}s"; }
+    example_start "$example" "$scratch" ATODE_SHUTDOWN_DEADLINE=5 "${example_env[@]}"
+    addr="$example_addr"
 
     route_args=()
     while IFS= read -r route; do
@@ -235,28 +192,7 @@ $COMMON_ROUTES"
         failed+=("$example")
     fi
 
-    kill -TERM "$pid"
-    status=
-    for ((i = 0; i < STOP_TIMEOUT * 10; i++)); do
-        if ! running "$pid"; then
-            status=0
-            wait "$pid" || status=$?
-            break
-        fi
-        sleep 0.1
-    done
-    if [[ -z "$status" ]]; then
-        kill -KILL "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-        pid=
-        show_logs "$example"
-        fail "$example did not exit within ${STOP_TIMEOUT}s of SIGTERM; killed it"
-    fi
-    pid=
-    if [[ "$status" != 0 ]]; then
-        show_logs "$example"
-        fail "$example exited with status $status after SIGTERM"
-    fi
+    example_stop "$example" "$scratch"
     rm -rf "$scratch"
     scratch=
 done
