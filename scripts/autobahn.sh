@@ -78,18 +78,6 @@ for ((i = 0; i < ${#selection[@]}; i += 2)); do
 done
 
 source "$root/scripts/lib/example.sh"
-scratch=
-cleanup() {
-    if [[ -n "$example_pid" ]]; then
-        kill -KILL "$example_pid" 2>/dev/null || true
-        wait "$example_pid" 2>/dev/null || true
-    fi
-    if [[ -n "$scratch" ]]; then rm -rf "$scratch"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
 # The venv, made once; a new pin rebuilds it.
 venv="$("$root/scripts/lib/venv.sh" autobahn "kosoku==$KOSOKU_VERSION")"
 "$venv/bin/kosoku" --help >/dev/null

@@ -38,17 +38,6 @@ source "$root/scripts/lib/example.sh"
 [[ "${HTTP1_FRAMING_BUILD:-1}" == 0 ]] || example_build echo
 
 scratch="$(mktemp -d "${TMPDIR:-/tmp}/atode-http1.XXXXXX")"
-cleanup() {
-    if [[ -n "$example_pid" ]]; then
-        kill -KILL "$example_pid" 2>/dev/null || true
-        wait "$example_pid" 2>/dev/null || true
-    fi
-    rm -rf "$scratch"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
 example_start echo "$scratch"
 status=0
 "$venv/bin/python" "$root/scripts/http1/framing.py" "$example_addr" "$@" || status=$?

@@ -138,18 +138,6 @@ fail() {
 }
 
 source "$root/scripts/lib/example.sh"
-scratch=
-cleanup() {
-    if [[ -n "$example_pid" ]]; then
-        kill -KILL "$example_pid" 2>/dev/null || true
-        wait "$example_pid" 2>/dev/null || true
-    fi
-    if [[ -n "$scratch" ]]; then rm -rf "$scratch"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
 venv="$("$root/scripts/redbot/venv.sh")"
 
 started=$SECONDS

@@ -6,8 +6,9 @@
 #   example_start echo "$scratch" VAR=1    # sets example_pid and example_addr
 #   example_stop echo "$scratch"           # SIGTERM; must exit 0, no panic
 #
-# The caller defines `fail MESSAGE` (print and exit non-zero), and kills
-# "$example_pid" in its EXIT trap when it is set. START_TIMEOUT and
+# The caller defines `fail MESSAGE` (print and exit non-zero). Sourcing
+# this sets the EXIT trap: a started example still running is killed, and
+# the caller's `$scratch` directory, if set, removed. START_TIMEOUT and
 # STOP_TIMEOUT (seconds) bound the waits; the example runs in the scratch
 # directory given, with its stdout and stderr in files there.
 
@@ -15,6 +16,19 @@ START_TIMEOUT="${START_TIMEOUT:-60}"
 STOP_TIMEOUT="${STOP_TIMEOUT:-30}"
 example_pid=
 example_addr=
+scratch="${scratch:-}"
+
+# What is left when the suite ends, however it ends.
+example_cleanup() {
+    if [[ -n "$example_pid" ]]; then
+        kill -KILL "$example_pid" 2>/dev/null || true
+        wait "$example_pid" 2>/dev/null || true
+    fi
+    if [[ -n "$scratch" ]]; then rm -rf "$scratch"; fi
+}
+trap example_cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # The path of a compiled example.
 example_binary() {
