@@ -20,7 +20,7 @@ fn check_segment(raw: &str) {
     let decoded = decode_path_segment(raw);
     assert_eq!(
         decoded.as_deref(),
-        reference_decode(raw).as_deref(),
+        reference_decode(raw, false).as_deref(),
         "decode_path_segment({raw:?}) disagrees with the reference decoder"
     );
     if !raw.contains('%') {
@@ -59,10 +59,12 @@ fn check_rest(raw: &str) {
 }
 
 /// Percent-decoding written plainly, to compare with the runtime's: `%XX`
-/// with two hex digits is a byte, anything else stands for itself.
-fn reference_decode(raw: &str) -> Option<String> {
+/// with two hex digits is a byte, `+` a space where `plus_is_space` (a
+/// urlencoded key or value), anything else stands for itself; `None` if the
+/// bytes are not UTF-8.
+pub(crate) fn reference_decode(raw: &str, plus_is_space: bool) -> Option<String> {
     let bytes = raw.as_bytes();
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
         let escape = bytes
@@ -71,13 +73,17 @@ fn reference_decode(raw: &str) -> Option<String> {
             .and_then(|hex| std::str::from_utf8(hex).ok())
             .filter(|hex| hex.chars().all(|c| c.is_ascii_hexdigit()))
             .and_then(|hex| u8::from_str_radix(hex, 16).ok());
-        match escape {
-            Some(byte) => {
+        match (escape, bytes[i]) {
+            (Some(byte), _) => {
                 out.push(byte);
                 i += 3;
             }
-            None => {
-                out.push(bytes[i]);
+            (None, b'+') if plus_is_space => {
+                out.push(b' ');
+                i += 1;
+            }
+            (None, byte) => {
+                out.push(byte);
                 i += 1;
             }
         }

@@ -235,34 +235,8 @@ impl Model {
     }
 }
 
-/// `application/x-www-form-urlencoded` decoding written plainly: `+` is a
-/// space, `%XX` with two hex digits a byte, anything else itself; `None`
-/// if the bytes are not UTF-8.
+/// `application/x-www-form-urlencoded` decoding written plainly: the path
+/// target's reference, with `+` for a space.
 fn form_decode(raw: &str) -> Option<String> {
-    let bytes = raw.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let escape = bytes
-            .get(i + 1..i + 3)
-            .filter(|_| bytes[i] == b'%')
-            .and_then(|hex| std::str::from_utf8(hex).ok())
-            .filter(|hex| hex.chars().all(|c| c.is_ascii_hexdigit()))
-            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
-        match (escape, bytes[i]) {
-            (Some(byte), _) => {
-                out.push(byte);
-                i += 3;
-            }
-            (None, b'+') => {
-                out.push(b' ');
-                i += 1;
-            }
-            (None, byte) => {
-                out.push(byte);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).ok()
+    crate::decode_path::reference_decode(raw, true)
 }
