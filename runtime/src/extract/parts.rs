@@ -332,36 +332,25 @@ impl RequestParts {
             ));
         };
         let count = jobs.len();
-        match queue.write(jobs).await {
-            Ok(()) => Ok(()),
-            Err(error) if error.may_have_committed() => {
-                queue.count_enqueue_failure();
-                tracing::error!(
-                    target: "atode::durable",
-                    route,
-                    calls = count,
-                    %error,
-                    "durable task calls may or may not have been written (COMMIT was sent, \
-                     its answer did not come); answering 503"
-                );
-                Err(crate::response::unavailable(
-                    "The background work may not have been queued; retry shortly",
-                ))
-            }
-            Err(error) => {
-                queue.count_enqueue_failure();
-                tracing::error!(
-                    target: "atode::durable",
-                    route,
-                    calls = count,
-                    %error,
-                    "durable task calls could not be written; answering 503, nothing was queued"
-                );
-                Err(crate::response::unavailable(
-                    "The background work could not be queued; retry shortly",
-                ))
-            }
-        }
+        let Err(error) = queue.write(jobs).await else {
+            return Ok(());
+        };
+        queue.count_enqueue_failure();
+        // Past `COMMIT` no one knows whether the calls are in.
+        let (what, detail) = if error.may_have_committed() {
+            (
+                "durable task calls may or may not have been written (COMMIT was sent, \
+                 its answer did not come); answering 503",
+                "The background work may not have been queued; retry shortly",
+            )
+        } else {
+            (
+                "durable task calls could not be written; answering 503, nothing was queued",
+                "The background work could not be queued; retry shortly",
+            )
+        };
+        tracing::error!(target: "atode::durable", route, calls = count, %error, "{what}");
+        Err(crate::response::unavailable(detail))
     }
 
     /// Admits work the handler returned under the app's cap: see
