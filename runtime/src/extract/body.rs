@@ -7,7 +7,7 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 
 use super::{FromRequest, RequestParts};
 use crate::body::BodyTimedOut;
-use crate::response::json_detail;
+use crate::response::{close_connection, json_detail};
 use crate::{Body, IntoResponse, Response};
 
 /// The `408` for a body that came too slowly. `Connection: close`, since
@@ -18,9 +18,7 @@ pub(crate) fn timed_out() -> Response {
         StatusCode::REQUEST_TIMEOUT,
         "The request body did not arrive in time",
     );
-    response
-        .headers_mut()
-        .insert(header::CONNECTION, http::HeaderValue::from_static("close"));
+    close_connection(response.headers_mut());
     response
 }
 

@@ -48,6 +48,16 @@ pub trait IntoResponse {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct HandlerFailed;
 
+/// Makes a response the last on its HTTP/1.1 connection: `Connection:
+/// close`, which hyper honours by closing after it (and leaves out over
+/// HTTP/2, which has no such header).
+pub(crate) fn close_connection(headers: &mut http::HeaderMap) {
+    headers.insert(
+        http::header::CONNECTION,
+        http::HeaderValue::from_static("close"),
+    );
+}
+
 /// The `500` that replaces `replaced` when the handler's answer cannot be
 /// sent as it is (a header or cookie that is not a valid header value): the
 /// handler failed after all, so the request's tasks are discarded, and the

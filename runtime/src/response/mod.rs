@@ -18,7 +18,9 @@ pub use redirect::Redirect;
 pub(crate) use into_response::server_mistake;
 #[cfg(feature = "durable")]
 pub(crate) use into_response::unavailable;
-pub(crate) use into_response::{HandlerFailed, JSON, json_detail, overloaded, with_content_type};
+pub(crate) use into_response::{
+    HandlerFailed, JSON, close_connection, json_detail, overloaded, with_content_type,
+};
 
 /// An HTTP response with atode's [`Body`](crate::Body): what
 /// [`IntoResponse`] builds, and a return type for a handler that sets every

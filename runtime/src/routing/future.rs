@@ -12,7 +12,7 @@ use http::StatusCode;
 use super::layered::BoxResponseFuture;
 use super::{HandlerFuture, RouteInfo};
 use crate::panic::panic_message;
-use crate::response::json_detail;
+use crate::response::{close_connection, json_detail};
 use crate::serve::InProgress;
 use crate::{Response, ResponseBody};
 
@@ -150,10 +150,7 @@ impl Future for RouteFuture {
             response.body_mut().hold(request);
         }
         if self.last_on_connection {
-            response.headers_mut().insert(
-                http::header::CONNECTION,
-                http::HeaderValue::from_static("close"),
-            );
+            close_connection(response.headers_mut());
         }
         Poll::Ready(Ok(response))
     }

@@ -7,7 +7,6 @@ use std::convert::Infallible;
 use http::{Version, header};
 use std::net::SocketAddr;
 
-use super::body_deadline::TimedBody;
 use super::head_deadline::HeadWatch;
 use crate::routing::{RouteFuture, Routes};
 use crate::{Response, ResponseBody};
@@ -67,9 +66,7 @@ impl hyper::service::Service<http::Request<hyper::body::Incoming>> for Connectio
         let chunked = request.version() <= Version::HTTP_11
             && request.headers().contains_key(header::TRANSFER_ENCODING);
         // A body to come: read under the connection's body limits.
-        let timer = self.head.timer().clone();
-        let limits = self.head.body_limits();
-        let request = request.map(|body| TimedBody::new(body, timer, limits));
+        let request = request.map(|body| self.head.timed_body(body));
         let future = self.routes.handle(request, Some(self.remote));
         let future = if chunked {
             future.last_on_connection()
@@ -94,9 +91,7 @@ fn bad_host() -> Response {
         http::StatusCode::BAD_REQUEST,
         "An HTTP/1.1 request must have exactly one Host header",
     );
-    response
-        .headers_mut()
-        .insert(header::CONNECTION, http::HeaderValue::from_static("close"));
+    crate::response::close_connection(response.headers_mut());
     response
 }
 

@@ -27,6 +27,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use http::Version;
 
+use super::body_deadline::TimedBody;
 use super::connections::Shared;
 
 /// One connection's requests in progress, shared by its task, its service
@@ -76,14 +77,10 @@ impl HeadWatch {
         self.0.http2.load(Ordering::Acquire)
     }
 
-    /// The server's coarse timer.
-    pub(crate) fn timer(&self) -> &super::timer::CoarseTimer {
-        &self.0.server.timer
-    }
-
-    /// What request bodies on this connection are read under.
-    pub(crate) fn body_limits(&self) -> super::body_deadline::BodyLimits {
-        self.0.server.body
+    /// A request body of this connection, to be read under the server's
+    /// body limits.
+    pub(crate) fn timed_body(&self, body: hyper::body::Incoming) -> TimedBody {
+        TimedBody::new(body, self.0.server.timer.clone(), self.0.server.body)
     }
 
     /// Whether the connection has waited for a head for longer than the
