@@ -22,30 +22,12 @@
 /// than killing the process. Call it inside the Tokio runtime.
 pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    let listeners = {
-        use tokio::signal::unix::{SignalKind, signal};
-        let in_runtime = tokio::runtime::Handle::try_current().is_ok();
-        let listen = |kind: SignalKind, name: &'static str| {
-            let listener = if in_runtime {
-                signal(kind)
-            } else {
-                Err(std::io::Error::other("not inside a Tokio runtime"))
-            };
-            listener.map_err(|error| (name, error))
-        };
-        (
-            listen(SignalKind::interrupt(), "Ctrl-C"),
-            listen(SignalKind::terminate(), "SIGTERM"),
-        )
-    };
+    let (mut interrupt, mut terminate) = listeners();
     async move {
         #[cfg(unix)]
-        {
-            let (interrupt, terminate) = listeners;
-            tokio::select! {
-                () = wait_for(interrupt) => {},
-                () = wait_for(terminate) => {},
-            }
+        tokio::select! {
+            _ = next(&mut interrupt) => {},
+            _ = next(&mut terminate) => {},
         }
         #[cfg(not(unix))]
         if let Err(error) = tokio::signal::ctrl_c().await {
@@ -56,16 +38,40 @@ pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
     }
 }
 
-/// Waits for the signal, or forever if it cannot be listened for.
+/// A signal's listener, or why it could not be installed.
 #[cfg(unix)]
-async fn wait_for(listener: Result<tokio::signal::unix::Signal, (&'static str, std::io::Error)>) {
+type Listener = Result<tokio::signal::unix::Signal, (&'static str, std::io::Error)>;
+
+/// Ctrl-C's and SIGTERM's listeners, installed now (outside a Tokio
+/// runtime, none can be: each is then an error, logged when waited on).
+#[cfg(unix)]
+fn listeners() -> (Listener, Listener) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let in_runtime = tokio::runtime::Handle::try_current().is_ok();
+    let listen = |kind: SignalKind, name: &'static str| {
+        let listener = if in_runtime {
+            signal(kind)
+        } else {
+            Err(std::io::Error::other("not inside a Tokio runtime"))
+        };
+        listener.map_err(|error| (name, error))
+    };
+    (
+        listen(SignalKind::interrupt(), "Ctrl-C"),
+        listen(SignalKind::terminate(), "SIGTERM"),
+    )
+}
+
+/// Waits for the listener's next signal: `true`, or `false` once no more
+/// can come (the runtime's signal driver is gone). A listener that could
+/// not be installed never completes.
+#[cfg(unix)]
+async fn next(listener: &mut Listener) -> bool {
     match listener {
-        Ok(mut signal) => {
-            signal.recv().await;
-        }
+        Ok(signal) => signal.recv().await.is_some(),
         Err((name, error)) => {
             tracing::error!(target: "atode::serve", %error, "cannot listen for {name}");
-            std::future::pending::<()>().await;
+            std::future::pending().await
         }
     }
 }
@@ -80,25 +86,19 @@ impl Signals {
     pub(crate) fn listen() -> Self {
         let (count, received) = tokio::sync::watch::channel(0u32);
         #[cfg(unix)]
-        let listeners = {
-            use tokio::signal::unix::{SignalKind, signal};
-            (
-                signal(SignalKind::interrupt()).map_err(|error| ("Ctrl-C", error)),
-                signal(SignalKind::terminate()).map_err(|error| ("SIGTERM", error)),
-            )
-        };
+        let (mut interrupt, mut terminate) = listeners();
         tokio::spawn(async move {
-            #[cfg(unix)]
-            let (mut interrupt, mut terminate) = listeners;
             loop {
                 #[cfg(unix)]
-                tokio::select! {
-                    () = next(&mut interrupt) => {},
-                    () = next(&mut terminate) => {},
-                }
+                let more = tokio::select! {
+                    more = next(&mut interrupt) => more,
+                    more = next(&mut terminate) => more,
+                };
                 #[cfg(not(unix))]
-                if tokio::signal::ctrl_c().await.is_err() {
-                    std::future::pending::<()>().await;
+                let more = tokio::signal::ctrl_c().await.is_ok();
+                if !more {
+                    // No signal can come any more; waiters wait on.
+                    return;
                 }
                 count.send_modify(|count| *count += 1);
                 match *count.borrow() {
@@ -121,23 +121,6 @@ impl Signals {
             if received.wait_for(|count| *count >= n).await.is_err() {
                 std::future::pending::<()>().await;
             }
-        }
-    }
-}
-
-/// The next signal of a listener, or never if it could not be installed
-/// (logged once, when first waited on).
-#[cfg(unix)]
-async fn next(listener: &mut Result<tokio::signal::unix::Signal, (&'static str, std::io::Error)>) {
-    match listener {
-        Ok(signal) => {
-            if signal.recv().await.is_none() {
-                std::future::pending::<()>().await;
-            }
-        }
-        Err((name, error)) => {
-            tracing::error!(target: "atode::serve", %error, "cannot listen for {name}");
-            std::future::pending::<()>().await;
         }
     }
 }
