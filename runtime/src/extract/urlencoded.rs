@@ -487,10 +487,11 @@ mod tests {
         let small = fastest_parse(&distinct_keys(10_000));
         let large = fastest_parse(&distinct_keys(40_000));
         let ratio = large / small;
-        assert!(
-            ratio < 8.0,
-            "10k keys {small:.4} s, 40k keys {large:.4} s: {ratio:.1}x for 4x the keys"
-        );
+        let figures =
+            format!("10k keys {small:.4} s, 40k keys {large:.4} s: {ratio:.1}x for 4x the keys");
+        // The figures, for the note a change to this parser leaves.
+        eprintln!("{figures}");
+        assert!(ratio < 8.0, "{figures}");
     }
 
     #[test]
