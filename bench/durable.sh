@@ -5,18 +5,40 @@
 #
 #     bash bench/durable.sh
 #
-# Knobs (environment, read by the binary): ROUNDS (3), SECONDS_PER_RUN (3),
-# CONNECTIONS (32, wrk's connections and the direct callers), CONCURRENCY
-# (32 workers per queue), JOBS (10000 on PostgreSQL), SQLITE_JOBS (10000),
-# PROCESS_FETCH (1ms: the fetch settings of the processing run, a list of
-# `default` or `<n>ms`), LATENCY_FETCH (default,50ms), RATE (50 requests/s)
-# and LATENCY_SECONDS (5) for the latency run, BACKENDS (sqlite,postgres),
-# SECTIONS (enqueue,process,latency), RIVER_KNOWN_KINDS (0; 1 sets
-# `fetch_only_known_kinds` on River as atode does), BENCH_PG_URL (a database
-# to connect to: postgres://postgres@127.0.0.1:5432/test) and
-# BENCH_PG_DATABASE (atode_bench: dropped and made again for every
-# measurement, dropped at the end). PostgreSQL is skipped, with the reason
-# printed, when BENCH_PG_URL does not answer. About 4 minutes after the build.
+# Sections (SECTIONS, a list; all by default, in this order):
+#   enqueue    over HTTP, the durable route's req/s over the in-process
+#              route's at each of CURVE's connection counts, workers off,
+#              plus one row at CONNECTIONS with the workers running; then
+#              add_task against River's insert, without HTTP
+#   process    N calls written beforehand, then the workers start: tasks
+#              per second, atode and River with the same settings
+#   latency    requests at RATE, workers running: response -> task start
+#   completed  the same load: response -> `completed` read from status()
+#   idle       workers on an empty queue: transactions/s (PostgreSQL) and
+#              CPU ms/s, atode's defaults against River's
+#
+# Knobs (environment, read by the binary): ROUNDS (3), SECONDS_PER_RUN (3,
+# each wrk run and each insert run), CURVE (1,8,32,128: wrk's connections
+# for the curve), CONNECTIONS (32: the curve's row with workers running,
+# and the direct callers of add_task/insert), CONCURRENCY (default:
+# atode's DEFAULT_CONCURRENCY, read from atode; or a number, set on both
+# engines), JOBS (10000 on PostgreSQL), SQLITE_JOBS (10000), PROCESS_FETCH
+# (default: the fetch settings of the processing run, a list of `default`
+# (atode's DEFAULT_FETCH_COOLDOWN and DEFAULT_POLL_INTERVAL) or `<n>ms`
+# (`Durable::poll_interval`)), LATENCY_FETCH (default, the same kind of
+# list), RATE (50 requests/s) and LATENCY_SECONDS (5) for the latency and
+# completion runs, IDLE_SECONDS (10), BACKENDS (sqlite,postgres),
+# RIVER_KNOWN_KINDS (0; 1 sets `fetch_only_known_kinds` on River as atode
+# does), BENCH_PG_URL (a database to connect to:
+# postgres://postgres@127.0.0.1:5432/test) and BENCH_PG_DATABASE
+# (atode_bench: dropped and made again for every measurement, dropped at
+# the end). PostgreSQL is skipped, with the reason printed, when
+# BENCH_PG_URL does not answer. River used directly always gets the queue
+# settings atode sets for the same knobs (idle: River's own defaults).
+# About 10 minutes after the build with the defaults; smoke test:
+#
+#     ROUNDS=1 SECONDS_PER_RUN=1 JOBS=2000 SQLITE_JOBS=2000 \
+#       LATENCY_SECONDS=2 IDLE_SECONDS=3 bash bench/durable.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

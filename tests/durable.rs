@@ -13,8 +13,9 @@ use std::time::Duration;
 
 use atode::durable::{Later, TaskState};
 use durable_support::{
-    Fixture, RESCUE_AFTER, Role, TestDb, aborts, always_fails, charge_once, charge_then_hang, done,
-    hang_first, panics, stalls_then_fails, until, until_effect, until_state, waits_for_release,
+    Fixture, LONG_RESCUE_MS, RESCUE_AFTER, Role, SHORT_LEASE_MS, TestDb, aborts, always_fails,
+    charge_once, charge_then_hang, done, hang_first, panics, stalls_then_fails, until,
+    until_effect, until_state, waits_for_release,
 };
 
 /// The suite's child process; the tests start it themselves.
@@ -43,6 +44,9 @@ on_every_backend!(
     a_stopping_worker_exits_by_its_deadline_with_a_blocking_call_stuck,
     a_timed_out_blocking_attempt_never_runs_beside_its_retry,
     a_timed_out_blocking_attempt_keeps_its_place_until_it_returns,
+    killed_workers_calls_run_again_within_the_default_lease_not_the_rescue_time,
+    a_killed_workers_call_runs_on_a_worker_already_running,
+    a_frozen_worker_past_its_lease_has_its_call_run_elsewhere_and_its_late_completion_refused,
 );
 
 /// Test 1: SIGKILL mid-task, restart once the rescue time has passed with
@@ -845,4 +849,170 @@ async fn a_timed_out_blocking_attempt_keeps_its_place_until_it_returns(db: TestD
         !effects.iter().any(|effect| effect.what == "overlap"),
         "{effects:?}"
     );
+}
+
+/// SIGKILL with four calls running, restarted at once, with atode's
+/// default settings (a rescue time of five minutes, past `GUARD`): the
+/// calls run again (attempt 2, once each) because the dead process's lease
+/// expired, within 20 s of the kill.
+async fn killed_workers_calls_run_again_within_the_default_lease_not_the_rescue_time(db: TestDb) {
+    let env = [("FIXTURE_DEFAULTS", "1")];
+    let queue = db.queue().await;
+    let mut worker = Fixture::start_with(&db, Role::Worker, 4, &env).await;
+    let keys: Vec<String> = (0..4).map(|n| format!("k{n}")).collect();
+    let mut ids = Vec::new();
+    for key in &keys {
+        ids.push(queue.add_task(hang_first, (key.clone(),)).await.unwrap());
+    }
+    for key in &keys {
+        let started = until_effect(&db, "start", key).await;
+        assert_eq!((started.attempt, started.pid), (1, worker.pid));
+    }
+
+    let killed_ms = durable_support::now_ms();
+    worker.kill();
+    let restarted = Fixture::start_with(&db, Role::Worker, 4, &env).await;
+
+    for id in &ids {
+        let status = until_state(&queue, *id, TaskState::Completed).await;
+        assert_eq!(status.attempt, 2);
+    }
+    let effects = db.effects();
+    let reruns: Vec<_> = effects
+        .iter()
+        .filter(|effect| effect.what == "start" && effect.attempt == 2)
+        .collect();
+    assert_eq!(reruns.len(), keys.len(), "{effects:?}");
+    let completions: Vec<_> = effects
+        .iter()
+        .filter(|effect| effect.what == "done")
+        .collect();
+    assert_eq!(completions.len(), keys.len(), "{effects:?}");
+    assert!(
+        completions
+            .iter()
+            .all(|effect| (effect.attempt, effect.pid) == (2, restarted.pid)),
+        "{effects:?}"
+    );
+    let latest = reruns
+        .iter()
+        .map(|rerun| rerun.at_ms)
+        .max()
+        .unwrap_or(killed_ms);
+    let after = Duration::from_millis(latest.saturating_sub(killed_ms));
+    eprintln!("the killed worker's calls ran again {after:?} after SIGKILL");
+    // Expiry (at most a lease after the kill), the next sweep (a fifth of
+    // it), River's first retry wait (1 s ±10%) and a poll: 13.4 s at most.
+    assert!(atode::durable::DEFAULT_RESCUE_AFTER > durable_support::GUARD);
+    // Issue 25's target, fixed here rather than derived from the lease.
+    let target = Duration::from_secs(20);
+    assert!(
+        after <= target,
+        "ran again {after:?} after the kill, over {target:?}"
+    );
+    restarted.terminate().await;
+}
+
+/// SIGKILL, no restart: a worker process that was already running (and
+/// never had the call) runs it, once its lease sweep finds the dead lease.
+/// A graceful stop then gives the last lease up.
+async fn a_killed_workers_call_runs_on_a_worker_already_running(db: TestDb) {
+    let env = [
+        ("FIXTURE_RESCUE_AFTER_MS", LONG_RESCUE_MS),
+        ("FIXTURE_LEASE_MS", SHORT_LEASE_MS),
+    ];
+    let queue = db.queue().await;
+    let mut doomed = Fixture::start_with(&db, Role::Worker, 4, &env).await;
+    let id = queue.add_task(hang_first, ("k".into(),)).await.unwrap();
+    let started = until_effect(&db, "start", "k").await;
+    assert_eq!((started.attempt, started.pid), (1, doomed.pid));
+    let survivor = Fixture::start_with(&db, Role::Worker, 4, &env).await;
+    until("both workers to hold a lease", || async {
+        (durable_support::leases(&queue).await == 2).then_some(())
+    })
+    .await;
+
+    doomed.kill();
+    let status = until_state(&queue, id, TaskState::Completed).await;
+    assert_eq!(status.attempt, 2);
+    let last_error = status.last_error.unwrap_or_default();
+    assert!(
+        last_error.contains("stopped renewing its lease"),
+        "attempt 1's recorded error: {last_error}"
+    );
+    let completions: Vec<_> = db
+        .effects()
+        .into_iter()
+        .filter(|effect| effect.what == "done")
+        .collect();
+    assert_eq!(completions.len(), 1, "{completions:?}");
+    assert_eq!(
+        (completions[0].attempt, completions[0].pid),
+        (2, survivor.pid)
+    );
+
+    survivor.terminate().await;
+    assert_eq!(
+        durable_support::leases(&queue).await,
+        0,
+        "the dead lease was swept, and the stopped worker gave its own up"
+    );
+}
+
+/// Test 6 with the worker lease alone (River's rescue time ten minutes):
+/// attempt 1's process is frozen (SIGSTOP) past its lease; another worker
+/// releases the call and runs attempt 2, which fails for good. Woken
+/// (SIGCONT), the frozen worker finds its lease gone, takes a new one, and
+/// attempt 1's completion does not overwrite the call's state.
+async fn a_frozen_worker_past_its_lease_has_its_call_run_elsewhere_and_its_late_completion_refused(
+    db: TestDb,
+) {
+    let env = [
+        ("FIXTURE_RESCUE_AFTER_MS", LONG_RESCUE_MS),
+        ("FIXTURE_LEASE_MS", SHORT_LEASE_MS),
+    ];
+    let queue = db.queue().await;
+    let stalled = Fixture::start_with(&db, Role::Worker, 4, &env).await;
+    let id = queue
+        .add_task(stalls_then_fails, ("s".into(),))
+        .await
+        .unwrap();
+    let first = until_effect(&db, "attempt", "s").await;
+    assert_eq!((first.attempt, first.pid), (1, stalled.pid));
+    stalled.signal("STOP");
+
+    let other = Fixture::start_with(&db, Role::Worker, 4, &env).await;
+    let discarded = until_state(&queue, id, TaskState::Discarded).await;
+    assert_eq!(discarded.attempt, 2);
+    let second = db
+        .effects()
+        .into_iter()
+        .find(|effect| effect.what == "attempt" && effect.attempt == 2)
+        .expect("attempt 2 ran");
+    assert_eq!(second.pid, other.pid);
+    // Only the other worker's lease is left: the frozen one's was swept
+    // with its call.
+    assert_eq!(durable_support::leases(&queue).await, 1);
+
+    std::fs::write(db.dir.join("release"), b"").unwrap();
+    stalled.signal("CONT");
+    let late = until_effect(&db, "late", "s").await;
+    assert_eq!(late.pid, stalled.pid);
+    until("the woken worker to take a new lease", || async {
+        (durable_support::leases(&queue).await == 2).then_some(())
+    })
+    .await;
+    // A graceful stop flushes what the stalled worker has to record.
+    let logs = stalled.terminate().await;
+    assert!(
+        logs.contains("lease expired"),
+        "the woken worker did not say it lost its lease: {logs}"
+    );
+    let after = queue.status(id).await.unwrap().unwrap();
+    assert_eq!(
+        (after.state, after.attempt),
+        (TaskState::Discarded, 2),
+        "the late completion overwrote the rerun's state"
+    );
+    other.terminate().await;
 }

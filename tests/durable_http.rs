@@ -109,6 +109,9 @@ on_every_backend!(
     a_write_waiting_on_a_lock_answers_503_at_its_bound_and_commits_nothing,
     two_servers_of_one_app_share_its_workers_until_the_last_stops,
     opening_an_existing_queue_logs_nothing_about_its_schema,
+    requests_that_arrive_during_a_commit_share_the_next_one,
+    a_refused_call_in_a_shared_commit_fails_only_its_request,
+    a_call_committed_while_the_workers_idle_starts_before_any_poll,
 );
 
 async fn the_call_is_in_the_queue_when_the_200_arrives(db: TestDb) {
@@ -533,4 +536,280 @@ async fn opening_an_existing_queue_logs_nothing_about_its_schema(db: TestDb) {
     db.queue().await;
     let logged = String::from_utf8_lossy(&logged.0.lock().unwrap()).into_owned();
     assert!(!logged.contains("already exists"), "{logged}");
+}
+
+// ---------------------------------------------------------------- group commit
+
+/// Requests sent while the first one's commit is held.
+const GATHERED: usize = 12;
+
+/// A server whose queue writes with a bound long enough to hold a commit
+/// while the others gather.
+async fn group_server(db: &TestDb) -> (TestServer, TaskQueue, atode::TaskMonitor) {
+    let queue = db
+        .durable()
+        .task(notify)
+        .without_workers()
+        .write_timeout(Duration::from_secs(60))
+        .connect()
+        .await
+        .expect("open the queue");
+    let app = App::new()
+        .durable(queue.clone())
+        .routes(routes![queue_work]);
+    let monitor = app.task_monitor();
+    (TestServer::start(app).await, queue, monitor)
+}
+
+/// `POST /work/<email>` on a connection of its own; once the answer is
+/// read, whether its call is visible to another connection of the queue.
+async fn post_then_look(
+    addr: std::net::SocketAddr,
+    queue: TaskQueue,
+    email: String,
+) -> (StatusCode, String, Option<TaskState>) {
+    let (status, _, body) = Http1::connect(addr)
+        .await
+        .fetch(request("POST", &format!("/work/{email}")))
+        .await;
+    let visible = match serde_json::from_str::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|answer| answer["task_id"].as_str()?.parse::<TaskId>().ok())
+    {
+        Some(id) => queue
+            .status(id)
+            .await
+            .expect("read the call")
+            .map(|s| s.state),
+        None => None,
+    };
+    (status, body, visible)
+}
+
+/// Holds the commits in flight (a second connection holds the lock their
+/// writes need), sends requests until one has to wait for the next
+/// commit, then the others, and waits until all of those are waiting.
+/// Returns the requests, answered once the holder lets go, and how many
+/// were in the commits held.
+async fn gather(
+    db: &TestDb,
+    server: &TestServer,
+    queue: &TaskQueue,
+    emails: Vec<String>,
+) -> (
+    Vec<tokio::task::JoinHandle<(StatusCode, String, Option<TaskState>)>>,
+    usize,
+) {
+    let holder = LockHolder::take(&db.url).await;
+    let mut emails = emails.into_iter();
+    let mut requests = Vec::new();
+    // One at a time until every committer the queue runs is held.
+    while queue.writes_waiting() == 0 {
+        let email = emails.next().expect("more requests than committers");
+        requests.push(tokio::spawn(post_then_look(
+            server.addr,
+            queue.clone(),
+            email,
+        )));
+        until("the request to reach its commit", || async {
+            (queue.writes_committing() + queue.writes_waiting() == requests.len()).then_some(())
+        })
+        .await;
+    }
+    let held = queue.writes_committing();
+    for email in emails {
+        requests.push(tokio::spawn(post_then_look(
+            server.addr,
+            queue.clone(),
+            email,
+        )));
+    }
+    until("the other requests to wait for the next commit", || async {
+        (queue.writes_waiting() == requests.len() - held).then_some(())
+    })
+    .await;
+    holder.release().await;
+    (requests, held)
+}
+
+/// While one commit is in flight (held by a second connection that holds
+/// the lock its write needs), the calls of every request that arrives go
+/// out together in the next transaction; each 200 comes only once its
+/// call is visible to another connection.
+async fn requests_that_arrive_during_a_commit_share_the_next_one(db: TestDb) {
+    let (server, queue, monitor) = group_server(&db).await;
+    let emails = (0..GATHERED).map(|i| format!("{i}@example.com")).collect();
+    let (requests, held) = gather(&db, &server, &queue, emails).await;
+    for request in requests {
+        let (status, body, visible) = request.await.expect("the request's task");
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(
+            visible,
+            Some(TaskState::Queued),
+            "a 200 came before its call was committed: {body}"
+        );
+    }
+    let stats = monitor.stats().durable;
+    assert_eq!(stats.enqueued, GATHERED as u64);
+    assert_eq!(
+        stats.commits,
+        held as u64 + 1,
+        "the {held} commit(s) held, then one for the {} requests that gathered",
+        GATHERED - held
+    );
+    if let Some(pool) = queue.postgres_pool() {
+        // PostgreSQL's own record: the id of the transaction that wrote
+        // each row.
+        let transactions: i64 =
+            atode::durable::sqlx::query_scalar("SELECT count(DISTINCT xmin::text) FROM river_job")
+                .fetch_one(pool)
+                .await
+                .unwrap();
+        assert_eq!(transactions, held as i64 + 1);
+    }
+}
+
+/// One request's call, refused by the database (a trigger), shares a
+/// commit with others: that request gets 503 and nothing of its own is
+/// written; its neighbours get 200 with their calls committed, as if each
+/// had been written alone.
+async fn a_refused_call_in_a_shared_commit_fails_only_its_request(db: TestDb) {
+    let (server, queue, monitor) = group_server(&db).await;
+    refuse_calls_mentioning(&queue, "refused").await;
+    let mut emails: Vec<String> = (0..GATHERED).map(|i| format!("{i}@example.com")).collect();
+    // Among the requests that gather, not the first ones, which are held.
+    emails[GATHERED - 2] = "refused@example.com".into();
+    let (requests, held) = gather(&db, &server, &queue, emails.clone()).await;
+    assert!(
+        held < GATHERED - 2,
+        "the refused call was not in the shared commit"
+    );
+    for (request, email) in requests.into_iter().zip(&emails) {
+        let (status, body, visible) = request.await.expect("the request's task");
+        if email.starts_with("refused") {
+            assert_eq!(status, 503, "{body}");
+            assert_eq!(body, NOT_QUEUED);
+        } else {
+            assert_eq!(status, 200, "{email}: {body}");
+            assert_eq!(visible, Some(TaskState::Queued), "{email}: {body}");
+        }
+    }
+    assert_eq!(calls_written(&queue).await, GATHERED as i64 - 1);
+    let stats = monitor.stats().durable;
+    assert_eq!(
+        (stats.enqueued, stats.enqueue_failed),
+        (GATHERED as u64 - 1, 1)
+    );
+}
+
+/// Makes the database refuse every call whose arguments contain `word`.
+async fn refuse_calls_mentioning(queue: &TaskQueue, word: &str) {
+    match queue.sqlite_pool() {
+        Some(pool) => drop(
+            atode::durable::sqlx::query(atode::durable::sqlx::AssertSqlSafe(format!(
+                "CREATE TRIGGER refuse_{word} BEFORE INSERT ON river_job \
+                 WHEN json(NEW.args) LIKE '%{word}%' BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            )))
+            .execute(pool)
+            .await
+            .unwrap(),
+        ),
+        None => {
+            let pool = queue.postgres_pool().unwrap();
+            for statement in [
+                format!(
+                    "CREATE FUNCTION refuse_{word}() RETURNS trigger LANGUAGE plpgsql AS \
+                     $$ BEGIN IF NEW.args::text LIKE '%{word}%' THEN RAISE EXCEPTION 'refused'; \
+                     END IF; RETURN NEW; END $$"
+                ),
+                format!(
+                    "CREATE TRIGGER refuse_{word} BEFORE INSERT ON river_job \
+                     FOR EACH ROW EXECUTE FUNCTION refuse_{word}()"
+                ),
+            ] {
+                atode::durable::sqlx::query(atode::durable::sqlx::AssertSqlSafe(statement))
+                    .execute(pool)
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------- pickup
+
+/// The tags of the calls of `signal_start` that started, in this process.
+static STARTED: std::sync::LazyLock<tokio::sync::broadcast::Sender<String>> =
+    std::sync::LazyLock::new(|| tokio::sync::broadcast::channel(64).0);
+
+#[task]
+async fn signal_start(tag: String) {
+    let _ = STARTED.send(tag);
+}
+
+#[post("/signal/<tag>")]
+async fn queue_signal(tag: String, tasks: BackgroundTasks) -> Json<Queued> {
+    let task_id = tasks.add_task(signal_start, (tag,));
+    Json(Queued { task_id })
+}
+
+/// How often the workers of the pickup test poll: longer than any
+/// start the test accepts, so only a wake-up can start the call.
+const SLOW_POLL: Duration = Duration::from_secs(10);
+
+/// Waits until `started` tells of `tag`.
+async fn started(started: &mut tokio::sync::broadcast::Receiver<String>, tag: &str) {
+    loop {
+        match started.recv().await {
+            Ok(seen) if seen == tag => return,
+            Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+            Err(error) => panic!("{error}"),
+        }
+    }
+}
+
+/// A call this process commits wakes its idle workers: it starts long
+/// before the next poll could have fired.
+async fn a_call_committed_while_the_workers_idle_starts_before_any_poll(db: TestDb) {
+    let queue = Durable::url(&db.url)
+        .task(signal_start)
+        .poll_interval(SLOW_POLL)
+        .connect()
+        .await
+        .expect("open the queue");
+    let app = App::new()
+        .durable(queue.clone())
+        .routes(routes![queue_signal]);
+    let server = TestServer::start(app).await;
+    let backend = if queue.sqlite_pool().is_some() {
+        "sqlite"
+    } else {
+        "postgres"
+    };
+    let mut starts = STARTED.subscribe();
+    let post = |tag: String| async move {
+        let (status, _, body) = Http1::connect(server.addr)
+            .await
+            .fetch(request("POST", &format!("/signal/{tag}")))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_str::<serde_json::Value>(&body).unwrap()["task_id"]
+            .as_str()
+            .unwrap()
+            .parse::<TaskId>()
+            .unwrap()
+    };
+    // The workers' first fetch, when they start, may take the first call;
+    // once it has completed they are idle, and nothing but a wake-up or
+    // the poll makes them fetch again.
+    let first = post(format!("{backend}-first")).await;
+    durable_support::until_state(&queue, first, TaskState::Completed).await;
+
+    let second = format!("{backend}-second");
+    post(second.clone()).await;
+    tokio::time::timeout(SLOW_POLL / 2, started(&mut starts, &second))
+        .await
+        .unwrap_or_else(|_| {
+            panic!("the call waited for the poll ({SLOW_POLL:?}): nothing woke the workers")
+        });
 }

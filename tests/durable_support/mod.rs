@@ -54,6 +54,15 @@ pub const GUARD: Duration = Duration::from_secs(90);
 /// How long a call may sit `running` with its worker gone.
 pub const RESCUE_AFTER: Duration = Duration::from_secs(2);
 
+/// A rescue time no test waits for (`FIXTURE_RESCUE_AFTER_MS`): a killed
+/// worker's call that runs again within `GUARD` was released because its
+/// worker lease expired, not by River's rescuer.
+pub const LONG_RESCUE_MS: &str = "600000";
+
+/// A worker lease short enough for a test not to wait
+/// (`FIXTURE_LEASE_MS`); without it the fixture keeps atode's default.
+pub const SHORT_LEASE_MS: &str = "1000";
+
 /// How often an idle worker looks for calls.
 pub const POLL: Duration = Duration::from_millis(50);
 
@@ -447,13 +456,24 @@ pub fn fixture_main() {
             .ok()
             .and_then(|value| value.parse().ok())
             .map_or(BACKOFF, Duration::from_millis);
-        let mut durable = fixture_tasks(Durable::url(url))
-            .queue("default", concurrency)
-            .rescue_after(RESCUE_AFTER)
-            .retry_backoff(backoff, backoff * 16)
-            .poll_interval(POLL);
+        let millis = |var: &str| {
+            std::env::var(var)
+                .ok()
+                .map(|value| Duration::from_millis(value.parse().expect("milliseconds")))
+        };
+        let mut durable = fixture_tasks(Durable::url(url)).queue("default", concurrency);
+        // `FIXTURE_DEFAULTS`: atode's settings as an app gets them.
+        if std::env::var("FIXTURE_DEFAULTS").is_err() {
+            durable = durable
+                .rescue_after(millis("FIXTURE_RESCUE_AFTER_MS").unwrap_or(RESCUE_AFTER))
+                .retry_backoff(backoff, backoff * 16)
+                .poll_interval(POLL);
+        }
         if concurrency == 0 {
             durable = durable.without_workers();
+        }
+        if let Some(lease) = millis("FIXTURE_LEASE_MS") {
+            durable = durable.worker_lease(lease);
         }
         if std::env::var("FIXTURE_PERIODIC").is_ok() {
             durable = durable.periodic(done, "@every 1s", ("tick".to_owned(),));
@@ -693,6 +713,21 @@ pub async fn until_effect(db: &TestDb, what: &str, key: &str) -> Effect {
             .find(|effect| effect.what == what && effect.key == key)
     })
     .await
+}
+
+/// How many worker processes hold a lease on the queue (expired or not:
+/// a sweep deletes an expired one as it releases its calls).
+pub async fn leases(queue: &TaskQueue) -> i64 {
+    use atode::durable::sqlx;
+    const COUNT: &str = "SELECT count(*) FROM atode_worker";
+    match queue.sqlite_pool() {
+        Some(pool) => sqlx::query_scalar(COUNT).fetch_one(pool).await,
+        None => {
+            let pool = queue.postgres_pool().expect("a SQLite or PostgreSQL queue");
+            sqlx::query_scalar(COUNT).fetch_one(pool).await
+        }
+    }
+    .expect("count the worker leases")
 }
 
 /// How many times River gave calls of `task` back without using up an

@@ -1,61 +1,37 @@
 //! From the response to the task: requests at a fixed rate, each queuing
-//! one durable call, with the workers running in this process. The client
-//! notes when it received each response and the task when it started;
-//! the difference is how long a written call waits for a worker.
+//! one call, with the workers running in this process. The client notes
+//! when it read each response and the task when it started; the difference
+//! is how long a written call waits for a worker. atode's route queues it
+//! on `BackgroundTasks`; River's peer route awaits `Client::insert`; both
+//! answer once the call is committed, with the same queue settings.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use atode::durable::Durable;
-use atode::{App, BackgroundTasks, post, routes};
-use bytes::Bytes;
-use http::{Method, Request};
-use http_body_util::{BodyExt, Empty};
-use hyper::client::conn::http1;
-use hyper_util::rt::TokioIo;
-use tokio::net::TcpStream;
+use atode::{App, BackgroundTasks, State, post, routes};
+use http::StatusCode;
+use riverqueue::{Client, Workers};
+use tokio::sync::mpsc;
 
 use crate::backend::{Backend, BoxError};
-use crate::report::percentile;
-use crate::server;
 use crate::settings::{Fetch, Settings};
-use crate::tasks::{PROGRESS, STARTED, picked_up};
-
-/// Client connections: each sends every `CONNECTIONS / rate` seconds, so
-/// at the rates used here a connection is idle before its next slot.
-const CONNECTIONS: u32 = 8;
-/// Requests in the first second are sent but not counted.
-const WARMUP: Duration = Duration::from_secs(1);
+use crate::tasks::{PROGRESS, RiverPickedUp, STARTED, picked_up, river_picked_up};
+use crate::waits::{Comparison, Waits};
+use crate::{paced, river, server};
 
 #[post("/pickup/<i>")]
-async fn pickup_call(i: u64, tasks: BackgroundTasks) -> &'static str {
+async fn atode_pickup(i: u64, tasks: BackgroundTasks) -> &'static str {
     let _id = tasks.add_task(picked_up, (i,));
     "queued"
 }
 
-#[derive(Debug, Default)]
-pub struct LatencyResult {
-    /// Microseconds from response received to task started, sorted.
-    pub latencies: Vec<u64>,
-    /// Requests not answered 2xx.
-    pub errors: u64,
-    /// Tasks that started before the client had read their response
-    /// (counted as 0).
-    pub early: u64,
-}
-
-impl LatencyResult {
-    pub fn p50(&self) -> u64 {
-        percentile(&self.latencies, 0.50)
-    }
-
-    pub fn p99(&self) -> u64 {
-        percentile(&self.latencies, 0.99)
-    }
-
-    pub fn max(&self) -> u64 {
-        self.latencies.last().copied().unwrap_or(0)
+#[post("/river/pickup/<i>")]
+async fn river_pickup(i: u64, State(river): State<Client>) -> Result<&'static str, StatusCode> {
+    match river.insert(RiverPickedUp { i }).await {
+        Ok(_) => Ok("queued"),
+        Err(_) => Err(StatusCode::SERVICE_UNAVAILABLE),
     }
 }
 
@@ -63,21 +39,85 @@ pub async fn run(
     backend: &Backend,
     settings: &Settings,
     fetch: Fetch,
-) -> Result<LatencyResult, BoxError> {
-    let url = backend.fresh("latency").await?;
-    let durable = Durable::url(&url)
-        .task(picked_up)
-        .queue("default", settings.concurrency);
-    let queue = fetch.durable(durable).connect().await?;
+) -> Result<Comparison, BoxError> {
+    let mut comparison = Comparison::default();
+    for round in 1..=settings.rounds {
+        let atode_first = round % 2 == 1;
+        let (mut atode_waits, mut river_waits) = (Waits::default(), Waits::default());
+        for atode_turn in [atode_first, !atode_first] {
+            if atode_turn {
+                atode_waits = atode(backend, settings, fetch).await?;
+            } else {
+                river_waits = river(backend, settings, fetch).await?;
+            }
+        }
+        comparison.push(atode_waits, river_waits);
+        eprintln!(
+            "  {} latency round {round} ({}): atode p50/p99 ratio to River {:.2} / {:.2}",
+            backend.label(),
+            fetch.label(),
+            comparison.p50_ratios.last().copied().unwrap_or_default(),
+            comparison.p99_ratios.last().copied().unwrap_or_default(),
+        );
+    }
+    Ok(comparison)
+}
+
+async fn atode(backend: &Backend, settings: &Settings, fetch: Fetch) -> Result<Waits, BoxError> {
+    let url = backend.fresh("latency-atode").await?;
+    let durable = Durable::url(&url).task(picked_up);
+    let queue = fetch
+        .durable(settings.concurrency.durable(durable))
+        .connect()
+        .await?;
+    reset();
+    let server = server::start(App::new().durable(queue).routes(routes![atode_pickup])).await?;
+    let waits = measure(server.addr, "/pickup/", settings).await;
+    server.stop().await?;
+    waits
+}
+
+async fn river(backend: &Backend, settings: &Settings, fetch: Fetch) -> Result<Waits, BoxError> {
+    let url = backend.fresh("latency-river").await?;
+    let mut workers = Workers::new();
+    workers.add_fn(river_picked_up)?;
+    let client = river::with_workers(&url, settings, fetch, workers).await?;
+    reset();
+    let mut run = client.start()?;
+    let server = server::start(App::new().state(client).routes(routes![river_pickup])).await?;
+    let waits = measure(server.addr, "/river/pickup/", settings).await;
+    server.stop().await?;
+    run.stop().await?;
+    waits
+}
+
+fn reset() {
     PROGRESS.reset();
     *STARTED.lock().unwrap_or_else(|e| e.into_inner()) = Some(HashMap::new());
-    let server = server::start(App::new().durable(queue).routes(routes![pickup_call])).await?;
+}
 
-    let (received, errors) = client(server.addr, settings.rate, settings.latency_seconds).await?;
-    let answered = received.len() as u64;
-    let finished = PROGRESS.wait_for(answered, Duration::from_secs(30)).await;
-    server.stop().await?;
-    if let Err(done) = finished {
+/// The fixed-rate load on `prefix`, then each counted call's wait from
+/// its response to its start.
+async fn measure(
+    addr: SocketAddr,
+    prefix: &'static str,
+    settings: &Settings,
+) -> Result<Waits, BoxError> {
+    let (sender, mut receiver) = mpsc::unbounded_channel();
+    let errors = paced::run(
+        addr,
+        prefix,
+        settings.rate,
+        settings.latency_seconds,
+        sender,
+    )
+    .await?;
+    let mut answers = Vec::new();
+    while let Some(answer) = receiver.recv().await {
+        answers.push(answer);
+    }
+    let answered = answers.len() as u64;
+    if let Err(done) = PROGRESS.wait_for(answered, Duration::from_secs(30)).await {
         return Err(format!("{done} of {answered} tasks started within 30 s").into());
     }
     let started = STARTED
@@ -85,81 +125,38 @@ pub async fn run(
         .unwrap_or_else(|e| e.into_inner())
         .take()
         .unwrap_or_default();
-    let mut result = LatencyResult {
+    let mut waits = Waits {
         errors,
-        ..LatencyResult::default()
+        ..Waits::default()
     };
-    for (i, at, counted) in received {
-        let Some(start) = started.get(&i) else {
-            return Err(format!("call {i} was answered but never started").into());
+    for answer in answers.iter().filter(|answer| answer.counted) {
+        let Some(start) = started.get(&answer.i) else {
+            return Err(format!("call {} was answered but never started", answer.i).into());
         };
-        if !counted {
-            continue;
-        }
-        match start.checked_duration_since(at) {
-            Some(wait) => result.latencies.push(wait.as_micros() as u64),
+        match start.checked_duration_since(answer.at) {
+            Some(wait) => waits.us.push(wait.as_micros() as u64),
             None => {
-                result.early += 1;
-                result.latencies.push(0);
+                waits.early += 1;
+                waits.us.push(0);
             }
         }
     }
-    result.latencies.sort_unstable();
-    Ok(result)
+    Ok(waits)
 }
 
-/// Requests at `rate` per second for `WARMUP` + `seconds`; for each one
-/// answered 2xx, its number, when its response was read, and whether it
-/// counts (sent after the warm-up).
-async fn client(
-    addr: SocketAddr,
-    rate: f64,
-    seconds: u64,
-) -> Result<(Vec<(u64, Instant, bool)>, u64), BoxError> {
-    let start = Instant::now() + Duration::from_millis(100);
-    let end = start + WARMUP + Duration::from_secs(seconds);
-    let interval = Duration::from_secs_f64(f64::from(CONNECTIONS) / rate);
-    let mut connections = tokio::task::JoinSet::new();
-    for index in 0..CONNECTIONS {
-        connections.spawn(async move {
-            let stream = TcpStream::connect(addr).await?;
-            stream.set_nodelay(true)?;
-            let (mut sender, driver) = http1::handshake(TokioIo::new(stream)).await?;
-            tokio::spawn(driver);
-            let mut received = Vec::new();
-            let mut errors = 0u64;
-            let mut scheduled = start + interval.mul_f64(f64::from(index) / f64::from(CONNECTIONS));
-            let mut n = 0u64;
-            while scheduled < end {
-                tokio::time::sleep_until(scheduled.into()).await;
-                // Numbers never collide across connections.
-                let i = n * u64::from(CONNECTIONS) + u64::from(index);
-                n += 1;
-                let request = Request::builder()
-                    .method(Method::POST)
-                    .uri(format!("/pickup/{i}"))
-                    .header(http::header::HOST, "127.0.0.1")
-                    .body(Empty::<Bytes>::new())?;
-                sender.ready().await?;
-                let response = sender.send_request(request).await?;
-                let ok = response.status().is_success();
-                response.into_body().collect().await?;
-                if ok {
-                    received.push((i, Instant::now(), scheduled >= start + WARMUP));
-                } else {
-                    errors += 1;
-                }
-                scheduled += interval;
-            }
-            Ok::<_, BoxError>((received, errors))
-        });
-    }
-    let mut received = Vec::new();
-    let mut errors = 0;
-    while let Some(joined) = connections.join_next().await {
-        let (mine, failed) = joined??;
-        received.extend(mine);
-        errors += failed;
-    }
-    Ok((received, errors))
+pub fn print(settings: &Settings, rows: &[(&str, String, &Comparison)]) {
+    println!();
+    println!(
+        "Pickup latency: `POST /pickup/<i>` at {} requests/s for {} s (after 1 s not counted), \
+         workers running ({}); from the client reading the response to the task starting. \
+         River's peer: a route of the same server that awaits `Client::insert`, River's \
+         workers with the same settings. Rounds: {} of each, alternating; percentiles over all \
+         rounds, ratios per round. Targets (atode, default fetch): p50 <= 5 ms, p99 <= 25 ms.",
+        settings.rate,
+        settings.latency_seconds,
+        settings.concurrency.label(),
+        settings.rounds,
+    );
+    println!();
+    crate::waits::print(rows);
 }

@@ -1,43 +1,52 @@
 //! atode's durable tasks measured against the engine under them, River's
 //! Rust client used directly, on SQLite and PostgreSQL, in one process on
 //! loopback. `bash bench/durable.sh` builds and runs it; the tables it
-//! prints are the ones bench/README.md records.
+//! prints are the ones bench/README.md records. Sections (`SECTIONS`):
 //!
-//! 1. Enqueue over HTTP: `POST /durable/<i>` (one durable call, written
-//!    before the response; workers off) against `POST /memory/<i>` (one
-//!    in-process `fn`), same server, same wrk. Then, without HTTP, atode's
-//!    `TaskQueue::add_task` against River's `Client::insert`.
-//! 2. Processing: N calls written beforehand, then the workers start; the
-//!    time until every call's body has run. atode and River, same queue
-//!    settings, alternating, a fresh database each.
-//! 3. Pickup latency: requests at a fixed rate with the workers running;
-//!    from the client reading a response to its task starting.
+//! - `enqueue`: over HTTP, `POST /durable/<i>` (one durable call, written
+//!   before the response) against `POST /memory/<i>` (one in-process `fn`)
+//!   at 1 to 128 connections, workers off, and at 32 with them running
+//!   (`curve.rs`); then, without HTTP, `TaskQueue::add_task` against
+//!   River's `Client::insert` (`inserts.rs`).
+//! - `process`: N calls written beforehand, then the workers start; calls
+//!   run per second, atode and River with the same settings.
+//! - `latency`: requests at a fixed rate, workers running; from a response
+//!   to its task starting.
+//! - `completed`: the same load; from a response to reading `completed`.
+//! - `idle`: workers on an empty queue; transactions and CPU per second.
 
 mod backend;
-mod enqueue;
+mod completed;
+mod cpu;
+mod curve;
+mod idle;
+mod inserts;
 mod latency;
+mod machine;
+mod paced;
 mod process;
 mod report;
+mod river;
 mod server;
 mod settings;
 mod tasks;
+mod waits;
+mod wrk;
 
 use backend::{Backend, BoxError};
-use report::{Table, median, ms, spread};
 use settings::{Fetch, Settings};
 
-/// River's and graphile-worker's published figures, printed beside ours and
-/// never measured here.
-const ANCHORS: &str = "Published anchors, not measured here: River (Go) ~46k jobs/s on an \
-                       8-core laptop; graphile-worker ~15.6k jobs/s unbatched.";
-
+/// One backend's measurements; a section not run stays empty.
 #[derive(Default)]
 struct BackendResults {
     label: &'static str,
     skipped: Option<String>,
-    enqueue: Option<enqueue::EnqueueResults>,
+    curve: Option<curve::CurveResults>,
+    inserts: Option<inserts::InsertResults>,
     process: Vec<(Fetch, u64, process::ProcessResults)>,
-    latency: Vec<(Fetch, latency::LatencyResult)>,
+    latency: Vec<(Fetch, waits::Comparison)>,
+    completed: Option<waits::Comparison>,
+    idle: Option<idle::IdleResults>,
 }
 
 fn main() {
@@ -108,11 +117,16 @@ async fn run_backend(
         label: backend.label(),
         ..BackendResults::default()
     };
-    let wants = |section: &str| settings.sections.iter().any(|s| s == section);
-    if wants("enqueue") {
-        results.enqueue = Some(enqueue::run(backend, settings, script).await?);
+    if settings.wants("enqueue") {
+        let points = curve::run(backend, settings, script).await?;
+        let with_workers = curve::with_workers(backend, settings, script).await?;
+        results.curve = Some(curve::CurveResults {
+            points,
+            with_workers: Some(with_workers),
+        });
+        results.inserts = Some(inserts::run(backend, settings).await?);
     }
-    if wants("process") {
+    if settings.wants("process") {
         let jobs = match backend {
             Backend::Sqlite { .. } => settings.sqlite_jobs,
             Backend::Postgres { .. } => settings.postgres_jobs,
@@ -122,189 +136,77 @@ async fn run_backend(
             results.process.push((fetch, jobs, measured));
         }
     }
-    if wants("latency") {
+    if settings.wants("latency") {
         for &fetch in &settings.latency_fetch {
             let measured = latency::run(backend, settings, fetch).await?;
-            eprintln!(
-                "  {} latency ({}): p50 {} us, p99 {} us, max {} us, {} tasks",
-                backend.label(),
-                fetch.label(),
-                measured.p50(),
-                measured.p99(),
-                measured.max(),
-                measured.latencies.len()
-            );
             results.latency.push((fetch, measured));
         }
+    }
+    if settings.wants("completed") {
+        results.completed = Some(completed::run(backend, settings).await?);
+    }
+    if settings.wants("idle") {
+        results.idle = Some(idle::run(backend, settings).await?);
     }
     Ok(results)
 }
 
 fn print_tables(settings: &Settings, all: &[BackendResults]) {
-    let cpu = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|info| {
-            info.lines()
-                .find_map(|line| line.strip_prefix("model name"))
-                .map(|rest| rest.trim_start_matches([' ', '\t', ':']).to_owned())
-        })
-        .unwrap_or_else(|| "unknown CPU".to_owned());
-    let cpus = std::thread::available_parallelism().map_or(1, usize::from);
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    let build = if cfg!(debug_assertions) {
-        "DEBUG build: figures are not representative"
-    } else {
-        "release build"
-    };
-    println!();
-    println!(
-        "Machine: {cpus} CPUs, {cpu}; {build}; server, workers and clients in one process \
-         (tokio, {cpus} workers), wrk and the database beside it, not pinned."
-    );
-    println!(
-        "{} rounds, alternating order; figures are medians over rounds, ratios are per round \
-         (median, min–max). Load average at the end: {}.",
-        settings.rounds,
-        load.split_whitespace()
-            .take(3)
-            .collect::<Vec<_>>()
-            .join(" ")
-    );
+    machine::print(settings);
     for results in all {
         if let Some(reason) = &results.skipped {
             println!();
             println!("{}: skipped ({reason}).", results.label);
         }
     }
-
-    let enqueued: Vec<_> = all
+    let curves: Vec<_> = all
         .iter()
-        .filter_map(|r| r.enqueue.as_ref().map(|e| (r.label, e)))
+        .filter_map(|r| Some((r.label, r.curve.as_ref()?)))
         .collect();
-    if !enqueued.is_empty() {
-        println!();
-        println!(
-            "Enqueue over HTTP: wrk, 1 thread, {} keep-alive connections, {} s per run; \
-             `POST /durable/<i>` writes one durable call before its response (workers off), \
-             `POST /memory/<i>` queues one in-process `fn`.",
-            settings.connections, settings.seconds
-        );
-        println!();
-        let mut table = Table::new(&[
-            "backend",
-            "durable req/s:",
-            "in-process req/s:",
-            "durable/in-process:",
-            "durable p50 / p99:",
-            "in-process p50 / p99:",
-            "errors:",
-        ]);
-        for (label, e) in &enqueued {
-            let rps =
-                |runs: &[enqueue::WrkRun]| median(&runs.iter().map(|r| r.rps).collect::<Vec<_>>());
-            let p = |runs: &[enqueue::WrkRun]| {
-                format!(
-                    "{} / {}",
-                    ms(median(&runs.iter().map(|r| r.p50_us).collect::<Vec<_>>())),
-                    ms(median(&runs.iter().map(|r| r.p99_us).collect::<Vec<_>>()))
-                )
-            };
-            let errors: u64 = e.durable.iter().chain(&e.memory).map(|r| r.errors).sum();
-            table.row(&[
-                (*label).to_owned(),
-                format!("{:.0}", rps(&e.durable)),
-                format!("{:.0}", rps(&e.memory)),
-                spread(&e.http_ratios),
-                p(&e.durable),
-                p(&e.memory),
-                errors.to_string(),
-            ]);
-        }
-        print!("{}", table.render());
-        println!();
-        println!(
-            "Writing calls without HTTP (different work from the above): {} concurrent callers, \
-             one call per transaction, {} s per run. atode's `TaskQueue::add_task` writes River's \
-             job and its own id row; River's `Client::insert` writes the job.",
-            settings.connections, settings.seconds
-        );
-        println!();
-        let mut table = Table::new(&[
-            "backend",
-            "atode add_task/s:",
-            "River insert/s:",
-            "atode/River:",
-        ]);
-        for (label, e) in &enqueued {
-            table.row(&[
-                (*label).to_owned(),
-                format!("{:.0}", median(&e.atode_inserts)),
-                format!("{:.0}", median(&e.river_inserts)),
-                spread(&e.insert_ratios),
-            ]);
-        }
-        print!("{}", table.render());
+    if !curves.is_empty() {
+        curve::print(settings, &curves);
     }
-
-    if all.iter().any(|r| !r.process.is_empty()) {
-        println!();
-        println!(
-            "Processing: N calls written beforehand, then the workers start ({} at once, \
-             in this process); time until the last call's body ran. Each body is an `async fn` \
-             that counts itself. Fresh database per run.",
-            settings.concurrency
-        );
-        println!();
-        let mut table = Table::new(&[
-            "backend",
-            "fetch",
-            "N:",
-            "atode tasks/s:",
-            "River jobs/s:",
-            "atode/River:",
-        ]);
-        for results in all {
-            for (fetch, jobs, p) in &results.process {
-                table.row(&[
-                    results.label.to_owned(),
-                    fetch.label(),
-                    jobs.to_string(),
-                    format!("{:.0}", median(&p.atode)),
-                    format!("{:.0}", median(&p.river)),
-                    spread(&p.ratios),
-                ]);
-            }
-        }
-        print!("{}", table.render());
-        println!();
-        println!("{ANCHORS}");
+    let inserts: Vec<_> = all
+        .iter()
+        .filter_map(|r| Some((r.label, r.inserts.as_ref()?)))
+        .collect();
+    if !inserts.is_empty() {
+        inserts::print(settings, &inserts);
     }
-
-    if all.iter().any(|r| !r.latency.is_empty()) {
-        println!();
-        println!(
-            "Pickup latency: `POST /pickup/<i>` at {} requests/s for {} s (after 1 s not \
-             counted), workers running ({} at once); from the client reading the response to \
-             the task starting.",
-            settings.rate, settings.latency_seconds, settings.concurrency
-        );
-        println!();
-        let mut table = Table::new(&[
-            "backend", "fetch", "p50:", "p99:", "max:", "tasks:", "errors:",
-        ]);
-        for results in all {
-            for (fetch, l) in &results.latency {
-                table.row(&[
-                    results.label.to_owned(),
-                    fetch.label(),
-                    ms(l.p50() as f64),
-                    ms(l.p99() as f64),
-                    ms(l.max() as f64),
-                    l.latencies.len().to_string(),
-                    l.errors.to_string(),
-                ]);
-            }
-        }
-        print!("{}", table.render());
+    let process: Vec<_> = all
+        .iter()
+        .flat_map(|r| {
+            r.process
+                .iter()
+                .map(move |(fetch, jobs, p)| (r.label, *fetch, *jobs, p))
+        })
+        .collect();
+    if !process.is_empty() {
+        process::print(settings, &process);
+    }
+    let latency: Vec<_> = all
+        .iter()
+        .flat_map(|r| {
+            r.latency
+                .iter()
+                .map(move |(fetch, c)| (r.label, fetch.label(), c))
+        })
+        .collect();
+    if !latency.is_empty() {
+        latency::print(settings, &latency);
+    }
+    let completed: Vec<_> = all
+        .iter()
+        .filter_map(|r| Some((r.label, Fetch::Default.label(), r.completed.as_ref()?)))
+        .collect();
+    if !completed.is_empty() {
+        completed::print(settings, &completed);
+    }
+    let idle: Vec<_> = all
+        .iter()
+        .filter_map(|r| Some((r.label, r.idle.as_ref()?)))
+        .collect();
+    if !idle.is_empty() {
+        idle::print(settings, &idle);
     }
 }

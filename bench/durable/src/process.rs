@@ -1,5 +1,5 @@
 //! Working a full queue: `jobs` calls written beforehand, then the workers
-//! start (`concurrency` at once) and the clock runs until the last call's
+//! start (`CONCURRENCY` at once) and the clock runs until the last call's
 //! body has run. atode (`Durable` + `App::durable`) and River used directly
 //! (`Workers::add_fn`) work the same number of calls with the same queue
 //! settings, each on a fresh database, in alternating order.
@@ -8,12 +8,13 @@ use std::time::{Duration, Instant};
 
 use atode::App;
 use atode::durable::{Durable, TaskQueue};
-use riverqueue::{InsertManyItem, QueueConfig, Workers};
+use riverqueue::{InsertManyItem, Workers};
 
-use crate::backend::{Backend, BoxError, river_builder};
-use crate::server;
+use crate::backend::{Backend, BoxError};
+use crate::report::{Table, median, spread};
 use crate::settings::{Fetch, Settings};
 use crate::tasks::{PROGRESS, RiverCount, count, river_count};
+use crate::{river, server};
 
 /// Calls written per transaction before a run.
 const CHUNK: u64 = 500;
@@ -67,10 +68,11 @@ async fn atode(
     fetch: Fetch,
 ) -> Result<f64, BoxError> {
     let url = backend.fresh("process-atode").await?;
-    let durable = Durable::url(&url)
-        .task(count)
-        .queue("default", settings.concurrency);
-    let queue = fetch.durable(durable).connect().await?;
+    let durable = Durable::url(&url).task(count);
+    let queue = fetch
+        .durable(settings.concurrency.durable(durable))
+        .connect()
+        .await?;
     write_atode(&queue, jobs).await?;
 
     PROGRESS.reset();
@@ -122,18 +124,7 @@ async fn river(
     let url = backend.fresh("process-river").await?;
     let mut workers = Workers::new();
     workers.add_fn(river_count)?;
-    let client = river_builder(&url)
-        .await?
-        // atode sets this on its client (calls of a task this process does
-        // not know are left for one that does); off by default here, on
-        // with RIVER_KNOWN_KINDS=1 to see what it costs.
-        .fetch_only_known_kinds(settings.river_known_kinds)
-        .workers(workers)
-        .queue(
-            "default",
-            fetch.river(QueueConfig::new(settings.concurrency)),
-        )
-        .build()?;
+    let client = river::with_workers(&url, settings, fetch, workers).await?;
     let mut i = 0;
     while i < jobs {
         let end = (i + CHUNK).min(jobs);
@@ -153,4 +144,43 @@ async fn river(
         return Err(format!("River ran {done} of {jobs} jobs in {:?}", guard(jobs)).into());
     }
     Ok(jobs as f64 / elapsed.as_secs_f64())
+}
+
+/// River's and graphile-worker's published figures, printed beside ours and
+/// never measured here.
+const ANCHORS: &str = "Published anchors, not measured here: River (Go) ~46k jobs/s on an \
+                       8-core laptop; graphile-worker ~15.6k jobs/s unbatched.";
+
+/// One row per backend and fetch setting: `(backend, fetch, N, results)`.
+pub fn print(settings: &Settings, rows: &[(&str, Fetch, u64, &ProcessResults)]) {
+    println!();
+    println!(
+        "Processing: N calls written beforehand, then the workers start ({} at once, in this \
+         process); time until the last call's body ran. Each body is an `async fn` that counts \
+         itself. Same queue settings on both, fresh database per run. Targets (PostgreSQL, \
+         default fetch): atode >= 5000 tasks/s, atode/River >= 0.95.",
+        settings.concurrency.label()
+    );
+    println!();
+    let mut table = Table::new(&[
+        "backend",
+        "fetch",
+        "N:",
+        "atode tasks/s:",
+        "River jobs/s:",
+        "atode/River:",
+    ]);
+    for (label, fetch, jobs, results) in rows {
+        table.row(&[
+            (*label).to_owned(),
+            fetch.label(),
+            jobs.to_string(),
+            format!("{:.0}", median(&results.atode)),
+            format!("{:.0}", median(&results.river)),
+            spread(&results.ratios),
+        ]);
+    }
+    print!("{}", table.render());
+    println!();
+    println!("{ANCHORS}");
 }

@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 use std::hint::black_box;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use atode::durable::task;
@@ -69,6 +69,10 @@ pub static STARTED: Mutex<Option<HashMap<u64, Instant>>> = Mutex::new(None);
 /// The durable task of the enqueue and latency runs: notes when it started.
 #[task]
 pub async fn picked_up(i: u64) {
+    picked_up_body(i);
+}
+
+fn picked_up_body(i: u64) {
     let now = Instant::now();
     if let Some(started) = STARTED
         .lock()
@@ -78,6 +82,88 @@ pub async fn picked_up(i: u64) {
         started.insert(i, now);
     }
     PROGRESS.tick();
+}
+
+/// River's job of the latency run: the same body.
+#[derive(Clone, Debug, Deserialize, JobArgs, Serialize)]
+#[river(kind = "river_picked_up")]
+pub struct RiverPickedUp {
+    pub i: u64,
+}
+
+pub async fn river_picked_up(
+    _context: WorkContext,
+    job: Job<RiverPickedUp>,
+) -> Result<WorkOutcome, std::convert::Infallible> {
+    picked_up_body(job.args.i);
+    Ok(WorkOutcome::Complete)
+}
+
+/// Calls whose body has run, by number: the completion run's pollers wait
+/// here before they ask the queue, so they poll only once the call can be
+/// `completed` and do not load the database meanwhile.
+pub static FINISHED: Finished = Finished {
+    calls: Mutex::new(None),
+};
+
+pub struct Finished {
+    calls: Mutex<Option<HashMap<u64, Arc<Notify>>>>,
+}
+
+impl Finished {
+    /// Forgets every call: before a measurement.
+    pub fn reset(&self) {
+        *self.lock() = Some(HashMap::new());
+    }
+
+    /// Call `i`'s body has run.
+    fn signal(&self, i: u64) {
+        self.entry(i).notify_one();
+    }
+
+    /// Waits until call `i`'s body has run (at once if it already has: the
+    /// permit `notify_one` left).
+    pub async fn wait(&self, i: u64) {
+        let notify = self.entry(i);
+        notify.notified().await;
+        if let Some(calls) = self.lock().as_mut() {
+            calls.remove(&i);
+        }
+    }
+
+    fn entry(&self, i: u64) -> Arc<Notify> {
+        let mut calls = self.lock();
+        Arc::clone(calls.get_or_insert_with(HashMap::new).entry(i).or_default())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<HashMap<u64, Arc<Notify>>>> {
+        self.calls
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The durable task of the completion run: does nothing but say so.
+#[task]
+pub async fn finished(i: u64) {
+    FINISHED.signal(i);
+    PROGRESS.tick();
+}
+
+/// River's job of the completion run: the same body.
+#[derive(Clone, Debug, Deserialize, JobArgs, Serialize)]
+#[river(kind = "river_finished")]
+pub struct RiverFinished {
+    pub i: u64,
+}
+
+pub async fn river_finished(
+    _context: WorkContext,
+    job: Job<RiverFinished>,
+) -> Result<WorkOutcome, std::convert::Infallible> {
+    FINISHED.signal(job.args.i);
+    PROGRESS.tick();
+    Ok(WorkOutcome::Complete)
 }
 
 /// The in-process task of the enqueue run: a regular `fn` that does nothing.

@@ -15,6 +15,10 @@ use super::worker::AttemptFailed;
 pub struct DurableStats {
     /// Calls written to the queue (with a request's response, or directly).
     pub enqueued: u64,
+    /// Transactions of atode's own that committed calls (a request's, or
+    /// `TaskQueue::add_task`'s). Under load, requests share a commit (group
+    /// commit): `enqueued / commits` is how many calls one carried.
+    pub commits: u64,
     /// Requests answered `503` because their calls could not be written.
     pub enqueue_failed: u64,
     /// Attempts that completed.
@@ -30,6 +34,7 @@ pub struct DurableStats {
 #[derive(Debug, Default)]
 pub(crate) struct DurableCounters {
     enqueued: AtomicU64,
+    commits: AtomicU64,
     enqueue_failed: AtomicU64,
     completed: AtomicU64,
     failed: AtomicU64,
@@ -40,6 +45,12 @@ pub(crate) struct DurableCounters {
 impl DurableCounters {
     pub(crate) fn enqueued(&self, calls: usize) {
         self.enqueued.fetch_add(calls as u64, Ordering::Relaxed);
+    }
+
+    /// One transaction of atode's own committed `calls`.
+    pub(crate) fn committed(&self, calls: usize) {
+        self.enqueued(calls);
+        self.commits.fetch_add(1, Ordering::Relaxed);
     }
 
     pub(crate) fn enqueue_failed(&self) {
@@ -59,6 +70,7 @@ impl DurableCounters {
     pub(crate) fn stats(&self) -> DurableStats {
         DurableStats {
             enqueued: self.enqueued.load(Ordering::Relaxed),
+            commits: self.commits.load(Ordering::Relaxed),
             enqueue_failed: self.enqueue_failed.load(Ordering::Relaxed),
             completed: self.completed.load(Ordering::Relaxed),
             failed: self.failed.load(Ordering::Relaxed),

@@ -113,7 +113,7 @@ impl Database {
                 transaction.commit().await?;
             }
         }
-        Ok(())
+        super::lease::create_table(self).await
     }
 
     /// Deletes the duplicates' ids whose job River no longer holds (it
@@ -263,6 +263,8 @@ impl QueueTransaction for Transaction<'_, Postgres> {}
 
 pub(crate) mod sealed {
     use super::*;
+    use crate::durable::bulk_insert::BulkInsert;
+    use crate::durable::job::EncodedJob;
 
     /// What writing a call needs of a transaction: River's insert, and
     /// atode's row for a call River skipped as a duplicate.
@@ -280,6 +282,18 @@ pub(crate) mod sealed {
             id: String,
             job_id: i64,
         ) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 't;
+
+        /// Writes plain calls in one statement (`bulk_insert.rs`).
+        fn insert_plain<'t>(
+            &'t mut self,
+            jobs: &'t [&'t EncodedJob],
+        ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send + 't;
+
+        /// River's insert notification for `queues`, delivered on commit.
+        fn notify_insert<'t>(
+            &'t mut self,
+            queues: &'t [&'t str],
+        ) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 't;
     }
 
     /// The same statements on each engine: River's insert in the caller's
@@ -296,6 +310,20 @@ pub(crate) mod sealed {
                 + Send
                 + 't {
                     client.insert_batch(batch).tx(self).into_future()
+                }
+
+                fn insert_plain<'t>(
+                    &'t mut self,
+                    jobs: &'t [&'t EncodedJob],
+                ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send + 't {
+                    <$engine as BulkInsert>::insert_plain(&mut **self, jobs)
+                }
+
+                fn notify_insert<'t>(
+                    &'t mut self,
+                    queues: &'t [&'t str],
+                ) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 't {
+                    <$engine as BulkInsert>::notify_insert(&mut **self, queues)
                 }
 
                 async fn record(&mut self, id: String, job_id: i64) -> Result<(), sqlx::Error> {

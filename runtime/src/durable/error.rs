@@ -1,6 +1,7 @@
 //! `DurableError`: why the durable queue could not do what was asked.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Why the durable queue could not be opened, written or read.
@@ -36,6 +37,9 @@ enum Kind {
     /// The connection failed after `COMMIT` was sent, with no answer from
     /// the database: the transaction may have been committed.
     CommitUnknown(riverqueue::sqlx::Error),
+    /// One failure of a transaction that wrote several requests' calls,
+    /// told to each of them.
+    Shared(Arc<DurableError>),
 }
 
 impl DurableError {
@@ -77,13 +81,30 @@ impl DurableError {
     /// same: it was cut short, or its connection failed, after `COMMIT`
     /// was sent.
     pub(crate) fn may_have_committed(&self) -> bool {
-        matches!(
-            self.kind,
-            Kind::TimedOut {
-                committing: true,
-                ..
-            } | Kind::CommitUnknown(_)
-        )
+        match &self.kind {
+            Kind::Shared(error) => error.may_have_committed(),
+            kind => matches!(
+                kind,
+                Kind::TimedOut {
+                    committing: true,
+                    ..
+                } | Kind::CommitUnknown(_)
+            ),
+        }
+    }
+
+    /// This error, once for each of `requests` that shared the write it
+    /// ended.
+    pub(crate) fn shared(self, requests: usize) -> Vec<DurableError> {
+        if requests == 1 {
+            return vec![self];
+        }
+        let shared = Arc::new(self);
+        (0..requests)
+            .map(|_| DurableError {
+                kind: Kind::Shared(Arc::clone(&shared)),
+            })
+            .collect()
     }
 }
 
@@ -116,6 +137,7 @@ impl fmt::Display for DurableError {
                 "durable queue database: the connection failed after COMMIT was sent; \
                  the calls may have been committed: {error}"
             ),
+            Kind::Shared(error) => error.fmt(f),
         }
     }
 }
@@ -127,6 +149,7 @@ impl std::error::Error for DurableError {
             Kind::Migrate(error) => Some(error),
             Kind::Queue(error) => Some(error),
             Kind::CommitUnknown(error) => Some(error),
+            Kind::Shared(error) => error.source(),
             Kind::Config(_) | Kind::Unexpected(_) | Kind::TimedOut { .. } => None,
         }
     }

@@ -7,7 +7,9 @@ use std::time::{Duration, SystemTime};
 use riverqueue::jiff::Timestamp;
 use riverqueue::{InsertBatch, InsertOpts, JobArgs, UniqueOpts};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
+use super::error::DurableError;
 use super::id::TaskId;
 use super::schedule::DurableCall;
 use super::task::Task;
@@ -85,13 +87,14 @@ impl PendingJob {
         (job, id)
     }
 
-    /// Adds the call to an insertion batch.
-    pub(crate) fn push_to(self, batch: &mut InsertBatch) {
+    /// The call with its arguments encoded as River stores them, once: a
+    /// group commit whose batch fails writes it again, alone.
+    pub(crate) fn encode(self) -> Result<EncodedJob, DurableError> {
         let opts = self
             .at
             .and_then(|at| Timestamp::try_from(at).ok())
             .map(|at| InsertOpts::default().with_scheduled_at(at));
-        self.call.push_to(self.id, batch, opts);
+        self.call.encode(self.id, opts)
     }
 
     /// The call as in-process work: for a list that belongs to no app
@@ -103,23 +106,110 @@ impl PendingJob {
 }
 
 trait ErasedCall: Send {
-    fn push_to(self: Box<Self>, id: TaskId, batch: &mut InsertBatch, opts: Option<InsertOpts>);
+    fn encode(
+        self: Box<Self>,
+        id: TaskId,
+        opts: Option<InsertOpts>,
+    ) -> Result<EncodedJob, DurableError>;
     fn into_work(self: Box<Self>) -> Work;
 }
 
 struct Call<T: Task>(T::Args);
 
 impl<T: Task> ErasedCall for Call<T> {
-    fn push_to(self: Box<Self>, id: TaskId, batch: &mut InsertBatch, opts: Option<InsertOpts>) {
+    fn encode(
+        self: Box<Self>,
+        id: TaskId,
+        opts: Option<InsertOpts>,
+    ) -> Result<EncodedJob, DurableError> {
         let envelope = Envelope::<T>::new(id, self.0);
-        match opts {
-            Some(opts) => batch.push_with(envelope, opts),
-            None => batch.push(envelope),
-        };
+        let args = riverqueue::encoding::encode_args(&envelope).map_err(|error| {
+            DurableError::unexpected(format!(
+                "the arguments of a call of `{}` could not be encoded: {error}",
+                T::NAME
+            ))
+        })?;
+        let options = T::options();
+        Ok(EncodedJob {
+            id,
+            kind: T::NAME,
+            queue: options.queue_name(),
+            max_attempts: options.attempts(),
+            priority: options.priority_level(),
+            // A call scheduled for later wakes no worker.
+            wakes: opts.is_none(),
+            plain: opts.is_none() && options.unique_window().is_none(),
+            args,
+            opts,
+            push: push_encoded::<T>,
+        })
     }
 
     fn into_work(self: Box<Self>) -> Work {
         T::run(self.0)
+    }
+}
+
+/// A call ready for River's insert: its arguments already encoded, so it
+/// can be pushed to a batch more than once. Named by the sealed
+/// `QueueTransaction`'s methods only.
+#[doc(hidden)]
+pub struct EncodedJob {
+    pub(crate) id: TaskId,
+    /// River's job kind: the task's name.
+    pub(crate) kind: &'static str,
+    /// The queue its workers take it from.
+    pub(crate) queue: &'static str,
+    pub(crate) max_attempts: u16,
+    pub(crate) priority: u8,
+    /// Whether it is available at once (not scheduled for later).
+    pub(crate) wakes: bool,
+    /// Available at once and not unique: a row with River's defaults but
+    /// for these fields, which one statement can write for many calls
+    /// (`bulk_insert.rs`).
+    pub(crate) plain: bool,
+    pub(crate) args: Box<RawValue>,
+    opts: Option<InsertOpts>,
+    push: fn(&mut InsertBatch, Box<RawValue>, Option<InsertOpts>),
+}
+
+impl EncodedJob {
+    /// Adds the call to an insertion batch.
+    pub(crate) fn push_to(&self, batch: &mut InsertBatch) {
+        (self.push)(batch, self.args.clone(), self.opts.clone());
+    }
+}
+
+fn push_encoded<T: Task>(batch: &mut InsertBatch, args: Box<RawValue>, opts: Option<InsertOpts>) {
+    let encoded = Encoded::<T> {
+        args,
+        task: PhantomData,
+    };
+    match opts {
+        Some(opts) => batch.push_with(encoded, opts),
+        None => batch.push(encoded),
+    };
+}
+
+/// An [`Envelope`] already encoded: River writes its bytes as they are,
+/// under the task's kind and options.
+#[derive(Serialize, Deserialize)]
+#[serde(transparent, bound = "")]
+struct Encoded<T: Task> {
+    args: Box<RawValue>,
+    #[serde(skip)]
+    task: PhantomData<T>,
+}
+
+impl<T: Task> JobArgs for Encoded<T> {
+    const KIND: &'static str = T::NAME;
+
+    fn default_insert_opts() -> InsertOpts {
+        Envelope::<T>::default_insert_opts()
+    }
+
+    fn unique_fields() -> &'static [&'static [&'static str]] {
+        Envelope::<T>::unique_fields()
     }
 }
 

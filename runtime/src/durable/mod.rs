@@ -12,10 +12,11 @@
 //!   a write that fails answers `503`, not a `200` for work that does not
 //!   exist.
 //! - **At least once.** A worker takes a call, runs it, and records the
-//!   outcome. A worker killed mid-call leaves it `running`; after
-//!   [`Durable::rescue_after`] another worker runs it again. A task whose
-//!   effects must not happen twice keys them on its arguments (or uses
-//!   `#[task(unique_for = "...")]` to drop duplicate calls).
+//!   outcome. A worker killed mid-call leaves it `running`; once the
+//!   process's [`Durable::worker_lease`] expires (10 s), another worker
+//!   runs it again. A task whose effects must not happen twice keys them
+//!   on its arguments (or uses `#[task(unique_for = "...")]` to drop
+//!   duplicate calls).
 //! - **Retries.** An `Err` or a panic is retried with a growing wait stored
 //!   with the call, up to `max_attempts`; then the call is `discarded`,
 //!   its last error kept. [`TaskQueue::status`] reads it by id.
@@ -69,25 +70,33 @@
 // (`database`); River hands it to a `TaskWorker` (`worker`), which counts
 // what happened (`counters`); `status` reads it back.
 
+mod bulk_insert;
 mod counters;
 mod current;
 mod database;
 mod error;
 mod extract;
+mod group_commit;
 mod id;
 mod job;
+mod lease;
+mod notices;
 mod queue;
+mod release;
 mod schedule;
 mod status;
 mod task;
 mod threads;
+mod wake;
 mod worker;
+mod write;
 
 pub use counters::DurableStats;
 pub use current::{CurrentCall, current};
 pub use database::QueueTransaction;
 pub use error::DurableError;
 pub use id::{ParseTaskIdError, TaskId};
+pub use lease::DEFAULT_WORKER_LEASE;
 pub use queue::{
     DATABASE_URL_VAR, DEFAULT_CONCURRENCY, DEFAULT_FETCH_COOLDOWN, DEFAULT_POLL_INTERVAL,
     DEFAULT_RESCUE_AFTER, DEFAULT_TIMEOUT, DEFAULT_WRITE_TIMEOUT, Durable, RESCUE_AFTER_VAR,

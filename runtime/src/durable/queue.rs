@@ -5,13 +5,14 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use riverqueue::{Client, InsertBatch, MaintenanceConfig, QueueConfig, RunHandle, Workers};
+use riverqueue::{Client, MaintenanceConfig, QueueConfig, RunHandle, Workers};
 
 use super::counters::{DurableCounters, DurableStats};
-use super::database::{Database, QueueTransaction, WriteConnection, with_pool};
+use super::database::{Database, QueueTransaction, with_pool};
 use super::error::DurableError;
+use super::group_commit::Group;
 use super::id::TaskId;
-use super::job::PendingJob;
+use super::notices::Notices;
 use super::schedule::{DurableCall, Periodic};
 use super::status::TaskStatus;
 use super::task::{DEFAULT_QUEUE, Task};
@@ -28,8 +29,9 @@ pub const RESCUE_AFTER_VAR: &str = "ATODE_RESCUE_AFTER";
 /// [`Durable::queue`] says otherwise.
 pub const DEFAULT_CONCURRENCY: usize = 10;
 
-/// How long a call may stay `running` with no worker finishing it (its
-/// worker was killed) before another worker takes it again.
+/// How long a call may stay `running` with no worker finishing it before
+/// River's rescuer has another worker take it: the backstop behind the
+/// worker lease ([`DEFAULT_WORKER_LEASE`](crate::durable::DEFAULT_WORKER_LEASE)).
 pub const DEFAULT_RESCUE_AFTER: Duration = Duration::from_secs(5 * 60);
 
 /// How long one attempt may run, unless the task sets its own `timeout`.
@@ -49,6 +51,10 @@ pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_millis(250);
 /// How long a request may wait for its durable calls to be committed,
 /// unless [`Durable::write_timeout`] says otherwise.
 pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How many group commits may be in flight at once on PostgreSQL
+/// (`group_commit.rs`); SQLite has one writer, so one.
+const POSTGRES_COMMITTERS: usize = 2;
 
 type Register = fn(&mut Workers, WorkerSetup) -> Result<(), riverqueue::Error>;
 
@@ -80,6 +86,7 @@ pub struct Durable {
     tasks: Vec<(&'static str, &'static str, Register)>,
     queues: BTreeMap<String, usize>,
     rescue_after: Duration,
+    worker_lease: Duration,
     timeout: Duration,
     poll_interval: Option<Duration>,
     write_timeout: Duration,
@@ -100,6 +107,7 @@ impl Durable {
             tasks: Vec::new(),
             queues: BTreeMap::new(),
             rescue_after: DEFAULT_RESCUE_AFTER,
+            worker_lease: super::lease::DEFAULT_WORKER_LEASE,
             timeout: DEFAULT_TIMEOUT,
             poll_interval: None,
             write_timeout: DEFAULT_WRITE_TIMEOUT,
@@ -166,14 +174,30 @@ impl Durable {
         self
     }
 
-    /// How long a call may stay running with no worker to finish it (its
-    /// process was killed) before another worker runs it again. Not
-    /// shorter than the attempt timeout, which it lowers if needed.
+    /// How long a call may stay running with no worker to finish it before
+    /// River's rescuer runs it again: the backstop for a call whose worker
+    /// held no lease (a killed worker's calls are released once its
+    /// [`worker_lease`](Durable::worker_lease) expires). Not shorter than
+    /// the attempt timeout, which it lowers if needed.
     pub fn rescue_after(mut self, after: Duration) -> Self {
         // Bounded, so that River's dates (now minus this) cannot overflow.
         let after = crate::time::bounded(after);
         self.rescue_after = after;
         self.timeout = self.timeout.min(after);
+        self
+    }
+
+    /// How long this process's lease as a worker lasts unless renewed
+    /// (it is, five times per lease, while its workers run). Once it has
+    /// lapsed (the process was killed, or frozen or cut off from the
+    /// database for that long) another worker process releases the calls
+    /// it was running, at once rather than after
+    /// [`rescue_after`](Durable::rescue_after). Default 10 s
+    /// ([`DEFAULT_WORKER_LEASE`](crate::durable::DEFAULT_WORKER_LEASE)).
+    /// Shorter, a database that is slow to answer for that long has a live
+    /// process's calls run a second time.
+    pub fn worker_lease(mut self, lease: Duration) -> Self {
+        self.worker_lease = crate::time::bounded(lease);
         self
     }
 
@@ -334,7 +358,13 @@ impl Durable {
         let maintenance = MaintenanceConfig::default()
             .with_rescue_after(self.rescue_after)
             .with_rescuer_interval(rescuer_interval(self.rescue_after));
+        let interval = self.poll_interval.unwrap_or(DEFAULT_POLL_INTERVAL);
+        let cooldown = interval.min(DEFAULT_FETCH_COOLDOWN);
         let mut builder = with_pool!(&database, pool => Client::builder(pool.clone()))
+            // The client's cooldown is also how long River skips a queue's
+            // insert notifications after one (its default, 100 ms, would
+            // leave calls written by `add_task_in` to the poll that long).
+            .fetch_cooldown(cooldown)
             .workers(workers)
             .maintenance(maintenance)
             .job_timeout(self.timeout)
@@ -350,14 +380,30 @@ impl Durable {
             })?;
             builder = builder.periodic_job(job);
         }
-        let interval = self.poll_interval.unwrap_or(DEFAULT_POLL_INTERVAL);
         for (name, concurrency) in queues {
             let config = QueueConfig::new(concurrency)
-                .with_fetch_cooldown(interval.min(DEFAULT_FETCH_COOLDOWN))
+                .with_fetch_cooldown(cooldown)
                 .with_fetch_poll_interval(interval);
             builder = builder.queue(name, config);
         }
         let client = builder.build()?;
+        let committers = match &database {
+            Database::Sqlite(_) => 1,
+            #[cfg(feature = "postgres")]
+            Database::Postgres(_) => POSTGRES_COMMITTERS,
+        };
+        // Taken before the workers start: none of their calls runs unleased.
+        let lease = if run_workers {
+            let lease = super::lease::WorkerLease::take(
+                database.clone(),
+                client.id(),
+                self.worker_lease,
+                self.backoff,
+            );
+            Some(lease.await?)
+        } else {
+            None
+        };
         Ok(TaskQueue {
             inner: Arc::new(Inner {
                 client,
@@ -367,8 +413,11 @@ impl Durable {
                 run: Mutex::new(WorkersRun::default()),
                 threads,
                 forgetter: Mutex::new(None),
+                lease,
                 tasks: self.tasks.iter().map(|(name, ..)| *name).collect(),
                 write_timeout: self.write_timeout,
+                group: Group::new(committers),
+                notices: Arc::default(),
             }),
         })
     }
@@ -408,9 +457,15 @@ struct Inner {
     threads: Arc<AttemptThreads>,
     /// Deletes atode's ids of calls River has cleaned up, while workers run.
     forgetter: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// This process's lease as a worker, when it runs workers.
+    lease: Option<super::lease::WorkerLease>,
     tasks: Vec<&'static str>,
     /// The bound on each write in a transaction of atode's own.
     write_timeout: Duration,
+    /// The requests' calls waiting for the next group commit.
+    group: Group,
+    /// When each queue last told other processes of new calls.
+    notices: Arc<Notices>,
 }
 
 impl TaskQueue {
@@ -444,7 +499,7 @@ impl TaskQueue {
         C: DurableCall<Args>,
     {
         let (job, id) = task.into_pending(args);
-        self.write_in(transaction, vec![job]).await?;
+        self.write_in(transaction, &[&job.encode()?]).await?;
         self.inner.counters.enqueued(1);
         Ok(id)
     }
@@ -466,6 +521,19 @@ impl TaskQueue {
     /// This process's counts of durable calls written and attempts run.
     pub fn stats(&self) -> DurableStats {
         self.inner.counters.stats()
+    }
+
+    /// How many requests' calls wait for the next commit (group commit: they
+    /// gather while one is in flight), not counting those in it. A gauge
+    /// for metrics; 0 on an idle server.
+    pub fn writes_waiting(&self) -> usize {
+        self.inner.group.waiting()
+    }
+
+    /// How many requests' calls the commit in flight writes (0 or 1 on a
+    /// lightly loaded server; more when requests gathered for it).
+    pub fn writes_committing(&self) -> usize {
+        self.inner.group.in_flight()
     }
 
     pub(crate) fn count_enqueue_failure(&self) {
@@ -563,6 +631,9 @@ impl TaskQueue {
             run.handle = Some(self.inner.client.start()?);
             let database = self.inner.database.clone();
             *lock(&self.inner.forgetter) = Some(tokio::spawn(forget_cleaned_calls(database)));
+            if let Some(lease) = &self.inner.lease {
+                lease.keep();
+            }
         }
         run.users += 1;
         Ok(())
@@ -627,6 +698,9 @@ impl TaskQueue {
         if let Err(error) = stopped {
             tracing::error!(target: "atode::durable", %error, "durable workers stopped with an error");
         }
+        if let Some(lease) = &self.inner.lease {
+            lease.end().await;
+        }
         let running = self.inner.threads.running();
         if running > 0 {
             tracing::warn!(
@@ -637,82 +711,29 @@ impl TaskQueue {
         }
     }
 
-    /// Writes a request's calls in one transaction: all or none, within
-    /// [`Durable::write_timeout`]. Past it, the error says whether `COMMIT`
-    /// had been sent ([`DurableError::may_have_committed`]).
-    pub(crate) async fn write(&self, jobs: Vec<PendingJob>) -> Result<(), DurableError> {
-        let count = jobs.len();
-        let bound = self.inner.write_timeout;
-        let deadline = crate::time::after_tokio(tokio::time::Instant::now(), bound);
-        // Set just before `COMMIT` is sent: a write cut short before it
-        // left nothing; after it, no one knows.
-        let mut committing = false;
-        let written = match &self.inner.database {
-            Database::Sqlite(pool) => {
-                let mut connection = WriteConnection::new();
-                let written = tokio::time::timeout_at(deadline, async {
-                    let mut transaction = connection.begin_sqlite(pool, deadline).await?;
-                    self.write_in(&mut transaction, jobs).await?;
-                    committing = true;
-                    transaction.commit().await.map_err(DurableError::commit)
-                })
-                .await;
-                if written.is_ok() {
-                    connection.settle_sqlite().await;
-                }
-                written
-            }
-            #[cfg(feature = "postgres")]
-            Database::Postgres(pool) => {
-                let mut connection = WriteConnection::new();
-                let written = tokio::time::timeout_at(deadline, async {
-                    let mut transaction = connection.begin_postgres(pool, deadline).await?;
-                    self.write_in(&mut transaction, jobs).await?;
-                    committing = true;
-                    transaction.commit().await.map_err(DurableError::commit)
-                })
-                .await;
-                if written.is_ok() {
-                    connection.settle();
-                }
-                written
-            }
-        };
-        // Past the deadline the connection was dropped unsettled: closed.
-        written.unwrap_or_else(|_| Err(DurableError::timed_out(bound, committing)))?;
-        self.inner.counters.enqueued(count);
-        Ok(())
+    /// The bound on each write in a transaction of atode's own.
+    pub(super) fn write_timeout(&self) -> Duration {
+        self.inner.write_timeout
     }
 
-    /// Inserts `jobs` in `transaction` (not counted: the caller counts
-    /// them once they are written, or as far as it can know).
-    async fn write_in<X: QueueTransaction>(
-        &self,
-        transaction: &mut X,
-        jobs: Vec<PendingJob>,
-    ) -> Result<(), DurableError> {
-        let mut batch = InsertBatch::new();
-        let mut ids = Vec::with_capacity(jobs.len());
-        for job in jobs {
-            ids.push(job.id);
-            job.push_to(&mut batch);
-        }
-        let inserted = transaction.insert_batch(&self.inner.client, batch).await?;
-        if inserted.len() != ids.len() {
-            return Err(DurableError::unexpected(format!(
-                "the queue wrote {} of {} calls",
-                inserted.len(),
-                ids.len()
-            )));
-        }
-        for (id, result) in ids.into_iter().zip(inserted) {
-            // River's row holds the id of a call it wrote; a duplicate's id
-            // is recorded apart, naming the call it duplicates.
-            if result.unique_skipped_as_duplicate {
-                transaction.record(id.to_string(), result.id()).await?;
-            }
-        }
-        Ok(())
+    pub(super) fn group(&self) -> &Group {
+        &self.inner.group
+    }
+
+    pub(super) fn database(&self) -> &Database {
+        &self.inner.database
+    }
+
+    pub(super) fn client(&self) -> &Client {
+        &self.inner.client
+    }
+
+    pub(super) fn notices(&self) -> &Arc<Notices> {
+        &self.inner.notices
+    }
+
+    pub(super) fn counters(&self) -> &DurableCounters {
+        &self.inner.counters
     }
 }
 

@@ -1,0 +1,71 @@
+//! CPU time from the scheduler's nanosecond counts in /proc, in
+//! milliseconds: this process's threads (the workers, the pool, and SQLite
+//! inside them) and PostgreSQL's backends. Not `utime`/`stime`: their
+//! 10 ms ticks are coarser than what an idle worker uses in 10 s.
+
+use std::collections::HashMap;
+
+/// Time on a CPU of each of this process's threads, by thread id.
+pub struct ThreadTimes(HashMap<u64, u64>);
+
+impl ThreadTimes {
+    /// `None` off Linux.
+    pub fn now() -> Option<ThreadTimes> {
+        let mut times = HashMap::new();
+        for entry in std::fs::read_dir("/proc/self/task").ok()? {
+            let Ok(entry) = entry else { continue };
+            let Some(tid) = entry.file_name().to_str().and_then(|t| t.parse().ok()) else {
+                continue;
+            };
+            // A thread that ended since the listing is skipped.
+            if let Some(ns) = schedstat_ns(&entry.path().join("schedstat")) {
+                times.insert(tid, ns);
+            }
+        }
+        Some(ThreadTimes(times))
+    }
+
+    /// Milliseconds on a CPU since `earlier`: threads alive at both ends,
+    /// and the whole time of threads started since; a thread that ended
+    /// in between is missed.
+    pub fn ms_since(&self, earlier: &ThreadTimes) -> f64 {
+        let ns: u64 = self
+            .0
+            .iter()
+            .map(|(tid, now)| now.saturating_sub(earlier.0.get(tid).copied().unwrap_or(0)))
+            .sum();
+        ns as f64 / 1e6
+    }
+}
+
+/// Time on a CPU of the single-threaded process `pid` (a PostgreSQL
+/// backend), in milliseconds; `None` off Linux or once it is gone.
+pub fn backend_ms(pid: i32) -> Option<f64> {
+    let ns = schedstat_ns(std::path::Path::new(&format!("/proc/{pid}/schedstat")))?;
+    Some(ns as f64 / 1e6)
+}
+
+/// The first field of a `schedstat` file: nanoseconds on a CPU.
+fn schedstat_ns(path: &std::path::Path) -> Option<u64> {
+    let schedstat = std::fs::read_to_string(path).ok()?;
+    schedstat.split_whitespace().next()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_times_are_read_on_linux() {
+        if cfg!(target_os = "linux") {
+            let before = ThreadTimes::now().expect("this process's threads");
+            let spin = std::time::Instant::now();
+            while spin.elapsed() < std::time::Duration::from_millis(20) {
+                std::hint::black_box(0);
+            }
+            let after = ThreadTimes::now().expect("this process's threads");
+            assert!(after.ms_since(&before) > 0.0);
+            assert!(backend_ms(std::process::id() as i32).is_some());
+        }
+    }
+}

@@ -1,0 +1,166 @@
+//! One statement for many calls, and the insert notification that wakes
+//! the workers when they commit.
+//!
+//! River's insert writes a batch a row at a time, one statement and one
+//! round trip each (`client/insert.rs`, `persist_jobs`), which is what a
+//! group commit spends most of its time on. A call that is available at
+//! once and not unique (a "plain" call: most of them) needs none of what
+//! that statement does beyond the row itself (no unique key, no nonce, no
+//! duplicate to report), so these are written by one `INSERT ... SELECT`
+//! over all of them. The row is the one River's insert writes for such a
+//! call: River's table as its migrations define it (the schema River's Go
+//! and Rust clients share), the same columns set, the others left to
+//! their defaults, times from the database's clock. Unique and scheduled
+//! calls still go through River's insert.
+//!
+//! The notification is River's too, on its topic `river_insert` with its
+//! payload `{"queue": ...}`: `pg_notify` on PostgreSQL, a row of River's
+//! notification outbox on SQLite. Sent in the transaction, it is delivered
+//! when the calls commit, and only then.
+
+#[cfg(feature = "postgres")]
+use riverqueue::sqlx::Postgres;
+use riverqueue::sqlx::{self, Sqlite};
+
+use super::job::EncodedJob;
+
+/// River's topic for insert notifications (`protocol.rs`).
+const INSERT_TOPIC: &str = "river_insert";
+
+/// What writing plain calls takes of each engine.
+pub(crate) trait BulkInsert: sqlx::Database {
+    /// Writes `jobs` (all plain) in one statement; returns the rows written.
+    fn insert_plain<'c>(
+        connection: &'c mut Self::Connection,
+        jobs: &'c [&'c EncodedJob],
+    ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send + 'c;
+
+    /// Sends River's insert notification for each of `queues`.
+    fn notify_insert<'c>(
+        connection: &'c mut Self::Connection,
+        queues: &'c [&'c str],
+    ) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 'c;
+}
+
+impl BulkInsert for Sqlite {
+    fn insert_plain<'c>(
+        connection: &'c mut sqlx::SqliteConnection,
+        jobs: &'c [&'c EncodedJob],
+    ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send + 'c {
+        // One parameter, so one prepared statement for every batch size:
+        // the calls as a JSON array, unpacked by `json_each` in order.
+        // `jsonb(...)` stores the arguments as River's insert does.
+        const INSERT: &str = "INSERT INTO river_job \
+             (args, created_at, kind, max_attempts, priority, queue, scheduled_at, state) \
+             SELECT jsonb(call.value -> '$.a'), datetime('now', 'subsec'), call.value ->> '$.k', \
+             call.value ->> '$.m', call.value ->> '$.p', call.value ->> '$.q', \
+             datetime('now', 'subsec'), 'available' \
+             FROM json_each(?1) AS call ORDER BY call.key";
+        let calls = calls_json(jobs);
+        async move {
+            Ok(sqlx::query(INSERT)
+                .bind(calls)
+                .execute(connection)
+                .await?
+                .rows_affected())
+        }
+    }
+
+    fn notify_insert<'c>(
+        connection: &'c mut sqlx::SqliteConnection,
+        queues: &'c [&'c str],
+    ) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 'c {
+        const NOTIFY: &str = "INSERT INTO river_notification (payload, topic) \
+             SELECT json_object('queue', queue.value), ?2 FROM json_each(?1) AS queue";
+        let queues = serde_json::to_string(queues).unwrap_or_default();
+        async move {
+            sqlx::query(NOTIFY)
+                .bind(queues)
+                .bind(INSERT_TOPIC)
+                .execute(connection)
+                .await
+                .map(drop)
+        }
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl BulkInsert for Postgres {
+    fn insert_plain<'c>(
+        connection: &'c mut sqlx::PgConnection,
+        jobs: &'c [&'c EncodedJob],
+    ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send + 'c {
+        const INSERT: &str = "INSERT INTO river_job \
+             (args, kind, max_attempts, priority, queue, state) \
+             SELECT call.args::jsonb, call.kind, call.max_attempts, call.priority, call.queue, \
+             'available' \
+             FROM unnest($1::text[], $2::text[], $3::smallint[], $4::smallint[], $5::text[]) \
+             WITH ORDINALITY AS call(args, kind, max_attempts, priority, queue, position) \
+             ORDER BY call.position";
+        let args: Vec<&str> = jobs.iter().map(|job| job.args.get()).collect();
+        let kinds: Vec<&str> = jobs.iter().map(|job| job.kind).collect();
+        // River clamps a value wider than the `smallint` column likewise.
+        let max_attempts: Vec<i16> = jobs
+            .iter()
+            .map(|job| i16::try_from(job.max_attempts).unwrap_or(i16::MAX))
+            .collect();
+        let priorities: Vec<i16> = jobs.iter().map(|job| i16::from(job.priority)).collect();
+        let queues: Vec<&str> = jobs.iter().map(|job| job.queue).collect();
+        async move {
+            Ok(sqlx::query(INSERT)
+                .bind(args)
+                .bind(kinds)
+                .bind(max_attempts)
+                .bind(priorities)
+                .bind(queues)
+                .execute(connection)
+                .await?
+                .rows_affected())
+        }
+    }
+
+    fn notify_insert<'c>(
+        connection: &'c mut sqlx::PgConnection,
+        queues: &'c [&'c str],
+    ) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 'c {
+        // The channel is `<schema>.river_insert`, the schema the one River
+        // uses when given none: the connection's current one.
+        const NOTIFY: &str = "SELECT pg_notify(concat(current_schema(), '.', $2::text), \
+             json_build_object('queue', queue)::text) FROM unnest($1::text[]) AS queue";
+        async move {
+            sqlx::query(NOTIFY)
+                .bind(queues)
+                .bind(INSERT_TOPIC)
+                .execute(connection)
+                .await
+                .map(drop)
+        }
+    }
+}
+
+/// `[{"a": args, "k": kind, "m": max_attempts, "p": priority, "q": queue}, ...]`,
+/// the arguments as River encoded them, byte for byte.
+fn calls_json(jobs: &[&EncodedJob]) -> String {
+    use std::fmt::Write;
+
+    let mut calls = String::with_capacity(jobs.iter().map(|job| job.args.get().len() + 64).sum());
+    calls.push('[');
+    for (i, job) in jobs.iter().enumerate() {
+        if i > 0 {
+            calls.push(',');
+        }
+        // Names are Rust identifiers and queue names: `Value`'s display
+        // quotes and escapes them as JSON strings all the same.
+        let _ = write!(
+            calls,
+            r#"{{"a":{},"k":{},"m":{},"p":{},"q":{}}}"#,
+            job.args.get(),
+            serde_json::Value::from(job.kind),
+            job.max_attempts,
+            job.priority,
+            serde_json::Value::from(job.queue),
+        );
+    }
+    calls.push(']');
+    calls
+}
