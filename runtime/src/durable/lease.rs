@@ -34,7 +34,7 @@ use super::worker::Backoff;
 pub const DEFAULT_WORKER_LEASE: Duration = Duration::from_secs(10);
 
 /// How many renewals (and sweeps) one lease spans.
-const RENEWALS_PER_LEASE: u32 = 5;
+const RENEWALS_PER_LEASE: u32 = 4;
 
 /// The time in milliseconds since 1970, on the database's clock: on
 /// PostgreSQL, one clock for every host; on SQLite, the one host's.
@@ -169,7 +169,7 @@ impl Drop for WorkerLease {
     }
 }
 
-/// The keeper's loop: renew, then sweep, every fifth of the lease.
+/// The keeper's loop: renew, then sweep, every quarter of the lease.
 async fn keep_and_sweep(lease: Lease) {
     let every = (lease.length / RENEWALS_PER_LEASE).max(Duration::from_millis(10));
     let mut ticks = tokio::time::interval(every);
@@ -181,11 +181,17 @@ async fn keep_and_sweep(lease: Lease) {
     loop {
         ticks.tick().await;
         let sent = Instant::now();
+        // The expired leases of other processes, when the renewal found
+        // them in the same statement.
+        let mut expired = None;
         let renewed = match held_until {
             // The first renewal writes the row afresh: an idle process's
             // lease may have been swept before its workers started.
             None => lease.take().await.map(|()| Renewal::Renewed),
-            Some(_) => lease.renew().await,
+            Some(_) => lease.renew().await.map(|(renewal, others)| {
+                expired = Some(others);
+                renewal
+            }),
         };
         match renewed {
             Ok(Renewal::Renewed) => {
@@ -223,8 +229,15 @@ async fn keep_and_sweep(lease: Lease) {
                 tracing::warn!(target: "atode::durable", %error, "could not renew this worker process's lease; trying again");
             }
         }
-        let swept = super::release::sweep(&lease.database, &lease.id, lease.backoff, lease.length);
-        match swept.await {
+        let swept = match expired {
+            Some(expired) => {
+                super::release::release(&lease.database, expired, lease.backoff, lease.length).await
+            }
+            None => {
+                super::release::sweep(&lease.database, &lease.id, lease.backoff, lease.length).await
+            }
+        };
+        match swept {
             Ok(0) => {}
             Ok(released) => {
                 tracing::debug!(target: "atode::durable", released, "released the calls of expired worker leases")
@@ -274,41 +287,53 @@ impl Lease {
     }
 
     /// Pushes the row's expiry one lease from now, if a sweep has not
-    /// deleted it: an expired row still there means no one released this
-    /// process's calls, which it still runs.
-    async fn renew(&self) -> Result<Renewal, DurableError> {
+    /// deleted it (an expired row still there means no one released this
+    /// process's calls, which it still runs), and finds the other
+    /// processes' expired leases, in the same statement: one statement per
+    /// tick keeps an idle worker as cheap as River's own (the expired rows
+    /// are set to what they hold).
+    async fn renew(&self) -> Result<(Renewal, Vec<String>), DurableError> {
         const SQLITE: &str = concat!(
-            "UPDATE atode_worker SET expires_at = ",
+            "UPDATE atode_worker SET expires_at = CASE WHEN id = $1 THEN ",
             sqlite_now_ms!(),
-            " + $2 WHERE id = $1"
+            " + $2 ELSE expires_at END WHERE id = $1 OR expires_at < ",
+            sqlite_now_ms!(),
+            " RETURNING id"
         );
         #[cfg(feature = "postgres")]
         const POSTGRES: &str = concat!(
-            "UPDATE atode_worker SET expires_at = ",
+            "UPDATE atode_worker SET expires_at = CASE WHEN id = $1 THEN ",
             postgres_now_ms!(),
-            " + $2 WHERE id = $1"
+            " + $2 ELSE expires_at END WHERE id = $1 OR expires_at < ",
+            postgres_now_ms!(),
+            " RETURNING id"
         );
         let (id, millis) = (self.id.to_string(), self.millis());
-        let updated = match &self.database {
-            Database::Sqlite(pool) => sqlx::query(SQLITE)
-                .bind(id)
-                .bind(millis)
-                .execute(pool)
-                .await?
-                .rows_affected(),
+        let mut found: Vec<String> = match &self.database {
+            Database::Sqlite(pool) => {
+                sqlx::query_scalar(SQLITE)
+                    .bind(&id)
+                    .bind(millis)
+                    .fetch_all(pool)
+                    .await?
+            }
             #[cfg(feature = "postgres")]
-            Database::Postgres(pool) => sqlx::query(POSTGRES)
-                .bind(id)
-                .bind(millis)
-                .execute(pool)
-                .await?
-                .rows_affected(),
+            Database::Postgres(pool) => {
+                sqlx::query_scalar(POSTGRES)
+                    .bind(&id)
+                    .bind(millis)
+                    .fetch_all(pool)
+                    .await?
+            }
         };
-        Ok(if updated == 0 {
-            Renewal::Lost
-        } else {
+        let before = found.len();
+        found.retain(|other| *other != id);
+        let renewal = if found.len() < before {
             Renewal::Renewed
-        })
+        } else {
+            Renewal::Lost
+        };
+        Ok((renewal, found))
     }
 
     async fn delete(&self) -> Result<(), DurableError> {
@@ -348,7 +373,7 @@ mod tests {
         expire(&pool, "slow").await;
         // The frozen process wakes first: its row is there, so its calls
         // were not released, and it renews.
-        assert_eq!(slow.lease.renew().await.unwrap(), Renewal::Renewed);
+        assert_eq!(slow.lease.renew().await.unwrap().0, Renewal::Renewed);
         let sweep = || sweep(&database, "sweeper", None, length);
         assert_eq!(sweep().await.unwrap(), 0);
         // A sweep never releases its own process's calls.
@@ -374,9 +399,9 @@ mod tests {
         running(&pool, 1, 25, &["frozen"]).await;
         expire(&pool, "frozen").await;
         assert_eq!(sweep(&database, "other", None, length).await.unwrap(), 1);
-        assert_eq!(frozen.lease.renew().await.unwrap(), Renewal::Lost);
+        assert_eq!(frozen.lease.renew().await.unwrap().0, Renewal::Lost);
         frozen.lease.take().await.unwrap();
-        assert_eq!(frozen.lease.renew().await.unwrap(), Renewal::Renewed);
+        assert_eq!(frozen.lease.renew().await.unwrap().0, Renewal::Renewed);
     }
 
     #[tokio::test]

@@ -91,6 +91,18 @@ pub(super) async fn sweep(
                 .await?
         }
     };
+    release(database, expired, backoff, bound).await
+}
+
+/// Releases the calls of the processes whose leases were found `expired`
+/// (each released once: a lease renewed since, or swept by another
+/// process meanwhile, is left alone).
+pub(super) async fn release(
+    database: &Database,
+    expired: Vec<String>,
+    backoff: Option<Backoff>,
+    bound: Duration,
+) -> Result<usize, DurableError> {
     #[cfg(not(feature = "postgres"))]
     let _ = bound;
     let mut released = 0;
