@@ -35,6 +35,7 @@ on_every_backend!(
     a_late_completion_does_not_overwrite_the_reruns_state,
     a_rolled_back_call_never_exists_and_a_committed_one_runs,
     many_workers_killed_at_random_lose_no_call,
+    a_server_killed_mid_group_commit_loses_no_answered_call,
     sigterm_under_load_loses_no_call,
     a_stopping_worker_releases_the_call_it_cannot_finish,
     a_delayed_call_waits_for_its_time,
@@ -407,6 +408,57 @@ async fn queue_over_http(
         ids.extend(sender.await.expect("sender"));
     }
     ids
+}
+
+/// A server SIGKILLed while 32 connections' requests share its commits
+/// (group commit): every call a client got a `200` for is in the queue.
+/// A call committed whose `200` never left (the kill came between the
+/// `COMMIT` and the answer) is not lost by this definition: it runs, and a
+/// client that retries queues it again, as with any call.
+async fn a_server_killed_mid_group_commit_loses_no_answered_call(db: TestDb) {
+    const CONNECTIONS: usize = 32;
+    let mut server = Fixture::start(&db, Role::Server, 0).await;
+    let answered = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let sending = tokio::spawn(queue_over_http(
+        server.addr.expect("the server's address"),
+        0..load_size(),
+        CONNECTIONS,
+        std::sync::Arc::clone(&answered),
+    ));
+    until("a few hundred calls to be answered", || {
+        let answered = std::sync::Arc::clone(&answered);
+        async move { (answered.load(std::sync::atomic::Ordering::Relaxed) >= 500).then_some(()) }
+    })
+    .await;
+    server.kill();
+    let ids = sending.await.expect("senders");
+    assert!(
+        ids.len() >= 500 && ids.len() < load_size(),
+        "{} answered",
+        ids.len()
+    );
+
+    let queue = db.queue().await;
+    for id in &ids {
+        assert!(
+            queue.status(*id).await.unwrap().is_some(),
+            "a call answered 200 is not in the queue: {id}"
+        );
+    }
+    if let Some(pool) = queue.postgres_pool() {
+        // The calls went out many to a transaction (PostgreSQL records
+        // which wrote each row): the kill did hit shared commits.
+        let (rows, transactions): (i64, i64) = atode::durable::sqlx::query_as(
+            "SELECT count(*), count(DISTINCT xmin::text) FROM river_job",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        assert!(
+            transactions * 2 <= rows,
+            "{rows} calls in {transactions} transactions: the commits were not shared"
+        );
+    }
 }
 
 /// Test 7: one server writing calls, four workers × 8 taking them, and
