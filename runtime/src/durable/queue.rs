@@ -69,6 +69,7 @@ pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// How many group commits may be in flight at once on PostgreSQL
 /// (`group_commit.rs`); SQLite has one writer, so one.
+#[cfg(feature = "postgres")]
 const POSTGRES_COMMITTERS: usize = 2;
 
 type Register = fn(&mut Workers, WorkerSetup) -> Result<(), riverqueue::Error>;
