@@ -90,30 +90,38 @@ impl Database {
                 .await
                 .map_err(DurableError::migrate)?,
         };
+        self.create_if_missing(&[CREATE_TASK_TABLE, INDEX_TASK_ID])
+            .await?;
+        super::lease::create_table(self).await
+    }
+
+    /// Runs `statements` (`CREATE ... IF NOT EXISTS`), in one transaction
+    /// on PostgreSQL with its notices off: it answers `IF NOT EXISTS` on
+    /// an existing table with a NOTICE ("already exists, skipping"), which
+    /// sqlx logs at INFO on every start.
+    pub(crate) async fn create_if_missing(
+        &self,
+        statements: &[&'static str],
+    ) -> Result<(), DurableError> {
         match self {
             Database::Sqlite(pool) => {
-                sqlx::query(CREATE_TASK_TABLE).execute(pool).await?;
-                sqlx::query(INDEX_TASK_ID).execute(pool).await?;
+                for statement in statements {
+                    sqlx::query(*statement).execute(pool).await?;
+                }
             }
-            // PostgreSQL answers `IF NOT EXISTS` on an existing table with a
-            // NOTICE ("already exists, skipping"), which sqlx logs at INFO
-            // on every start: these two are made with notices off.
             #[cfg(feature = "postgres")]
             Database::Postgres(pool) => {
                 let mut transaction = pool.begin().await?;
                 sqlx::query("SET LOCAL client_min_messages = warning")
                     .execute(&mut *transaction)
                     .await?;
-                sqlx::query(CREATE_TASK_TABLE)
-                    .execute(&mut *transaction)
-                    .await?;
-                sqlx::query(INDEX_TASK_ID)
-                    .execute(&mut *transaction)
-                    .await?;
+                for statement in statements {
+                    sqlx::query(*statement).execute(&mut *transaction).await?;
+                }
                 transaction.commit().await?;
             }
         }
-        super::lease::create_table(self).await
+        Ok(())
     }
 
     /// Deletes the duplicates' ids whose job River no longer holds (it

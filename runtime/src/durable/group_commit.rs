@@ -15,6 +15,7 @@
 //! with it (its own calls are written all the same: the handler finished,
 //! as for in-process tasks).
 
+use super::lock;
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
@@ -167,10 +168,4 @@ impl Drop for CommitterGuard<'_> {
             state.in_flight -= self.in_flight;
         }
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

@@ -15,6 +15,7 @@
 //! may have been the leader, and River elects the next one only once that
 //! lease lapses (10 s more).
 
+use super::lock;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -63,29 +64,9 @@ const INDEX_EXPIRES_AT: &str =
 
 /// Creates the lease table, if missing.
 pub(crate) async fn create_table(database: &Database) -> Result<(), DurableError> {
-    match database {
-        Database::Sqlite(pool) => {
-            sqlx::query(CREATE_WORKER_TABLE).execute(pool).await?;
-            sqlx::query(INDEX_EXPIRES_AT).execute(pool).await?;
-        }
-        // Notices off, as for atode's other tables: `IF NOT EXISTS` on an
-        // existing one is otherwise logged at INFO on every start.
-        #[cfg(feature = "postgres")]
-        Database::Postgres(pool) => {
-            let mut transaction = pool.begin().await?;
-            sqlx::query("SET LOCAL client_min_messages = warning")
-                .execute(&mut *transaction)
-                .await?;
-            sqlx::query(CREATE_WORKER_TABLE)
-                .execute(&mut *transaction)
-                .await?;
-            sqlx::query(INDEX_EXPIRES_AT)
-                .execute(&mut *transaction)
-                .await?;
-            transaction.commit().await?;
-        }
-    }
-    Ok(())
+    database
+        .create_if_missing(&[CREATE_WORKER_TABLE, INDEX_EXPIRES_AT])
+        .await
 }
 
 /// The lease of this process's workers: taken before they take any call,
@@ -344,12 +325,6 @@ impl Lease {
         });
         Ok(())
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[cfg(test)]

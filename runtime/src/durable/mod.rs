@@ -117,3 +117,12 @@ pub(crate) use job::PendingJob;
 pub use riverqueue::sqlx;
 
 // TASK_MACRO_REEXPORT
+
+/// The mutex's value, whether or not a thread panicked holding it: the
+/// durable queue's shared state stays consistent across each critical
+/// section, so a poisoned lock is no reason to stop.
+fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}

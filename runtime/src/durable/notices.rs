@@ -13,6 +13,7 @@
 //! window. This process's own workers do not wait for any of this: they
 //! are woken directly once the calls commit (`wake.rs`).
 
+use super::lock;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -106,12 +107,6 @@ async fn notify(database: &Database, queue: &'static str) -> Result<(), riverque
                 .await
         }
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! `Durable` (the settings) and `TaskQueue` (the open queue): where durable
 //! tasks' calls are written, and the workers that run them.
 
+use super::lock;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -771,12 +772,6 @@ async fn forget_cleaned_calls(database: Database) {
             }
         }
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl std::fmt::Debug for TaskQueue {
