@@ -1,8 +1,9 @@
 //! Group commit: the calls of requests that arrive while a commit is in
 //! flight wait together, and the next transaction writes them all.
 //!
-//! A request's calls join the group; if no committer runs, the request
-//! starts one. The committer takes everything waiting, writes it in one
+//! A request's calls join the group; if fewer committers run than the
+//! queue allows (one on SQLite, two on PostgreSQL), the request starts
+//! one. A committer takes everything waiting, writes it in one
 //! transaction, answers each request, and takes what gathered meanwhile,
 //! until nothing waits. A lone request is taken at once (no added
 //! latency); under load each commit carries every request that arrived
@@ -15,7 +16,6 @@
 //! with it (its own calls are written all the same: the handler finished,
 //! as for in-process tasks).
 
-use super::lock;
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
@@ -24,6 +24,7 @@ use tokio::time::Instant;
 
 use super::error::DurableError;
 use super::job::EncodedJob;
+use super::lock;
 
 /// Most calls one transaction writes; more wait for the next.
 pub(crate) const MAX_BATCH_CALLS: usize = 1_000;

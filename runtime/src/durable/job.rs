@@ -136,8 +136,6 @@ impl<T: Task> ErasedCall for Call<T> {
             queue: options.queue_name(),
             max_attempts: options.attempts(),
             priority: options.priority_level(),
-            // A call scheduled for later wakes no worker.
-            wakes: opts.is_none(),
             plain: opts.is_none() && options.unique_window().is_none(),
             args,
             opts,
@@ -162,8 +160,6 @@ pub struct EncodedJob {
     pub(crate) queue: &'static str,
     pub(crate) max_attempts: u16,
     pub(crate) priority: u8,
-    /// Whether it is available at once (not scheduled for later).
-    pub(crate) wakes: bool,
     /// Available at once and not unique: a row with River's defaults but
     /// for these fields, which one statement can write for many calls
     /// (`bulk_insert.rs`).
@@ -174,6 +170,12 @@ pub struct EncodedJob {
 }
 
 impl EncodedJob {
+    /// Whether it is available at once: a call scheduled for later (the
+    /// only one with options of its own) wakes no worker.
+    pub(crate) fn wakes(&self) -> bool {
+        self.opts.is_none()
+    }
+
     /// Adds the call to an insertion batch.
     pub(crate) fn push_to(&self, batch: &mut InsertBatch) {
         (self.push)(batch, self.args.clone(), self.opts.clone());

@@ -15,7 +15,6 @@
 //! may have been the leader, and River elects the next one only once that
 //! lease lapses (10 s more).
 
-use super::lock;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -25,6 +24,7 @@ use tokio::time::{Instant, MissedTickBehavior};
 
 use super::database::Database;
 use super::error::DurableError;
+use super::lock;
 use super::worker::Backoff;
 
 /// How long a worker process's lease lasts without renewal, unless

@@ -13,7 +13,6 @@
 //! window. This process's own workers do not wait for any of this: they
 //! are woken directly once the calls commit (`wake.rs`).
 
-use super::lock;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -21,7 +20,8 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use super::bulk_insert::BulkInsert;
-use super::database::Database;
+use super::database::{Database, with_pool};
+use super::lock;
 
 /// The shortest time between two notifications of one queue from this
 /// process (River's default fetch cooldown: a worker fetches no more
@@ -95,18 +95,15 @@ impl Notices {
 }
 
 async fn notify(database: &Database, queue: &'static str) -> Result<(), riverqueue::sqlx::Error> {
-    match database {
-        Database::Sqlite(pool) => {
-            let mut connection = pool.acquire().await?;
-            <riverqueue::sqlx::Sqlite as BulkInsert>::notify_insert(&mut connection, &[queue]).await
-        }
-        #[cfg(feature = "postgres")]
-        Database::Postgres(pool) => {
-            let mut connection = pool.acquire().await?;
-            <riverqueue::sqlx::Postgres as BulkInsert>::notify_insert(&mut connection, &[queue])
-                .await
-        }
-    }
+    with_pool!(database, pool => notify_on(pool, queue).await)
+}
+
+async fn notify_on<DB: BulkInsert>(
+    pool: &riverqueue::sqlx::Pool<DB>,
+    queue: &'static str,
+) -> Result<(), riverqueue::sqlx::Error> {
+    let mut connection = pool.acquire().await?;
+    DB::notify_insert(&mut connection, &[queue]).await
 }
 
 #[cfg(test)]

@@ -1,7 +1,6 @@
 //! `Durable` (the settings) and `TaskQueue` (the open queue): where durable
 //! tasks' calls are written, and the workers that run them.
 
-use super::lock;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -13,6 +12,7 @@ use super::database::{Database, QueueTransaction, with_pool};
 use super::error::DurableError;
 use super::group_commit::Group;
 use super::id::TaskId;
+use super::lock;
 use super::notices::Notices;
 use super::schedule::{DurableCall, Periodic};
 use super::status::TaskStatus;

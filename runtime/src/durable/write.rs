@@ -6,6 +6,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use riverqueue::sqlx::{self, Transaction};
 use tokio::time::Instant;
 
 use super::database::{Database, QueueTransaction, WriteConnection};
@@ -127,18 +128,12 @@ impl TaskQueue {
             Database::Sqlite(pool) => {
                 let mut connection = WriteConnection::new();
                 let written = tokio::time::timeout_at(deadline, async {
-                    let mut transaction = connection
+                    let transaction = connection
                         .begin_sqlite(pool, deadline)
                         .await
                         .map_err(Failed::Transaction)?;
-                    self.write_in(&mut transaction, jobs)
+                    self.write_and_commit(transaction, jobs, &mut committing)
                         .await
-                        .map_err(Failed::Statement)?;
-                    committing = true;
-                    transaction
-                        .commit()
-                        .await
-                        .map_err(|error| Failed::Transaction(DurableError::commit(error)))
                 })
                 .await;
                 // A refused statement or COMMIT still has its answer: the
@@ -152,18 +147,12 @@ impl TaskQueue {
             Database::Postgres(pool) => {
                 let mut connection = WriteConnection::new();
                 let written = tokio::time::timeout_at(deadline, async {
-                    let mut transaction = connection
+                    let transaction = connection
                         .begin_postgres(pool, deadline)
                         .await
                         .map_err(Failed::Transaction)?;
-                    self.write_in(&mut transaction, jobs)
+                    self.write_and_commit(transaction, jobs, &mut committing)
                         .await
-                        .map_err(Failed::Statement)?;
-                    committing = true;
-                    transaction
-                        .commit()
-                        .await
-                        .map_err(|error| Failed::Transaction(DurableError::commit(error)))
                 })
                 .await;
                 if written.is_ok() {
@@ -185,6 +174,28 @@ impl TaskQueue {
             super::wake::wake_local_workers(self.client(), queue);
         }
         Ok(())
+    }
+
+    /// `jobs` written in `transaction`, then `COMMIT`: `committing` is set
+    /// just before it is sent.
+    async fn write_and_commit<'c, DB>(
+        &self,
+        mut transaction: Transaction<'c, DB>,
+        jobs: &[&EncodedJob],
+        committing: &mut bool,
+    ) -> Result<(), Failed>
+    where
+        DB: sqlx::Database,
+        Transaction<'c, DB>: QueueTransaction,
+    {
+        self.write_in(&mut transaction, jobs)
+            .await
+            .map_err(Failed::Statement)?;
+        *committing = true;
+        transaction
+            .commit()
+            .await
+            .map_err(|error| Failed::Transaction(DurableError::commit(error)))
     }
 
     /// Inserts `jobs` in `transaction`, and the notification that wakes
@@ -257,7 +268,7 @@ impl Failed {
 /// The queues of `jobs` that have a call available now.
 fn waking_queues(jobs: &[&EncodedJob]) -> BTreeSet<&'static str> {
     jobs.iter()
-        .filter(|job| job.wakes)
+        .filter(|job| job.wakes())
         .map(|job| job.queue)
         .collect()
 }
