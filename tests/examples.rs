@@ -473,7 +473,7 @@ async fn each_examples_openapi_document_matches_its_snapshot() {
 }
 
 /// Every example, by the name `cargo run --example` takes.
-const EXAMPLES: [&str; 14] = [
+const EXAMPLES: [&str; 15] = [
     "send_notification",
     "dependency_tasks",
     "graceful_shutdown",
@@ -484,6 +484,7 @@ const EXAMPLES: [&str; 14] = [
     "users_api",
     "sse_clock",
     "chat_ws",
+    "chat_broadcast",
     "upload",
     "static_site",
     "echo",

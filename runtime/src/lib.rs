@@ -78,6 +78,8 @@
 mod app;
 pub mod background;
 pub mod body;
+#[cfg(feature = "broadcast")]
+pub mod broadcast;
 #[cfg(feature = "cookies")]
 pub mod cookies;
 #[cfg(feature = "durable")]

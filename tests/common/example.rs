@@ -99,22 +99,23 @@ impl Example {
 
     /// Starts the example with extra environment variables.
     pub async fn start_with(name: &str, dir: &ScratchDir, env: &[(&str, &str)]) -> Self {
-        let mut child = Command::new(example_binary(name))
-            .current_dir(dir.path())
-            .env("ATODE_ADDR", "127.0.0.1:0")
-            .envs(env.iter().copied())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|error| panic!("start the example {name}: {error}"));
-        let stdout = child.stdout.take().expect("stdout");
-        let stderr = read_to_end(child.stderr.take().expect("stderr"));
-        // From here on, dropping `example` kills the child if anything fails.
-        let mut example = Example {
-            child: Some(child),
-            stderr: Some(stderr),
-            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-        };
+        Self::start_with_args(name, dir, env, &[]).await
+    }
+
+    /// Starts the example with extra environment variables and arguments,
+    /// and waits for the line that says where it listens.
+    pub async fn start_with_args(
+        name: &str,
+        dir: &ScratchDir,
+        env: &[(&str, &str)],
+        args: &[&str],
+    ) -> Self {
+        let mut example = Self::spawn_with_args(name, dir, env, args);
+        let stdout = example
+            .child
+            .as_mut()
+            .and_then(|child| child.stdout.take())
+            .expect("stdout");
         let first_line = within(
             "the example to print its address",
             tokio::task::spawn_blocking(move || {
@@ -132,6 +133,32 @@ impl Example {
             .parse()
             .expect("a socket address");
         example
+    }
+
+    /// Starts the example without waiting for it to listen: for a process
+    /// that serves nothing, such as a worker (its `addr` is unspecified).
+    pub fn spawn_with_args(
+        name: &str,
+        dir: &ScratchDir,
+        env: &[(&str, &str)],
+        args: &[&str],
+    ) -> Self {
+        let mut child = Command::new(example_binary(name))
+            .current_dir(dir.path())
+            .env("ATODE_ADDR", "127.0.0.1:0")
+            .envs(env.iter().copied())
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|error| panic!("start the example {name}: {error}"));
+        let stderr = read_to_end(child.stderr.take().expect("stderr"));
+        // From here on, dropping the example kills the child if anything fails.
+        Example {
+            child: Some(child),
+            stderr: Some(stderr),
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        }
     }
 
     /// Sends SIGTERM without waiting for anything.

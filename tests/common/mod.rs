@@ -4,6 +4,7 @@
 #![allow(dead_code)] // each suite uses its own part of this module
 
 pub mod example;
+pub mod proxy;
 
 use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
