@@ -48,6 +48,7 @@ on_every_backend!(
     killed_workers_calls_run_again_within_the_default_lease_not_the_rescue_time,
     a_killed_workers_call_runs_on_a_worker_already_running,
     a_frozen_worker_past_its_lease_has_its_call_run_elsewhere_and_its_late_completion_refused,
+    queues_opened_at_once_on_a_new_database_all_open,
 );
 
 /// Test 1: SIGKILL mid-task, restart once the rescue time has passed with
@@ -721,6 +722,21 @@ async fn a_worker_cut_off_from_its_database_resumes_and_loses_nothing(db: TestDb
         errors <= 2 * polls,
         "{errors} warning or error lines in a {OUTAGE:?} outage: an error loop?\n{logs}"
     );
+}
+
+/// Processes started together on a new database (a web process and its
+/// worker, say) each bring its schema up to date at once: every one of
+/// them opens, whichever migrates it.
+async fn queues_opened_at_once_on_a_new_database_all_open(db: TestDb) {
+    let opening: Vec<_> = (0..4)
+        .map(|_| tokio::spawn(db.durable().without_workers().connect()))
+        .collect();
+    for opened in opening {
+        opened
+            .await
+            .expect("opening panicked")
+            .expect("a queue opened beside others on a new database");
+    }
 }
 
 /// `#[task(unique_for = "1h")]`: the arguments are the idempotency key; a

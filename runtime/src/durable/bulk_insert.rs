@@ -24,7 +24,9 @@ use riverqueue::sqlx::{self, Sqlite};
 
 use super::job::EncodedJob;
 
-/// River's topic for insert notifications (`protocol.rs`).
+/// River's topic for insert notifications (`protocol.rs`; in SQLite's
+/// statement as a literal).
+#[cfg(feature = "postgres")]
 const INSERT_TOPIC: &str = "river_insert";
 
 /// What writing plain calls takes of each engine.
@@ -42,20 +44,47 @@ pub(crate) trait BulkInsert: sqlx::Database {
     ) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 'c;
 }
 
+/// SQLite's insert of plain calls, from `$calls`: the calls as a JSON
+/// array ([`calls_json`]), unpacked by `json_each` in order. `jsonb(...)`
+/// stores the arguments as River's insert does.
+macro_rules! sqlite_insert {
+    ($calls:literal) => {
+        concat!(
+            "INSERT INTO river_job \
+             (args, created_at, kind, max_attempts, priority, queue, scheduled_at, state) \
+             SELECT jsonb(call.value -> '$.a'), datetime('now', 'subsec'), call.value ->> '$.k', \
+             call.value ->> '$.m', call.value ->> '$.p', call.value ->> '$.q', \
+             datetime('now', 'subsec'), 'available' \
+             FROM json_each(",
+            $calls,
+            ") AS call ORDER BY call.key"
+        )
+    };
+}
+pub(crate) use sqlite_insert;
+
+/// SQLite's insert notification (a row of River's outbox) for each queue
+/// of `$queues`, a JSON array of names.
+macro_rules! sqlite_notify {
+    ($queues:literal) => {
+        concat!(
+            "INSERT INTO river_notification (payload, topic) \
+             SELECT json_object('queue', queue.value), 'river_insert' \
+             FROM json_each(",
+            $queues,
+            ") AS queue"
+        )
+    };
+}
+pub(crate) use sqlite_notify;
+
 impl BulkInsert for Sqlite {
     fn insert_plain<'c>(
         connection: &'c mut sqlx::SqliteConnection,
         jobs: &'c [&'c EncodedJob],
     ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send + 'c {
-        // One parameter, so one prepared statement for every batch size:
-        // the calls as a JSON array, unpacked by `json_each` in order.
-        // `jsonb(...)` stores the arguments as River's insert does.
-        const INSERT: &str = "INSERT INTO river_job \
-             (args, created_at, kind, max_attempts, priority, queue, scheduled_at, state) \
-             SELECT jsonb(call.value -> '$.a'), datetime('now', 'subsec'), call.value ->> '$.k', \
-             call.value ->> '$.m', call.value ->> '$.p', call.value ->> '$.q', \
-             datetime('now', 'subsec'), 'available' \
-             FROM json_each(?1) AS call ORDER BY call.key";
+        // One parameter, so one prepared statement for every batch size.
+        const INSERT: &str = sqlite_insert!("?1");
         let calls = calls_json(jobs);
         async move {
             Ok(sqlx::query(INSERT)
@@ -70,13 +99,11 @@ impl BulkInsert for Sqlite {
         connection: &'c mut sqlx::SqliteConnection,
         queues: &'c [&'c str],
     ) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 'c {
-        const NOTIFY: &str = "INSERT INTO river_notification (payload, topic) \
-             SELECT json_object('queue', queue.value), ?2 FROM json_each(?1) AS queue";
+        const NOTIFY: &str = sqlite_notify!("?1");
         let queues = serde_json::to_string(queues).unwrap_or_default();
         async move {
             sqlx::query(NOTIFY)
                 .bind(queues)
-                .bind(INSERT_TOPIC)
                 .execute(connection)
                 .await
                 .map(drop)
@@ -140,7 +167,7 @@ impl BulkInsert for Postgres {
 
 /// `[{"a": args, "k": kind, "m": max_attempts, "p": priority, "q": queue}, ...]`,
 /// the arguments as River encoded them, byte for byte.
-fn calls_json(jobs: &[&EncodedJob]) -> String {
+pub(crate) fn calls_json(jobs: &[&EncodedJob]) -> String {
     use std::fmt::Write;
 
     let mut calls = String::with_capacity(jobs.iter().map(|job| job.args.get().len() + 64).sum());

@@ -38,13 +38,18 @@ const CREATE_TASK_TABLE: &str = "CREATE TABLE IF NOT EXISTS atode_task (\
      id TEXT PRIMARY KEY, \
      job_id BIGINT NOT NULL)";
 
+/// The PostgreSQL advisory lock key under which a process brings the
+/// schema up to date ("atode" and 1, in ASCII hex).
+#[cfg(feature = "postgres")]
+const MIGRATION_LOCK: i64 = 0x61_74_6f_64_65_00_00_01;
+
 /// How long a writer waits for another process's write to SQLite before it
 /// fails with "database is locked". A write of atode's own waits no longer
 /// than its bound instead ([`WriteConnection::begin_sqlite`]).
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The pool's busy timeout, set back on a connection after a bounded write.
-const RESTORE_BUSY_TIMEOUT: &str = "PRAGMA busy_timeout = 10000";
+pub(crate) const RESTORE_BUSY_TIMEOUT: &str = "PRAGMA busy_timeout = 10000";
 const _: () = assert!(SQLITE_BUSY_TIMEOUT.as_millis() == 10_000);
 
 /// Runs `$body` with `$pool` bound to the database's pool, whichever the
@@ -80,16 +85,44 @@ impl Database {
 
     async fn migrate(&self) -> Result<(), DurableError> {
         match self {
-            Database::Sqlite(pool) => riverqueue::migrate::SqliteMigrator::new(pool.clone())
-                .migrate_up()
-                .await
-                .map_err(DurableError::migrate)?,
+            Database::Sqlite(pool) => migrate_sqlite(pool).await?,
             #[cfg(feature = "postgres")]
-            Database::Postgres(pool) => riverqueue::migrate::PostgresMigrator::new(pool.clone())
-                .migrate_up()
-                .await
-                .map_err(DurableError::migrate)?,
+            Database::Postgres(pool) => {
+                // River's migrator takes no lock: processes opening a new
+                // database at once (a web process and its worker) each
+                // apply its first migration, and all but one fail on
+                // `river_migration`'s key; concurrent `CREATE TABLE IF NOT
+                // EXISTS` can fail likewise. A session lock, held on a
+                // connection of its own while the rest runs on others,
+                // makes the later ones wait, then find it all done. It
+                // goes with its session if this process dies holding it.
+                let mut lock = pool.acquire().await?;
+                sqlx::query("SELECT pg_advisory_lock($1)")
+                    .bind(MIGRATION_LOCK)
+                    .execute(&mut *lock)
+                    .await?;
+                let migrated = self.migrate_postgres(pool).await;
+                sqlx::query("SELECT pg_advisory_unlock($1)")
+                    .bind(MIGRATION_LOCK)
+                    .execute(&mut *lock)
+                    .await?;
+                return migrated;
+            }
         };
+        self.create_schema().await
+    }
+
+    #[cfg(feature = "postgres")]
+    async fn migrate_postgres(&self, pool: &PgPool) -> Result<(), DurableError> {
+        riverqueue::migrate::PostgresMigrator::new(pool.clone())
+            .migrate_up()
+            .await
+            .map_err(DurableError::migrate)?;
+        self.create_schema().await
+    }
+
+    /// atode's own tables and index, beside River's.
+    async fn create_schema(&self) -> Result<(), DurableError> {
         self.create_if_missing(&[CREATE_TASK_TABLE, INDEX_TASK_ID])
             .await?;
         super::lease::create_table(self).await
@@ -167,7 +200,10 @@ impl<DB: sqlx::Database> WriteConnection<DB> {
         }
     }
 
-    async fn acquire(&mut self, pool: &Pool<DB>) -> Result<&mut DB::Connection, DurableError> {
+    pub(crate) async fn acquire(
+        &mut self,
+        pool: &Pool<DB>,
+    ) -> Result<&mut DB::Connection, DurableError> {
         let connection = pool.acquire().await?;
         Ok(&mut **self.connection.insert(connection))
     }
@@ -253,7 +289,7 @@ impl<DB: sqlx::Database> Drop for WriteConnection<DB> {
 
 /// The milliseconds left until `deadline`, as the engines take a timeout:
 /// at least 1 (0 would mean no bound at all) and at most `i32::MAX`.
-fn millis_left(deadline: Instant) -> u128 {
+pub(crate) fn millis_left(deadline: Instant) -> u128 {
     deadline
         .saturating_duration_since(Instant::now())
         .as_millis()
@@ -353,6 +389,31 @@ pub(crate) mod sealed {
     );
 }
 
+/// River's migrations on SQLite. It takes no lock, and SQLite offers none
+/// that spans the migrator's connections, so processes opening a new file
+/// at once (a web process and its worker) race to apply each migration,
+/// and all but one fail ("table river_migration already exists"). Each
+/// migration is a transaction, so a failed one left nothing: the loser
+/// tries again, and finds applied what the winner applied. A failure with
+/// another cause is reported after the last try, some 600 ms later.
+async fn migrate_sqlite(pool: &SqlitePool) -> Result<(), DurableError> {
+    const TRIES: u32 = 5;
+    let migrator = riverqueue::migrate::SqliteMigrator::new(pool.clone());
+    let mut wait = Duration::from_millis(20);
+    for _ in 1..TRIES {
+        if migrator.migrate_up().await.is_ok() {
+            return Ok(());
+        }
+        tokio::time::sleep(wait).await;
+        wait *= 2;
+    }
+    migrator
+        .migrate_up()
+        .await
+        .map(drop)
+        .map_err(DurableError::migrate)
+}
+
 async fn open_sqlite(url: &str) -> Result<SqlitePool, DurableError> {
     // WAL lets processes share the file (readers never wait for the
     // writer); NORMAL syncs at checkpoints, so a committed call survives a
@@ -364,6 +425,10 @@ async fn open_sqlite(url: &str) -> Result<SqlitePool, DurableError> {
         .busy_timeout(SQLITE_BUSY_TIMEOUT);
     Ok(SqlitePoolOptions::new()
         .max_connections(8)
+        // A connection is a handle in this process, not a socket a server
+        // can close: checking it before each use (a round trip to its
+        // thread) finds nothing its next statement would not.
+        .test_before_acquire(false)
         .connect_with(options)
         .await?)
 }

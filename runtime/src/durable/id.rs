@@ -10,8 +10,16 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// [`#[task]`](crate::durable::task), known before the call is written to
 /// the queue, so a handler can put it in its response.
 ///
-/// It reads and parses as a UUID (version 4), so it can be a path
-/// parameter:
+/// It reads and parses as a UUID, so it can be a path parameter. Made by
+/// [`random`](Self::random), it is a version 7 UUID (RFC 9562): the time
+/// it was made, to the millisecond, then 74 random bits. The random part
+/// keeps it unguessable (a client cannot reach another's calls by trying
+/// ids); the time in front keeps the ids of calls made together close in
+/// the queue's index on them, where random ids would each land on a page
+/// of their own, so a commit of many calls rewrites a few pages of that
+/// index instead of one per call (on SQLite, this halved a group commit's
+/// time: `bench/durable.sh`).
+///
 ///
 /// ```
 /// use atode::durable::TaskId;
@@ -26,11 +34,25 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 pub struct TaskId(u128);
 
 impl TaskId {
-    /// A new random id.
+    /// A new id: the time now, then random bits (a version 7 UUID).
     pub fn random() -> Self {
-        let bits: u128 = rand::random();
-        // The version (4) and variant (RFC 9562) bits of a random UUID.
-        TaskId((bits & !(0xF << 76) & !(0b11 << 62)) | (0x4 << 76) | (0b10 << 62))
+        let millis = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_millis();
+        TaskId::at(millis, rand::random())
+    }
+
+    /// The version 7 UUID of `millis` (its low 48 bits) and `bits` (74 of
+    /// them): the time, the version (7), 12 bits, the variant (RFC 9562),
+    /// 62 bits.
+    fn at(millis: u128, bits: u128) -> Self {
+        const TIME: u128 = 0xFFFF_FFFF_FFFF << 80;
+        const VERSION: u128 = 0xF << 76;
+        const VARIANT: u128 = 0b11 << 62;
+        let time = (millis << 80) & TIME;
+        let random = bits & !TIME & !VERSION & !VARIANT;
+        TaskId(time | random | (0x7 << 76) | (0b10 << 62))
     }
 }
 
@@ -124,8 +146,24 @@ mod tests {
         let (a, b) = (TaskId::random(), TaskId::random());
         assert_ne!(a, b);
         let text = a.to_string();
-        assert_eq!(&text[14..15], "4");
+        assert_eq!(&text[14..15], "7");
         assert!(matches!(&text[19..20], "8" | "9" | "a" | "b"));
+    }
+
+    #[test]
+    fn an_id_starts_with_its_time_and_sorts_by_it() {
+        // 2026-12-06T12:00:00.123Z, in milliseconds since 1970.
+        let millis = 0x01a2_4b39_aa7b;
+        let id = TaskId::at(millis, u128::MAX);
+        assert!(id.to_string().starts_with("01a24b39-aa7b-7"), "{id}");
+        // Made a millisecond later, whatever the random bits.
+        assert!(TaskId::at(millis, u128::MAX) < TaskId::at(millis + 1, 0));
+        // The random bits are all kept but the version's and variant's.
+        let ones = TaskId::at(0, u128::MAX).0;
+        assert_eq!(
+            ones.count_ones(),
+            74 + 3 /* version 0b0111 */ + 1 /* variant 0b10 */
+        );
     }
 
     #[test]

@@ -84,6 +84,7 @@ mod notices;
 mod queue;
 mod release;
 mod schedule;
+mod script;
 mod status;
 mod task;
 mod threads;

@@ -264,7 +264,10 @@ impl Durable {
     ///   server aborts a statement that waits on a lock or hangs, and ends
     ///   a session whose client went silent; on SQLite, the wait for
     ///   another connection's write lock (the busy timeout) is the time
-    ///   left, and fails at the bound.
+    ///   left, and fails at the bound. A batch of plain calls goes to
+    ///   SQLite as one script, its `COMMIT` included: its bound ends with
+    ///   SQLite's answer (the lock not taken: nothing), or with none 250 ms
+    ///   past it, which counts as cut after `COMMIT` was sent.
     /// - Cut after `COMMIT` was sent, before its answer came: unknown. The
     ///   database may have committed the calls, which then run, although
     ///   the client got `503`; a client that retries queues them again. As

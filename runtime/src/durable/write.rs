@@ -14,6 +14,7 @@ use super::error::DurableError;
 use super::group_commit::{CommitterGuard, Entry};
 use super::job::{EncodedJob, PendingJob};
 use super::queue::TaskQueue;
+use super::script::Script;
 
 /// How long after its own deadline a request still waits for the
 /// committer's answer, which comes by the deadline unless the committer
@@ -21,7 +22,7 @@ use super::queue::TaskQueue;
 const ANSWER_GRACE: Duration = Duration::from_secs(1);
 
 /// Why a transaction of atode's own failed.
-enum Failed {
+pub(super) enum Failed {
     /// A statement writing the calls was refused (a trigger, a constraint,
     /// River refusing the batch): the calls of one request may be the
     /// cause, so a batch of several is written again, a request at a time.
@@ -125,6 +126,12 @@ impl TaskQueue {
         // left nothing; after it, no one knows.
         let mut committing = false;
         let written = match self.database() {
+            // Plain calls only (most batches): one round trip.
+            Database::Sqlite(pool) if jobs.iter().all(|job| job.plain) => {
+                let queues = self.notices().due(self.database(), waking_queues(jobs));
+                let script = Script::sqlite(jobs, &queues, deadline);
+                self.commit_script(pool, script, deadline).await
+            }
             Database::Sqlite(pool) => {
                 let mut connection = WriteConnection::new();
                 let written = tokio::time::timeout_at(deadline, async {
@@ -141,7 +148,7 @@ impl TaskQueue {
                 if written.is_ok() {
                     connection.settle_sqlite().await;
                 }
-                written
+                timed_out(written, self.write_timeout(), committing)
             }
             #[cfg(feature = "postgres")]
             Database::Postgres(pool) => {
@@ -158,16 +165,10 @@ impl TaskQueue {
                 if written.is_ok() {
                     connection.settle();
                 }
-                written
+                timed_out(written, self.write_timeout(), committing)
             }
         };
-        // Past the deadline the connection was dropped unsettled: closed.
-        written.unwrap_or_else(|_| {
-            Err(Failed::Transaction(DurableError::timed_out(
-                self.write_timeout(),
-                committing,
-            )))
-        })?;
+        written?;
         self.counters().committed(jobs.len());
         // This process's workers, at once.
         for queue in waking_queues(jobs) {
@@ -263,6 +264,20 @@ impl Failed {
             Failed::Statement(error) | Failed::Transaction(error) => error,
         }
     }
+}
+
+/// A write cut at its deadline: its connection was dropped unsettled
+/// (closed), and `committing` says whether `COMMIT` had been sent.
+fn timed_out(
+    written: Result<Result<(), Failed>, tokio::time::error::Elapsed>,
+    bound: Duration,
+    committing: bool,
+) -> Result<(), Failed> {
+    written.unwrap_or_else(|_| {
+        Err(Failed::Transaction(DurableError::timed_out(
+            bound, committing,
+        )))
+    })
 }
 
 /// The queues of `jobs` that have a call available now.
