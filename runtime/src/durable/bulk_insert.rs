@@ -100,7 +100,7 @@ impl BulkInsert for Sqlite {
         queues: &'c [&'c str],
     ) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 'c {
         const NOTIFY: &str = sqlite_notify!("?1");
-        let queues = serde_json::to_string(queues).unwrap_or_default();
+        let queues = queues_json(queues);
         async move {
             sqlx::query(NOTIFY)
                 .bind(queues)
@@ -163,6 +163,11 @@ impl BulkInsert for Postgres {
                 .map(drop)
         }
     }
+}
+
+/// `["queue", ...]`: queue names as a JSON array.
+pub(crate) fn queues_json(queues: &[&str]) -> String {
+    serde_json::to_string(queues).unwrap_or_default()
 }
 
 /// `[{"a": args, "k": kind, "m": max_attempts, "p": priority, "q": queue}, ...]`,

@@ -45,7 +45,7 @@ const MIGRATION_LOCK: i64 = 0x61_74_6f_64_65_00_00_01;
 
 /// How long a writer waits for another process's write to SQLite before it
 /// fails with "database is locked". A write of atode's own waits no longer
-/// than its bound instead ([`WriteConnection::begin_sqlite`]).
+/// than its bound instead ([`BoundedWrite::begin`]).
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The pool's busy timeout, set back on a connection after a bounded write.
@@ -215,62 +215,81 @@ impl<DB: sqlx::Database> WriteConnection<DB> {
     }
 }
 
-impl WriteConnection<Sqlite> {
-    /// `BEGIN IMMEDIATE` on a connection of `pool`, waiting for another
-    /// connection's write lock until `deadline` at most (SQLite's busy
-    /// timeout, set for this write in the same round trip).
-    pub(crate) async fn begin_sqlite(
-        &mut self,
-        pool: &SqlitePool,
+/// A write of atode's own on each engine, statement by statement: `BEGIN`
+/// bounded by the deadline, and the connection given back once the write
+/// was answered.
+pub(crate) trait BoundedWrite: sqlx::Database {
+    /// `BEGIN` on a connection of `pool`, the database bounding the
+    /// transaction until `deadline`, in the same round trip.
+    fn begin<'c>(
+        connection: &'c mut WriteConnection<Self>,
+        pool: &'c Pool<Self>,
         deadline: Instant,
-    ) -> Result<Transaction<'_, Sqlite>, DurableError> {
-        let connection = self.acquire(pool).await?;
+    ) -> impl Future<Output = Result<Transaction<'c, Self>, DurableError>> + Send + 'c;
+
+    /// [`WriteConnection::settle`], once the connection is as the pool's
+    /// others are again.
+    fn settle(connection: WriteConnection<Self>) -> impl Future<Output = ()> + Send;
+}
+
+impl BoundedWrite for Sqlite {
+    /// `BEGIN IMMEDIATE`, waiting for another connection's write lock
+    /// until `deadline` at most (SQLite's busy timeout, set for this write).
+    async fn begin<'c>(
+        connection: &'c mut WriteConnection<Sqlite>,
+        pool: &'c SqlitePool,
+        deadline: Instant,
+    ) -> Result<Transaction<'c, Sqlite>, DurableError> {
         let left = millis_left(deadline);
         Ok(connection
+            .acquire(pool)
+            .await?
             .begin_with(AssertSqlSafe(format!(
                 "PRAGMA busy_timeout = {left}; BEGIN IMMEDIATE"
             )))
             .await?)
     }
 
-    /// [`settle`](Self::settle), once the connection waits for another
-    /// writer as long as the pool's do again; a connection that cannot be
-    /// set back is closed.
-    pub(crate) async fn settle_sqlite(mut self) {
-        if let Some(connection) = &mut self.connection {
+    /// Settled once the connection waits for another writer as long as the
+    /// pool's do again; a connection that cannot be set back is closed.
+    async fn settle(mut connection: WriteConnection<Sqlite>) {
+        if let Some(handle) = &mut connection.connection {
             if sqlx::raw_sql(RESTORE_BUSY_TIMEOUT)
-                .execute(&mut **connection)
+                .execute(&mut **handle)
                 .await
                 .is_err()
             {
                 return;
             }
         }
-        self.settle();
+        connection.settle();
     }
 }
 
 #[cfg(feature = "postgres")]
-impl WriteConnection<Postgres> {
-    /// `BEGIN` on a connection of `pool`, with the server bounding the
-    /// transaction until `deadline`, in the same round trip: a statement
-    /// that runs or waits for a lock longer is aborted, and a session left
-    /// idle in the transaction longer (its client went silent) is ended,
-    /// both rolling the transaction back. `SET LOCAL`: the pool's settings
-    /// are back at the transaction's end.
-    pub(crate) async fn begin_postgres(
-        &mut self,
-        pool: &PgPool,
+impl BoundedWrite for Postgres {
+    /// A statement that runs or waits for a lock past `deadline` is
+    /// aborted, and a session left idle in the transaction longer (its
+    /// client went silent) is ended, both rolling the transaction back.
+    /// `SET LOCAL`: the pool's settings are back at the transaction's end.
+    async fn begin<'c>(
+        connection: &'c mut WriteConnection<Postgres>,
+        pool: &'c PgPool,
         deadline: Instant,
-    ) -> Result<Transaction<'_, Postgres>, DurableError> {
-        let connection = self.acquire(pool).await?;
+    ) -> Result<Transaction<'c, Postgres>, DurableError> {
         let left = millis_left(deadline);
         Ok(connection
+            .acquire(pool)
+            .await?
             .begin_with(AssertSqlSafe(format!(
                 "BEGIN; SET LOCAL statement_timeout = {left}; SET LOCAL lock_timeout = {left}; \
                  SET LOCAL idle_in_transaction_session_timeout = {left}"
             )))
             .await?)
+    }
+
+    async fn settle(connection: WriteConnection<Postgres>) {
+        connection.settle();
     }
 }
 

@@ -6,10 +6,10 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use riverqueue::sqlx::{self, Transaction};
+use riverqueue::sqlx::{self, Pool, Transaction};
 use tokio::time::Instant;
 
-use super::database::{Database, QueueTransaction, WriteConnection};
+use super::database::{BoundedWrite, Database, QueueTransaction, WriteConnection};
 use super::error::DurableError;
 use super::group_commit::{CommitterGuard, Entry};
 use super::job::{EncodedJob, PendingJob};
@@ -122,51 +122,16 @@ impl TaskQueue {
                 false,
             )));
         }
-        // Set just before `COMMIT` is sent: a write cut short before it
-        // left nothing; after it, no one knows.
-        let mut committing = false;
         let written = match self.database() {
             // Plain calls only (most batches): one round trip.
             Database::Sqlite(pool) if jobs.iter().all(|job| job.plain) => {
                 let queues = self.notices().due(self.database(), waking_queues(jobs));
-                let script = Script::sqlite(jobs, &queues, deadline);
+                let script = Script::new(jobs, &queues, deadline);
                 self.commit_script(pool, script, deadline).await
             }
-            Database::Sqlite(pool) => {
-                let mut connection = WriteConnection::new();
-                let written = tokio::time::timeout_at(deadline, async {
-                    let transaction = connection
-                        .begin_sqlite(pool, deadline)
-                        .await
-                        .map_err(Failed::Transaction)?;
-                    self.write_and_commit(transaction, jobs, &mut committing)
-                        .await
-                })
-                .await;
-                // A refused statement or COMMIT still has its answer: the
-                // connection may go back (the pool rolls back what is open).
-                if written.is_ok() {
-                    connection.settle_sqlite().await;
-                }
-                timed_out(written, self.write_timeout(), committing)
-            }
+            Database::Sqlite(pool) => self.commit_statements(pool, jobs, deadline).await,
             #[cfg(feature = "postgres")]
-            Database::Postgres(pool) => {
-                let mut connection = WriteConnection::new();
-                let written = tokio::time::timeout_at(deadline, async {
-                    let transaction = connection
-                        .begin_postgres(pool, deadline)
-                        .await
-                        .map_err(Failed::Transaction)?;
-                    self.write_and_commit(transaction, jobs, &mut committing)
-                        .await
-                })
-                .await;
-                if written.is_ok() {
-                    connection.settle();
-                }
-                timed_out(written, self.write_timeout(), committing)
-            }
+            Database::Postgres(pool) => self.commit_statements(pool, jobs, deadline).await,
         };
         written?;
         self.counters().committed(jobs.len());
@@ -175,6 +140,44 @@ impl TaskQueue {
             super::wake::wake_local_workers(self.client(), queue);
         }
         Ok(())
+    }
+
+    /// `jobs` written statement by statement in a transaction on `pool`,
+    /// cut at `deadline`.
+    async fn commit_statements<DB>(
+        &self,
+        pool: &Pool<DB>,
+        jobs: &[&EncodedJob],
+        deadline: Instant,
+    ) -> Result<(), Failed>
+    where
+        DB: BoundedWrite,
+        for<'c> Transaction<'c, DB>: QueueTransaction,
+    {
+        // Set just before `COMMIT` is sent: a write cut short before it
+        // left nothing; after it, no one knows.
+        let mut committing = false;
+        let mut connection = WriteConnection::new();
+        let written = tokio::time::timeout_at(deadline, async {
+            let transaction = DB::begin(&mut connection, pool, deadline)
+                .await
+                .map_err(Failed::Transaction)?;
+            self.write_and_commit(transaction, jobs, &mut committing)
+                .await
+        })
+        .await;
+        // A refused statement or COMMIT still has its answer: the
+        // connection may go back (the pool rolls back what is open).
+        // Past the deadline it was dropped unsettled: closed.
+        if written.is_ok() {
+            DB::settle(connection).await;
+        }
+        written.unwrap_or_else(|_| {
+            Err(Failed::Transaction(DurableError::timed_out(
+                self.write_timeout(),
+                committing,
+            )))
+        })
     }
 
     /// `jobs` written in `transaction`, then `COMMIT`: `committing` is set
@@ -264,20 +267,6 @@ impl Failed {
             Failed::Statement(error) | Failed::Transaction(error) => error,
         }
     }
-}
-
-/// A write cut at its deadline: its connection was dropped unsettled
-/// (closed), and `committing` says whether `COMMIT` had been sent.
-fn timed_out(
-    written: Result<Result<(), Failed>, tokio::time::error::Elapsed>,
-    bound: Duration,
-    committing: bool,
-) -> Result<(), Failed> {
-    written.unwrap_or_else(|_| {
-        Err(Failed::Transaction(DurableError::timed_out(
-            bound, committing,
-        )))
-    })
 }
 
 /// The queues of `jobs` that have a call available now.
