@@ -64,7 +64,7 @@ fail() {
     exit 1
 }
 
-if ! { cargo build --release --example send_notification --example upload --example chat_ws && cargo build --release -p atode-fault; } >"$work/build.log" 2>&1; then
+if ! { cargo build --release --workspace --example send_notification --example upload --example chat_ws && cargo build --release -p atode-fault; } >"$work/build.log" 2>&1; then
     cat "$work/build.log" >&2
     fail "the build failed"
 fi
