@@ -18,15 +18,25 @@
 //! ```sh
 //! export ATODE_BROADCAST_URL=postgres://postgres@127.0.0.1:5432/test
 //! export ATODE_DATABASE_URL=$ATODE_BROADCAST_URL
-//! ATODE_ADDR=127.0.0.1:8000 cargo run --example chat_broadcast -- web &
-//! ATODE_ADDR=127.0.0.1:8001 cargo run --example chat_broadcast -- web &
-//! cargo run --example chat_broadcast -- worker &
+//! ATODE_ADDR=127.0.0.1:8000 cargo run -p atode-suite --example chat_broadcast -- web &
+//! ATODE_ADDR=127.0.0.1:8001 cargo run -p atode-suite --example chat_broadcast -- web &
+//! cargo run -p atode-suite --example chat_broadcast -- worker &
 //! curl -N http://127.0.0.1:8001/rooms/lobby/events &   # follows the room on 8001
-//! curl -d 'name=bob&text=hi' http://127.0.0.1:8000/rooms/lobby/messages   # 204
-//! # data: "bob: hi"   (published on 8000, received on 8001)
-//! curl -N http://127.0.0.1:8001/progress/tab1/events &
-//! curl -X POST 'http://127.0.0.1:8000/jobs/tab1?steps=3'   # {"task_id":"…"}
-//! # data: {"job":"…","step":1,"of":3} ... {"job":"…","step":3,"of":3}   (from the worker)
+//! # 200 id: …
+//! # data: "bob: hi"
+//! curl -d 'name=bob&text=hi' http://127.0.0.1:8000/rooms/lobby/messages   # said on 8000
+//! # 204
+//! curl -N http://127.0.0.1:8001/progress/tab1/events &   # the worker's reports
+//! # 200 id: …
+//! # data: {"job":"{task_id}","step":1,"of":3}
+//! #
+//! # id: …
+//! # data: {"job":"{task_id}","step":2,"of":3}
+//! #
+//! # id: …
+//! # data: {"job":"{task_id}","step":3,"of":3}
+//! curl -X POST 'http://127.0.0.1:8000/jobs/tab1?steps=3'
+//! # 200 {"task_id":"{task_id}"}
 //! ```
 //!
 //! With no argument, one process serves and works the queue.
@@ -302,7 +312,7 @@ async fn main() -> std::io::Result<()> {
     let broadcast = Broadcast::from_env().await?;
     let _ = BROADCAST.set(broadcast.clone());
     let mode = std::env::args().nth(1);
-    let mut durable = Durable::from_env("chat_broadcast.sqlite3").task(crunch);
+    let mut durable = Durable::from_env("chat_broadcast.sqlite3");
     if mode.as_deref() == Some("web") {
         durable = durable.without_workers();
     }

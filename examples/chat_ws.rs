@@ -8,12 +8,17 @@
 //! `POST /messages` says a line from a plain form (or curl), without a
 //! socket.
 //!
+//! Open <http://127.0.0.1:8000/> in two browser tabs, or in a shell:
+//!
 //! ```sh
-//! cargo run --example chat_ws
-//! # open http://127.0.0.1:8000/ in two browser tabs, or:
-//! websocat 'ws://127.0.0.1:8000/ws?name=ada'
-//! curl http://127.0.0.1:8000/members   # ["ada"]
-//! curl -d 'name=bob&text=hi' http://127.0.0.1:8000/messages   # 204; ada sees "bob: hi"
+//! cargo run --example chat_ws &
+//! websocat 'ws://127.0.0.1:8000/ws?name=ada' &   # prints what the room says
+//! # * ada joined
+//! # bob: hi
+//! curl http://127.0.0.1:8000/members
+//! # eventually 200 ["ada"]
+//! curl -d 'name=bob&text=hi' http://127.0.0.1:8000/messages
+//! # 204
 //! ```
 //!
 //! A client that sends a message over 4 KiB is closed with 1009; on

@@ -7,10 +7,12 @@
 //! `log.txt` in the working directory, once the response has been written.
 //!
 //! ```sh
-//! cargo run --example dependency_tasks
+//! cargo run --example dependency_tasks &
 //! curl -X POST 'http://127.0.0.1:8000/send-notification/foo@example.com?q=some-query'
-//! cat log.txt   # found query: some-query
-//!               # message to foo@example.com
+//! # 200 {"message":"Message sent"}
+//! cat log.txt
+//! # found query: some-query
+//! # message to foo@example.com
 //! ```
 
 use std::io::Write;

@@ -9,12 +9,14 @@
 //! (`postgres://...`).
 //!
 //! ```sh
-//! cargo run --example durable_notification            # serves, and works the queue
-//! cargo run --example durable_notification -- worker  # a worker only, as many as you like
+//! cargo run -p atode-suite --example durable_notification &            # serves, and works the queue
+//! cargo run -p atode-suite --example durable_notification -- worker &  # a worker only, as many as you like
 //! curl -X POST http://127.0.0.1:8000/send-notification/foo@example.com
-//! # {"message":"Notification sent in the background","task_id":"…"}
-//! curl http://127.0.0.1:8000/tasks/<task_id>           # {"state":"completed",…}
-//! cat log.txt   # notification for foo@example.com: some notification
+//! # 200 {"message":"Notification sent in the background","task_id":"{task_id}"}
+//! cat log.txt
+//! # notification for foo@example.com: some notification
+//! curl http://127.0.0.1:8000/tasks/{task_id}
+//! # eventually 200 {"id":"{task_id}","task":"write_notification","state":"completed",…}
 //! ```
 
 use std::io::Write;
@@ -95,8 +97,8 @@ async fn main() -> std::io::Result<()> {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .init();
+    // Every `#[task]` of the program is registered with the queue.
     let queue = Durable::from_env("durable_notification.sqlite3")
-        .task(write_notification)
         .connect()
         .await?;
     match std::env::args().nth(1).as_deref() {

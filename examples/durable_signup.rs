@@ -2,16 +2,20 @@
 //! are written in one database transaction, so there is never a user
 //! without a welcome email, nor a welcome email for a signup that failed.
 //!
-//! Meant for PostgreSQL (`ATODE_DATABASE_URL=postgres://...`); without it,
-//! the same code runs on the SQLite file `durable_signup.sqlite3`.
+//! Meant for PostgreSQL (`ATODE_DATABASE_URL=postgres://...` before
+//! `cargo run`); without it, the same code runs on the SQLite file
+//! `durable_signup.sqlite3`, as here:
 //!
 //! ```sh
-//! ATODE_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test cargo run --example durable_signup
+//! cargo run -p atode-suite --example durable_signup &
 //! curl -X POST http://127.0.0.1:8000/signup -H 'content-type: application/json' \
 //!      -d '{"email":"ada@example.com"}'
-//! # 201 {"id":1,"email":"ada@example.com","welcome_task":"…"}
-//! # the same again: 409 {"detail":"ada@example.com has already signed up"}, and no second email
-//! cat welcome.txt   # welcome mail to ada@example.com (user 1)
+//! # 201 {"id":1,"email":"ada@example.com","welcome_task":"{welcome_task}"}
+//! curl -X POST http://127.0.0.1:8000/signup -H 'content-type: application/json' \
+//!      -d '{"email":"ada@example.com"}'
+//! # 409 {"detail":"ada@example.com has already signed up"}
+//! cat welcome.txt   # one email: the second signup wrote nothing
+//! # welcome mail to ada@example.com (user 1)
 //! ```
 
 use std::io::Write;
@@ -176,8 +180,8 @@ async fn main() -> std::io::Result<()> {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .init();
+    // Every `#[task]` of the program is registered with the queue.
     let queue = Durable::from_env("durable_signup.sqlite3")
-        .task(send_welcome)
         .connect()
         .await?;
     match (queue.postgres_pool(), queue.sqlite_pool()) {

@@ -18,14 +18,15 @@
 //! and debugging, not a server to leave running.
 //!
 //! ```sh
-//! cargo run --example echo
+//! cargo run --example echo &
 //! curl --data-binary 'hello' http://127.0.0.1:8000/echo
-//! # hello
+//! # 200 hello
 //! curl http://127.0.0.1:8000/hits/a/b
-//! # {"path":"a/b","served":2}
+//! # 200 {"path":"a/b","served":2}
 //! curl http://127.0.0.1:8000/seen
-//! # [{"method":"POST","target":"/echo","version":"HTTP/1.1","body":"hello","body_length":5},
-//! #  {"method":"GET","target":"/hits/a/b","version":"HTTP/1.1","body":null,"body_length":null}]
+//! # 200 [{"method":"POST","target":"/echo","version":"HTTP/1.1","body":"hello","body_length":5},{"method":"GET","target":"/hits/a/b","version":"HTTP/1.1","body":null,"body_length":null}]
+//! curl -X PUT http://127.0.0.1:8000/echo
+//! # 405 {"detail":"Method Not Allowed"}
 //! ```
 //!
 //! Its API is documented at `/openapi.json`, and browsable at `/docs`.

@@ -8,12 +8,17 @@
 //!
 //! ```sh
 //! cargo run --example graceful_shutdown &
-//! curl -X POST http://127.0.0.1:8000/jobs/1; kill %1
+//! curl -X POST http://127.0.0.1:8000/jobs/1
+//! # 200 {"accepted":1}
+//! kill %1
 //! ls done-1   # written after the response, before the process exited
+//! # done-1
 //!
 //! ATODE_SHUTDOWN_DEADLINE=1 cargo run --example graceful_shutdown &
-//! curl -X POST http://127.0.0.1:8000/reports/3600; kill %1
-//! # exits about a second later: "2 background task(s) abandoned"
+//! curl -X POST http://127.0.0.1:8000/reports/3600
+//! # 200 building the report
+//! kill %1   # exits a second later, saying what it abandoned:
+//! # …shutdown deadline of 1s passed; 2 background task(s) abandoned…
 //! ```
 
 use std::time::Duration;

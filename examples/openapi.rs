@@ -3,12 +3,21 @@
 //! documents its security scheme. Nothing is declared twice.
 //!
 //! ```sh
-//! cargo run --example openapi
-//! curl http://127.0.0.1:8000/openapi.json
-//! # and open http://127.0.0.1:8000/docs in a browser
-//! curl -X POST http://127.0.0.1:8000/items -H 'x-api-key: secret' \
+//! cargo run --example openapi &
+//! curl http://127.0.0.1:8000/openapi.json   # and http://127.0.0.1:8000/docs in a browser
+//! # 200 {"components":{…}
+//! curl -i -X POST http://127.0.0.1:8000/items -H 'x-api-key: secret' \
 //!      -H 'content-type: application/json' -d '{"name": "pen", "price": 120}'
-//! # {"id":1,"name":"pen","price":120,"tags":[]}   (201 Created, Location: /items/1)
+//! # 201
+//! # location: /items/1
+//! #
+//! # {"id":1,"name":"pen","price":120,"tags":[]}
+//! curl -X DELETE http://127.0.0.1:8000/items/1
+//! # 401 {"detail":"Not authenticated: send the header `x-api-key`"}
+//! curl -L http://127.0.0.1:8000/v0/items   # deprecated: a redirect to /items
+//! # 200 [{"id":1,"name":"pen","price":120,"tags":[]}]
+//! curl http://127.0.0.1:8000/items/2
+//! # 404 {"detail":"Item not found"}
 //! ```
 
 use std::sync::{Arc, Mutex};

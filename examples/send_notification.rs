@@ -5,10 +5,16 @@
 //! working directory.
 //!
 //! ```sh
-//! cargo run --example send_notification
+//! cargo run --example send_notification &
 //! curl -X POST http://127.0.0.1:8000/send-notification/foo@example.com
-//! cat log.txt   # notification for foo@example.com: some notification
+//! # 200 {"message":"Notification sent in the background"}
+//! cat log.txt
+//! # notification for foo@example.com: some notification
 //! ```
+//!
+//! Each `curl` is followed by the status and body it prints:
+//! `tests/documented_commands.rs` runs every example's commands and
+//! compares.
 //!
 //! Its API is documented at `/openapi.json`, and browsable at `/docs`.
 

@@ -4,15 +4,28 @@
 //! got once it ends, whether it ran to its last tick or the client left.
 //!
 //! ```sh
-//! cargo run --example sse_clock
-//! curl -N 'http://127.0.0.1:8000/clock?until=5'
-//! # event: tick
+//! cargo run -p atode-suite --example sse_clock &
+//! curl -N 'http://127.0.0.1:8000/clock?until=3'   # one a second
+//! # 200 event: tick
 //! # id: 1
-//! # data: {"tick":1,"utc":"12:00:00"}
-//! # ... one a second, up to id 5
-//! curl -N -H 'Last-Event-ID: 3' 'http://127.0.0.1:8000/clock?until=5'
-//! # ticks 4 and 5 only
+//! # data: {"tick":1,"utc":"…"}
+//! #
+//! # event: tick
+//! # id: 2
+//! # data: {"tick":2,"utc":"…"}
+//! #
+//! # event: tick
+//! # id: 3
+//! # data: {"tick":3,"utc":"…"}
+//! curl -N -H 'Last-Event-ID: 2' 'http://127.0.0.1:8000/clock?until=3'
+//! # 200 event: tick
+//! # id: 3
+//! # data: {"tick":3,"utc":"…"}
+//! curl -H 'Last-Event-ID: 3' 'http://127.0.0.1:8000/clock?until=3'   # seen them all
+//! # 204
 //! cat clock.log
+//! # stream from tick 1 to 3 ended after tick 3
+//! # stream from tick 3 to 3 ended after tick 3
 //! ```
 //!
 //! `SSE_CLOCK_TICK_MS` sets the period (1000 by default); the tests and the
@@ -24,7 +37,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use atode::openapi::{Operation, OperationOutput};
-use atode::sse::{Event, KeepAlive, LastEventId, Sse, Stream};
+use atode::sse::{Event, JsonEvent, KeepAlive, LastEventId, Sse, Stream};
 use atode::{App, BackgroundTasks, IntoResponse, Query, Response, State, StatusCode, get, routes};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -51,8 +64,9 @@ fn ten() -> u32 {
 }
 
 /// One tick's data.
-#[derive(Serialize)]
+#[derive(Serialize, JsonSchema)]
 struct Tick {
+    /// The tick's number, from 1; also the event's id.
     tick: u32,
     /// The time of day, in UTC.
     utc: String,
@@ -66,16 +80,11 @@ fn utc_now() -> String {
     format!("{:02}:{:02}:{:02}", day / 3600, day / 60 % 60, day % 60)
 }
 
-fn tick(n: u32) -> Event {
-    let event = Event::default().event("tick").id(n.to_string());
-    match event.clone().json_data(Tick {
+fn tick(n: u32) -> JsonEvent<Tick> {
+    Event::default().event("tick").id(n.to_string()).json(Tick {
         tick: n,
         utc: utc_now(),
-    }) {
-        Ok(event) => event,
-        // A `Tick` always serializes; should it not, the tick still goes out.
-        Err(_) => event.data(n.to_string()),
-    }
+    })
 }
 
 /// Appends how far a stream got to `clock.log`: run once the stream has
@@ -113,7 +122,10 @@ where
     }
 }
 
-impl<S> OperationOutput for Clock<S> {
+impl<S> OperationOutput for Clock<S>
+where
+    Sse<S>: OperationOutput,
+{
     fn operation_output(op: &mut Operation<'_>) {
         <Sse<S> as OperationOutput>::operation_output(op);
         op.response(204, "Every tick up to `until` was sent already");
@@ -131,7 +143,7 @@ async fn clock(
     last: Option<LastEventId>,
     State(Period(period)): State<Period>,
     tasks: BackgroundTasks,
-) -> Clock<impl Stream<Item = Result<Event, Infallible>>> {
+) -> Clock<impl Stream<Item = Result<JsonEvent<Tick>, Infallible>>> {
     // An id this clock did not send counts as none: start from the top.
     let after = last
         .and_then(|LastEventId(id)| id.trim().parse::<u32>().ok())

@@ -13,9 +13,20 @@
 //! `GET /` is the page, and `GET /api/greeting` the route its script asks.
 //!
 //! ```sh
-//! cargo run --example static_site
-//! curl -i http://127.0.0.1:8000/static/app.css -H 'Accept-Encoding: br' -o /dev/null
-//! # content-encoding: br, etag: "...", vary: accept-encoding
+//! cargo run -p atode-suite --example static_site &
+//! curl -I http://127.0.0.1:8000/static/app.css -H 'Accept-Encoding: br'
+//! # 200
+//! # content-encoding: br
+//! # etag: {etag}
+//! # vary: accept-encoding
+//! # cache-control: no-cache
+//! curl -I http://127.0.0.1:8000/static/app.css -H 'Accept-Encoding: br' -H 'If-None-Match: {etag}'
+//! # 304
+//! # vary: accept-encoding
+//! curl http://127.0.0.1:8000/static/nothing.css
+//! # 404 {"detail":"Not Found"}
+//! curl http://127.0.0.1:8000/api/greeting
+//! # 200 {"message":"Hello from the API, beside the static files"}
 //! ```
 //!
 //! `ATODE_STATIC_DIR` serves another directory.

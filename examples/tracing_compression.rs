@@ -2,8 +2,13 @@
 //! Background tasks still start once the (compressed) body has been written.
 //!
 //! ```sh
-//! cargo run --example tracing_compression
-//! curl -s --compressed -X POST http://127.0.0.1:8000/reports/weekly
+//! cargo run -p atode-suite --example tracing_compression &
+//! curl -si --compressed -X POST http://127.0.0.1:8000/reports/weekly
+//! # 200
+//! # content-encoding: gzip
+//! #
+//! # report weekly
+//! # …
 //! ```
 
 use atode::{App, BackgroundTasks, post, routes};

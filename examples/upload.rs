@@ -10,11 +10,13 @@
 //! `GET /` is a page with the form.
 //!
 //! ```sh
-//! cargo run --example upload
+//! cargo run -p atode-suite --example upload &
 //! curl -F file=@Cargo.lock -F note=lockfile http://127.0.0.1:8000/upload
-//! # {"id":1,"filename":"Cargo.lock","size":...}
-//! curl http://127.0.0.1:8000/uploads/1
-//! # {"id":1,"filename":"Cargo.lock","note":"lockfile","size":...,"lines":...,"sha256":"..."}
+//! # 202 {"id":1,"filename":"Cargo.lock","size":{size}}
+//! curl http://127.0.0.1:8000/uploads/1   # once the task has written it
+//! # eventually 200 {"id":1,"filename":"Cargo.lock","note":"lockfile","size":{size},"lines":…,"sha256":"…"}
+//! curl http://127.0.0.1:8000/uploads/2
+//! # 404 {"detail":"No report for upload 2 (yet)"}
 //! ```
 //!
 //! Its API is documented at `/openapi.json`, and browsable at `/docs`.
@@ -133,7 +135,7 @@ async fn upload(
 /// An upload's report.
 ///
 /// `404` until the upload's task has written it.
-#[get("/uploads/<id>", tags = ["uploads"])]
+#[get("/uploads/<id>", tags = ["uploads"], errors = [404, 500])]
 async fn report(id: u64) -> Result<Json<Report>, HttpError> {
     match tokio::fs::read(format!("{REPORTS}/{id}.json")).await {
         Ok(json) => serde_json::from_slice(&json).map(Json).map_err(|error| {

@@ -5,14 +5,28 @@
 //! task after each sign-up.
 //!
 //! ```sh
-//! cargo run --example users_api
-//! curl -X POST http://127.0.0.1:8000/api/v1/users -H 'authorization: Bearer admin-token' \
+//! cargo run -p atode-suite --example users_api &
+//! curl -i -X POST http://127.0.0.1:8000/api/v1/users/ -H 'authorization: Bearer admin-token' \
 //!      -H 'content-type: application/json' -d '{"name": "Ada", "email": "ada@example.com"}'
-//! # {"id":1,"name":"Ada","email":"ada@example.com"}   (201 Created, Location: /api/v1/users/1)
+//! # 201
+//! # location: /api/v1/users/1
+//! # x-request-id: req-1
+//! #
+//! # {"id":1,"name":"Ada","email":"ada@example.com"}
+//! curl -i -X POST http://127.0.0.1:8000/api/v1/users   # without the slash: curl -L follows, body and all
+//! # 307
+//! # location: /api/v1/users/
 //! curl http://127.0.0.1:8000/api/v1/users/1
-//! curl -X DELETE http://127.0.0.1:8000/api/v1/users/1   # 401: no token
-//! # and the API documentation at http://127.0.0.1:8000/docs
+//! # 200 {"id":1,"name":"Ada","email":"ada@example.com"}
+//! curl -X DELETE http://127.0.0.1:8000/api/v1/users/1   # no token
+//! # 401 {"detail":"Not authenticated"}
+//! curl -X DELETE http://127.0.0.1:8000/api/v1/users/1 -H 'authorization: Bearer guest'
+//! # 403 {"detail":"This token may not change users"}
+//! curl http://127.0.0.1:8000/api/v1/users/2
+//! # 404 {"detail":"User not found"}
 //! ```
+//!
+//! The API's documentation is at <http://127.0.0.1:8000/docs>.
 
 use std::sync::{Arc, Mutex};
 
@@ -131,7 +145,7 @@ mod users {
     }
 
     /// Read a user.
-    #[get("/<id>")]
+    #[get("/<id>", errors = [404])]
     pub async fn read_user(id: u32, State(store): State<Store>) -> Result<Json<User>, HttpError> {
         let users = store.0.lock().unwrap_or_else(|e| e.into_inner());
         let user = users.iter().find(|user| user.id == id).cloned();
@@ -143,7 +157,12 @@ mod users {
     ///
     /// Needs the admin token. `Location` is the new user's URL; the welcome
     /// mail goes out after the response.
-    #[post("/", status = 201, response_description = "The user, with its id")]
+    #[post(
+        "/",
+        status = 201,
+        response_description = "The user, with its id",
+        errors = [403, 409]
+    )]
     pub async fn create_user(
         token: BearerToken,
         uri: Uri,
@@ -173,7 +192,7 @@ mod users {
     }
 
     /// Delete a user.
-    #[delete("/<id>", status = 204)]
+    #[delete("/<id>", status = 204, errors = [403, 404])]
     pub async fn delete_user(
         token: BearerToken,
         id: u32,
@@ -324,6 +343,15 @@ mod tests {
             .json(&json!({ "name": "Ada" }))
             .await;
         assert_eq!(missing.json::<Value>()["detail"][0]["type"], "missing");
+    }
+
+    #[tokio::test]
+    async fn the_collection_without_its_slash_is_a_307_to_it() {
+        // The route is the router's prefix and `"/"`, as FastAPI's
+        // `@router.post("/")`; the other spelling is sent on, as there.
+        let moved = client().await.post("/api/v1/users?notify=1").await;
+        assert_eq!(moved.status(), 307);
+        assert_eq!(moved.header("location"), Some("/api/v1/users/?notify=1"));
     }
 
     #[test]

@@ -4,9 +4,11 @@
 //! suite's client connects to.
 //!
 //! ```sh
-//! cargo run --example ws_echo
-//! websocat ws://127.0.0.1:8000/   # each line typed comes back
-//! bash scripts/autobahn.sh        # the conformance run
+//! cargo run --example ws_echo &
+//! websocat ws://127.0.0.1:8000/   # not checked: each line typed comes back (scripts/autobahn.sh sends every kind)
+//! bash scripts/autobahn.sh        # not checked: the conformance run, in CI (.ci/run)
+//! curl http://127.0.0.1:8000/     # a WebSocket endpoint, asked without a handshake
+//! # 426 {"detail":"This is a WebSocket endpoint: send a WebSocket handshake (Connection: upgrade, Upgrade: websocket)"}
 //! ```
 //!
 //! Messages of up to 16 MiB are taken, the largest the suite sends (its

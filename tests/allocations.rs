@@ -1,12 +1,13 @@
 //! The README's background-task point 10: a request that queues no task
 //! allocates nothing for tasks. Counted with a counting global allocator:
 //! serving a route that takes `BackgroundTasks` but queues nothing must
-//! allocate exactly as much as serving one that does not take it.
+//! allocate exactly as much as serving one that does not take it. And a
+//! JSON body that fits costs no more than serde_json's own reading of it.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use atode::{App, BackgroundTasks, get, routes};
+use atode::{App, BackgroundTasks, get, post, routes};
 use http_body_util::BodyExt;
 use tower_service::Service;
 
@@ -72,5 +73,69 @@ async fn a_route_that_queues_nothing_allocates_nothing_for_tasks() {
         without,
         "taking BackgroundTasks and queuing nothing allocated {} more",
         with.saturating_sub(without)
+    );
+}
+
+#[derive(serde::Deserialize)]
+#[allow(dead_code)]
+struct Line {
+    sku: String,
+    qty: u32,
+}
+
+#[derive(serde::Deserialize)]
+#[allow(dead_code)]
+struct Order {
+    customer: String,
+    paid: bool,
+    note: Option<String>,
+    lines: Vec<Line>,
+}
+
+#[post("/json")]
+async fn json_order(atode::Json(order): atode::Json<Order>) -> &'static str {
+    let _ = order;
+    "ok"
+}
+
+#[post("/bytes")]
+async fn bytes_order(body: bytes::Bytes) -> &'static str {
+    let order = serde_json::from_slice::<Order>(&body);
+    assert!(order.is_ok());
+    "ok"
+}
+
+/// Allocations made by serving a `POST` of `body` to `path`.
+async fn allocations_for_post(app: &mut App, path: &str, body: &'static str) -> u64 {
+    let request = http::Request::post(path)
+        .header("content-type", "application/json")
+        .body(http_body_util::Full::new(bytes::Bytes::from_static(
+            body.as_bytes(),
+        )))
+        .expect("request");
+    let before = ALLOCATIONS.with(Cell::get);
+    let Ok(response) = app.call(request).await;
+    let body = response.into_body().collect().await.expect("body");
+    let after = ALLOCATIONS.with(Cell::get);
+    drop(body);
+    after - before
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_json_body_that_fits_allocates_only_what_serde_json_does() {
+    const ORDER: &str = r#"{"customer": "Ada", "paid": true, "note": null,
+        "lines": [{"sku": "pen", "qty": 2}, {"sku": "ink", "qty": 1}]}"#;
+    let mut app = App::new().routes(routes![json_order, bytes_order]);
+    for _ in 0..4 {
+        allocations_for_post(&mut app, "/json", ORDER).await;
+        allocations_for_post(&mut app, "/bytes", ORDER).await;
+    }
+    let json = allocations_for_post(&mut app, "/json", ORDER).await;
+    let by_hand = allocations_for_post(&mut app, "/bytes", ORDER).await;
+    assert_eq!(
+        json,
+        by_hand,
+        "`Json<T>` allocated {} more than `serde_json::from_slice`",
+        json.saturating_sub(by_hand)
     );
 }

@@ -7,8 +7,8 @@
 //! size limits.
 //!
 //! PostgreSQL needs `ATODE_TEST_POSTGRES_URL`, Redis `ATODE_TEST_REDIS_URL`
-//! (`.ci/run` sets both); without one, its tests say they were skipped,
-//! and pass.
+//! (`.ci/run` sets both); a suite built without one lists its tests as
+//! ignored, with the reason (`build.rs`).
 
 mod common;
 mod durable_support;
@@ -40,21 +40,17 @@ enum Backend {
 }
 
 impl Backend {
-    /// The backend's URL, or `None` (saying the test was skipped) when
-    /// this machine has no such server configured.
-    fn url(self, test: &str) -> Option<String> {
+    /// The backend's URL. A test run without its server
+    /// (`--include-ignored`) fails, saying so: it never passes untested.
+    fn url(self, test: &str) -> String {
         let var = match self {
-            Backend::Memory => return Some("memory://".to_owned()),
+            Backend::Memory => return "memory://".to_owned(),
             Backend::Postgres => POSTGRES_VAR,
             Backend::Redis => REDIS_VAR,
         };
-        match std::env::var(var) {
-            Ok(url) => Some(url),
-            Err(_) => {
-                eprintln!("skipped {test} on {self:?}: set {var} to run it; .ci/run does");
-                None
-            }
-        }
+        std::env::var(var).unwrap_or_else(|_| {
+            panic!("{test} runs on {self:?}: set {var} when building and running it")
+        })
     }
 }
 
@@ -161,9 +157,7 @@ async fn post(addr: SocketAddr, path: &str, form: &str) -> (u16, String) {
 /// The example twice, on one broadcast URL: a line said to one instance
 /// reaches WebSocket and SSE clients of the other, both ways.
 async fn two_instances_share_a_room(backend: Backend) {
-    let Some(url) = backend.url("two_instances_share_a_room") else {
-        return;
-    };
+    let url = backend.url("two_instances_share_a_room");
     let env = [("ATODE_BROADCAST_URL", url.as_str())];
     let (dir_a, dir_b) = (
         ScratchDir::new(&unique("broadcast-a")),
@@ -200,11 +194,19 @@ async fn two_instances_share_a_room(backend: Backend) {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(atode_postgres),
+    ignore = "set ATODE_TEST_POSTGRES_URL to a PostgreSQL server to run it"
+)]
 async fn two_instances_share_a_room_over_postgres() {
     two_instances_share_a_room(Backend::Postgres).await;
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(atode_redis),
+    ignore = "set ATODE_TEST_REDIS_URL to a Redis server to run it"
+)]
 async fn two_instances_share_a_room_over_redis() {
     two_instances_share_a_room(Backend::Redis).await;
 }
@@ -212,12 +214,13 @@ async fn two_instances_share_a_room_over_redis() {
 /// A web process that runs no task queues a job; a worker process runs it
 /// and its progress reaches the SSE client of the web process that asked.
 #[tokio::test]
+#[cfg_attr(
+    not(atode_postgres),
+    ignore = "set ATODE_TEST_POSTGRES_URL to a PostgreSQL server to run it"
+)]
 async fn a_task_in_a_worker_process_reports_progress_to_the_browser_that_queued_it() {
-    let Some(db) =
-        durable_support::TestDb::new(durable_support::Backend::Postgres, "broadcast_jobs").await
-    else {
-        return;
-    };
+    let db =
+        durable_support::TestDb::new(durable_support::Backend::Postgres, "broadcast_jobs").await;
     let env = [
         ("ATODE_BROADCAST_URL", db.url.as_str()),
         ("ATODE_DATABASE_URL", db.url.as_str()),
@@ -251,9 +254,7 @@ async fn a_task_in_a_worker_process_reports_progress_to_the_browser_that_queued_
 /// A server whose broadcast connection goes through a proxy: cut, then
 /// restored, its SSE subscriber still receives what is published after.
 async fn a_cut_backend_connection_keeps_subscriptions(backend: Backend) {
-    let Some(url) = backend.url("a_cut_backend_connection_keeps_subscriptions") else {
-        return;
-    };
+    let url = backend.url("a_cut_backend_connection_keeps_subscriptions");
     let proxy = Proxy::start(host_port(&url)).await;
     let through_proxy = Broadcast::connect(through(&url, proxy.addr))
         .await
@@ -287,11 +288,19 @@ async fn a_cut_backend_connection_keeps_subscriptions(backend: Backend) {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(atode_postgres),
+    ignore = "set ATODE_TEST_POSTGRES_URL to a PostgreSQL server to run it"
+)]
 async fn a_cut_backend_connection_keeps_subscriptions_on_postgres() {
     a_cut_backend_connection_keeps_subscriptions(Backend::Postgres).await;
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(atode_redis),
+    ignore = "set ATODE_TEST_REDIS_URL to a Redis server to run it"
+)]
 async fn a_cut_backend_connection_keeps_subscriptions_on_redis() {
     a_cut_backend_connection_keeps_subscriptions(Backend::Redis).await;
 }
@@ -301,9 +310,7 @@ async fn a_cut_backend_connection_keeps_subscriptions_on_redis() {
 /// A subscriber that reads nothing while twenty messages pass holds four
 /// (its capacity), then reads that it missed sixteen, then the last four.
 async fn a_slow_subscriber_holds_at_most_its_capacity(backend: Backend) {
-    let Some(url) = backend.url("a_slow_subscriber_holds_at_most_its_capacity") else {
-        return;
-    };
+    let url = backend.url("a_slow_subscriber_holds_at_most_its_capacity");
     let broadcast = Broadcast::builder(url)
         .capacity(4)
         .connect()
@@ -347,11 +354,19 @@ async fn a_slow_subscriber_holds_at_most_its_capacity_in_memory() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(atode_postgres),
+    ignore = "set ATODE_TEST_POSTGRES_URL to a PostgreSQL server to run it"
+)]
 async fn a_slow_subscriber_holds_at_most_its_capacity_on_postgres() {
     a_slow_subscriber_holds_at_most_its_capacity(Backend::Postgres).await;
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(atode_redis),
+    ignore = "set ATODE_TEST_REDIS_URL to a Redis server to run it"
+)]
 async fn a_slow_subscriber_holds_at_most_its_capacity_on_redis() {
     a_slow_subscriber_holds_at_most_its_capacity(Backend::Redis).await;
 }
@@ -359,9 +374,7 @@ async fn a_slow_subscriber_holds_at_most_its_capacity_on_redis() {
 /// A message over the backend's limit is refused, saying so, and sends
 /// nothing: the next message is the first the subscriber reads.
 async fn a_message_over_the_limit_is_refused(backend: Backend) {
-    let Some(url) = backend.url("a_message_over_the_limit_is_refused") else {
-        return;
-    };
+    let url = backend.url("a_message_over_the_limit_is_refused");
     let broadcast = Broadcast::connect(url).await.expect("connect");
     let topic = unique("big");
     let mut subscriber = broadcast
@@ -386,11 +399,19 @@ async fn a_message_over_the_limit_is_refused(backend: Backend) {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(atode_postgres),
+    ignore = "set ATODE_TEST_POSTGRES_URL to a PostgreSQL server to run it"
+)]
 async fn a_message_over_the_limit_is_refused_on_postgres() {
     a_message_over_the_limit_is_refused(Backend::Postgres).await;
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(atode_redis),
+    ignore = "set ATODE_TEST_REDIS_URL to a Redis server to run it"
+)]
 async fn a_message_over_the_limit_is_refused_on_redis() {
     a_message_over_the_limit_is_refused(Backend::Redis).await;
 }
@@ -398,9 +419,7 @@ async fn a_message_over_the_limit_is_refused_on_redis() {
 /// A hundred messages one handle publishes one after another reach a
 /// subscriber on another connection in the order they were published.
 async fn one_publishers_messages_arrive_in_order(backend: Backend) {
-    let Some(url) = backend.url("one_publishers_messages_arrive_in_order") else {
-        return;
-    };
+    let url = backend.url("one_publishers_messages_arrive_in_order");
     let subscriber = Broadcast::builder(url.clone())
         .capacity(atode::broadcast::MAX_CAPACITY)
         .connect()
@@ -424,11 +443,19 @@ async fn one_publishers_messages_arrive_in_order(backend: Backend) {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(atode_postgres),
+    ignore = "set ATODE_TEST_POSTGRES_URL to a PostgreSQL server to run it"
+)]
 async fn one_publishers_messages_arrive_in_order_on_postgres() {
     one_publishers_messages_arrive_in_order(Backend::Postgres).await;
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(atode_redis),
+    ignore = "set ATODE_TEST_REDIS_URL to a Redis server to run it"
+)]
 async fn one_publishers_messages_arrive_in_order_on_redis() {
     one_publishers_messages_arrive_in_order(Backend::Redis).await;
 }

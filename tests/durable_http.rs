@@ -112,6 +112,8 @@ on_every_backend!(
     requests_that_arrive_during_a_commit_share_the_next_one,
     a_refused_call_in_a_shared_commit_fails_only_its_request,
     a_call_committed_while_the_workers_idle_starts_before_any_poll,
+    a_task_left_off_the_queues_builder_runs,
+    calls_of_a_task_the_program_lacks_are_counted,
 );
 
 async fn the_call_is_in_the_queue_when_the_200_arrives(db: TestDb) {
@@ -386,11 +388,13 @@ async fn a_write_waiting_on_a_lock_answers_503_at_its_bound_and_commits_nothing(
 /// server ends the session left idle in its transaction, rolling the
 /// insert back, though the network is still silent.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(atode_postgres),
+    ignore = "set ATODE_TEST_POSTGRES_URL to a PostgreSQL server to run it"
+)]
 async fn a_postgres_write_whose_connection_goes_silent_answers_503_and_commits_nothing() {
     let test = "a_postgres_write_whose_connection_goes_silent";
-    let Some(db) = TestDb::new(Backend::Postgres, test).await else {
-        return;
-    };
+    let db = TestDb::new(Backend::Postgres, test).await;
     let proxy = Proxy::start(host_port(&db.url)).await;
     let (server, _, monitor) = bounded_server(&through(&db.url, proxy.addr)).await;
     let direct = db.queue().await;
@@ -428,11 +432,13 @@ async fn a_postgres_write_whose_connection_goes_silent_answers_503_and_commits_n
 /// `Durable::write_timeout` documents: at least once, never "not written"
 /// when it may have been.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[cfg_attr(
+    not(atode_postgres),
+    ignore = "set ATODE_TEST_POSTGRES_URL to a PostgreSQL server to run it"
+)]
 async fn a_postgres_commit_left_unanswered_answers_503_and_may_have_committed() {
     let test = "a_postgres_commit_left_unanswered";
-    let Some(db) = TestDb::new(Backend::Postgres, test).await else {
-        return;
-    };
+    let db = TestDb::new(Backend::Postgres, test).await;
     let proxy = Proxy::start(host_port(&db.url)).await;
     let (server, _, monitor) = bounded_server(&through(&db.url, proxy.addr)).await;
     let direct = db.queue().await;
@@ -812,4 +818,149 @@ async fn a_call_committed_while_the_workers_idle_starts_before_any_poll(db: Test
         .unwrap_or_else(|_| {
             panic!("the call waited for the poll ({SLOW_POLL:?}): nothing woke the workers")
         });
+}
+
+// ---------------------------------------------------------------- registration
+
+use std::future::IntoFuture;
+
+/// `#[task]` registers itself: a queue opened without `.task(notify)`
+/// runs `notify`'s calls. (Forgetting it left calls `queued` for ever.)
+async fn a_task_left_off_the_queues_builder_runs(db: TestDb) {
+    let queue = db.durable().connect().await.expect("open the queue");
+    let server = TestServer::start(
+        App::new()
+            .durable(queue.clone())
+            .routes(routes![queue_work]),
+    )
+    .await;
+    let id = queue_through(server.addr, "a@example.com").await;
+    durable_support::until_state(&queue, id, TaskState::Completed).await;
+}
+
+/// A call of a task this program does not have (renamed since it was
+/// queued, or missing from the worker's build) is counted in the stats
+/// when the workers start, rather than left `queued` in silence.
+async fn calls_of_a_task_the_program_lacks_are_counted(db: TestDb) {
+    let writer = db.queue().await;
+    for key in ["a", "b"] {
+        writer
+            .add_task(durable_support::done, (key.to_owned(),))
+            .await
+            .expect("queue a call");
+    }
+    // As if `done` had been renamed after its calls were stored.
+    const RENAME: &str = "UPDATE river_job SET kind = 'retired_digest' WHERE kind = 'done'";
+    let renamed = match writer.sqlite_pool() {
+        Some(pool) => atode::durable::sqlx::query(RENAME)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected()),
+        None => {
+            let pool = writer.postgres_pool().expect("a PostgreSQL queue");
+            atode::durable::sqlx::query(RENAME)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        }
+    };
+    assert_eq!(renamed.expect("rename the calls' task"), 2);
+
+    let queue = db.durable().connect().await.expect("open the queue");
+    let app = App::new()
+        .durable(queue.clone())
+        .routes(routes![queue_work]);
+    let monitor = app.task_monitor();
+    let _server = TestServer::start(app).await;
+    // The warning itself, from a worker of another program:
+    // `tests/examples.rs`, `a_worker_without_the_task_says_so`.
+    until("the calls of the unknown task to be counted", || async {
+        (monitor.stats().durable.unknown == 2).then_some(())
+    })
+    .await;
+}
+
+/// A handler that reads the queue.
+#[atode::get("/tasks/<id>")]
+async fn read_status(id: TaskId, queue: TaskQueue) -> StatusCode {
+    match queue.status(id).await {
+        Ok(Some(_)) => StatusCode::OK,
+        _ => StatusCode::NOT_FOUND,
+    }
+}
+
+/// An app whose handler takes `TaskQueue` and that was given no queue does
+/// not serve: it was a `500` on the first such request.
+#[tokio::test]
+async fn a_route_that_takes_the_queue_does_not_serve_without_one() {
+    let app = App::new().routes(routes![read_status]);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let error = common::within("serve to refuse", atode::serve(listener, app).into_future())
+        .await
+        .expect_err("an app without its queue must not serve");
+    assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
+    let message = error.to_string();
+    assert!(
+        message.contains(
+            "`read_status` (/tasks/<id>) takes `TaskQueue`, but the app has no durable queue"
+        ),
+        "{message}"
+    );
+    assert!(message.contains(".durable(queue)"), "{message}");
+}
+
+/// An app in a program with durable tasks, whose routes queue background
+/// tasks, and with no queue: the server says so as it starts (a route that
+/// queues a durable call would answer `500`). It still serves, since its
+/// routes may queue in-process tasks only.
+#[tokio::test]
+async fn an_app_with_durable_tasks_and_no_queue_is_warned_of_at_start() {
+    let logged = Logged::default();
+    let log = logged.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || log.clone())
+        .with_ansi(false)
+        .finish();
+    // A current-thread test: the server's task logs on this thread.
+    let _default = tracing::subscriber::set_default(subscriber);
+    let server = TestServer::start(App::new().routes(routes![queue_work])).await;
+    // The server has started once it answers.
+    let (status, _, _) = Http1::connect(server.addr)
+        .await
+        .fetch(request("GET", "/missing"))
+        .await;
+    assert_eq!(status, 404);
+    let logged = String::from_utf8_lossy(&logged.0.lock().unwrap()).into_owned();
+    assert!(logged.contains("WARN"), "{logged}");
+    assert!(
+        logged.contains("the program has durable tasks (") && logged.contains("notify"),
+        "{logged}"
+    );
+    assert!(logged.contains("(`queue_work`)"), "{logged}");
+    assert!(logged.contains("the app has no durable queue"), "{logged}");
+
+    // Given a queue, nothing to say.
+    let quiet = Logged::default();
+    let log = quiet.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || log.clone())
+        .finish();
+    let _quiet = tracing::subscriber::set_default(subscriber);
+    let db = TestDb::new(durable_support::Backend::Sqlite, "warned_of_at_start").await;
+    let queue = db
+        .durable()
+        .without_workers()
+        .connect()
+        .await
+        .expect("open the queue");
+    let server = TestServer::start(App::new().durable(queue).routes(routes![queue_work])).await;
+    let (status, _, _) = Http1::connect(server.addr)
+        .await
+        .fetch(request("GET", "/missing"))
+        .await;
+    assert_eq!(status, 404);
+    let quiet = String::from_utf8_lossy(&quiet.0.lock().unwrap()).into_owned();
+    assert!(!quiet.contains("no durable queue"), "{quiet}");
 }

@@ -130,6 +130,37 @@ async fn durable_notification_answers_with_the_id_and_the_worker_writes_the_log(
 
 /// SIGKILL under load, then a restart: every request that got a `200` has
 /// its line in `log.txt`.
+/// A worker built from a program without the task its queue holds calls
+/// of (here `done`, which only this suite has) says so at start, with the
+/// task's name and the count, instead of leaving them `queued` in silence.
+#[tokio::test]
+async fn a_worker_without_the_task_says_so() {
+    let dir = ScratchDir::new("unknown-task");
+    let url = format!(
+        "sqlite://{}/durable_notification.sqlite3",
+        dir.path().display()
+    );
+    let queue = atode::durable::Durable::url(url)
+        .without_workers()
+        .connect()
+        .await
+        .expect("open the example's queue");
+    for key in ["a", "b"] {
+        queue
+            .add_task(durable_support::done, (key.to_owned(),))
+            .await
+            .expect("queue a call");
+    }
+    let worker = Example::spawn_with_args("durable_notification", &dir, &[], &["worker"]);
+    let line = worker.log.line_with("of the task `done`").await;
+    assert!(line.contains("WARN"), "{line}");
+    assert!(
+        line.contains("2 call(s) of the task `done` wait in the queue `default`, and this program has no task of that name"),
+        "{line}"
+    );
+    worker.terminate().await.assert_success();
+}
+
 #[tokio::test]
 async fn durable_notification_killed_under_load_loses_no_notification() {
     const REQUESTS: usize = 300;
@@ -260,11 +291,12 @@ async fn durable_signup_on_sqlite() {
 }
 
 #[tokio::test]
+#[cfg_attr(
+    not(atode_postgres),
+    ignore = "set ATODE_TEST_POSTGRES_URL to a PostgreSQL server to run it"
+)]
 async fn durable_signup_on_postgres() {
-    let Some(db) = durable_support::TestDb::new(durable_support::Backend::Postgres, "signup").await
-    else {
-        return;
-    };
+    let db = durable_support::TestDb::new(durable_support::Backend::Postgres, "signup").await;
     durable_signup_writes_the_user_and_the_welcome_task_together(&[(
         "ATODE_DATABASE_URL",
         &db.url,

@@ -5,7 +5,9 @@
 mod common;
 
 use atode::extract::{BasicAuth, BearerToken};
-use atode::{App, BackgroundTasks, HttpError, Json, State, StatusCode, get, post, routes};
+use atode::{
+    App, BackgroundTasks, HttpError, Json, Query, State, StatusCode, delete, get, post, routes,
+};
 use common::{Http1, TestServer, within};
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
@@ -213,4 +215,92 @@ fn the_document_says_which_scheme_each_route_needs_and_what_errors_look_like() {
         read["default"]["content"]["application/json"]["schema"]["$ref"],
         "#/components/schemas/HTTPException"
     );
+}
+
+#[delete("/subscribers/<id>")]
+async fn unsubscribe(id: u64, _token: BearerToken) -> String {
+    format!("{id} unsubscribed")
+}
+
+#[derive(serde::Deserialize)]
+struct Page {
+    #[allow(dead_code)]
+    page: u32,
+}
+
+#[derive(serde::Deserialize)]
+struct Note {
+    #[allow(dead_code)]
+    text: String,
+}
+
+/// The query first in the signature, the credentials after it: the order
+/// of the checks is atode's, not the signature's.
+#[post("/subscribers/<id>/notes")]
+async fn add_note(
+    Query(_page): Query<Page>,
+    id: u64,
+    _auth: BasicAuth,
+    Json(_note): Json<Note>,
+) -> String {
+    format!("noted for {id}")
+}
+
+#[tokio::test]
+async fn a_missing_token_is_a_401_before_a_bad_path_parameter_is_a_422() {
+    let server = TestServer::start(App::new().routes(routes![unsubscribe, add_note])).await;
+    let send = |method: &str, path: &str, auth: Option<&str>, body: Option<&str>| {
+        let mut request = match body {
+            Some(json) => common::json_request(method, path, json),
+            None => common::request(method, path),
+        };
+        if let Some(auth) = auth {
+            request
+                .headers_mut()
+                .insert(http::header::AUTHORIZATION, auth.parse().unwrap());
+        }
+        let addr = server.addr;
+        async move { Http1::connect(addr).await.fetch(request).await }
+    };
+
+    let (status, headers, body) = send("DELETE", "/subscribers/abc", None, None).await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(headers[http::header::WWW_AUTHENTICATE], "Bearer");
+    let (status, _, body) = send("DELETE", "/subscribers/abc", Some("Bearer t0k"), None).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()["detail"][0]["loc"],
+        json!(["path", "id"])
+    );
+    let (status, _, body) = send("DELETE", "/subscribers/7", Some("Bearer t0k"), None).await;
+    assert_eq!((status.as_u16(), body.as_str()), (200, "7 unsubscribed"));
+
+    // Everything wrong: the credentials answer, then the path, the query,
+    // and the body, whatever order the signature has.
+    let ada = Some("Basic YWRhOmxvdmVsYWNl");
+    let loc = |(status, _, body): (StatusCode, http::HeaderMap, String)| {
+        let detail =
+            serde_json::from_str::<Value>(&body).map(|body| body["detail"][0]["loc"].clone());
+        (status.as_u16(), detail.unwrap_or(Value::Null))
+    };
+    let bad_body = Some(r#"{"text": 1}"#);
+    let (status, headers, _) = send("POST", "/subscribers/x/notes?page=y", None, bad_body).await;
+    assert_eq!(
+        (status.as_u16(), &headers[http::header::WWW_AUTHENTICATE]),
+        (401, &"Basic".parse::<http::HeaderValue>().unwrap())
+    );
+    let answer = send("POST", "/subscribers/x/notes?page=y", ada, bad_body).await;
+    assert_eq!(loc(answer), (422, json!(["path", "id"])));
+    let answer = send("POST", "/subscribers/7/notes?page=y", ada, bad_body).await;
+    assert_eq!(loc(answer), (422, json!(["query", "page"])));
+    let answer = send("POST", "/subscribers/7/notes?page=1", ada, bad_body).await;
+    assert_eq!(loc(answer), (422, json!(["body", "text"])));
+    let (status, _, body) = send(
+        "POST",
+        "/subscribers/7/notes?page=1",
+        ada,
+        Some(r#"{"text": "hi"}"#),
+    )
+    .await;
+    assert_eq!((status.as_u16(), body.as_str()), (200, "noted for 7"));
 }

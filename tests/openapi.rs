@@ -783,3 +783,53 @@ async fn if_none_match_does_not_hide_the_documents_405() {
     assert_eq!(status, 405);
     assert_eq!(headers[http::header::ALLOW], "GET, HEAD");
 }
+
+/// Read a shelf.
+#[get("/shelves/<id>", errors = [404, 410])]
+async fn read_shelf(id: u32) -> Result<Json<u32>, atode::HttpError> {
+    match id {
+        0 => Err(atode::HttpError::new(StatusCode::GONE, "Shelf removed")),
+        1 => Ok(Json(id)),
+        _ => Err(atode::HttpError::not_found("No such shelf")),
+    }
+}
+
+#[get("/shelves")]
+async fn list_shelves() -> Result<Json<Vec<u32>>, atode::HttpError> {
+    Ok(Json(vec![1]))
+}
+
+/// `errors` with nothing that raises them.
+#[get("/racks", errors = [404])]
+async fn list_racks() -> Json<Vec<u32>> {
+    Json(vec![])
+}
+
+/// `errors = [...]`: each status listed with `HttpError`'s body and its
+/// reason, in place of `default`; without the key, `default` as before;
+/// declared with no `HttpError` to answer them, a gap.
+#[test]
+fn declared_errors_are_documented_with_their_reasons() {
+    let app = App::new().routes(routes![read_shelf, list_shelves, list_racks]);
+    let doc = app.openapi().expect("a document");
+    let responses = &doc["paths"]["/shelves/{id}"]["get"]["responses"];
+    let statuses: Vec<&String> = responses.as_object().unwrap().keys().collect();
+    assert_eq!(statuses, ["200", "404", "410", "422"]);
+    let error = json!({
+        "content": { "application/json": { "schema": { "$ref": "#/components/schemas/HTTPException" } } },
+        "description": "Not Found",
+    });
+    assert_eq!(responses["404"], error);
+    assert_eq!(responses["410"]["description"], "Gone");
+
+    let listed = &doc["paths"]["/shelves"]["get"]["responses"];
+    let statuses: Vec<&String> = listed.as_object().unwrap().keys().collect();
+    assert_eq!(statuses, ["200", "default"]);
+
+    assert_eq!(
+        app.openapi_gaps(),
+        [
+            "`list_racks` (GET /racks): `errors = [404]` is not documented: the handler's return type has no `HttpError` to answer with them"
+        ]
+    );
+}

@@ -389,6 +389,31 @@ async fn malformed_json_is_a_422_json_invalid() {
 }
 
 #[tokio::test]
+async fn a_body_of_the_wrong_shape_is_a_422_as_pydantic_words_it_echoing_the_input() {
+    let server = TestServer::start(app()).await;
+    // Each as FastAPI answers it: an array of the fields in order is no
+    // object to read fields from, though serde would take it.
+    for (sent, detail) in [
+        (
+            r#"["pen", 2.5]"#,
+            r#"{"type":"model_attributes_type","loc":["body"],"msg":"Input should be a valid dictionary or object to extract fields from","input":["pen",2.5]}"#,
+        ),
+        (
+            r#"{"name": "pen"}"#,
+            r#"{"type":"missing","loc":["body","price"],"msg":"Field required","input":{"name":"pen"}}"#,
+        ),
+        (
+            r#"{"name": 7, "price": 2.5}"#,
+            r#"{"type":"string_type","loc":["body","name"],"msg":"Input should be a valid string","input":7}"#,
+        ),
+    ] {
+        let (status, _, body) = fetch(&server, json_request("POST", "/items", sent)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{sent}");
+        assert_eq!(body, format!(r#"{{"detail":[{detail}]}}"#), "{sent}");
+    }
+}
+
+#[tokio::test]
 async fn a_body_over_the_limit_is_a_413() {
     let server = TestServer::start(app()).await;
     let big = format!(r#"{{"name":"{}","price":1}}"#, "x".repeat(100));
@@ -494,4 +519,119 @@ async fn a_handler_can_be_called_directly_in_a_unit_test() {
         tasks.task_names()
     );
     assert_eq!(tasks.run().await.completed, 1);
+}
+
+/// The trailing-slash rule's routes: `/api/v1/users/` is a prefix and
+/// `"/"`, as a FastAPI router's `@router.post("/")` is.
+mod slashes {
+    use atode::{Method, StatusCode, Uri, get, post};
+
+    #[post("/")]
+    pub async fn create_user(method: Method, uri: Uri, body: String) -> (StatusCode, String) {
+        (StatusCode::CREATED, format!("{method} {uri} {body}"))
+    }
+
+    #[get("/both")]
+    pub async fn bare() -> &'static str {
+        "bare"
+    }
+
+    #[get("/both/")]
+    pub async fn slashed() -> &'static str {
+        "slashed"
+    }
+
+    #[get("/<page>")]
+    pub async fn page(page: String) -> String {
+        format!("page {page}")
+    }
+}
+
+fn slash_app() -> App {
+    let users = atode::Router::new("/api/v1/users").routes(routes![slashes::create_user]);
+    App::new()
+        .router(users)
+        .routes(routes![slashes::bare, slashes::slashed, slashes::page])
+}
+
+#[tokio::test]
+async fn a_path_that_matches_with_its_last_slash_toggled_is_a_307_there_keeping_the_query() {
+    let server = TestServer::start(slash_app()).await;
+    let (status, headers, body) = fetch(
+        &server,
+        json_request("POST", "/api/v1/users?notify=1&to=a%20b", "{}"),
+    )
+    .await;
+    assert_eq!(
+        (status, body.as_str()),
+        (StatusCode::TEMPORARY_REDIRECT, "")
+    );
+    assert_eq!(
+        headers[http::header::LOCATION],
+        "/api/v1/users/?notify=1&to=a%20b"
+    );
+    // For any method, as Starlette's: the twin's `405` is met there.
+    let (status, headers, _) = fetch(&server, request("GET", "/api/v1/users")).await;
+    assert_eq!(status, StatusCode::TEMPORARY_REDIRECT);
+    assert_eq!(headers[http::header::LOCATION], "/api/v1/users/");
+    // Removed as well as added, and onto a route with parameters.
+    let (status, headers, _) = fetch(&server, request("GET", "/intro/")).await;
+    assert_eq!(status, StatusCode::TEMPORARY_REDIRECT);
+    assert_eq!(headers[http::header::LOCATION], "/intro");
+}
+
+#[tokio::test]
+async fn a_post_that_follows_the_redirect_is_the_same_post_with_its_body() {
+    let server = TestServer::start(slash_app()).await;
+    let body = r#"{"name": "Ada"}"#;
+    let mut connection = server.http1().await;
+    let (status, headers, _) = connection
+        .fetch(json_request("POST", "/api/v1/users", body))
+        .await;
+    assert_eq!(status, StatusCode::TEMPORARY_REDIRECT);
+    // What `curl -L` does with a `307`: the same method and body, there.
+    let location = headers[http::header::LOCATION].to_str().unwrap();
+    let (status, _, answer) = connection.fetch(json_request("POST", location, body)).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(answer, r#"POST /api/v1/users/ {"name": "Ada"}"#);
+}
+
+#[tokio::test]
+async fn a_route_that_matches_exactly_wins_and_with_redirects_off_the_twin_is_a_404() {
+    let server = TestServer::start(slash_app()).await;
+    assert_eq!(fetch(&server, request("GET", "/both")).await.2, "bare");
+    assert_eq!(fetch(&server, request("GET", "/both/")).await.2, "slashed");
+    // A known path's other method is its own `405`, not a redirect.
+    let (status, headers, _) = fetch(&server, request("DELETE", "/both")).await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(headers.get(http::header::LOCATION).is_none());
+
+    let strict = TestServer::start(slash_app().redirect_slashes(false)).await;
+    for (method, path) in [("POST", "/api/v1/users"), ("GET", "/intro/")] {
+        let (status, headers, body) = fetch(&strict, request(method, path)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{method} {path}");
+        assert!(headers.get(http::header::LOCATION).is_none());
+        assert_eq!(body, r#"{"detail":"Not Found"}"#);
+    }
+    assert_eq!(
+        fetch(&strict, request("POST", "/api/v1/users/")).await.0,
+        StatusCode::CREATED
+    );
+}
+
+#[tokio::test]
+async fn a_hostile_path_is_never_redirected_to_another_host() {
+    let server = TestServer::start(slash_app()).await;
+    // `/\evil.example` matches `/<page>`, and browsers read a `Location`
+    // of `/\host` (or `//host`) as another host.
+    for path in ["/\\evil.example/", "//evil.example/", "//evil.example"] {
+        let (status, headers, _) = fetch(&server, request("GET", path)).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        assert!(headers.get(http::header::LOCATION).is_none(), "{path}");
+    }
+    // A long path costs one look-up more, and is sent back to this server.
+    let long = format!("/{}/", "a".repeat(16 * 1024));
+    let (status, headers, _) = fetch(&server, request("GET", &long)).await;
+    assert_eq!(status, StatusCode::TEMPORARY_REDIRECT);
+    assert_eq!(headers[http::header::LOCATION], long[..long.len() - 1]);
 }

@@ -348,3 +348,52 @@ fn an_event_stream_is_documented_even_when_its_stream_is_impl_trait() {
         "{gaps:?}"
     );
 }
+
+/// One tick of a typed stream.
+#[derive(serde::Serialize, schemars::JsonSchema)]
+struct Tick {
+    n: u32,
+}
+
+#[get("/typed-events")]
+async fn typed_events()
+-> Sse<impl atode::sse::Stream<Item = Result<atode::sse::JsonEvent<Tick>, Infallible>>> {
+    Sse::new(tokio_stream::iter((1..=2).map(|n| {
+        Ok(Event::default().id(n.to_string()).json(Tick { n }))
+    })))
+}
+
+/// A stream of `JsonEvent<T>` sends each `T` as its event's JSON data, and
+/// documents `T`'s schema as what the data holds, though the stream is
+/// `impl Stream`: JSON inside the `data` string, as JSON Schema describes
+/// it (`contentMediaType`, `contentSchema`).
+#[tokio::test]
+async fn a_typed_event_stream_documents_its_datas_schema() {
+    let app = App::new().routes(routes![typed_events]);
+    let document = app.openapi().expect("a document");
+    let event = &document["paths"]["/typed-events"]["get"]["responses"]["200"]["content"]["text/event-stream"]
+        ["schema"];
+    assert_eq!(
+        event["properties"]["data"],
+        serde_json::json!({
+            "type": "string",
+            "contentMediaType": "application/json",
+            "contentSchema": { "$ref": "#/components/schemas/Tick" },
+        })
+    );
+    assert_eq!(event["required"], serde_json::json!(["data"]));
+    assert_eq!(
+        document["components"]["schemas"]["Tick"]["properties"]["n"]["type"],
+        "integer"
+    );
+    assert!(app.openapi_gaps().is_empty(), "{:?}", app.openapi_gaps());
+
+    let server = TestServer::start(app).await;
+    let (status, _, body) = server
+        .http1()
+        .await
+        .fetch(common::request("GET", "/typed-events"))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(body, "id: 1\ndata: {\"n\":1}\n\nid: 2\ndata: {\"n\":2}\n\n");
+}

@@ -34,6 +34,11 @@ pub(crate) enum AttrArg {
     KeyValue { key: Ident, value: syn::Expr },
     /// `GET`, `deprecated`, or a bare word where the path should be.
     Word(Ident),
+    /// `errors(404, 409)`: a key written as a call, which no key is.
+    Call {
+        key: Ident,
+        args: proc_macro2::Group,
+    },
     /// Tokens that are none of these, up to the next comma.
     Stray(TokenStream),
 }
@@ -74,6 +79,11 @@ fn arg(input: ParseStream) -> syn::Result<AttrArg> {
             call.extend(std::iter::once(input.parse::<TokenTree>()?));
         }
         return Ok(AttrArg::Stray(call));
+    }
+    if input.peek(Ident::peek_any) && input.peek2(syn::token::Paren) {
+        let key = input.call(Ident::parse_any)?;
+        let args = input.parse()?;
+        return Ok(AttrArg::Call { key, args });
     }
     if input.peek(Ident::peek_any) && input.peek2(Token![=]) {
         let key = input.call(Ident::parse_any)?;

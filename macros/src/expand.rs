@@ -114,7 +114,9 @@ pub(crate) fn route(route: &Route) -> TokenStream {
     };
     let (extracts, body_used) = extractions(route, &locals);
     let body_param = if body_used {
-        locals.body.clone()
+        // Taken by whichever round the body extractor runs in.
+        let body = &locals.body;
+        quote!(mut #body)
     } else {
         quote!(_)
     };
@@ -234,8 +236,16 @@ fn requirements(route: &Route) -> (TokenStream, Vec<TokenStream>) {
     (needs_param, requirements)
 }
 
-/// The extractions, in the order they run, each answering its rejection;
-/// and whether one of them reads the body.
+/// The extractions and the path's parsing, in the order they run, each
+/// answering its rejection; and whether one of them reads the body.
+///
+/// The order: the handler's `BackgroundTasks` (so a request the cap on
+/// pending work refuses pays for nothing else), then the dependencies,
+/// then the path parameters, then the inputs, each round in the
+/// signature's order. Only an extractor's type knows which round is its
+/// own (`FromRequestParts::INPUT`), so every extractor is written in both
+/// rounds behind that constant, and the round it is not in is a dead
+/// branch the compiler drops.
 fn extractions(route: &Route, locals: &Locals) -> (Vec<TokenStream>, bool) {
     let Locals { parts, label, .. } = locals;
     // The check of the app's cap on pending work: an extractor (or the
@@ -248,40 +258,84 @@ fn extractions(route: &Route, locals: &Locals) -> (Vec<TokenStream>, bool) {
             break #label ::core::result::Result::Err(refusal);
         }
     };
-    // The handler's `BackgroundTasks` are taken first, so a request the cap
-    // refuses pays for none of its extractors; the others keep their order.
-    let order = route
-        .handler
-        .args
-        .iter()
-        .enumerate()
+    let args = || route.handler.args.iter().enumerate();
+    let tasks = args()
         .filter(|(_, arg)| matches!(arg.kind, ArgKind::Tasks))
-        .chain(
-            route
-                .handler
-                .args
-                .iter()
-                .enumerate()
-                .filter(|(_, arg)| !matches!(arg.kind, ArgKind::Tasks)),
-        );
+        .map(|(i, arg)| task_list(arg, i, locals, &refusal));
+    let extractors: Vec<_> = args()
+        .filter_map(|(i, arg)| extraction(arg, i, locals, &refusal).map(|value| (i, value)))
+        .collect();
+    let dependencies = extractors.iter().map(|(i, Extraction { input, value })| {
+        let local = Locals::arg(*i);
+        quote! {
+            let #local = if #input {
+                ::core::option::Option::None
+            } else {
+                ::core::option::Option::Some(#value)
+            };
+        }
+    });
+    let inputs = extractors.iter().map(|(i, Extraction { value, .. })| {
+        let local = Locals::arg(*i);
+        quote! {
+            let #local = match #local {
+                ::core::option::Option::Some(value) => value,
+                ::core::option::Option::None => #value,
+            };
+        }
+    });
+    let mut extracts: Vec<_> = tasks.chain(dependencies).collect();
+    let any = !extracts.is_empty();
+    extracts.push(parse_path(route, locals));
+    extracts.extend(inputs);
+    if any {
+        // Before the handler runs.
+        extracts.push(refusal.clone());
+    }
     let body_used = route
         .handler
         .args
         .iter()
         .any(|arg| matches!(arg.kind, ArgKind::Extractor { body: true }));
-    let extracts = order.filter_map(|(i, arg)| extraction(arg, i, locals, &refusal));
-    let mut extracts: Vec<_> = extracts.collect();
-    if !extracts.is_empty() {
-        // Before the handler runs.
-        extracts.push(refusal.clone());
-    }
     (extracts, body_used)
 }
 
-/// One extraction: the handler's `i`th argument, `arg`, taken from the
-/// request (`None` for a path parameter, parsed apart), its rejection
-/// answered, its `validator` rules checked.
-fn extraction(arg: &Arg, i: usize, locals: &Locals, refusal: &TokenStream) -> Option<TokenStream> {
+/// The handler's `i`th argument, `arg`, its `BackgroundTasks`: a refused
+/// request goes no further.
+fn task_list(arg: &Arg, i: usize, locals: &Locals, refusal: &TokenStream) -> TokenStream {
+    let Locals { parts, label, .. } = locals;
+    let local = Locals::arg(i);
+    let ty = &arg.ty;
+    let (first, last) = bounds(ty);
+    let function =
+        quote_spanned!(first=> <#ty as ::atode::__private::FromRequestParts>::from_request_parts);
+    let args = parenthesized(quote!(&mut #parts), last);
+    let call = quote_spanned!(last=> #function #args .await);
+    quote! {
+        let #local = match #call {
+            ::core::result::Result::Ok(value) => value,
+            ::core::result::Result::Err(rejection) => {
+                break #label ::core::result::Result::Err(::atode::IntoResponse::into_response(rejection));
+            }
+        };
+        #refusal
+    }
+}
+
+/// An extractor as the glue runs it.
+struct Extraction {
+    /// Whether it is one of the request's inputs: a constant expression.
+    input: TokenStream,
+    /// The extraction: a block that is the value, or `break`s with the
+    /// rejection.
+    value: TokenStream,
+}
+
+/// One extractor: the handler's `i`th argument, `arg`, taken from the
+/// request (`None` for a path parameter, parsed apart, or the
+/// `BackgroundTasks`), its rejection answered, its `validator` rules
+/// checked.
+fn extraction(arg: &Arg, i: usize, locals: &Locals, refusal: &TokenStream) -> Option<Extraction> {
     let Locals {
         parts, body, label, ..
     } = locals;
@@ -290,59 +344,57 @@ fn extraction(arg: &Arg, i: usize, locals: &Locals, refusal: &TokenStream) -> Op
     // Spanned over the type, so a type that is no extractor is one error
     // under the parameter's type.
     let (first, last) = bounds(ty);
-    let call = match arg.kind {
-        ArgKind::Path { .. } => return None,
+    let (input, call) = match arg.kind {
+        ArgKind::Path { .. } | ArgKind::Tasks => return None,
         ArgKind::Extractor { body: true } => {
             let function =
                 quote_spanned!(first=> <#ty as ::atode::__private::FromRequest<_>>::from_request);
-            let args = parenthesized(quote!(&mut #parts, #body), last);
+            let input = quote_spanned!(first=> <#ty as ::atode::__private::FromRequest<_>>::INPUT);
+            let args = parenthesized(quote!(&mut #parts, ::core::mem::take(&mut #body)), last);
             // Refused before the body is read, not after.
-            quote_spanned!(last=> {
+            let call = quote_spanned!(last=> {
                 #refusal
                 #function #args .await
-            })
+            });
+            (input, call)
         }
-        ArgKind::Tasks | ArgKind::Extractor { body: false } => {
+        ArgKind::Extractor { body: false } => {
             let function = quote_spanned!(first=> <#ty as ::atode::__private::FromRequestParts>::from_request_parts);
+            let input =
+                quote_spanned!(first=> <#ty as ::atode::__private::FromRequestParts>::INPUT);
             let args = parenthesized(quote!(&mut #parts), last);
-            quote_spanned!(last=> #function #args .await)
+            (input, quote_spanned!(last=> #function #args .await))
         }
     };
     // A `Json<T>`, `Query<T>` or `Form<T>` whose `T` has `validator`
     // rules is checked here; any other type passes through a no-op
     // (see `atode::__private::validated`).
-    let validate = match arg.kind {
-        ArgKind::Extractor { .. } => quote! {
-            if let ::core::result::Result::Err(rejection) = {
-                #[allow(unused_imports)]
-                use ::atode::__private::validated::{Unvalidated as _, Validated as _};
-                (&::atode::__private::validated::Probe::<#ty>::new()).check(&#local)
-            } {
-                break #label ::core::result::Result::Err(::atode::IntoResponse::into_response(rejection));
-            }
-        },
-        // The handler's own list: a refused request goes no further.
-        ArgKind::Tasks => refusal.clone(),
-        ArgKind::Path { .. } => quote!(),
-    };
-    Some(quote! {
+    let value = quote! {{
         let #local = match #call {
             ::core::result::Result::Ok(value) => value,
             ::core::result::Result::Err(rejection) => {
                 break #label ::core::result::Result::Err(::atode::IntoResponse::into_response(rejection));
             }
         };
-        #validate
-    })
+        if let ::core::result::Result::Err(rejection) = {
+            #[allow(unused_imports)]
+            use ::atode::__private::validated::{Unvalidated as _, Validated as _};
+            (&::atode::__private::validated::Probe::<#ty>::new()).check(&#local)
+        } {
+            break #label ::core::result::Result::Err(::atode::IntoResponse::into_response(rejection));
+        }
+        #local
+    }};
+    Some(Extraction { input, value })
 }
 
-/// The future the route's `call` boxes: the path parsed, the extractions,
-/// the handler called, and the request finished with its response.
+/// The future the route's `call` boxes: the extractions (the path parsed
+/// among them), the handler called, and the request finished with its
+/// response.
 fn handler_future(route: &Route, locals: &Locals, extracts: &[TokenStream]) -> TokenStream {
     let Locals { parts, label, .. } = locals;
     let name = &route.item.sig.ident;
     let local = Locals::arg;
-    let parse_path = parse_path(route, locals);
     let call_args = (0..route.handler.args.len()).map(local);
     // `status = N`: applied to the response as the handler made it.
     let with_status = |response: TokenStream| match route.doc.status {
@@ -386,7 +438,6 @@ fn handler_future(route: &Route, locals: &Locals, extracts: &[TokenStream]) -> T
     quote_spanned! {name.span()=>
         async move {
             let result: ::core::result::Result<::atode::Response, ::atode::Response> = #label: {
-                #parse_path
                 #(#extracts)*
                 #respond
             };
@@ -416,6 +467,7 @@ fn route_doc(route: &Route) -> TokenStream {
         None => quote!(::core::option::Option::None),
     };
     let response_description = option(doc.response_description.as_ref().map(LitStr::value));
+    let errors = &doc.errors;
     quote! {
         ::atode::__private::RouteDoc {
             summary: #summary,
@@ -425,6 +477,7 @@ fn route_doc(route: &Route) -> TokenStream {
             include_in_schema: #include,
             status: #status,
             response_description: #response_description,
+            errors: &[#(#errors),*],
         }
     }
 }
@@ -497,11 +550,36 @@ fn names_impl_trait(ty: &syn::Type) -> bool {
     scan(ty.to_token_stream())
 }
 
-/// Replaces each `impl Trait` in `ty` with `Opaque`, atode's stand-in.
+/// Replaces each `impl Trait` in `ty` with `Opaque`, atode's stand-in,
+/// keeping the `Item = ...` it names (`impl Stream<Item = X>` becomes
+/// `Opaque<X>`): what an event stream documents is its item's type.
 fn opaque_impls(ty: &mut syn::Type) {
-    use syn::{GenericArgument, PathArguments, Type};
+    use syn::{GenericArgument, PathArguments, Type, TypeParamBound};
     match ty {
-        Type::ImplTrait(_) => *ty = syn::parse_quote!(::atode::__private::probe::Opaque),
+        Type::ImplTrait(bounds) => {
+            let item = bounds.bounds.iter().find_map(|bound| {
+                let TypeParamBound::Trait(bound) = bound else {
+                    return None;
+                };
+                let PathArguments::AngleBracketed(args) = &bound.path.segments.last()?.arguments
+                else {
+                    return None;
+                };
+                args.args.iter().find_map(|arg| match arg {
+                    GenericArgument::AssocType(assoc) if assoc.ident == "Item" => {
+                        Some(assoc.ty.clone())
+                    }
+                    _ => None,
+                })
+            });
+            *ty = match item {
+                Some(mut item) => {
+                    opaque_impls(&mut item);
+                    syn::parse_quote!(::atode::__private::probe::Opaque<#item>)
+                }
+                None => syn::parse_quote!(::atode::__private::probe::Opaque),
+            };
+        }
         Type::Path(path) => {
             if let Some(qself) = &mut path.qself {
                 opaque_impls(&mut qself.ty);

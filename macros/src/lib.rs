@@ -161,7 +161,9 @@ verb!(
     /// OpenAPI document (with its doc comment, whose first paragraph is the
     /// summary): `tags = ["items"]`, `deprecated`, `include_in_schema = false`
     /// (served, but left out of the document), `status = 201` (the status on
-    /// success) and `response_description = "Item created"`.
+    /// success), `response_description = "Item created"` and
+    /// `errors = [404, 409]` (the statuses its `HttpError`s answer with,
+    /// from 400 to 599, each documented with `HttpError`'s body).
     ///
     /// ```
     /// use atode::{get, routes, App, testing::TestClient};

@@ -31,4 +31,6 @@ pub(crate) struct DocArgs {
     pub(crate) status: Option<u16>,
     /// `response_description = "..."`.
     pub(crate) response_description: Option<LitStr>,
+    /// `errors = [404, 409]`: the statuses its `HttpError`s answer with.
+    pub(crate) errors: Vec<u16>,
 }

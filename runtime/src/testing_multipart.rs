@@ -24,6 +24,38 @@ const BOUNDARY: &str = "atode-test-boundary-q7Kf2x9";
 /// let body = String::from_utf8(form.to_bytes().to_vec()).unwrap();
 /// assert!(body.contains("Content-Disposition: form-data; name=\"doc\"; filename=\"notes.txt\""));
 /// ```
+///
+/// A test of an upload route sends one as FastAPI's `TestClient` takes
+/// `files=`: the route reads it as it would a browser's form.
+///
+/// ```
+/// use atode::multipart::{Multipart, MultipartError};
+/// use atode::testing::{MultipartForm, TestClient};
+/// use atode::{post, routes, App};
+///
+/// #[post("/notes")]
+/// async fn notes(mut form: Multipart) -> Result<String, MultipartError> {
+///     let mut seen = Vec::new();
+///     while let Some(field) = form.next_field().await? {
+///         let name = field.name().unwrap_or_default().to_owned();
+///         let file = field.file_name().map(str::to_owned);
+///         seen.push(format!("{name} {file:?} {:?}", field.text().await?));
+///     }
+///     Ok(seen.join("; "))
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let client = TestClient::new(App::new().routes(routes![notes]));
+/// let form = MultipartForm::new()
+///     .text("title", "Notes")
+///     .file("doc", "notes.txt", "text/plain", "one\ntwo\n");
+/// let response = client.post("/notes").multipart(form).await;
+/// assert_eq!(
+///     response.text(),
+///     r#"title None "Notes"; doc Some("notes.txt") "one\ntwo\n""#
+/// );
+/// # }
+/// ```
 #[derive(Clone, Debug, Default)]
 pub struct MultipartForm {
     body: BytesMut,

@@ -5,6 +5,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 
 use super::{GUARD, within};
@@ -64,11 +65,65 @@ pub fn read_to_end(mut pipe: impl Read + Send + 'static) -> JoinHandle<String> {
     })
 }
 
+/// What a child has written to stderr so far, and a signal for each line.
+#[derive(Clone, Default)]
+pub struct LogSoFar(Arc<(Mutex<String>, Condvar)>);
+
+impl LogSoFar {
+    /// Reads `pipe` line by line on a thread of its own until the child
+    /// closes it, keeping what came so far; the thread returns all of it.
+    fn follow(pipe: impl Read + Send + 'static) -> (Self, JoinHandle<String>) {
+        let log = LogSoFar::default();
+        let kept = log.clone();
+        let reader = std::thread::spawn(move || {
+            let mut lines = BufReader::new(pipe);
+            let mut line = String::new();
+            while lines.read_line(&mut line).is_ok_and(|read| read > 0) {
+                let (text, arrived) = &*kept.0;
+                text.lock().unwrap().push_str(&line);
+                arrived.notify_all();
+                line.clear();
+            }
+            kept.0.0.lock().unwrap().clone()
+        });
+        (log, reader)
+    }
+
+    /// Waits (up to the suite's guard) until the log has a line with
+    /// `needle`, and returns that line.
+    pub async fn line_with(&self, needle: &str) -> String {
+        let log = self.clone();
+        let wanted = needle.to_owned();
+        let waited = tokio::task::spawn_blocking(move || {
+            let needle = wanted;
+            let (text, arrived) = &*log.0;
+            let mut text = text.lock().unwrap();
+            let deadline = std::time::Instant::now() + GUARD;
+            loop {
+                if let Some(line) = text.lines().find(|line| line.contains(&needle)) {
+                    return Ok(line.to_owned());
+                }
+                let left = deadline.saturating_duration_since(std::time::Instant::now());
+                if left.is_zero() {
+                    return Err(text.clone());
+                }
+                text = arrived.wait_timeout(text, left).unwrap().0;
+            }
+        });
+        match waited.await.expect("log waiter") {
+            Ok(line) => line,
+            Err(log) => panic!("no line with {needle:?} within {GUARD:?}; the log:\n{log}"),
+        }
+    }
+}
+
 /// A running example; killed if the test ends before it has exited.
 pub struct Example {
     child: Option<Child>,
     /// Collects what the example writes to stderr (its logs).
     stderr: Option<JoinHandle<String>>,
+    /// The same, as it comes.
+    pub log: LogSoFar,
     pub addr: SocketAddr,
 }
 
@@ -152,11 +207,12 @@ impl Example {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|error| panic!("start the example {name}: {error}"));
-        let stderr = read_to_end(child.stderr.take().expect("stderr"));
+        let (log, stderr) = LogSoFar::follow(child.stderr.take().expect("stderr"));
         // From here on, dropping the example kills the child if anything fails.
         Example {
             child: Some(child),
             stderr: Some(stderr),
+            log,
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
         }
     }

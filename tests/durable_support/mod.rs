@@ -5,32 +5,43 @@
 #![allow(dead_code)] // each suite uses its own part of this module
 
 /// Runs each scenario (an `async fn(TestDb)` of the suite) as one test per
-/// backend, in `mod sqlite` and `mod postgres`; a backend not available
-/// here makes its tests print that they were skipped, and pass.
+/// backend, in `mod sqlite` and `mod postgres`; the scenarios after
+/// `postgres_only:` (a cut connection, say, which a SQLite file has not)
+/// only in `mod postgres`. A PostgreSQL test built without
+/// `ATODE_TEST_POSTGRES_URL` is ignored, with the reason (`build.rs`), so
+/// the summary counts it as not run.
 #[allow(unused_macros)] // `tests/examples.rs` uses the rest of this module
 macro_rules! on_every_backend {
-    ($($scenario:ident),* $(,)?) => {
+    ($($scenario:ident),* $(,)? $(; postgres_only: $($postgres_only:ident),* $(,)?)?) => {
         mod sqlite {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $scenario() {
                     let backend = super::durable_support::Backend::Sqlite;
-                    if let Some(db) = super::durable_support::TestDb::new(backend, stringify!($scenario)).await {
-                        super::$scenario(db).await;
-                    }
+                    let db = super::durable_support::TestDb::new(backend, stringify!($scenario)).await;
+                    super::$scenario(db).await;
                 }
             )*
         }
         mod postgres {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                #[cfg_attr(not(atode_postgres), ignore = "set ATODE_TEST_POSTGRES_URL to a PostgreSQL server to run it")]
                 async fn $scenario() {
                     let backend = super::durable_support::Backend::Postgres;
-                    if let Some(db) = super::durable_support::TestDb::new(backend, stringify!($scenario)).await {
-                        super::$scenario(db).await;
-                    }
+                    let db = super::durable_support::TestDb::new(backend, stringify!($scenario)).await;
+                    super::$scenario(db).await;
                 }
             )*
+            $($(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                #[cfg_attr(not(atode_postgres), ignore = "set ATODE_TEST_POSTGRES_URL to a PostgreSQL server to run it")]
+                async fn $postgres_only() {
+                    let backend = super::durable_support::Backend::Postgres;
+                    let db = super::durable_support::TestDb::new(backend, stringify!($postgres_only)).await;
+                    super::$postgres_only(db).await;
+                }
+            )*)?
         }
     };
 }
@@ -69,8 +80,8 @@ pub const POLL: Duration = Duration::from_millis(50);
 /// The wait before a failed call's second attempt, doubled for each later one.
 pub const BACKOFF: Duration = Duration::from_millis(200);
 
-/// The variable naming a PostgreSQL server for the suite; unset, the
-/// PostgreSQL half of the suite is skipped (and says so).
+/// The variable naming a PostgreSQL server for the suite; unset when the
+/// suite is built, its PostgreSQL tests are ignored (`build.rs`).
 pub const POSTGRES_VAR: &str = "ATODE_TEST_POSTGRES_URL";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,9 +100,10 @@ pub struct TestDb {
 static NEXT: AtomicU64 = AtomicU64::new(0);
 
 impl TestDb {
-    /// A fresh database on `backend`, or `None` (with the reason printed)
-    /// when the backend is not available here.
-    pub async fn new(backend: Backend, test: &str) -> Option<TestDb> {
+    /// A fresh database on `backend`. A PostgreSQL test run without a
+    /// server (`--include-ignored`, or a binary built with the variable
+    /// and run without it) fails, saying so: it never passes untested.
+    pub async fn new(backend: Backend, test: &str) -> TestDb {
         let unique = format!(
             "{test}_{}_{}",
             std::process::id(),
@@ -101,18 +113,17 @@ impl TestDb {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("scratch dir");
         match backend {
-            Backend::Sqlite => Some(TestDb {
+            Backend::Sqlite => TestDb {
                 url: format!("sqlite://{}", dir.join("queue.sqlite3").display()),
                 dir,
                 postgres: None,
-            }),
+            },
             Backend::Postgres => {
                 let Ok(admin) = std::env::var(POSTGRES_VAR) else {
-                    eprintln!(
-                        "skipped {test} on PostgreSQL: set {POSTGRES_VAR} (e.g. \
-                         postgres://postgres@127.0.0.1:5432/test) to run it; .ci/run does"
+                    panic!(
+                        "{test} runs on PostgreSQL: set {POSTGRES_VAR} (e.g. \
+                         postgres://postgres@127.0.0.1:5432/test) when building and running it"
                     );
-                    return None;
                 };
                 let name = format!("atode_{unique}").to_lowercase();
                 let mut connection = connect_postgres(&admin).await;
@@ -123,11 +134,11 @@ impl TestDb {
                 .await
                 .expect("create the test's database");
                 let url = with_database(&admin, &name);
-                Some(TestDb {
+                TestDb {
                     url,
                     dir,
                     postgres: Some((admin, name)),
-                })
+                }
             }
         }
     }

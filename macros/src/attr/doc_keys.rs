@@ -1,6 +1,6 @@
 //! The values of the keys that describe the route in the OpenAPI document
 //! (`tags`, `deprecated`, `include_in_schema`, `status`,
-//! `response_description`), each read from the expression after `key =`
+//! `response_description`, `errors`), each read from the expression after `key =`
 //! and checked, each mistake reported at the value. Only literals are
 //! taken: the attribute is read as it expands, before any constant has a
 //! value.
@@ -17,6 +17,9 @@ use crate::value::{describe, literal, negative_integer};
 
 /// The statuses `status = ...` may name.
 const STATUS_RANGE: RangeInclusive<u64> = 100..=599;
+
+/// The statuses `errors = [...]` may name: client and server errors.
+const ERROR_RANGE: RangeInclusive<u64> = 400..=599;
 
 /// `tags = ["items", "admin"]`: the tags, each checked; a mistaken one is
 /// reported and left out.
@@ -143,6 +146,104 @@ pub(super) fn status(cx: &Ctxt, value: &Expr) -> Option<u16> {
         Ok(number) if STATUS_RANGE.contains(&number) => u16::try_from(number).ok(),
         _ => {
             cx.error(int.span(), out_of_range(&int.base10_digits()));
+            None
+        }
+    }
+}
+
+/// `errors = [404, 409]`: the statuses the route's `HttpError`s answer
+/// with, each checked; a mistaken or repeated one is reported and left out.
+pub(super) fn errors(cx: &Ctxt, value: &Expr) -> Vec<u16> {
+    let Some(elems) = array(value) else {
+        let help = match (literal(value), constant(value)) {
+            (Some(Lit::Int(int)), _) => format!("errors = [{}]", int.base10_digits()),
+            (_, Some(number)) => format!("errors = [{number}]"),
+            _ => Key::Errors.example().to_owned(),
+        };
+        cx.error_spanned_by(
+            value,
+            format!(
+                "`errors` takes an array of status codes, not {}
+help: write `{help}`",
+                describe(value)
+            ),
+        );
+        return Vec::new();
+    };
+    let mut errors: Vec<u16> = Vec::new();
+    for elem in elems {
+        let Some(number) = error_status(cx, elem) else {
+            continue;
+        };
+        if errors.contains(&number) {
+            cx.error_spanned_by(
+                elem,
+                format!(
+                    "the status {number} is listed twice
+help: list each status once"
+                ),
+            );
+        } else {
+            errors.push(number);
+        }
+    }
+    errors
+}
+
+/// One status of `errors = [...]`: an integer literal from 400 to 599.
+fn error_status(cx: &Ctxt, elem: &Expr) -> Option<u16> {
+    let (lo, hi) = (ERROR_RANGE.start(), ERROR_RANGE.end());
+    let int = match literal(elem) {
+        Some(Lit::Int(int)) if int.suffix().is_empty() || is_integer_type(int.suffix()) => int,
+        // `"409"`: the number, quoted.
+        Some(Lit::Str(lit)) if lit.value().trim().parse::<u16>().is_ok() => {
+            cx.error(
+                lit.span(),
+                format!(
+                    "a status in `errors` is an integer, not a string\nhelp: write `{}`",
+                    lit.value().trim()
+                ),
+            );
+            return None;
+        }
+        _ => {
+            let (help, note) = match constant(elem) {
+                Some(number) => (format!("write `{number}`"), String::new()),
+                None => (
+                    "write the status as a number, as in `404`".to_owned(),
+                    constant_note(elem, "the status is written as a number"),
+                ),
+            };
+            cx.error_spanned_by(
+                elem,
+                format!(
+                    "a status in `errors` is an integer literal from {lo} to {hi}, not {}
+help: {help}{note}",
+                    describe(elem)
+                ),
+            );
+            return None;
+        }
+    };
+    match int.base10_parse::<u64>() {
+        Ok(number) if ERROR_RANGE.contains(&number) => u16::try_from(number).ok(),
+        _ => {
+            let success = int
+                .base10_parse::<u64>()
+                .is_ok_and(|number| STATUS_RANGE.contains(&number));
+            let help = if success {
+                "`errors` lists the error statuses the handler answers with; its success status is `status = ...`"
+            } else {
+                "give a client or server error status, as in `404`"
+            };
+            cx.error(
+                int.span(),
+                format!(
+                    "a status in `errors` is from {lo} to {hi}, not {}
+help: {help}",
+                    int.base10_digits()
+                ),
+            );
             None
         }
     }
@@ -441,6 +542,48 @@ mod tests {
                 "`status` takes a plain integer, not `201ms`\nhelp: write `status = 201`"
             ),
             "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn reads_errors() {
+        assert_eq!(read(errors, quote!([404, 409])), (vec![404, 409], vec![]));
+        assert_eq!(read(errors, quote!([])), (vec![], vec![]));
+        assert_eq!(read(errors, quote!([599u16])), (vec![599], vec![]));
+    }
+
+    #[test]
+    fn errors_are_error_statuses_listed_once() {
+        let (listed, messages) = read(
+            errors,
+            quote!([404, 200, 600, 404, "409", StatusCode::GONE]),
+        );
+        assert_eq!(listed, [404]);
+        assert_eq!(messages.len(), 5, "{messages:?}");
+        assert!(
+            messages[0].starts_with("a status in `errors` is from 400 to 599, not 200\nhelp: `errors` lists the error statuses"),
+            "{messages:?}"
+        );
+        assert!(
+            messages[1].starts_with("a status in `errors` is from 400 to 599, not 600\nhelp: give a client or server error status"),
+            "{messages:?}"
+        );
+        assert!(
+            messages[2].starts_with("the status 404 is listed twice"),
+            "{messages:?}"
+        );
+        assert!(
+            messages[3]
+                .starts_with("a status in `errors` is an integer, not a string\nhelp: write `409`"),
+            "{messages:?}"
+        );
+        assert!(messages[4].contains("help: write `410`"), "{messages:?}");
+        let (_, messages) = read(errors, quote!(404));
+        assert!(
+            messages[0].starts_with(
+                "`errors` takes an array of status codes, not an integer\nhelp: write `errors = [404]`"
+            ),
+            "{messages:?}"
         );
     }
 

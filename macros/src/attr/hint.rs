@@ -96,6 +96,21 @@ impl<'a> Usage<'a> {
         format!("unknown argument `{key}`\nhelp: {help}")
     }
 
+    /// A key written as a call: `errors(404, 409)`, `tags("items")`.
+    pub(super) fn called(key: Key, args: &proc_macro2::Group) -> String {
+        if key == Key::Deprecated {
+            return "`deprecated` is written alone\nhelp: write `deprecated`, and say why in the handler's doc comment".to_owned();
+        }
+        let written = args.stream().to_string().replace(" ,", ",");
+        let fix = match key {
+            Key::Errors | Key::Tags if !written.trim().is_empty() => {
+                format!("{key} = [{}]", written.trim())
+            }
+            key => key.example().to_owned(),
+        };
+        format!("`{key}` takes a value after `=`, as every key does\nhelp: write `{fix}`")
+    }
+
     /// A key written alone that takes a value: `#[get("/", status)]`.
     pub(super) fn needs_value(key: Key) -> String {
         format!("`{key}` needs a value\nhelp: write `{}`", key.example())

@@ -11,16 +11,18 @@ pub(crate) enum Key {
     IncludeInSchema,
     Status,
     ResponseDescription,
+    Errors,
 }
 
 impl Key {
-    pub(crate) const ALL: [Key; 6] = [
+    pub(crate) const ALL: [Key; 7] = [
         Key::BodyLimit,
         Key::Tags,
         Key::Deprecated,
         Key::IncludeInSchema,
         Key::Status,
         Key::ResponseDescription,
+        Key::Errors,
     ];
 
     pub(crate) fn named(name: &str) -> Option<Key> {
@@ -35,6 +37,7 @@ impl Key {
             Key::IncludeInSchema => "include_in_schema",
             Key::Status => "status",
             Key::ResponseDescription => "response_description",
+            Key::Errors => "errors",
         }
     }
 
@@ -52,6 +55,7 @@ impl Key {
             | "in_schema" => Some(Key::IncludeInSchema),
             "response_desc" | "response_doc" => Some(Key::ResponseDescription),
             "limit" | "max_body" | "max_body_size" | "body_size" => Some(Key::BodyLimit),
+            "responses" | "raises" | "error_statuses" | "error_codes" => Some(Key::Errors),
             _ => None,
         };
         alias.or_else(|| {
@@ -69,6 +73,7 @@ impl Key {
             Key::IncludeInSchema => "include_in_schema = false",
             Key::Status => "status = 201",
             Key::ResponseDescription => "response_description = \"Item created\"",
+            Key::Errors => "errors = [404, 409]",
         }
     }
 
@@ -114,6 +119,8 @@ mod tests {
         assert_eq!(Key::meant("depreciated"), Some(Key::Deprecated));
         assert_eq!(Key::meant("hidden"), Some(Key::IncludeInSchema));
         assert_eq!(Key::meant("body_limt"), Some(Key::BodyLimit));
+        assert_eq!(Key::meant("error"), Some(Key::Errors));
+        assert_eq!(Key::meant("responses"), Some(Key::Errors));
         assert_eq!(Key::meant("format"), None);
         assert_eq!(Key::meant("index"), None);
     }
@@ -122,7 +129,7 @@ mod tests {
     fn lists_every_key() {
         assert_eq!(
             Key::listed(),
-            "`body_limit = <bytes>`, `tags = [\"items\"]`, `deprecated`, `include_in_schema = false`, `status = 201` and `response_description = \"...\"`"
+            "`body_limit = <bytes>`, `tags = [\"items\"]`, `deprecated`, `include_in_schema = false`, `status = 201`, `response_description = \"...\"` and `errors = [404, 409]`"
         );
     }
 }

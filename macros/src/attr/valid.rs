@@ -77,6 +77,13 @@ pub(crate) fn check(cx: &Ctxt, verb: Option<Method>, macro_name: &str, attr: Att
                     }
                 }
             },
+            AttrArg::Call { key: ident, args } => {
+                let message = match Key::named(&ident.to_string()) {
+                    Some(key) => Usage::called(key, &args),
+                    None => usage.unknown_argument(&ident, None),
+                };
+                cx.error_spanned_by(quote::quote!(#ident #args), message);
+            }
             AttrArg::Stray(stray) => {
                 path_attempted = true;
                 let shown = crate::signature::shown(&stray).replace(" !", "!");
@@ -136,6 +143,7 @@ impl Keys {
             Key::ResponseDescription => {
                 doc.response_description = doc_keys::response_description(cx, &value);
             }
+            Key::Errors => doc.errors = doc_keys::errors(cx, &value),
         }
     }
 
@@ -299,6 +307,7 @@ mod tests {
                 status = 201,
                 response_description = "Item created",
                 body_limit = 1024,
+                errors = [409, 404],
             ),
         );
         assert!(errors.is_empty(), "{errors:?}");
@@ -311,6 +320,7 @@ mod tests {
             doc.response_description.map(|lit| lit.value()).as_deref(),
             Some("Item created")
         );
+        assert_eq!(doc.errors, [409, 404]);
     }
 
     #[test]
@@ -350,6 +360,7 @@ mod tests {
             quote!("/", deprecated, deprecated = true),
             quote!("/", tags = ["a"], tags = ["b"]),
             quote!("/", body_limit = 1, body_limit = 2),
+            quote!("/", errors = [404], errors = [409]),
         ] {
             let (_, errors) = doc(Some(Method::Get), tokens);
             assert_eq!(errors.len(), 1, "{errors:?}");
@@ -422,7 +433,26 @@ mod tests {
             "{errors:?}"
         );
         assert!(
-            errors[0].ends_with(r#"`status = 201` and `response_description = "..."`"#),
+            errors[0].ends_with(
+                r#"`status = 201`, `response_description = "..."` and `errors = [404, 409]`"#
+            ),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn a_key_written_as_a_call_is_shown_as_key_value() {
+        let (read, errors) = doc(Some(Method::Get), quote!("/", errors(404, 409)));
+        assert!(read.errors.is_empty());
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(
+            errors[0],
+            "`errors` takes a value after `=`, as every key does\nhelp: write `errors = [404, 409]`"
+        );
+        let (_, errors) = doc(Some(Method::Get), quote!("/", raises(404)));
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].starts_with("unknown argument `raises`\nhelp: did you mean `errors`?"),
             "{errors:?}"
         );
     }

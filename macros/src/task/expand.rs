@@ -27,7 +27,12 @@ fn cfgs(item: &ItemFn) -> Vec<&syn::Attribute> {
 /// its other attributes (`#[allow]`, `#[tracing::instrument]`) stay on the
 /// function. Spanned at the function's name: in an `impl` block, where a
 /// struct cannot go, rustc's error then points there.
-fn unit_struct(item: &ItemFn) -> TokenStream {
+///
+/// With `register`, the `impl` also registers the task with every queue
+/// the program opens (`durable/registry.rs`), so no task can be left off a
+/// queue's builder. Inside this `impl`: in an `impl` block, where the
+/// struct is never made, the one error about this `impl` is all.
+fn unit_struct(item: &ItemFn, register: bool) -> TokenStream {
     let name = &item.sig.ident;
     let span = name.span();
     let vis = &item.vis;
@@ -40,6 +45,20 @@ fn unit_struct(item: &ItemFn) -> TokenStream {
     let mut sig = item.sig.clone();
     sig.ident = Ident::new("call", span);
     let block = &item.block;
+    let registration = if register {
+        let function = Ident::new("__atode_register", Span::mixed_site());
+        quote! {
+            // Never called: the `static` inside is what registers.
+            #[allow(dead_code)]
+            fn #function() {
+                ::atode::durable::__private::inventory::submit! {
+                    ::atode::durable::__private::TaskRegistration::of::<#name>()
+                }
+            }
+        }
+    } else {
+        TokenStream::new()
+    };
     quote_spanned! {span=>
         #(#docs)*
         #(#cfgs)*
@@ -52,6 +71,8 @@ fn unit_struct(item: &ItemFn) -> TokenStream {
             /// Calls the task's function directly, in this process, now.
             #(#attrs)*
             #vis #sig #block
+
+            #registration
         }
     }
 }
@@ -62,7 +83,7 @@ pub(crate) fn task(task: &Task) -> TokenStream {
     let item = &task.item;
     let name = &item.sig.ident;
     let cfgs = cfgs(item);
-    let unit = unit_struct(item);
+    let unit = unit_struct(item, true);
     let task_name = task
         .options
         .name
@@ -223,5 +244,5 @@ pub(crate) fn stand_in(item: &ItemFn) -> TokenStream {
     if item.sig.receiver().is_some() {
         return item.to_token_stream();
     }
-    unit_struct(item)
+    unit_struct(item, false)
 }

@@ -23,6 +23,14 @@ pub(crate) struct Options {
     pub(crate) name: Option<LitStr>,
 }
 
+/// What is wrong with an argument that is no `key = value`.
+fn not_an_option() -> String {
+    format!(
+        "expected an option, as `key = value`\nhelp: `#[task]` takes {}, as in `#[task(queue = \"mail\", max_attempts = 5)]`",
+        Key::listed()
+    )
+}
+
 /// Reads the options in `attr`, reporting every mistake.
 pub(crate) fn check(cx: &Ctxt, attr: AttrArgs) -> Options {
     let mut options = Options::default();
@@ -59,13 +67,10 @@ pub(crate) fn check(cx: &Ctxt, attr: AttrArgs) -> Options {
                 None => cx.error(ident.span(), unknown_key(&ident)),
             },
             AttrArg::Path(lit) => cx.error(lit.span(), unnamed(&lit)),
-            AttrArg::Stray(stray) => cx.error_spanned_by(
-                &stray,
-                format!(
-                    "expected an option, as `key = value`\nhelp: `#[task]` takes {}, as in `#[task(queue = \"mail\", max_attempts = 5)]`",
-                    Key::listed()
-                ),
-            ),
+            AttrArg::Stray(stray) => cx.error_spanned_by(&stray, not_an_option()),
+            AttrArg::Call { key, args } => {
+                cx.error_spanned_by(quote::quote!(#key #args), not_an_option());
+            }
         }
     }
     if let Some(error) = attr.malformed {

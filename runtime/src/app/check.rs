@@ -82,6 +82,13 @@ impl App {
                     info.name, info.declared
                 ));
             }
+            #[cfg(feature = "durable")]
+            if needs.needs_durable_queue() && shared.runner.durable_queue().is_none() {
+                problems.push(format!(
+                    "`{}` ({}) takes `TaskQueue`, but the app has no durable queue: open one with `Durable::from_env(\"tasks.sqlite3\").connect().await?` and give it with `.durable(queue)`",
+                    info.name, info.declared
+                ));
+            }
             let mut needs = Requirements::default();
             route.wraps_requirements(&mut needs);
             for (name, fix) in missing(&needs) {
@@ -101,6 +108,50 @@ impl App {
         } else {
             Err(StartupError { problems })
         }
+    }
+}
+
+impl App {
+    /// What [`App::check`] cannot prove wrong but is likely a mistake, for
+    /// the server to log as it starts: durable tasks in the program, routes
+    /// that queue background tasks, and no durable queue. A route that
+    /// queues a durable call then answers `500`; a route whose tasks all
+    /// run in-process is fine, which is why this is no error.
+    #[cfg(feature = "durable")]
+    pub(crate) fn start_warnings(&self) -> Vec<String> {
+        if self.inner.routing.shared.runner.durable_queue().is_some() {
+            return Vec::new();
+        }
+        let tasks = crate::durable::linked_task_names();
+        if tasks.is_empty() {
+            return Vec::new();
+        }
+        let queuing: Vec<String> = self
+            .inner
+            .routing
+            .router
+            .table_routes()
+            .filter(|route| {
+                let mut needs = Requirements::default();
+                (route.def.requirements)(&mut needs);
+                needs.takes_background_tasks()
+            })
+            .map(|route| format!("`{}`", route.def.info().name))
+            .collect();
+        if queuing.is_empty() {
+            return Vec::new();
+        }
+        vec![format!(
+            "the program has durable tasks ({}) and routes that queue background tasks ({}), but the app has no durable queue: a route that queues a durable task will answer 500. Give the app one with `.durable(queue)`",
+            tasks.join(", "),
+            queuing.join(", ")
+        )]
+    }
+
+    /// Without the `durable` feature there is nothing to warn of.
+    #[cfg(not(feature = "durable"))]
+    pub(crate) fn start_warnings(&self) -> Vec<String> {
+        Vec::new()
     }
 }
 

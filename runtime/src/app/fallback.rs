@@ -178,4 +178,48 @@ impl App {
         self.routing_mut().unmatched.method_not_allowed = Some(service);
         self
     }
+
+    /// Whether a path no route matches is redirected to its twin with the
+    /// last slash added or removed, when a route matches the twin (for any
+    /// method): `307` with `Location` (the query kept), so the client
+    /// repeats the same method with the same body. On by default, as
+    /// FastAPI's `redirect_slashes`.
+    ///
+    /// A route that matches the path as sent always answers it, and so
+    /// does a [`mount`](App::mount) (the redirect comes before the
+    /// [`fallback`](App::fallback)). A twin that starts with `//` or `/\`
+    /// would name another host to a browser, and is never redirected to.
+    /// Off, such a path is `404`.
+    ///
+    /// ```
+    /// use atode::{get, post, routes, App, Router, testing::TestClient};
+    ///
+    /// #[post("/")]
+    /// async fn create() -> &'static str {
+    ///     "created"
+    /// }
+    ///
+    /// #[get("/health")]
+    /// async fn health() -> &'static str {
+    ///     "ok"
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// // The route is `/users/`: a prefix, and `"/"`.
+    /// let users = Router::new("/users").routes(routes![create]);
+    /// let app = App::new().router(users).routes(routes![health]);
+    /// let client = TestClient::new(app.clone());
+    /// let moved = client.post("/users?notify=1").await;
+    /// assert_eq!(moved.status(), 307);
+    /// assert_eq!(moved.header("location"), Some("/users/?notify=1"));
+    /// assert_eq!(client.get("/health/").await.header("location"), Some("/health"));
+    ///
+    /// let strict = TestClient::new(app.redirect_slashes(false));
+    /// assert_eq!(strict.post("/users").await.status(), 404);
+    /// # }
+    /// ```
+    pub fn redirect_slashes(mut self, redirect: bool) -> Self {
+        self.routing_mut().unmatched.strict_slashes = !redirect;
+        self
+    }
 }

@@ -412,7 +412,7 @@ impl App {
     /// stop with it. Handlers can take the [`TaskQueue`](crate::durable::TaskQueue)
     /// as a parameter. The queue is the app's, shared by its clones.
     ///
-    /// ```
+    /// ```standalone_crate
     /// use atode::durable::{task, Durable};
     /// use atode::{post, routes, App, BackgroundTasks, testing::TestClient};
     ///

@@ -29,6 +29,11 @@ pub struct DurableStats {
     pub panicked: u64,
     /// Attempts cancelled by their timeout or by a stop.
     pub cancelled: u64,
+    /// Calls waiting in the queues this process works, of tasks it does not
+    /// have (renamed, or missing from this program), at the last look: its
+    /// workers cannot run them, and each such task is logged as a warning.
+    /// Workers look when they start and every 30 s.
+    pub unknown: u64,
 }
 
 #[derive(Debug, Default)]
@@ -40,6 +45,7 @@ pub(crate) struct DurableCounters {
     failed: AtomicU64,
     panicked: AtomicU64,
     cancelled: AtomicU64,
+    unknown: AtomicU64,
 }
 
 impl DurableCounters {
@@ -55,6 +61,11 @@ impl DurableCounters {
 
     pub(crate) fn enqueue_failed(&self) {
         self.enqueue_failed.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The calls of unknown tasks found at the last look (`unknown.rs`).
+    pub(crate) fn set_unknown(&self, calls: u64) {
+        self.unknown.store(calls, Ordering::Relaxed);
     }
 
     pub(crate) fn count(&self, result: &Result<WorkOutcome, AttemptFailed>) {
@@ -76,6 +87,7 @@ impl DurableCounters {
             failed: self.failed.load(Ordering::Relaxed),
             panicked: self.panicked.load(Ordering::Relaxed),
             cancelled: self.cancelled.load(Ordering::Relaxed),
+            unknown: self.unknown.load(Ordering::Relaxed),
         }
     }
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 /// Why the durable queue could not be opened, written or read.
 ///
-/// ```
+/// ```standalone_crate
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
 /// use atode::durable::Durable;
 ///

@@ -3,13 +3,14 @@
 use http::StatusCode;
 
 use super::queue::TaskQueue;
+use crate::extract::Requirements;
 use crate::response::json_detail;
 use crate::{FromRequestParts, RequestParts, Response};
 
 /// The app's queue: to read a call's state (`GET /tasks/<id>`), or to
-/// write a call in the handler's own transaction. An app without one
-/// answers `500`, and logs that [`App::durable`](crate::App::durable) was
-/// not called.
+/// write a call in the handler's own transaction. An app without one does
+/// not start: [`App::check`](crate::App::check) names the route and says
+/// to call [`App::durable`](crate::App::durable).
 impl FromRequestParts for TaskQueue {
     type Rejection = Response;
 
@@ -22,5 +23,9 @@ impl FromRequestParts for TaskQueue {
             );
             json_detail(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
         })
+    }
+
+    fn requirements(needs: &mut Requirements) {
+        needs.durable_queue();
     }
 }

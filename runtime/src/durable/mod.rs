@@ -59,7 +59,8 @@
 //!
 //! #[tokio::main]
 //! async fn main() -> std::io::Result<()> {
-//!     let queue = Durable::from_env("tasks.sqlite3").task(write_notification).connect().await?;
+//!     // Every `#[task]` in the program is registered with the queue.
+//!     let queue = Durable::from_env("tasks.sqlite3").connect().await?;
 //!     atode::run(App::new().durable(queue).routes(routes![send_notification, task_status])).await
 //! }
 //! ```
@@ -82,12 +83,14 @@ mod job;
 mod lease;
 mod notices;
 mod queue;
+mod registry;
 mod release;
 mod schedule;
 mod script;
 mod status;
 mod task;
 mod threads;
+mod unknown;
 mod wake;
 mod worker;
 mod write;
@@ -111,13 +114,19 @@ pub use atode_macros::task;
 
 #[doc(hidden)]
 pub use job::Durable as DurableKind;
+
+/// What `#[task]` expands to uses these; not part of the API.
+#[doc(hidden)]
+pub mod __private {
+    pub use super::registry::TaskRegistration;
+    pub use inventory;
+}
 pub(crate) use job::PendingJob;
+pub(crate) use registry::linked_names as linked_task_names;
 
 /// The `sqlx` the queue uses, for transactions of the app's own
 /// ([`TaskQueue::add_task_in`]).
 pub use riverqueue::sqlx;
-
-// TASK_MACRO_REEXPORT
 
 /// The mutex's value, whether or not a thread panicked holding it: the
 /// durable queue's shared state stays consistent across each critical

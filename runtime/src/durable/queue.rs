@@ -14,11 +14,13 @@ use super::group_commit::Group;
 use super::id::TaskId;
 use super::lock;
 use super::notices::Notices;
+use super::registry::TaskRegistration;
 use super::schedule::{DurableCall, Periodic};
 use super::status::TaskStatus;
 use super::task::{DEFAULT_QUEUE, Task};
 use super::threads::{AttemptThreads, Places};
-use super::worker::{Backoff, TaskWorker, WorkerSetup};
+use super::unknown::Known;
+use super::worker::{Backoff, WorkerSetup};
 
 /// The variable that names the queue's database, read by [`Durable::from_env`].
 pub const DATABASE_URL_VAR: &str = "ATODE_DATABASE_URL";
@@ -73,8 +75,6 @@ pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 #[cfg(feature = "postgres")]
 const POSTGRES_COMMITTERS: usize = 2;
 
-type Register = fn(&mut Workers, WorkerSetup) -> Result<(), riverqueue::Error>;
-
 /// The durable queue's settings: its database, the tasks this process
 /// knows, and how its workers run them. [`connect`](Durable::connect) opens
 /// it as a [`TaskQueue`].
@@ -91,16 +91,16 @@ type Register = fn(&mut Workers, WorkerSetup) -> Result<(), riverqueue::Error>;
 ///
 /// # #[tokio::main] async fn main() -> Result<(), atode::durable::DurableError> {
 /// // `$ATODE_DATABASE_URL`, or a SQLite file in the working directory.
-/// let queue = Durable::from_env("tasks.sqlite3")
-///     .task(write_notification)
-///     .connect()
-///     .await?;
+/// // Every `#[task]` in the program (`write_notification` here) is
+/// // registered with the queue: none is named on the builder.
+/// let queue = Durable::from_env("tasks.sqlite3").connect().await?;
 /// # Ok(()) }
 /// ```
 #[derive(Clone, Debug)]
 pub struct Durable {
     url: String,
-    tasks: Vec<(&'static str, &'static str, Register)>,
+    /// Tasks named on the builder, besides those `#[task]` registers.
+    tasks: Vec<TaskRegistration>,
     queues: BTreeMap<String, usize>,
     rescue_after: Duration,
     worker_lease: Duration,
@@ -135,7 +135,37 @@ impl Durable {
         }
     }
 
-    /// A queue in the SQLite file at `path`, created if missing.
+    /// A queue in the SQLite file at `path`, created if missing (with its
+    /// directory's other files beside it: SQLite's `-wal` and `-shm`),
+    /// whatever `$ATODE_DATABASE_URL` says: for a tool or a test that
+    /// must not touch the app's database.
+    ///
+    /// ```standalone_crate
+    /// // A crate of its own: a queue knows every `#[task]` of its program.
+    /// use atode::durable::{task, Durable, TaskState};
+    ///
+    /// #[task]
+    /// fn greet(name: String) {
+    ///     println!("hello, {name}");
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let dir = std::env::temp_dir().join(format!("atode-doc-sqlite-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let queue = Durable::sqlite(dir.join("tasks.sqlite3"))
+    ///     .task(greet)
+    ///     .without_workers() // written now, worked by another process
+    ///     .connect()
+    ///     .await?;
+    /// let id = queue.add_task(greet, ("ada".to_owned(),)).await?;
+    /// let status = queue.status(id).await?.expect("the call was written");
+    /// assert_eq!(status.state, TaskState::Queued);
+    /// assert!(dir.join("tasks.sqlite3").exists());
+    /// # drop(queue);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok(()) }
+    /// ```
     pub fn sqlite(path: impl AsRef<std::path::Path>) -> Self {
         Self::url(format!("sqlite://{}", path.as_ref().display()))
     }
@@ -168,18 +198,13 @@ impl Durable {
     }
 
     /// Registers a task, so this process's workers can run its calls.
-    /// Every process that works a queue registers every task queued on it.
+    ///
+    /// Not needed for a `#[task]` of this program: [`connect`](Self::connect)
+    /// registers every one the linker gathered, each once. Naming one here
+    /// too is harmless; it is for a platform where that gathering does not
+    /// run (WebAssembly without a start function).
     pub fn task<T: Task>(mut self, _task: T) -> Self {
-        fn register<T: Task>(
-            workers: &mut Workers,
-            setup: WorkerSetup,
-        ) -> Result<(), riverqueue::Error> {
-            workers
-                .add::<super::job::Envelope<T>, _>(TaskWorker::<T>::new(setup))
-                .map(drop)
-        }
-        self.tasks
-            .push((T::NAME, T::options().queue_name(), register::<T>));
+        self.tasks.push(TaskRegistration::of::<T>());
         self
     }
 
@@ -293,7 +318,6 @@ impl Durable {
     /// // A request waits at most 2 s for its calls to be committed, then is
     /// // answered 503 + Retry-After.
     /// let queue = Durable::from_env("tasks.sqlite3")
-    ///     .task(welcome)
     ///     .write_timeout(Duration::from_secs(2))
     ///     .connect()
     ///     .await?;
@@ -335,17 +359,24 @@ impl Durable {
     /// atode's `atode_task`), and prepares the workers. They start with the
     /// server ([`App::durable`](crate::App::durable)) or
     /// [`TaskQueue::run_worker`].
+    ///
+    /// Every `#[task]` linked into the program is registered, with those
+    /// named by [`task`](Self::task); two different tasks of one name are
+    /// an error naming both. (Rust 2024 merges a crate's doctests into one
+    /// program: a doctest that opens a queue beside others that declare
+    /// tasks of the same name is marked `standalone_crate`.)
     pub async fn connect(self) -> Result<TaskQueue, DurableError> {
         if let Some(invalid) = self.invalid {
             return Err(DurableError::config(invalid));
         }
+        let tasks = super::registry::tasks(&self.tasks).map_err(DurableError::config)?;
         let database = Database::open(&self.url).await?;
         let counters = Arc::new(DurableCounters::default());
         let mut workers = Workers::new();
         let mut queues = self.queues.clone();
-        for (_, queue, _) in &self.tasks {
+        for task in &tasks {
             queues
-                .entry((*queue).to_owned())
+                .entry(task.queue().to_owned())
                 .or_insert(DEFAULT_CONCURRENCY);
         }
         // Each queue's places (its concurrency), which an attempt holds
@@ -357,24 +388,25 @@ impl Durable {
             .map(|(name, &concurrency)| (name.as_str(), Places::new(concurrency)))
             .collect();
         let threads = Arc::new(AttemptThreads::new(queues.values().sum()));
-        for (_, queue, register) in &self.tasks {
+        for task in &tasks {
             let setup = WorkerSetup {
                 backoff: self.backoff,
                 counters: Arc::clone(&counters),
                 threads: Arc::clone(&threads),
-                places: places[queue].clone(),
+                places: places[task.queue()].clone(),
                 timeout: self.timeout,
             };
-            register(&mut workers, setup)?;
+            task.register(&mut workers, setup)?;
         }
         // With no task registered there is nothing to work: the process
         // only writes calls.
-        let run_workers = self.workers && !self.tasks.is_empty();
+        let run_workers = self.workers && !tasks.is_empty();
         if !run_workers {
             queues.clear();
         } else if queues.is_empty() {
             queues.insert(DEFAULT_QUEUE.to_owned(), DEFAULT_CONCURRENCY);
         }
+        let worked_queues: Vec<String> = queues.keys().cloned().collect();
         let maintenance = MaintenanceConfig::default()
             .with_rescue_after(self.rescue_after)
             .with_rescuer_interval(rescuer_interval(self.rescue_after));
@@ -432,9 +464,10 @@ impl Durable {
                 workers: run_workers,
                 run: Mutex::new(WorkersRun::default()),
                 threads,
-                forgetter: Mutex::new(None),
+                chores: Mutex::new(Vec::new()),
+                worked_queues,
                 lease,
-                tasks: self.tasks.iter().map(|(name, ..)| *name).collect(),
+                tasks: tasks.iter().map(TaskRegistration::name).collect(),
                 write_timeout: self.write_timeout,
                 group: Group::new(committers),
                 notices: Arc::default(),
@@ -475,8 +508,11 @@ struct Inner {
     run: Mutex<WorkersRun>,
     /// The threads regular `fn` attempts run on.
     threads: Arc<AttemptThreads>,
-    /// Deletes atode's ids of calls River has cleaned up, while workers run.
-    forgetter: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// What runs beside the workers: deleting atode's ids of calls River
+    /// has cleaned up, and looking for calls of unknown tasks.
+    chores: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    /// The queues this process works.
+    worked_queues: Vec<String>,
     /// This process's lease as a worker, when it runs workers.
     lease: Option<super::lease::WorkerLease>,
     tasks: Vec<&'static str>,
@@ -650,7 +686,15 @@ impl TaskQueue {
         if run.handle.is_none() {
             run.handle = Some(self.inner.client.start()?);
             let database = self.inner.database.clone();
-            *lock(&self.inner.forgetter) = Some(tokio::spawn(forget_cleaned_calls(database)));
+            let known = Known {
+                queues: self.inner.worked_queues.clone(),
+                tasks: self.inner.tasks.clone(),
+            };
+            let counters = Arc::clone(&self.inner.counters);
+            *lock(&self.inner.chores) = vec![
+                tokio::spawn(forget_cleaned_calls(database.clone())),
+                tokio::spawn(super::unknown::keep_checking(database, known, counters)),
+            ];
             if let Some(lease) = &self.inner.lease {
                 lease.keep();
             }
@@ -685,8 +729,8 @@ impl TaskQueue {
             }
             run.handle.take()
         };
-        if let Some(forgetter) = lock(&self.inner.forgetter).take() {
-            forgetter.abort();
+        for chore in lock(&self.inner.chores).drain(..) {
+            chore.abort();
         }
         let Some(mut run) = run else {
             return;

@@ -126,16 +126,26 @@ pub(crate) fn has_content_type(parts: &RequestParts, expected: &str) -> bool {
     else {
         return false;
     };
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    essence == expected
-        || (expected == "application/json"
-            && essence.starts_with("application/")
-            && essence.ends_with("+json"))
+    is_media_type(content_type, expected)
+}
+
+/// Whether `content_type` is `expected`, as [`has_content_type`] says.
+fn is_media_type(content_type: &str, expected: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or_default().trim();
+    // Compared in place: a lowercased copy would be an allocation per body.
+    let ends = |suffix: &str| {
+        let start = essence.len().saturating_sub(suffix.len());
+        essence
+            .get(start..)
+            .is_some_and(|end| end.eq_ignore_ascii_case(suffix))
+    };
+    let starts = |prefix: &str| {
+        essence
+            .get(..prefix.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(prefix))
+    };
+    essence.eq_ignore_ascii_case(expected)
+        || (expected == "application/json" && starts("application/") && ends("+json"))
 }
 
 /// The raw body, whatever its content type.
@@ -151,6 +161,8 @@ pub(crate) fn has_content_type(parts: &RequestParts, expected: &str) -> bool {
 /// ```
 impl FromRequest for Bytes {
     type Rejection = BodyRejection;
+
+    const INPUT: bool = true;
 
     async fn from_request(parts: &mut RequestParts, body: Body) -> Result<Self, BodyRejection> {
         read_body(parts, body).await
@@ -170,8 +182,46 @@ impl FromRequest for Bytes {
 impl FromRequest for String {
     type Rejection = BodyRejection;
 
+    const INPUT: bool = true;
+
     async fn from_request(parts: &mut RequestParts, body: Body) -> Result<Self, BodyRejection> {
         let bytes = read_body(parts, body).await?;
         String::from_utf8(bytes.into()).map_err(|_| BodyRejection::NotUtf8)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_media_type;
+
+    #[test]
+    fn a_media_type_is_compared_without_case_or_parameters() {
+        let json = "application/json";
+        for yes in [
+            "application/json",
+            "Application/JSON; charset=utf-8",
+            " application/json ;x=1",
+            "application/problem+json",
+            "APPLICATION/VND.API+JSON",
+        ] {
+            assert!(is_media_type(yes, json), "{yes}");
+        }
+        for no in [
+            "text/json",
+            "application/jsonx",
+            "json",
+            "application/+jsonp",
+            "",
+        ] {
+            assert!(!is_media_type(no, json), "{no}");
+        }
+        assert!(is_media_type(
+            "Application/X-WWW-Form-Urlencoded",
+            "application/x-www-form-urlencoded"
+        ));
+        assert!(!is_media_type(
+            "application/problem+json",
+            "application/xml"
+        ));
     }
 }

@@ -83,6 +83,8 @@ impl IntoResponse for FormRejection {
 impl<T: DeserializeOwned + Send> FromRequest for Form<T> {
     type Rejection = FormRejection;
 
+    const INPUT: bool = true;
+
     async fn from_request(parts: &mut RequestParts, body: Body) -> Result<Self, FormRejection> {
         if !has_content_type(parts, FORM) {
             return Err(FormRejection::Body(BodyRejection::UnsupportedMediaType(

@@ -48,6 +48,39 @@ pub trait FromRequestParts: Sized {
     /// The response sent when extraction fails.
     type Rejection: IntoResponse;
 
+    /// Whether the extractor reads one of the request's inputs (a header,
+    /// the query string, the body) rather than being a dependency
+    /// (authentication, state, an extractor of your own). `false` unless
+    /// overridden; atode's `Query`, `TypedHeader`, `LastEventId` and body
+    /// extractors set it (`Option<T>` and `Result<T, _>` take `T`'s).
+    ///
+    /// A handler's extractors run in two rounds, each in the order the
+    /// parameters are written: the dependencies first, then the inputs,
+    /// with the path parameters parsed between the two and the body read
+    /// last. So a missing token is a `401` before a malformed parameter is
+    /// a `422`, as FastAPI solves a route's dependencies before it
+    /// validates its parameters. (The handler's [`BackgroundTasks`], and the
+    /// `503` of a full cap on pending work, come before both.)
+    ///
+    /// ```
+    /// use atode::extract::BearerToken;
+    /// use atode::{delete, routes, App, testing::TestClient};
+    ///
+    /// #[delete("/subscribers/<id>")]
+    /// async fn unsubscribe(id: u64, _token: BearerToken) -> String {
+    ///     format!("{id} unsubscribed")
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let client = TestClient::new(App::new().routes(routes![unsubscribe]));
+    /// // The token is checked before the path parameter is parsed.
+    /// assert_eq!(client.delete("/subscribers/abc").await.status(), 401);
+    /// let authorized = client.delete("/subscribers/abc").header("authorization", "Bearer t");
+    /// assert_eq!(authorized.await.status(), 422);
+    /// # }
+    /// ```
+    const INPUT: bool = false;
+
     /// Declares what the extractor needs from the app, such as
     /// [`State`](crate::State) of some type, so a missing one is reported
     /// when the server starts. Nothing, unless overridden.
@@ -116,6 +149,14 @@ pub trait FromRequest<Via = ViaRequest>: Sized {
     /// The response sent when extraction fails.
     type Rejection: IntoResponse;
 
+    /// Whether the extractor reads one of the request's inputs, the body
+    /// among them, rather than being a dependency; see
+    /// [`FromRequestParts::INPUT`]. `false` unless overridden, so an
+    /// extractor of your own that checks the body (a signature, say) runs
+    /// with the dependencies, before the path parameters; set it for one
+    /// that parses the body, as `Json` and `Form` do, so it runs last.
+    const INPUT: bool = false;
+
     /// Declares what the extractor needs from the app; see
     /// [`FromRequestParts::requirements`].
     fn requirements(needs: &mut Requirements) {
@@ -131,6 +172,8 @@ pub trait FromRequest<Via = ViaRequest>: Sized {
 
 impl<T: FromRequestParts> FromRequest<ViaParts> for T {
     type Rejection = T::Rejection;
+
+    const INPUT: bool = T::INPUT;
 
     fn requirements(needs: &mut Requirements) {
         T::requirements(needs);
@@ -150,5 +193,11 @@ impl FromRequestParts for BackgroundTasks {
     /// The request's list: the same one for the handler and every extractor.
     async fn from_request_parts(parts: &mut RequestParts) -> Result<Self, Self::Rejection> {
         Ok(parts.background_tasks())
+    }
+
+    /// None; noted, so that an app with durable tasks in the program and
+    /// no queue is warned of at start-up (`App::check`).
+    fn requirements(needs: &mut Requirements) {
+        needs.background_tasks();
     }
 }

@@ -62,6 +62,8 @@ pub struct TypedHeader<T>(pub T);
 impl<T: Header + Send> FromRequestParts for TypedHeader<T> {
     type Rejection = ValidationError;
 
+    const INPUT: bool = true;
+
     async fn from_request_parts(parts: &mut RequestParts) -> Result<Self, ValidationError> {
         let name = T::NAME;
         let loc = vec!["header".into(), name.as_str().into()];

@@ -1,10 +1,17 @@
 //! Extractors: handler parameters built from the request.
 //!
 //! A handler parameter that is neither a path parameter nor
-//! [`BackgroundTasks`](crate::BackgroundTasks) is an extractor. Extractors
-//! run in the order the parameters are written, before the handler; the
-//! last one may read the body ([`FromRequest`]), the others see only the
+//! [`BackgroundTasks`](crate::BackgroundTasks) is an extractor. The last
+//! one may read the body ([`FromRequest`]), the others see only the
 //! request head ([`FromRequestParts`]).
+//!
+//! Extractors run before the handler, in two rounds, each in the order the
+//! parameters are written: first the dependencies (`BearerToken`,
+//! `BasicAuth`, `State`, your own extractors), then the request's inputs
+//! (the path parameters, `Query`, `TypedHeader`, the body last), as
+//! FastAPI solves dependencies before it validates parameters. So a
+//! request without its token is a `401`, whatever else is wrong with it;
+//! see [`FromRequestParts::INPUT`].
 //!
 //! | extractor | gives | rejection |
 //! | --- | --- | --- |

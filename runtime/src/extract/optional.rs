@@ -25,6 +25,8 @@ use crate::Body;
 impl<T: FromRequestParts + Send> FromRequestParts for Option<T> {
     type Rejection = Infallible;
 
+    const INPUT: bool = T::INPUT;
+
     async fn from_request_parts(parts: &mut RequestParts) -> Result<Self, Infallible> {
         Ok(T::from_request_parts(parts).await.ok())
     }
@@ -33,6 +35,8 @@ impl<T: FromRequestParts + Send> FromRequestParts for Option<T> {
 /// `None` where the body extractor `T` would have rejected the request.
 impl<T: FromRequest<ViaRequest> + Send> FromRequest<ViaRequest> for Option<T> {
     type Rejection = Infallible;
+
+    const INPUT: bool = T::INPUT;
 
     async fn from_request(parts: &mut RequestParts, body: Body) -> Result<Self, Infallible> {
         Ok(T::from_request(parts, body).await.ok())
@@ -59,6 +63,8 @@ where
 {
     type Rejection = Infallible;
 
+    const INPUT: bool = T::INPUT;
+
     async fn from_request_parts(parts: &mut RequestParts) -> Result<Self, Infallible> {
         Ok(T::from_request_parts(parts).await)
     }
@@ -71,6 +77,8 @@ where
     T::Rejection: Send,
 {
     type Rejection = Infallible;
+
+    const INPUT: bool = T::INPUT;
 
     async fn from_request(parts: &mut RequestParts, body: Body) -> Result<Self, Infallible> {
         Ok(T::from_request(parts, body).await)

@@ -32,6 +32,8 @@ pub struct Query<T>(pub T);
 impl<T: DeserializeOwned + Send> FromRequestParts for Query<T> {
     type Rejection = ValidationError;
 
+    const INPUT: bool = true;
+
     async fn from_request_parts(parts: &mut RequestParts) -> Result<Self, ValidationError> {
         from_urlencoded(
             parts.uri().query().unwrap_or_default(),

@@ -138,6 +138,12 @@ impl<T: Clone + Send + Sync + 'static> FromRequestParts for State<T> {
 #[derive(Debug, Default)]
 pub struct Requirements {
     states: Vec<(TypeId, &'static str)>,
+    /// A parameter needs the app's durable queue (`TaskQueue`).
+    #[cfg(feature = "durable")]
+    durable_queue: bool,
+    /// A parameter takes the request's `BackgroundTasks`.
+    #[cfg(feature = "durable")]
+    background_tasks: bool,
 }
 
 impl Requirements {
@@ -176,6 +182,34 @@ impl Requirements {
     pub fn state<T: 'static>(&mut self) {
         self.states
             .push((TypeId::of::<T>(), std::any::type_name::<T>()));
+    }
+
+    /// Declares that the app must have a durable queue
+    /// ([`App::durable`](crate::App::durable)): a parameter reads it.
+    #[cfg(feature = "durable")]
+    pub(crate) fn durable_queue(&mut self) {
+        self.durable_queue = true;
+    }
+
+    /// Declares that a parameter takes the request's `BackgroundTasks`
+    /// (only the `durable` feature's start-up warning reads it).
+    pub(crate) fn background_tasks(&mut self) {
+        #[cfg(feature = "durable")]
+        {
+            self.background_tasks = true;
+        }
+    }
+
+    /// Whether a parameter reads the app's durable queue.
+    #[cfg(feature = "durable")]
+    pub(crate) fn needs_durable_queue(&self) -> bool {
+        self.durable_queue
+    }
+
+    /// Whether a parameter takes the request's `BackgroundTasks`.
+    #[cfg(feature = "durable")]
+    pub(crate) fn takes_background_tasks(&self) -> bool {
+        self.background_tasks
     }
 
     /// The type names of the declared states that `has` says are absent.

@@ -335,6 +335,8 @@ impl Reader {
 impl<F> FromRequest for Multipart<F> {
     type Rejection = MultipartError;
 
+    const INPUT: bool = true;
+
     async fn from_request(parts: &mut RequestParts, body: Body) -> Result<Self, MultipartError> {
         if !has_content_type(parts, "multipart/form-data") {
             return Err(MultipartError::UnsupportedMediaType);

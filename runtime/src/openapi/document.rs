@@ -95,7 +95,14 @@ pub(crate) fn build<'r>(
             let declared = doc.status.map(Status::Code);
             let description = doc.response_description.unwrap_or("Successful Response");
             let mut op = Operation::new(&mut schemas, &mut security_schemes, declared, description);
+            op.errors = doc.errors;
             (route.describe)(&mut op);
+            if !doc.errors.is_empty() && !op.errors_described {
+                op.gap(format!(
+                    "`errors = {:?}` is not documented: the handler's return type has no `HttpError` to answer with them",
+                    doc.errors
+                ));
+            }
             gaps.extend(op.gaps.drain(..).map(|gap| format!("{where_}: {gap}")));
 
             let operation = operation_object(info, id, op);

@@ -98,6 +98,12 @@ pub struct Operation<'a> {
     /// `status = ...` in the route's attribute, if given.
     pub(crate) declared: Option<Status>,
     pub(crate) success_description: &'static str,
+    /// `errors = [...]` in the route's attribute: the statuses its
+    /// `HttpError`s answer with.
+    pub(crate) errors: &'static [u16],
+    /// Whether an `HttpError` among the route's responses documented
+    /// `errors`: declared statuses nothing raises are a gap.
+    pub(crate) errors_described: bool,
     /// Inside an `Option<T>` or `Result<T, _>` extractor: what `T` reads is
     /// not required, and its rejections never reach the client.
     pub(crate) optional: bool,
@@ -123,6 +129,8 @@ impl<'a> Operation<'a> {
             success,
             declared,
             success_description,
+            errors: &[],
+            errors_described: false,
             optional: false,
         }
     }

@@ -175,8 +175,10 @@ impl OperationOutput for BodyRejection {
     }
 }
 
-/// `{"detail": ...}` at a status chosen at run time: `default`, unless the
-/// route's `status = ...` says otherwise for a successful one.
+/// `{"detail": ...}` at a status chosen at run time: on the error side of
+/// a `Result`, each status of the route's `errors = [...]` with its reason
+/// as the description, or `default` when the route lists none; else the
+/// route's `status = ...`, or `default`.
 impl OperationOutput for HttpError {
     fn operation_output(op: &mut Operation<'_>) {
         let schema = op.schemas.fixed("HTTPException", || {
@@ -187,6 +189,19 @@ impl OperationOutput for HttpError {
                 "properties": { "detail": { "title": "Detail" } },
             })
         });
+        if op.status == Status::Default && !op.errors.is_empty() {
+            // The statuses listed replace `default`: it would say that any
+            // other status is an `HttpError` too, which the route denies.
+            for &code in op.errors {
+                let reason = StatusCode::from_u16(code)
+                    .ok()
+                    .and_then(|status| status.canonical_reason())
+                    .unwrap_or("Error");
+                op.response(code, reason).json(schema.clone());
+            }
+            op.errors_described = true;
+            return;
+        }
         op.with_status_at_run_time(|op| {
             op.this_response().json(schema);
         });

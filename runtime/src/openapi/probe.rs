@@ -108,11 +108,27 @@ impl<T> OutputGap for &Probe<T> {
     }
 }
 
-/// What the probe sees in place of an `impl Trait` in a return type: a type
-/// that implements no trait, so `Sse<impl Stream>` is described (its
-/// description holds whatever the stream) and `impl IntoResponse` or
-/// `Json<impl Serialize>` is a gap.
-pub enum Opaque {}
+/// What the probe sees in place of an `impl Trait` in a return type: a
+/// type that implements no trait but `Stream`, whose items are the
+/// `Item = ...` the `impl Trait` names (an untyped event's when it names
+/// none). So `Sse<impl Stream<Item = Result<JsonEvent<T>, E>>>` documents
+/// `T`, and `impl IntoResponse` or `Json<impl Serialize>` is a gap.
+pub struct Opaque<Item = Result<crate::sse::Event, std::convert::Infallible>> {
+    never: std::convert::Infallible,
+    item: PhantomData<fn() -> Item>,
+}
+
+impl<Item> futures_core::Stream for Opaque<Item> {
+    type Item = Item;
+
+    fn poll_next(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Item>> {
+        // No value of this type exists: the probe only names it.
+        match self.never {}
+    }
+}
 
 /// A return type that describes nothing.
 pub fn output_gap(op: &mut Operation<'_>, ty: &str) {

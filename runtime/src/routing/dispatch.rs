@@ -9,7 +9,7 @@ use http::{StatusCode, header};
 use super::future::RouteFuture;
 use super::layered::LayeredService;
 use super::router::TableRoute;
-use super::{Match, RouteDef, RouteTable};
+use super::{Match, RouteDef, RouteTable, slashes};
 use crate::Body;
 use crate::body::IntoBody;
 use crate::extract::{PathParams, RequestParts};
@@ -29,12 +29,15 @@ pub(crate) struct Routing {
 }
 
 /// What answers a request that no route matches: services mounted under a
-/// prefix, then the fallback; a known path's other methods, the `405`
+/// prefix, then the redirect to the path's twin with its last slash
+/// toggled, then the fallback; a known path's other methods, the `405`
 /// handler. Each `None` is atode's own `404` or `405`.
 #[derive(Clone, Default)]
 pub(crate) struct Unmatched {
     /// `(prefix, service)`, the prefix without a trailing `/`.
     pub(crate) mounts: Vec<(String, Arc<dyn LayeredService>)>,
+    /// No redirect to a path's twin (`App::redirect_slashes(false)`).
+    pub(crate) strict_slashes: bool,
     pub(crate) fallback: Option<Arc<dyn LayeredService>>,
     pub(crate) method_not_allowed: Option<Arc<dyn LayeredService>>,
 }
@@ -149,12 +152,32 @@ impl Routing {
             if let Some((service, rest)) = self.unmatched.mount(&path) {
                 return RouteFuture::layered(service.call(with_path(request, rest)));
             }
+            if let Some(response) = self.slash_redirect(&request) {
+                return RouteFuture::ready(response);
+            }
             return match &self.unmatched.fallback {
                 Some(fallback) => RouteFuture::layered(fallback.call(request)),
                 None => RouteFuture::ready(json_detail(StatusCode::NOT_FOUND, "Not Found")),
             };
         };
         run(route, request, params, remote, &self.shared)
+    }
+
+    /// The `307` to the twin of the request's path (its last slash toggled)
+    /// when a route matches the twin: one look-up more, for a request no
+    /// route matched.
+    fn slash_redirect(&self, request: &http::Request<Body>) -> Option<crate::Response> {
+        if self.unmatched.strict_slashes {
+            return None;
+        }
+        let uri = request.uri();
+        let twin = slashes::twin(uri.path())?;
+        match self.router.at(request.method(), &twin) {
+            Match::NotFound => None,
+            Match::Found { .. } | Match::MethodNotAllowed(_) => {
+                Some(slashes::redirect(&twin, uri.query()))
+            }
+        }
     }
 }
 

@@ -257,6 +257,7 @@ fn under(route: RouteDef, prefix: &str, tags: &[String]) -> RouteDef {
             include_in_schema: doc.include_in_schema,
             status: doc.status,
             response_description: doc.response_description,
+            errors: doc.errors,
         },
     }));
     RouteDef { info, ..route }

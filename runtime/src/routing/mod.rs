@@ -11,6 +11,7 @@ mod methods;
 pub(crate) mod route;
 mod router;
 mod scoped;
+mod slashes;
 mod wrap;
 
 pub use future::RouteFuture;

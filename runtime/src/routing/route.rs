@@ -50,7 +50,8 @@ pub struct RouteInfo {
 
 /// What a route says of itself for the app's OpenAPI document: from its
 /// doc comment and the keys of its attribute (`tags = [...]`, `deprecated`,
-/// `include_in_schema = false`, `status = 201`, `response_description = "..."`).
+/// `include_in_schema = false`, `status = 201`, `response_description = "..."`,
+/// `errors = [404, 409]`).
 ///
 /// ```
 /// use atode::{post, routes};
@@ -58,7 +59,7 @@ pub struct RouteInfo {
 /// /// Create an item.
 /// ///
 /// /// Stores it as sent.
-/// #[post("/items", tags = ["items"], status = 201)]
+/// #[post("/items", tags = ["items"], status = 201, errors = [409])]
 /// async fn create_item() {}
 ///
 /// let doc = &routes![create_item][0].info().doc;
@@ -66,6 +67,7 @@ pub struct RouteInfo {
 /// assert_eq!(doc.description, Some("Stores it as sent."));
 /// assert_eq!(doc.tags, ["items"]);
 /// assert_eq!(doc.status, Some(201));
+/// assert_eq!(doc.errors, [409]);
 /// assert!(doc.include_in_schema && !doc.deprecated);
 /// ```
 #[derive(Debug)]
@@ -85,6 +87,10 @@ pub struct RouteDoc {
     pub status: Option<u16>,
     /// `response_description = "..."`: the success response's description.
     pub response_description: Option<&'static str>,
+    /// `errors = [404, 409]`: the statuses the route's
+    /// [`HttpError`](crate::HttpError)s answer with, each documented with
+    /// its body in place of the one `default` response.
+    pub errors: &'static [u16],
 }
 
 impl RouteDoc {
@@ -98,6 +104,7 @@ impl RouteDoc {
         include_in_schema: true,
         status: None,
         response_description: None,
+        errors: &[],
     };
 }
 

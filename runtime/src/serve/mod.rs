@@ -107,6 +107,9 @@ pub async fn run(app: App) -> io::Result<()> {
 async fn start(app: &App) -> io::Result<App> {
     app.check()
         .map_err(|error| io::Error::new(io::ErrorKind::InvalidInput, error))?;
+    for warning in app.start_warnings() {
+        tracing::warn!(target: "atode::app", "{warning}");
+    }
     app.start().await.map_err(io::Error::other)
 }
 

@@ -181,10 +181,26 @@ impl Event {
             if let Some(found) = value.chars().find(|c| forbidden.contains(c)) {
                 self.invalid = Some(InvalidEvent {
                     field: name,
-                    nul: found == '\0',
+                    problem: if found == '\0' {
+                        Problem::Nul
+                    } else {
+                        Problem::LineBreak
+                    },
                 });
             }
         }
+    }
+
+    /// The event, unwritable: its data did not serialize as JSON
+    /// ([`Event::json`]).
+    pub(super) fn unserializable(mut self, error: &serde_json::Error) -> Self {
+        if self.invalid.is_none() {
+            self.invalid = Some(InvalidEvent {
+                field: "data",
+                problem: Problem::Json(error.to_string()),
+            });
+        }
+        self
     }
 }
 
@@ -218,7 +234,8 @@ fn lines(text: &str) -> impl Iterator<Item = &str> {
 }
 
 /// An [`Event`] field that the event-stream format cannot carry: a line
-/// break in `id` or `event`, or a NUL in `id`.
+/// break in `id` or `event`, a NUL in `id`, or data that did not serialize
+/// as JSON ([`Event::json`]).
 ///
 /// ```
 /// use atode::sse::Event;
@@ -229,11 +246,19 @@ fn lines(text: &str) -> impl Iterator<Item = &str> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InvalidEvent {
     field: &'static str,
-    nul: bool,
+    problem: Problem,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Problem {
+    LineBreak,
+    Nul,
+    /// serde_json's message.
+    Json(String),
 }
 
 impl InvalidEvent {
-    /// The field's name: `"id"` or `"event"`.
+    /// The field's name: `"id"`, `"event"` or `"data"`.
     pub fn field(&self) -> &'static str {
         self.field
     }
@@ -241,7 +266,17 @@ impl InvalidEvent {
 
 impl fmt::Display for InvalidEvent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = if self.nul { "a NUL" } else { "a line break" };
+        let what = match &self.problem {
+            Problem::LineBreak => "a line break",
+            Problem::Nul => "a NUL",
+            Problem::Json(error) => {
+                return write!(
+                    f,
+                    "the `{}` of a server-sent event could not be written as JSON: {error}",
+                    self.field
+                );
+            }
+        };
         write!(
             f,
             "the `{}` field of a server-sent event cannot hold {what}",

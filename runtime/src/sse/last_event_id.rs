@@ -56,6 +56,8 @@ impl Header for LastEventId {
 impl FromRequestParts for LastEventId {
     type Rejection = ValidationError;
 
+    const INPUT: bool = true;
+
     async fn from_request_parts(parts: &mut RequestParts) -> Result<Self, ValidationError> {
         TypedHeader::<LastEventId>::from_request_parts(parts)
             .await

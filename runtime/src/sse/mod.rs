@@ -27,20 +27,29 @@
 //! # }
 //! ```
 //!
+//! A stream of [`JsonEvent<T>`]s ([`Event::json`]) sends `T` as each
+//! event's JSON data, and documents `T`'s schema in the OpenAPI document.
+//!
 //! `examples/sse_clock.rs` is a whole program: a clock that ticks once a
 //! second, resumes from `Last-Event-ID`, and logs from a background task
 //! when the stream ends.
 
 mod event;
+mod json_event;
 mod keep_alive;
 mod last_event_id;
 mod response;
+#[cfg(feature = "openapi")]
+mod schema;
 
 pub use event::{Event, InvalidEvent};
+pub use json_event::JsonEvent;
 pub use keep_alive::{DEFAULT_KEEP_ALIVE, KeepAlive};
 pub use last_event_id::LastEventId;
 pub(crate) use response::ShutdownSlot;
 pub use response::Sse;
+#[cfg(feature = "openapi")]
+pub use schema::EventSchema;
 
 /// The stream trait [`Sse`] takes (`futures-core`'s, which tokio-stream and
 /// futures share), so a handler can name `impl Stream<Item = ...>` without

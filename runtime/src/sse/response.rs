@@ -14,8 +14,13 @@ use tokio::time::{Instant, Sleep};
 use super::{Event, KeepAlive};
 use crate::{Body, BoxError, IntoResponse, Response};
 
-/// A `text/event-stream` response: each [`Event`] of `stream` is written
-/// as soon as the stream yields it, one body frame per event.
+/// A `text/event-stream` response: each [`Event`] of `stream` (or anything
+/// `Into<Event>`, such as a [`JsonEvent`](super::JsonEvent)) is written as
+/// soon as the stream yields it, one body frame per event.
+///
+/// In the OpenAPI document, the response is one event's schema under
+/// `text/event-stream` ([`EventSchema`](super::EventSchema)): a stream of
+/// `JsonEvent<T>` documents `T` as its events' data.
 ///
 /// The response is an ordinary streamed [`Body`], so the request's
 /// [`BackgroundTasks`](crate::BackgroundTasks) start when the stream ends
@@ -87,9 +92,10 @@ impl<S> std::fmt::Debug for Sse<S> {
     }
 }
 
-impl<S, E> IntoResponse for Sse<S>
+impl<S, I, E> IntoResponse for Sse<S>
 where
-    S: Stream<Item = Result<Event, E>> + Send + 'static,
+    S: Stream<Item = Result<I, E>> + Send + 'static,
+    I: Into<Event>,
     E: Into<BoxError>,
 {
     fn into_response(self) -> Response {
@@ -118,31 +124,6 @@ where
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         headers.insert("x-accel-buffering", HeaderValue::from_static("no"));
         response
-    }
-}
-
-/// A `text/event-stream` body whose schema describes one event, as an
-/// `EventSource` reads it (`data`, `event`, `id`, `retry`): what OpenAPI
-/// 3.2 calls the stream's `itemSchema`, and what tools read `schema` as for
-/// an event stream in a 3.1 document.
-#[cfg(feature = "openapi")]
-impl<S> crate::openapi::OperationOutput for Sse<S> {
-    fn operation_output(op: &mut crate::openapi::Operation<'_>) {
-        let event = op.schemas.fixed("ServerSentEvent", || {
-            serde_json::json!({
-                "title": "ServerSentEvent",
-                "description": "One event of the stream, as an EventSource reads it: its data lines joined with line breaks, its type (`message` unless named), and its id and reconnection delay (milliseconds) if sent.",
-                "type": "object",
-                "required": ["data"],
-                "properties": {
-                    "data": { "type": "string" },
-                    "event": { "type": "string" },
-                    "id": { "type": "string" },
-                    "retry": { "type": "integer", "minimum": 0 },
-                },
-            })
-        });
-        op.this_response().content("text/event-stream", event);
     }
 }
 
@@ -226,9 +207,10 @@ impl Quiet {
     }
 }
 
-impl<S, E> Stream for EventStream<S>
+impl<S, I, E> Stream for EventStream<S>
 where
-    S: Stream<Item = Result<Event, E>>,
+    S: Stream<Item = Result<I, E>>,
+    I: Into<Event>,
     E: Into<BoxError>,
 {
     type Item = Result<Bytes, BoxError>;
@@ -246,7 +228,7 @@ where
                 if let Some(quiet) = &mut self.keep_alive {
                     quiet.restart();
                 }
-                match event.encode() {
+                match event.into().encode() {
                     Ok(bytes) => Poll::Ready(Some(Ok(bytes))),
                     Err(invalid) => {
                         tracing::error!(

@@ -442,6 +442,9 @@ impl WebSocketUpgrade {
 
 impl FromRequestParts for WebSocketUpgrade {
     type Rejection = HttpError;
+    /// The handshake's headers are the request's data: checked with the
+    /// other inputs, after the dependencies, in the signature's order.
+    const INPUT: bool = true;
 
     async fn from_request_parts(parts: &mut RequestParts) -> Result<Self, HttpError> {
         WebSocketUpgrade::check(parts)

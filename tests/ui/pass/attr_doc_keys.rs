@@ -27,7 +27,8 @@ async fn list() -> &'static str {
     body_limit = 1024,
     tags = ["items"],
     deprecated = false,
-    include_in_schema = true
+    include_in_schema = true,
+    errors = [409, 400]
 )]
 async fn create(body: String) -> String {
     body
@@ -69,6 +70,7 @@ fn main() {
     assert!(doc.include_in_schema);
     assert_eq!(doc.status, Some(201));
     assert_eq!(doc.response_description, Some("Item created"));
+    assert_eq!(doc.errors, [409, 400]);
     assert_eq!(route.info().body_limit, Some(1024));
 
     let doc = &routes![echo][0].info().doc;
@@ -88,6 +90,7 @@ fn main() {
     assert!(doc.include_in_schema);
     assert_eq!(doc.status, None);
     assert_eq!(doc.response_description, None);
+    assert!(doc.errors.is_empty());
 
     let _ = App::new().routes(routes![list, create, echo, old, plain]);
 }

@@ -1,0 +1,8 @@
+use atode::{HttpError, get};
+
+#[get("/items/<id>", errors = [404, 409, 404])]
+async fn item(id: u32) -> Result<String, HttpError> {
+    Ok(id.to_string())
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use atode::{HttpError, get};
+
+#[get("/items/<id>", errors = [200, 404, 600])]
+async fn item(id: u32) -> Result<String, HttpError> {
+    Ok(id.to_string())
+}
+
+fn main() {}
