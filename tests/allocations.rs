@@ -45,17 +45,28 @@ async fn takes_tasks(tasks: BackgroundTasks) -> &'static str {
     "ok"
 }
 
-/// Allocations made by serving `path` once, in-process, body read to its end.
-async fn allocations_for(app: &mut App, path: &str) -> u64 {
-    let request = http::Request::get(path)
-        .body(http_body_util::Empty::<bytes::Bytes>::new())
-        .expect("request");
+/// Allocations made by serving `request` once, in-process, body read to
+/// its end.
+async fn allocations_serving<B, R>(app: &mut App, request: http::Request<B>) -> u64
+where
+    App: Service<http::Request<B>, Response = http::Response<R>, Error = std::convert::Infallible>,
+    R: BodyExt,
+    R::Error: std::fmt::Debug,
+{
     let before = ALLOCATIONS.with(Cell::get);
     let Ok(response) = app.call(request).await;
     let body = response.into_body().collect().await.expect("body");
     let after = ALLOCATIONS.with(Cell::get);
     drop(body);
     after - before
+}
+
+/// Allocations made by serving a `GET` of `path`.
+async fn allocations_for(app: &mut App, path: &str) -> u64 {
+    let request = http::Request::get(path)
+        .body(http_body_util::Empty::<bytes::Bytes>::new())
+        .expect("request");
+    allocations_serving(app, request).await
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -113,12 +124,7 @@ async fn allocations_for_post(app: &mut App, path: &str, body: &'static str) -> 
             body.as_bytes(),
         )))
         .expect("request");
-    let before = ALLOCATIONS.with(Cell::get);
-    let Ok(response) = app.call(request).await;
-    let body = response.into_body().collect().await.expect("body");
-    let after = ALLOCATIONS.with(Cell::get);
-    drop(body);
-    after - before
+    allocations_serving(app, request).await
 }
 
 #[tokio::test(flavor = "current_thread")]

@@ -185,10 +185,20 @@ enum Hooks {
 /// let message = error.to_string();
 /// assert!(message.starts_with("atode: the app cannot start:"));
 /// assert!(message.contains("`index`") && message.contains("takes `State<"));
+/// // What `main` prints when it returns the error: the same words.
+/// assert_eq!(format!("{error:?}"), message);
 /// ```
-#[derive(Debug)]
 pub struct StartupError {
     pub(super) problems: Vec<String>,
+}
+
+/// The message itself: a `main` that returns the error (through
+/// `std::io::Error`) prints it with `Debug`, and should print what is
+/// wrong, not a struct of escaped strings.
+impl std::fmt::Debug for StartupError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
 }
 
 impl std::fmt::Display for StartupError {
