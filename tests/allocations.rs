@@ -117,14 +117,58 @@ async fn bytes_order(body: bytes::Bytes) -> &'static str {
 }
 
 /// Allocations made by serving a `POST` of `body` to `path`.
-async fn allocations_for_post(app: &mut App, path: &str, body: &'static str) -> u64 {
-    let request = http::Request::post(path)
+async fn allocations_for_post(app: &mut App, path: &str, body: impl Into<bytes::Bytes>) -> u64 {
+    allocations_serving(app, json_post(path, body)).await
+}
+
+fn json_post(
+    path: &str,
+    body: impl Into<bytes::Bytes>,
+) -> http::Request<http_body_util::Full<bytes::Bytes>> {
+    http::Request::post(path)
         .header("content-type", "application/json")
-        .body(http_body_util::Full::new(bytes::Bytes::from_static(
-            body.as_bytes(),
-        )))
-        .expect("request");
-    allocations_serving(app, request).await
+        .body(http_body_util::Full::new(body.into()))
+        .expect("request")
+}
+
+/// An order of `lines` lines whose last quantity is `2.5`: the body a
+/// client controls that costs the `422` path most, since it is read
+/// again as a `Value`, with its path tracked, and once more with its
+/// floats made integers.
+fn order_with_a_bad_last_line(lines: usize) -> String {
+    let mut body = String::from(r#"{"customer":"Ada","paid":true,"note":null,"lines":["#);
+    for _ in 1..lines {
+        body.push_str(r#"{"sku":"p","qty":1},"#);
+    }
+    body.push_str(r#"{"sku":"p","qty":2.5}]}"#);
+    body
+}
+
+/// What the largest body that fails costs grows with its size, not with
+/// its square: each of the `422`'s readings is one pass (2 MiB, the body
+/// limit, holds about 100,000 such lines).
+#[tokio::test(flavor = "current_thread")]
+async fn a_json_body_that_does_not_fit_costs_in_proportion_to_its_size() {
+    let mut app = App::new().routes(routes![json_order]);
+    let Ok(response) = app
+        .call(json_post("/json", order_with_a_bad_last_line(10)))
+        .await;
+    assert_eq!(response.status(), 422);
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    let body = String::from_utf8_lossy(&body);
+    assert!(body.contains(r#""loc":["body","lines",9,"qty"]"#), "{body}");
+
+    let small = allocations_for_post(&mut app, "/json", order_with_a_bad_last_line(10_000)).await;
+    let large = allocations_for_post(&mut app, "/json", order_with_a_bad_last_line(40_000)).await;
+    assert!(
+        large <= small * 5,
+        "4× the lines cost {large} allocations against {small}: more than linear"
+    );
 }
 
 #[tokio::test(flavor = "current_thread")]
