@@ -45,6 +45,23 @@ pub fn backend_ms(pid: i32) -> Option<f64> {
     Some(ns as f64 / 1e6)
 }
 
+/// Time on a CPU of every PostgreSQL process on this machine (backends,
+/// WAL writer, checkpointer), in milliseconds; `None` off Linux.
+pub fn postgres_ms() -> Option<f64> {
+    let mut ns = 0;
+    for entry in std::fs::read_dir("/proc").ok()? {
+        let Ok(entry) = entry else { continue };
+        let path = entry.path();
+        let is_postgres = std::fs::read_to_string(path.join("comm"))
+            .is_ok_and(|comm| comm.trim_end() == "postgres");
+        if is_postgres {
+            // A process that ended since the listing is skipped.
+            ns += schedstat_ns(&path.join("schedstat")).unwrap_or(0);
+        }
+    }
+    Some(ns as f64 / 1e6)
+}
+
 /// The first field of a `schedstat` file: nanoseconds on a CPU.
 fn schedstat_ns(path: &std::path::Path) -> Option<u64> {
     let schedstat = std::fs::read_to_string(path).ok()?;

@@ -14,7 +14,7 @@ use crate::backend::{Backend, BoxError};
 use crate::report::{Table, median, spread};
 use crate::settings::{Fetch, Settings};
 use crate::tasks::{PROGRESS, RiverCount, count, river_count};
-use crate::{river, server};
+use crate::{cpu, river, server};
 
 /// Calls written per transaction before a run.
 const CHUNK: u64 = 500;
@@ -25,6 +25,46 @@ pub struct ProcessResults {
     pub river: Vec<f64>,
     /// atode / River tasks per second, per round.
     pub ratios: Vec<f64>,
+    /// CPU per call, this process's and PostgreSQL's, per round.
+    pub atode_cpu: Vec<CallCpu>,
+    pub river_cpu: Vec<CallCpu>,
+}
+
+/// Microseconds on a CPU per call worked: this process's threads (workers,
+/// pool, client) and the database's (PostgreSQL's processes; SQLite runs
+/// inside this process, so its share is 0).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct CallCpu {
+    pub process: f64,
+    pub database: f64,
+}
+
+/// Where a run's CPU is read from, at its start.
+struct CpuSince {
+    threads: Option<cpu::ThreadTimes>,
+    postgres: Option<f64>,
+}
+
+impl CpuSince {
+    fn now() -> Self {
+        CpuSince {
+            threads: cpu::ThreadTimes::now(),
+            postgres: cpu::postgres_ms(),
+        }
+    }
+
+    /// The CPU since [`now`](Self::now), per call of `jobs`.
+    fn per_call(&self, jobs: u64) -> CallCpu {
+        let per_call = |ms: f64| ms * 1e3 / jobs as f64;
+        let threads = self.threads.as_ref().zip(cpu::ThreadTimes::now());
+        CallCpu {
+            process: threads.map_or(0.0, |(before, after)| per_call(after.ms_since(before))),
+            database: self
+                .postgres
+                .zip(cpu::postgres_ms())
+                .map_or(0.0, |(before, after)| per_call(after - before)),
+        }
+    }
 }
 
 pub async fn run(
@@ -36,22 +76,29 @@ pub async fn run(
     let mut results = ProcessResults::default();
     for round in 1..=settings.rounds {
         let atode_first = round % 2 == 1;
-        let (mut atode_rate, mut river_rate) = (0.0, 0.0);
+        let ((mut atode_rate, mut atode_cpu), (mut river_rate, mut river_cpu)) = Default::default();
         for atode_turn in [atode_first, !atode_first] {
             if atode_turn {
-                atode_rate = atode(backend, settings, jobs, fetch).await?;
+                (atode_rate, atode_cpu) = atode(backend, settings, jobs, fetch).await?;
             } else {
-                river_rate = river(backend, settings, jobs, fetch).await?;
+                (river_rate, river_cpu) = river(backend, settings, jobs, fetch).await?;
             }
         }
         eprintln!(
-            "  {} processing round {round} ({}): atode {atode_rate:.0} tasks/s, River {river_rate:.0} jobs/s",
+            "  {} processing round {round} ({}): atode {atode_rate:.0} tasks/s, River {river_rate:.0} jobs/s; \
+             CPU µs per call (process + database): atode {:.0} + {:.0}, River {:.0} + {:.0}",
             backend.label(),
-            fetch.label()
+            fetch.label(),
+            atode_cpu.process,
+            atode_cpu.database,
+            river_cpu.process,
+            river_cpu.database,
         );
         results.atode.push(atode_rate);
         results.river.push(river_rate);
         results.ratios.push(atode_rate / river_rate);
+        results.atode_cpu.push(atode_cpu);
+        results.river_cpu.push(river_cpu);
     }
     Ok(results)
 }
@@ -66,7 +113,7 @@ async fn atode(
     settings: &Settings,
     jobs: u64,
     fetch: Fetch,
-) -> Result<f64, BoxError> {
+) -> Result<(f64, CallCpu), BoxError> {
     let url = backend.fresh("process-atode").await?;
     let durable = Durable::url(&url).task(count);
     let queue = fetch
@@ -77,9 +124,11 @@ async fn atode(
 
     PROGRESS.reset();
     let started = Instant::now();
+    let cpu = CpuSince::now();
     let server = server::start(App::new().durable(queue.clone())).await?;
     let finished = PROGRESS.wait_for(jobs, guard(jobs)).await;
     let elapsed = started.elapsed();
+    let cpu = cpu.per_call(jobs);
     server.stop().await?;
     if let Err(done) = finished {
         return Err(format!("atode ran {done} of {jobs} calls in {:?}", guard(jobs)).into());
@@ -88,7 +137,7 @@ async fn atode(
     if stats.completed != jobs || stats.failed + stats.panicked + stats.cancelled != 0 {
         return Err(format!("atode's counts after {jobs} calls: {stats:?}").into());
     }
-    Ok(jobs as f64 / elapsed.as_secs_f64())
+    Ok((jobs as f64 / elapsed.as_secs_f64(), cpu))
 }
 
 /// The calls, through atode's public API: `add_task_in` in transactions of
@@ -120,7 +169,7 @@ async fn river(
     settings: &Settings,
     jobs: u64,
     fetch: Fetch,
-) -> Result<f64, BoxError> {
+) -> Result<(f64, CallCpu), BoxError> {
     let url = backend.fresh("process-river").await?;
     let mut workers = Workers::new();
     workers.add_fn(river_count)?;
@@ -136,14 +185,23 @@ async fn river(
 
     PROGRESS.reset();
     let started = Instant::now();
+    let cpu = CpuSince::now();
     let mut run = client.start()?;
     let finished = PROGRESS.wait_for(jobs, guard(jobs)).await;
     let elapsed = started.elapsed();
+    let cpu = cpu.per_call(jobs);
     run.stop().await?;
     if let Err(done) = finished {
         return Err(format!("River ran {done} of {jobs} jobs in {:?}", guard(jobs)).into());
     }
-    Ok(jobs as f64 / elapsed.as_secs_f64())
+    Ok((jobs as f64 / elapsed.as_secs_f64(), cpu))
+}
+
+/// `process + database`, the medians over rounds.
+fn cpu_cell(rounds: &[CallCpu]) -> String {
+    let process: Vec<f64> = rounds.iter().map(|cpu| cpu.process).collect();
+    let database: Vec<f64> = rounds.iter().map(|cpu| cpu.database).collect();
+    format!("{:.0} + {:.0}", median(&process), median(&database))
 }
 
 /// River's and graphile-worker's published figures, printed beside ours and
@@ -169,6 +227,8 @@ pub fn print(settings: &Settings, rows: &[(&str, Fetch, u64, &ProcessResults)]) 
         "atode tasks/s:",
         "River jobs/s:",
         "atode/River:",
+        "CPU µs/call, atode (process + database):",
+        "River:",
     ]);
     for (label, fetch, jobs, results) in rows {
         table.row(&[
@@ -178,6 +238,8 @@ pub fn print(settings: &Settings, rows: &[(&str, Fetch, u64, &ProcessResults)]) 
             format!("{:.0}", median(&results.atode)),
             format!("{:.0}", median(&results.river)),
             spread(&results.ratios),
+            cpu_cell(&results.atode_cpu),
+            cpu_cell(&results.river_cpu),
         ]);
     }
     print!("{}", table.render());

@@ -180,22 +180,25 @@ impl Database {
 }
 
 /// A connection checked out of the pool for one write of atode's own
-/// (`BEGIN`, the calls, `COMMIT`), bounded by a deadline. It goes back to
-/// the pool only once the write has ended with an answer (committed, or
-/// refused and rolled back: [`settle`](Self::settle)). A write abandoned
-/// midway (its deadline passed, or the request was dropped) may have a
-/// statement in flight and its transaction open: its connection is closed
-/// instead, never handed to another request in a state no one knows, and
-/// the database rolls back what it was not told to commit.
+/// (`BEGIN`, the calls, `COMMIT`), bounded by a deadline. It is kept for
+/// the committer's next write, or goes back to the pool, only once the
+/// write has ended with an answer (committed, or refused and rolled back:
+/// [`settled`](Self::settled)). A write abandoned midway (its deadline
+/// passed, or the request was dropped) may have a statement in flight and
+/// its transaction open: its connection is closed instead, never handed to
+/// another write in a state no one knows, and the database rolls back what
+/// it was not told to commit.
 pub(crate) struct WriteConnection<DB: sqlx::Database> {
     connection: Option<PoolConnection<DB>>,
     settled: bool,
 }
 
 impl<DB: sqlx::Database> WriteConnection<DB> {
-    pub(crate) fn new() -> Self {
+    /// A write on `kept`, the committer's connection from its last write,
+    /// or on one taken from the pool when there is none.
+    pub(crate) fn new(kept: Option<PoolConnection<DB>>) -> Self {
         WriteConnection {
-            connection: None,
+            connection: kept,
             settled: false,
         }
     }
@@ -204,15 +207,33 @@ impl<DB: sqlx::Database> WriteConnection<DB> {
         &mut self,
         pool: &Pool<DB>,
     ) -> Result<&mut DB::Connection, DurableError> {
-        let connection = pool.acquire().await?;
+        let connection = match self.connection.take() {
+            Some(kept) => kept,
+            None => pool.acquire().await?,
+        };
         Ok(&mut **self.connection.insert(connection))
     }
 
-    /// The write ended with an answer: the connection may go back to the
-    /// pool (which rolls back a transaction left open by an error).
-    pub(crate) fn settle(mut self) {
+    /// The write ended with an answer: the connection may serve the next
+    /// (dropped, it goes back to the pool, which rolls back a transaction
+    /// left open by an error).
+    pub(crate) fn settled(mut self) -> Option<PoolConnection<DB>> {
         self.settled = true;
+        self.connection.take()
     }
+}
+
+/// The connection a committer keeps from one write to the next while
+/// batches keep coming, so that each does not take one from the pool: on
+/// PostgreSQL that is a round trip (the pool's check of the connection)
+/// per commit. It goes back to the pool when the committer ends.
+#[derive(Default)]
+pub(crate) enum KeptConnection {
+    #[default]
+    None,
+    Sqlite(PoolConnection<Sqlite>),
+    #[cfg(feature = "postgres")]
+    Postgres(PoolConnection<Postgres>),
 }
 
 /// A write of atode's own on each engine, statement by statement: `BEGIN`
@@ -227,9 +248,17 @@ pub(crate) trait BoundedWrite: sqlx::Database {
         deadline: Instant,
     ) -> impl Future<Output = Result<Transaction<'c, Self>, DurableError>> + Send + 'c;
 
-    /// [`WriteConnection::settle`], once the connection is as the pool's
-    /// others are again.
-    fn settle(connection: WriteConnection<Self>) -> impl Future<Output = ()> + Send;
+    /// [`WriteConnection::settled`], once the connection is as the pool's
+    /// others are again (`None`: it could not be set back, and is closed).
+    fn settle(
+        connection: WriteConnection<Self>,
+    ) -> impl Future<Output = Option<PoolConnection<Self>>> + Send;
+
+    /// The committer's connection, if it kept one of this engine.
+    fn take_kept(kept: &mut KeptConnection) -> Option<PoolConnection<Self>>;
+
+    /// Keeps `connection` for the committer's next write.
+    fn keep(kept: &mut KeptConnection, connection: PoolConnection<Self>);
 }
 
 impl BoundedWrite for Sqlite {
@@ -252,17 +281,28 @@ impl BoundedWrite for Sqlite {
 
     /// Settled once the connection waits for another writer as long as the
     /// pool's do again; a connection that cannot be set back is closed.
-    async fn settle(mut connection: WriteConnection<Sqlite>) {
+    async fn settle(mut connection: WriteConnection<Sqlite>) -> Option<PoolConnection<Sqlite>> {
         if let Some(handle) = &mut connection.connection {
             if sqlx::raw_sql(RESTORE_BUSY_TIMEOUT)
                 .execute(&mut **handle)
                 .await
                 .is_err()
             {
-                return;
+                return None;
             }
         }
-        connection.settle();
+        connection.settled()
+    }
+
+    fn take_kept(kept: &mut KeptConnection) -> Option<PoolConnection<Sqlite>> {
+        match std::mem::take(kept) {
+            KeptConnection::Sqlite(connection) => Some(connection),
+            _ => None,
+        }
+    }
+
+    fn keep(kept: &mut KeptConnection, connection: PoolConnection<Sqlite>) {
+        *kept = KeptConnection::Sqlite(connection);
     }
 }
 
@@ -288,8 +328,19 @@ impl BoundedWrite for Postgres {
             .await?)
     }
 
-    async fn settle(connection: WriteConnection<Postgres>) {
-        connection.settle();
+    async fn settle(connection: WriteConnection<Postgres>) -> Option<PoolConnection<Postgres>> {
+        connection.settled()
+    }
+
+    fn take_kept(kept: &mut KeptConnection) -> Option<PoolConnection<Postgres>> {
+        match std::mem::take(kept) {
+            KeptConnection::Postgres(connection) => Some(connection),
+            _ => None,
+        }
+    }
+
+    fn keep(kept: &mut KeptConnection, connection: PoolConnection<Postgres>) {
+        *kept = KeptConnection::Postgres(connection);
     }
 }
 

@@ -35,12 +35,14 @@
 use std::time::Duration;
 
 use riverqueue::sqlx::sqlite::SqlitePool;
-use riverqueue::sqlx::{self, AssertSqlSafe};
+use riverqueue::sqlx::{self, AssertSqlSafe, Sqlite};
 use tokio::time::Instant;
 use tokio_stream::StreamExt;
 
 use super::bulk_insert::{calls_json, queues_json, sqlite_insert, sqlite_notify};
-use super::database::{RESTORE_BUSY_TIMEOUT, WriteConnection, millis_left};
+use super::database::{
+    BoundedWrite, KeptConnection, RESTORE_BUSY_TIMEOUT, WriteConnection, millis_left,
+};
 use super::error::DurableError;
 use super::job::EncodedJob;
 use super::queue::TaskQueue;
@@ -97,16 +99,18 @@ impl Script {
 }
 
 impl TaskQueue {
-    /// Runs `script` on a connection of `pool`: the calls are committed,
-    /// or the error says what was refused, as [`Failed`] sorts it.
+    /// Runs `script` on `kept` or a connection of `pool`: the calls are
+    /// committed (and the connection kept for the next script), or the
+    /// error says what was refused, as [`Failed`] sorts it.
     pub(super) async fn commit_script(
         &self,
         pool: &SqlitePool,
         script: Script,
         deadline: Instant,
+        kept: &mut KeptConnection,
     ) -> Result<(), Failed> {
         let bound = self.write_timeout();
-        let mut connection = WriteConnection::new();
+        let mut connection = WriteConnection::new(Sqlite::take_kept(kept));
         let handle = match tokio::time::timeout_at(deadline, connection.acquire(pool)).await {
             Ok(Ok(handle)) => handle,
             Ok(Err(error)) => return Err(Failed::Transaction(error)),
@@ -127,7 +131,9 @@ impl TaskQueue {
             // The connection is closed (unsettled) with the script in flight.
             Err(_) => return Err(Failed::Transaction(DurableError::timed_out(bound, true))),
             Ok(Ok(())) if finished == script.statements => {
-                connection.settle();
+                if let Some(connection) = connection.settled() {
+                    Sqlite::keep(kept, connection);
+                }
                 return Ok(());
             }
             Ok(Ok(())) => {
@@ -155,7 +161,7 @@ impl TaskQueue {
             Failed::Transaction(DurableError::commit(error))
         };
         if sqlx::raw_sql(UNDO).execute(&mut *handle).await.is_ok() {
-            connection.settle();
+            drop(connection.settled());
         }
         Err(failed)
     }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use riverqueue::sqlx::{self, Pool, Transaction};
 use tokio::time::Instant;
 
-use super::database::{BoundedWrite, Database, QueueTransaction, WriteConnection};
+use super::database::{BoundedWrite, Database, KeptConnection, QueueTransaction, WriteConnection};
 use super::error::DurableError;
 use super::group_commit::{CommitterGuard, Entry};
 use super::job::{EncodedJob, PendingJob};
@@ -62,8 +62,9 @@ impl TaskQueue {
     /// nothing does.
     async fn commit_waiting(self) {
         let mut committer = CommitterGuard::new(self.group());
+        let mut kept = KeptConnection::default();
         while let Some(batch) = committer.next_batch() {
-            self.commit_batch(batch).await;
+            self.commit_batch(batch, &mut kept).await;
         }
     }
 
@@ -73,7 +74,7 @@ impl TaskQueue {
     /// left. If a statement fails, each request is written again alone, so
     /// one request's refused call fails that request only, and its
     /// neighbours' calls are committed or refused as they would be alone.
-    async fn commit_batch(&self, batch: Vec<Entry>) {
+    async fn commit_batch(&self, batch: Vec<Entry>, kept: &mut KeptConnection) {
         let bound = self.write_timeout();
         let now = Instant::now();
         let (live, late): (Vec<Entry>, Vec<Entry>) =
@@ -85,7 +86,7 @@ impl TaskQueue {
             return;
         };
         let jobs: Vec<&EncodedJob> = live.iter().flat_map(|entry| &entry.jobs).collect();
-        match self.transact(&jobs, deadline).await {
+        match self.transact(&jobs, deadline, kept).await {
             Ok(()) => {
                 for entry in live {
                     entry.answer(Ok(()));
@@ -100,7 +101,7 @@ impl TaskQueue {
                 );
                 for entry in live {
                     let jobs: Vec<&EncodedJob> = entry.jobs.iter().collect();
-                    let written = self.transact(&jobs, entry.deadline).await;
+                    let written = self.transact(&jobs, entry.deadline, kept).await;
                     entry.answer(written.map_err(Failed::into_error));
                 }
             }
@@ -113,9 +114,15 @@ impl TaskQueue {
         }
     }
 
-    /// One transaction writing `jobs`, cut at `deadline`. Once committed,
-    /// the calls are counted and the workers woken.
-    async fn transact(&self, jobs: &[&EncodedJob], deadline: Instant) -> Result<(), Failed> {
+    /// One transaction writing `jobs`, cut at `deadline`, on the
+    /// committer's `kept` connection if it has one. Once committed, the
+    /// calls are counted and the workers woken.
+    async fn transact(
+        &self,
+        jobs: &[&EncodedJob],
+        deadline: Instant,
+        kept: &mut KeptConnection,
+    ) -> Result<(), Failed> {
         if Instant::now() >= deadline {
             return Err(Failed::Transaction(DurableError::timed_out(
                 self.write_timeout(),
@@ -127,11 +134,11 @@ impl TaskQueue {
             Database::Sqlite(pool) if jobs.iter().all(|job| job.plain) => {
                 let queues = self.notices().due(self.database(), waking_queues(jobs));
                 let script = Script::new(jobs, &queues, deadline);
-                self.commit_script(pool, script, deadline).await
+                self.commit_script(pool, script, deadline, kept).await
             }
-            Database::Sqlite(pool) => self.commit_statements(pool, jobs, deadline).await,
+            Database::Sqlite(pool) => self.commit_statements(pool, jobs, deadline, kept).await,
             #[cfg(feature = "postgres")]
-            Database::Postgres(pool) => self.commit_statements(pool, jobs, deadline).await,
+            Database::Postgres(pool) => self.commit_statements(pool, jobs, deadline, kept).await,
         };
         written?;
         self.counters().committed(jobs.len());
@@ -142,13 +149,16 @@ impl TaskQueue {
         Ok(())
     }
 
-    /// `jobs` written statement by statement in a transaction on `pool`,
-    /// cut at `deadline`.
+    /// `jobs` written statement by statement in a transaction on `kept`
+    /// or a connection of `pool`, cut at `deadline`. A connection that
+    /// committed is kept for the next; after an error it goes back to the
+    /// pool, which checks it before its next use.
     async fn commit_statements<DB>(
         &self,
         pool: &Pool<DB>,
         jobs: &[&EncodedJob],
         deadline: Instant,
+        kept: &mut KeptConnection,
     ) -> Result<(), Failed>
     where
         DB: BoundedWrite,
@@ -157,7 +167,7 @@ impl TaskQueue {
         // Set just before `COMMIT` is sent: a write cut short before it
         // left nothing; after it, no one knows.
         let mut committing = false;
-        let mut connection = WriteConnection::new();
+        let mut connection = WriteConnection::new(DB::take_kept(kept));
         let written = tokio::time::timeout_at(deadline, async {
             let transaction = DB::begin(&mut connection, pool, deadline)
                 .await
@@ -169,8 +179,11 @@ impl TaskQueue {
         // A refused statement or COMMIT still has its answer: the
         // connection may go back (the pool rolls back what is open).
         // Past the deadline it was dropped unsettled: closed.
-        if written.is_ok() {
-            DB::settle(connection).await;
+        if let Ok(result) = &written {
+            let settled = DB::settle(connection).await;
+            if let (Ok(()), Some(connection)) = (result, settled) {
+                DB::keep(kept, connection);
+            }
         }
         written.unwrap_or_else(|_| {
             Err(Failed::Transaction(DurableError::timed_out(
