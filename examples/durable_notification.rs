@@ -4,7 +4,8 @@
 //! `POST /send-notification/<email>` writes the call of `write_notification`
 //! to the queue before it answers, with the call's id; a worker appends the
 //! line to `log.txt` in the working directory. `GET /tasks/<id>` tells
-//! where the call is. The queue is `durable_notification.sqlite3` in the
+//! where the call is; `POST /tasks/<id>/cancel` cancels it (`409` once it
+//! has completed or been discarded). The queue is `durable_notification.sqlite3` in the
 //! working directory, or the database `$ATODE_DATABASE_URL` names
 //! (`postgres://...`).
 //!
@@ -17,11 +18,13 @@
 //! # notification for foo@example.com: some notification
 //! curl http://127.0.0.1:8000/tasks/{task_id}
 //! # eventually 200 {"id":"{task_id}","task":"write_notification","state":"completed",…}
+//! curl -X POST http://127.0.0.1:8000/tasks/{task_id}/cancel
+//! # 409 {"detail":"task {task_id} is completed: too late to cancel"}
 //! ```
 
 use std::io::Write;
 
-use atode::durable::{Durable, TaskId, TaskQueue, TaskStatus, task};
+use atode::durable::{Cancellation, Durable, TaskId, TaskQueue, TaskStatus, task};
 use atode::{App, BackgroundTasks, Json, StatusCode, get, post, routes};
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -77,7 +80,7 @@ async fn task_status(
         Ok(None) => Err((
             StatusCode::NOT_FOUND,
             Json(Detail {
-                detail: format!("no task {id}: never queued here, or cleaned up"),
+                detail: not_found(id),
             }),
         )),
         Err(error) => {
@@ -90,6 +93,36 @@ async fn task_status(
             ))
         }
     }
+}
+
+/// Cancel a task: a queued one never runs; a running one is stopped (a
+/// regular `fn` runs on to its end, its result ignored). Answers the task's
+/// status; `409` if it had already completed or been discarded.
+#[post("/tasks/<id>/cancel")]
+async fn cancel_task(
+    id: TaskId,
+    queue: TaskQueue,
+) -> Result<Json<TaskStatus>, (StatusCode, Json<Detail>)> {
+    let refused = |status, detail| Err((status, Json(Detail { detail })));
+    match queue.cancel(id).await {
+        Ok(Cancellation::Cancelled(status)) => Ok(Json(status)),
+        Ok(Cancellation::Finished(status)) => refused(
+            StatusCode::CONFLICT,
+            format!("task {id} is {}: too late to cancel", status.state),
+        ),
+        Ok(Cancellation::Unknown) => refused(StatusCode::NOT_FOUND, not_found(id)),
+        Err(error) => {
+            tracing::error!(%error, "cancelling task {id}");
+            refused(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the task queue cannot be written just now".to_owned(),
+            )
+        }
+    }
+}
+
+fn not_found(id: TaskId) -> String {
+    format!("no task {id}: never queued here, or cleaned up")
 }
 
 #[tokio::main]
@@ -108,9 +141,11 @@ async fn main() -> std::io::Result<()> {
             format!("unknown argument {other:?}: run with no argument to serve, or `worker`"),
         )),
         None => {
-            let app = App::new()
-                .durable(queue)
-                .routes(routes![send_notification, task_status]);
+            let app = App::new().durable(queue).routes(routes![
+                send_notification,
+                task_status,
+                cancel_task
+            ]);
             atode::run(app).await
         }
     }

@@ -128,6 +128,106 @@ async fn durable_notification_answers_with_the_id_and_the_worker_writes_the_log(
     example.terminate().await.assert_success();
 }
 
+/// The example's task, by name and arguments: the test writes a call of
+/// it for the example's worker, which runs its own.
+#[atode::durable::task(max_attempts = 10)]
+fn write_notification(email: String, message: String) {
+    let _ = (email, message);
+}
+
+/// `POST /tasks/<id>/cancel`: a waiting call is cancelled and never runs,
+/// and a second cancel answers the same; a completed call is refused with
+/// `409`, an unknown id `404`.
+async fn durable_notification_cancels_over_http(db: durable_support::TestDb) {
+    use atode::durable::Later;
+
+    let url = db.url.clone();
+    let backend = if url.starts_with("postgres") {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    let dir = ScratchDir::new(&format!("durable-notification-cancel-{backend}"));
+    // Due in an hour, written before the example starts: its worker leaves
+    // it waiting.
+    let queue = atode::durable::Durable::url(&url)
+        .without_workers()
+        .connect()
+        .await
+        .expect("open the example's queue");
+    let waiting = queue
+        .add_task(
+            write_notification.after(std::time::Duration::from_secs(3600)),
+            ("later@example.com".to_owned(), "later".to_owned()),
+        )
+        .await
+        .expect("queue a delayed call");
+    let example = Example::start_with(
+        "durable_notification",
+        &dir,
+        &[("ATODE_DATABASE_URL", &url)],
+    )
+    .await;
+    let mut client = Http1::connect(example.addr).await;
+    let cancel = |id: &str| request("POST", &format!("/tasks/{id}/cancel"));
+
+    let (status, _, body) = client.fetch(cancel(&waiting.to_string())).await;
+    assert_eq!(status, 200, "{body}");
+    let cancelled: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(cancelled["id"], waiting.to_string());
+    assert_eq!(cancelled["task"], "write_notification");
+    assert_eq!(cancelled["state"], "cancelled");
+    let (status, _, again) = client.fetch(cancel(&waiting.to_string())).await;
+    assert_eq!((status.as_u16(), again.as_str()), (200, body.as_str()));
+    let (status, _, read) = client
+        .fetch(request("GET", &format!("/tasks/{waiting}")))
+        .await;
+    assert_eq!((status.as_u16(), read.as_str()), (200, body.as_str()));
+
+    let (status, _, body) = client
+        .fetch(request("POST", "/send-notification/foo@example.com"))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let sent = task_id(&body);
+    until_completed(example.addr, &sent).await;
+    let (status, _, body) = client.fetch(cancel(&sent)).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(
+        body,
+        format!(r#"{{"detail":"task {sent} is completed: too late to cancel"}}"#)
+    );
+
+    let (status, _, body) = client
+        .fetch(cancel("00000000-0000-4000-8000-000000000000"))
+        .await;
+    assert_eq!(status, 404, "{body}");
+    let (status, _, body) = client.fetch(cancel("not-an-id")).await;
+    assert_eq!(status, 422, "{body}");
+
+    example.terminate().await.assert_success();
+    assert_eq!(
+        dir.read("log.txt"),
+        "notification for foo@example.com: some notification\n",
+        "only the call not cancelled ran"
+    );
+}
+
+#[tokio::test]
+async fn durable_notification_cancels_over_http_on_sqlite() {
+    let db = durable_support::TestDb::new(durable_support::Backend::Sqlite, "cancel").await;
+    durable_notification_cancels_over_http(db).await;
+}
+
+#[tokio::test]
+#[cfg_attr(
+    not(atode_postgres),
+    ignore = "set ATODE_TEST_POSTGRES_URL to a PostgreSQL server to run it"
+)]
+async fn durable_notification_cancels_over_http_on_postgres() {
+    let db = durable_support::TestDb::new(durable_support::Backend::Postgres, "cancel").await;
+    durable_notification_cancels_over_http(db).await;
+}
+
 /// SIGKILL under load, then a restart: every request that got a `200` has
 /// its line in `log.txt`.
 /// A worker built from a program without the task its queue holds calls

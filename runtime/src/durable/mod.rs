@@ -19,7 +19,8 @@
 //!   duplicate calls).
 //! - **Retries.** An `Err` or a panic is retried with a growing wait stored
 //!   with the call, up to `max_attempts`; then the call is `discarded`,
-//!   its last error kept. [`TaskQueue::status`] reads it by id.
+//!   its last error kept. [`TaskQueue::status`] reads it by id, and
+//!   [`TaskQueue::cancel`] stops it.
 //!
 //! The engine is [River](https://riverqueue.com)'s Rust client, on a SQLite
 //! file by default and on PostgreSQL with the `postgres` feature; its types
@@ -69,9 +70,11 @@
 // `add_task` makes a `PendingJob` with its `TaskId` (`job`, `id`); the
 // request writes it through `TaskQueue` (`queue`) into the `Database`
 // (`database`); River hands it to a `TaskWorker` (`worker`), which counts
-// what happened (`counters`); `status` reads it back.
+// what happened (`counters`); `status` reads it back, and `cancel`
+// stops it.
 
 mod bulk_insert;
+mod cancel;
 mod counters;
 mod current;
 mod database;
@@ -95,6 +98,7 @@ mod wake;
 mod worker;
 mod write;
 
+pub use cancel::Cancellation;
 pub use counters::DurableStats;
 pub use current::{CurrentCall, current};
 pub use database::QueueTransaction;

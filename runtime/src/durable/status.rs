@@ -43,12 +43,38 @@ impl TaskState {
         }
     }
 
+    /// The state as the status JSON spells it: `"queued"`, `"completed"`, ...
+    ///
+    /// ```
+    /// use atode::durable::TaskState;
+    ///
+    /// assert_eq!(TaskState::Completed.as_str(), "completed");
+    /// assert_eq!(TaskState::Retrying.to_string(), "retrying");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskState::Queued => "queued",
+            TaskState::Scheduled => "scheduled",
+            TaskState::Running => "running",
+            TaskState::Retrying => "retrying",
+            TaskState::Completed => "completed",
+            TaskState::Discarded => "discarded",
+            TaskState::Cancelled => "cancelled",
+        }
+    }
+
     /// Whether the call will not run again.
     pub fn is_final(self) -> bool {
         matches!(
             self,
             TaskState::Completed | TaskState::Discarded | TaskState::Cancelled
         )
+    }
+}
+
+impl std::fmt::Display for TaskState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -101,6 +127,22 @@ impl TaskStatus {
             created_at: row.created_at.to_string(),
             scheduled_at: row.scheduled_at.to_string(),
             finalized_at: row.finalized_at.map(|at| at.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TaskState;
+
+    #[test]
+    fn a_states_name_is_the_one_its_json_has() {
+        use TaskState::*;
+        for state in [
+            Queued, Scheduled, Running, Retrying, Completed, Discarded, Cancelled,
+        ] {
+            let json = serde_json::to_value(state).expect("a state serializes");
+            assert_eq!(json.as_str(), Some(state.as_str()));
         }
     }
 }
