@@ -4,6 +4,7 @@
 //! the process exits, so the exit is the event that says they have run.
 
 mod common;
+#[macro_use]
 mod durable_support;
 
 use common::example::{Example, ScratchDir};
@@ -212,21 +213,7 @@ async fn durable_notification_cancels_over_http(db: durable_support::TestDb) {
     );
 }
 
-#[tokio::test]
-async fn durable_notification_cancels_over_http_on_sqlite() {
-    let db = durable_support::TestDb::new(durable_support::Backend::Sqlite, "cancel").await;
-    durable_notification_cancels_over_http(db).await;
-}
-
-#[tokio::test]
-#[cfg_attr(
-    not(atode_postgres),
-    ignore = "set ATODE_TEST_POSTGRES_URL to a PostgreSQL server to run it"
-)]
-async fn durable_notification_cancels_over_http_on_postgres() {
-    let db = durable_support::TestDb::new(durable_support::Backend::Postgres, "cancel").await;
-    durable_notification_cancels_over_http(db).await;
-}
+on_every_backend!(durable_notification_cancels_over_http);
 
 /// SIGKILL under load, then a restart: every request that got a `200` has
 /// its line in `log.txt`.
