@@ -8,6 +8,8 @@
 #     KEEP=/tmp/cg bash bench/callgrind.sh  # also keep the profiles there,
 #                                           # for callgrind_annotate
 #     SERVERS=atode bash bench/callgrind.sh  # one server only
+#     FEATURES=metrics SERVERS=atode bash bench/callgrind.sh
+#                                         # atode with its metrics on
 #
 # Each server runs with one tokio worker; wrk (HTTP/1.1, 64 connections)
 # and then h2load (HTTP/2 h2c with prior knowledge, 16 connections of 4
@@ -28,7 +30,7 @@ for tool in valgrind:valgrind wrk:wrk h2load:nghttp2-client; do
   fi
 done
 
-cargo build --release --quiet -p atode-bench --bins
+cargo build --release --quiet -p atode-bench --bins ${FEATURES:+--features "$FEATURES"}
 target_dir=$(cargo metadata --format-version 1 --no-deps |
   sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
 BIN="$target_dir/release"

@@ -140,13 +140,86 @@ async fn main() -> std::io::Result<()> {
             std::io::ErrorKind::InvalidInput,
             format!("unknown argument {other:?}: run with no argument to serve, or `worker`"),
         )),
-        None => {
-            let app = App::new().durable(queue).routes(routes![
-                send_notification,
-                task_status,
-                cancel_task
-            ]);
-            atode::run(app).await
-        }
+        None => atode::run(app(queue)).await,
+    }
+}
+
+fn app(queue: TaskQueue) -> App {
+    App::new()
+        .durable(queue)
+        .routes(routes![send_notification, task_status, cancel_task])
+}
+
+/// A test needs no worker: `TestClient::durable()` lists what a request
+/// queued, runs it on demand, and moves the queue's clock past a retry.
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use atode::durable::TaskState;
+    use atode::testing::TestClient;
+    use serde_json::Value;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_notification_is_queued_then_written_and_a_failure_retried() {
+        // The task appends to `log.txt` in the working directory: a
+        // scratch one (the only test of this binary changes it).
+        let dir = std::env::temp_dir().join(format!("durable-notification-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::env::set_current_dir(&dir).unwrap();
+        // A retry a minute after a failure: it cannot come due while the
+        // test runs, only when the test moves the clock.
+        let queue = Durable::sqlite(dir.join("tasks.sqlite3"))
+            .retry_backoff(Duration::from_secs(60), Duration::from_secs(60))
+            .without_workers()
+            .connect()
+            .await
+            .unwrap();
+        let client = TestClient::new(app(queue));
+
+        let sent: Value = client
+            .post("/send-notification/foo@example.com")
+            .await
+            .json();
+        let tasks = client.durable();
+        let queued = tasks.queued().await;
+        assert_eq!(queued.len(), 1);
+        assert_eq!(queued[0].task, "write_notification");
+        let (email, message): (String, String) = queued[0].args();
+        assert_eq!(
+            (email.as_str(), message.as_str()),
+            ("foo@example.com", "some notification")
+        );
+        assert!(!dir.join("log.txt").exists(), "queued, not run");
+
+        // A directory where the log should be: the attempt fails, and its
+        // error is the call's.
+        std::fs::create_dir(dir.join("log.txt")).unwrap();
+        let ran = tasks.run_pending().await;
+        assert!(ran[0].error.is_some());
+        assert_eq!(ran[0].status.state, TaskState::Retrying);
+        std::fs::remove_dir(dir.join("log.txt")).unwrap();
+        assert!(
+            tasks.run_pending().await.is_empty(),
+            "the retry waits for its minute"
+        );
+        tasks.advance(Duration::from_secs(60)).await;
+        let ran = tasks.run_pending().await;
+        assert!(ran[0].is_ok());
+        assert_eq!(
+            std::fs::read_to_string(dir.join("log.txt")).unwrap(),
+            "notification for foo@example.com: some notification\n"
+        );
+        let status: Value = client
+            .get(&format!("/tasks/{}", sent["task_id"].as_str().unwrap()))
+            .await
+            .json();
+        assert_eq!(
+            (status["state"].as_str(), status["attempt"].as_u64()),
+            (Some("completed"), Some(2))
+        );
     }
 }

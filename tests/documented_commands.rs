@@ -33,6 +33,7 @@ documented!(
     tracing_compression,
     durable_notification,
     durable_signup,
+    ops_service,
     openapi,
     users_api,
     sse_clock,

@@ -129,6 +129,119 @@ async fn durable_notification_answers_with_the_id_and_the_worker_writes_the_log(
     example.terminate().await.assert_success();
 }
 
+#[tokio::test]
+async fn ops_service_counts_a_signup_and_shows_its_metrics_to_operators_only() {
+    let dir = ScratchDir::new("ops-service");
+    let example = Example::start_with("ops_service", &dir, &[("OPS_TOKEN", "s3cret")]).await;
+    let mut client = Http1::connect(example.addr).await;
+    let (status, _, body) = client
+        .fetch(request("POST", "/signup/ada@example.com"))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let id: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    let state = until_completed(example.addr, id["task_id"].as_str().expect("an id")).await;
+    assert_eq!(state["task"], "send_welcome");
+    assert_eq!(dir.read("outbox.txt"), "welcome mail to ada@example.com\n");
+
+    let with = |authorization: &str| {
+        let mut scrape = request("GET", "/metrics");
+        scrape.headers_mut().insert(
+            http::header::AUTHORIZATION,
+            authorization.parse().expect("a header value"),
+        );
+        scrape
+    };
+    // Without the token, or with another: the challenge a browser answers
+    // by asking its user for a password.
+    let (status, headers, _) = client.fetch(request("GET", "/metrics")).await;
+    assert_eq!(status, 401);
+    let challenge = r#"Basic realm="operations", charset="UTF-8""#;
+    assert_eq!(headers[http::header::WWW_AUTHENTICATE], challenge);
+    let (status, headers, _) = client.fetch(with("Bearer s3crex")).await;
+    assert_eq!(status, 401);
+    assert_eq!(headers[http::header::WWW_AUTHENTICATE], challenge);
+    // The token as a browser sends it, the password of any user
+    // ("ops:s3cret").
+    let (status, _, _) = client.fetch(with("Basic b3BzOnMzY3JldA==")).await;
+    assert_eq!(status, 200);
+
+    let (status, _, page) = client.fetch(with("Bearer s3cret")).await;
+    assert_eq!(status, 200, "{page}");
+    for sample in [
+        r#"http_server_request_duration_seconds_count{method="POST",route="/signup/{email}",status="200"} 1"#,
+        r#"http_server_request_duration_seconds_count{method="GET",route="/metrics",status="401"} 2"#,
+        r#"http_server_request_duration_seconds_count{method="GET",route="/metrics",status="200"} 1"#,
+        r#"atode_background_tasks_total{task="ops_service::audit",outcome="completed"} 1"#,
+        "atode_durable_calls_written_total 1",
+    ] {
+        assert!(
+            page.lines().any(|line| line == sample),
+            "no `{sample}` in\n{page}"
+        );
+    }
+    example.terminate().await.assert_success();
+}
+
+/// `ops_service worker`, a process of its own, runs a call queued here in a
+/// span an OpenTelemetry layer records: the attempt's span, which the
+/// worker exports over OTLP to a collector as its environment says, is
+/// that span's child, found through the `traceparent` the call stored.
+#[tokio::test]
+async fn ops_service_workers_attempt_is_the_child_of_the_span_that_queued_it() {
+    use atode::otel::Otel;
+    use opentelemetry::trace::TraceContextExt;
+    use tracing::Instrument;
+    use tracing_opentelemetry::OpenTelemetrySpanExt;
+    use tracing_subscriber::layer::SubscriberExt;
+
+    let mut collector = common::collector::Collector::start().await;
+    let dir = ScratchDir::new("ops-service-trace");
+    let url = format!(
+        "sqlite://{}",
+        dir.path().join("ops_service.sqlite3").display()
+    );
+    let queue = atode::durable::Durable::url(url)
+        .without_workers()
+        .connect()
+        .await
+        .expect("open the example's queue");
+    let otel = Otel::with_provider(opentelemetry_sdk::trace::SdkTracerProvider::builder().build());
+    let queued_in = {
+        let _default =
+            tracing::subscriber::set_default(tracing_subscriber::registry().with(otel.layer()));
+        let checkout = tracing::info_span!("checkout");
+        let queued_in = checkout.context().span().span_context().clone();
+        queue
+            .add_task(send_welcome, ("ada@example.com".to_owned(),))
+            .instrument(checkout)
+            .await
+            .expect("queue the call");
+        queued_in
+    };
+    assert!(queued_in.is_valid());
+
+    let endpoint = collector.endpoint();
+    let env = [
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.as_str()),
+        ("OTEL_SERVICE_NAME", "ops-worker"),
+        ("OTEL_BSP_SCHEDULE_DELAY", "50"),
+    ];
+    let worker = Example::spawn_with_args("ops_service", &dir, &env, &["worker"]);
+    let attempt = collector
+        .span("the attempt's span", |span| span.name == "durable_task")
+        .await;
+    assert_eq!(attempt.trace_id, queued_in.trace_id().to_bytes());
+    assert_eq!(attempt.parent_span_id, queued_in.span_id().to_bytes());
+    worker.terminate().await.assert_success();
+    assert_eq!(dir.read("outbox.txt"), "welcome mail to ada@example.com\n");
+}
+
+/// `ops_service`'s task, by name and arguments, for the test above.
+#[atode::durable::task(max_attempts = 5)]
+fn send_welcome(email: String) {
+    let _ = email;
+}
+
 /// The example's task, by name and arguments: the test writes a call of
 /// it for the example's worker, which runs its own.
 #[atode::durable::task(max_attempts = 10)]
@@ -592,13 +705,14 @@ async fn each_examples_openapi_document_matches_its_snapshot() {
 }
 
 /// Every example, by the name `cargo run --example` takes.
-const EXAMPLES: [&str; 15] = [
+const EXAMPLES: [&str; 16] = [
     "send_notification",
     "dependency_tasks",
     "graceful_shutdown",
     "tracing_compression",
     "durable_notification",
     "durable_signup",
+    "ops_service",
     "openapi",
     "users_api",
     "sse_clock",

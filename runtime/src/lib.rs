@@ -82,17 +82,23 @@ pub mod body;
 pub mod broadcast;
 #[cfg(feature = "cookies")]
 pub mod cookies;
+#[cfg(feature = "dashboard")]
+pub mod dashboard;
 #[cfg(feature = "durable")]
 pub mod durable;
 pub mod extract;
 mod json;
 mod lifecycle;
 pub mod lifespan;
+#[cfg(feature = "metrics")]
+pub mod metrics;
 pub mod middleware;
 #[cfg(feature = "multipart")]
 pub mod multipart;
 #[cfg(feature = "openapi")]
 pub mod openapi;
+#[cfg(feature = "otel")]
+pub mod otel;
 mod panic;
 pub mod response;
 pub mod routing;

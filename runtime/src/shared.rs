@@ -27,6 +27,29 @@ pub(crate) struct AppShared {
     /// through the `Arc` of this they already hold. The app's own, for an
     /// app called as a tower service, never drains.
     pub(crate) lifecycle: Lifecycle,
+    /// The app's metrics, once `App::metrics` turned them on: one set for
+    /// the app, its clones and its servers.
+    #[cfg(feature = "metrics")]
+    pub(crate) metrics: Option<Arc<crate::metrics::AppMetrics>>,
+}
+
+impl AppShared {
+    /// Whether requests are told which route answered them: for the
+    /// metrics' `route` label, and the request span's when something
+    /// records spans (a cached answer of `tracing`'s: telling costs the
+    /// response an extension when layers stand between the routing and
+    /// the server).
+    #[cfg(any(feature = "metrics", feature = "otel"))]
+    pub(crate) fn names_routes(&self) -> bool {
+        #[cfg(feature = "metrics")]
+        if self.metrics.is_some() {
+            return true;
+        }
+        #[cfg(feature = "otel")]
+        return tracing::enabled!(target: "atode::request", tracing::Level::INFO);
+        #[cfg(not(feature = "otel"))]
+        false
+    }
 }
 
 impl Default for AppShared {
@@ -38,6 +61,8 @@ impl Default for AppShared {
             max_fields: crate::extract::DEFAULT_MAX_FIELDS,
             tasks: TaskSettings::default(),
             lifecycle: Lifecycle::default(),
+            #[cfg(feature = "metrics")]
+            metrics: None,
         }
     }
 }

@@ -21,6 +21,12 @@ mod multipart_form;
 #[cfg(feature = "multipart")]
 pub use multipart_form::MultipartForm;
 
+#[cfg(feature = "durable")]
+#[path = "testing_durable.rs"]
+mod durable_queue;
+#[cfg(feature = "durable")]
+pub use crate::durable::testing::{QueuedCall, RUN_PENDING_LIMIT, RanCall, TestQueue};
+
 /// Sends requests to an app without a socket. By default a request returns
 /// once its own background tasks have run, as FastAPI's `TestClient` does,
 /// so a test can check a task's effect right away; a task of another

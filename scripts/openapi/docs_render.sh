@@ -40,15 +40,8 @@ if ! [[ "$base" =~ ^http://(127\.[0-9]+\.[0-9]+\.[0-9]+|\[::1\]):[0-9]+$ ]]; the
 fi
 
 # The browser: Debian's chromium package.
-if ! command -v chromium >/dev/null 2>&1; then
-    echo "docs: installing Debian's chromium package" >&2
-    sudo=
-    if [[ "$(id -u)" != 0 ]]; then sudo=sudo; fi
-    if ! $sudo apt-get install -y -qq chromium >/dev/null; then
-        $sudo apt-get update -qq
-        $sudo apt-get install -y -qq chromium >/dev/null
-    fi
-fi
+source "$here/../lib/chromium.sh"
+chromium_installed docs
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/atode-docs.XXXXXX")"
 trap 'rm -rf "$work"' EXIT

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)] // each suite uses its own part of this module
 
+pub mod collector;
 pub mod example;
 pub mod proxy;
 

@@ -24,5 +24,22 @@ fn main() -> std::io::Result<()> {
     let config = atode_bench::config();
     println!("atode: workers {}, task {:?}", config.workers, config.task);
     let app = App::new().routes(routes![plaintext, json, send_notification]);
+    // With the bench's `metrics` feature, every request and task is measured.
+    #[cfg(feature = "metrics")]
+    let app = app.metrics("/metrics");
+    #[cfg(feature = "dashboard")]
+    let app = app.task_dashboard("/admin/tasks");
+    // With `otel` and `BENCH_OTEL=1`, every request's and task's span is
+    // made into an OpenTelemetry span, and dropped: no exporter.
+    #[cfg(feature = "otel")]
+    if std::env::var_os("BENCH_OTEL").is_some() {
+        use tracing_subscriber::layer::SubscriberExt;
+        use tracing_subscriber::util::SubscriberInitExt;
+        let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder().build();
+        let otel = atode::otel::Otel::with_provider(provider);
+        tracing_subscriber::registry().with(otel.layer()).init();
+        // Spans are made until the process ends.
+        std::mem::forget(otel);
+    }
     atode_bench::runtime()?.block_on(atode::run(app))
 }

@@ -1,8 +1,12 @@
 //! `App`: the routes, the state and the settings of one application.
 
 mod check;
+#[cfg(feature = "dashboard")]
+mod dashboard;
 mod fallback;
 mod lifespan;
+#[cfg(feature = "metrics")]
+mod metrics;
 #[cfg(feature = "openapi")]
 mod openapi;
 mod service;
@@ -439,6 +443,10 @@ impl App {
     /// ```
     #[cfg(feature = "durable")]
     pub fn durable(self, queue: crate::durable::TaskQueue) -> Self {
+        #[cfg(feature = "metrics")]
+        if let Some(metrics) = &self.shared().metrics {
+            queue.count_in(&metrics.durable);
+        }
         self.shared().runner.set_durable_queue(queue);
         self
     }

@@ -16,10 +16,20 @@ impl App {
     /// Serves one request through the layers (if any) and the routing.
     pub(crate) fn handle(
         &self,
-        request: http::Request<Body>,
+        #[cfg_attr(not(feature = "otel"), allow(unused_mut))] mut request: http::Request<Body>,
         remote: Option<SocketAddr>,
     ) -> RouteFuture {
-        self.service().handle(request, remote)
+        #[cfg(feature = "metrics")]
+        let timing = (self.shared().metrics.as_ref())
+            .map(|metrics| crate::metrics::RequestTiming::start(metrics, request.method()));
+        #[cfg(feature = "otel")]
+        let span = crate::otel::request_span(&mut request);
+        let future = self.service().handle(request, remote);
+        #[cfg(feature = "metrics")]
+        let future = future.timed(timing);
+        #[cfg(feature = "otel")]
+        let future = future.traced(span);
+        future
     }
 }
 

@@ -28,6 +28,10 @@ pub(crate) struct Batch {
     runtime: Option<Handle>,
     /// A task was taken from the list and has not been counted yet.
     in_flight: bool,
+    /// When the tasks were handed over, for their pickup times; only when
+    /// the app has metrics.
+    #[cfg(feature = "metrics")]
+    handed_over: Option<std::time::Instant>,
 }
 
 impl Batch {
@@ -35,6 +39,8 @@ impl Batch {
         if let Some(watch) = tasks.watch() {
             watch.enter();
         }
+        #[cfg(feature = "metrics")]
+        let owner_has_metrics = owner.app().metrics.is_some();
         Batch {
             owner,
             route: tasks.route(),
@@ -42,6 +48,8 @@ impl Batch {
             admission,
             runtime: Handle::try_current().ok(),
             in_flight: false,
+            #[cfg(feature = "metrics")]
+            handed_over: owner_has_metrics.then(std::time::Instant::now),
         }
     }
 
@@ -79,6 +87,38 @@ impl Batch {
         next
     }
 
+    /// Records a task that started at `started` (`None` without metrics)
+    /// and ended now with `outcome`.
+    #[cfg(feature = "metrics")]
+    fn measured(&self, name: &'static str, outcome: Outcome, started: Option<std::time::Instant>) {
+        let (Some(handed_over), Some(started)) = (self.handed_over, started) else {
+            return;
+        };
+        if let Some(metrics) = &self.owner.app().metrics {
+            let pickup = started.saturating_duration_since(handed_over);
+            metrics
+                .background
+                .ended(name, outcome, pickup, started.elapsed());
+        }
+    }
+
+    /// The span of one task, `name`: a child of its request's.
+    #[cfg(feature = "otel")]
+    fn task_span(&self, name: &'static str) -> tracing::Span {
+        let span = tracing::info_span!(
+            target: "atode::background",
+            parent: None,
+            "background task",
+            otel.name = name,
+            task = name,
+            route = self.route,
+        );
+        if let Some(trace) = self.tasks.as_ref().and_then(BackgroundTasks::trace) {
+            crate::otel::set_parent(&span, trace.clone());
+        }
+        span
+    }
+
     fn done(&mut self, outcome: Outcome) {
         self.in_flight = false;
         self.owner.count(outcome);
@@ -101,6 +141,10 @@ impl Batch {
             let WorkKind::Async(future) = task.work.0 else {
                 return;
             };
+            #[cfg(feature = "otel")]
+            let future = tracing::Instrument::instrument(future, self.task_span(name));
+            #[cfg(feature = "metrics")]
+            let started = self.handed_over.map(|_| std::time::Instant::now());
             let outcome = match self.owner.settings().timeout {
                 None => log_outcome(route, name, CatchUnwind::new(future).await),
                 Some(limit) => match tokio::time::timeout(limit, CatchUnwind::new(future)).await {
@@ -116,6 +160,8 @@ impl Batch {
                     }
                 },
             };
+            #[cfg(feature = "metrics")]
+            self.measured(name, outcome, started);
             self.done(outcome);
             match self.next() {
                 Some(next) => task = next,
@@ -143,8 +189,16 @@ impl Batch {
             let WorkKind::Blocking(function) = task.work.0 else {
                 return;
             };
+            #[cfg(feature = "otel")]
+            let span = self.task_span(name);
+            #[cfg(feature = "otel")]
+            let _entered = span.enter();
+            #[cfg(feature = "metrics")]
+            let started = self.handed_over.map(|_| std::time::Instant::now());
             let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(function));
             let outcome = log_outcome(self.route, name, result);
+            #[cfg(feature = "metrics")]
+            self.measured(name, outcome, started);
             self.done(outcome);
             match self.next() {
                 Some(next) => task = next,

@@ -29,5 +29,7 @@ pub(crate) use completion::CompletionBody;
 pub(crate) use request::{PendingTasks, RequestWork};
 #[cfg(feature = "durable")]
 pub(crate) use runner::NO_QUEUE;
+#[cfg(feature = "metrics")]
+pub(crate) use runner::Outcome;
 pub(crate) use runner::{TaskRunner, TaskSettings};
 pub(crate) use watch::{RequestWatch, Running};

@@ -158,7 +158,7 @@ impl Owner {
         Owner(Arc::new(app))
     }
 
-    #[cfg(test)]
+    #[cfg(any(test, feature = "metrics"))]
     pub(crate) fn app(&self) -> &Arc<AppShared> {
         &self.0
     }

@@ -88,6 +88,13 @@ struct Shared {
     /// that waits for this request's tasks only.
     watch: Option<RequestWatch>,
     state: Mutex<State>,
+    /// The trace context of the span the list was made in (its request's,
+    /// in a handler): its tasks' spans are that span's children, whenever
+    /// they run. The context, not the span: holding the span would keep
+    /// the request's open until its tasks end (and a recycled list, until
+    /// its thread does).
+    #[cfg(feature = "otel")]
+    trace: Option<opentelemetry::Context>,
 }
 
 impl Shared {
@@ -102,6 +109,8 @@ impl Shared {
             route,
             watch,
             state: Mutex::new(state),
+            #[cfg(feature = "otel")]
+            trace: crate::otel::current_context(),
         }
     }
 }
@@ -494,6 +503,12 @@ impl BackgroundTasks {
     /// The app's runner, unless the list belongs to no app.
     fn runner(&self) -> Option<&TaskRunner> {
         self.shared.owner.as_ref().map(|owner| &**owner.runner())
+    }
+
+    /// The trace context its tasks' spans are children of.
+    #[cfg(feature = "otel")]
+    pub(crate) fn trace(&self) -> Option<&opentelemetry::Context> {
+        self.shared.trace.as_ref()
     }
 
     pub(crate) fn watch(&self) -> Option<&RequestWatch> {

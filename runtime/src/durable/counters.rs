@@ -38,6 +38,11 @@ pub struct DurableStats {
 
 #[derive(Debug, Default)]
 pub(crate) struct DurableCounters {
+    /// The metrics of the app this queue serves, once it has them
+    /// (`App::metrics` and `App::durable`, in either order); the first
+    /// such app's, if the queue serves several.
+    #[cfg(feature = "metrics")]
+    pub(crate) metrics: std::sync::OnceLock<std::sync::Arc<crate::metrics::DurableMetrics>>,
     enqueued: AtomicU64,
     commits: AtomicU64,
     enqueue_failed: AtomicU64,

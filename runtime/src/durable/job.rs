@@ -23,6 +23,18 @@ use crate::background::task::{Work, WorkKind};
 pub(crate) struct Envelope<T: Task> {
     pub(crate) task_id: TaskId,
     pub(crate) args: T::Args,
+    /// The W3C `traceparent` of the span that queued the call, which its
+    /// attempts join (`atode::otel`). Absent when nothing recorded spans,
+    /// and ignored by a program built without the feature.
+    #[cfg(feature = "otel")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) traceparent: Option<String>,
+    /// The route whose request queued the call, for the dashboard's page
+    /// of the call (`atode::dashboard`); absent for a call queued outside
+    /// a request.
+    #[cfg(feature = "dashboard")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) route: Option<std::borrow::Cow<'static, str>>,
     #[serde(skip)]
     task: PhantomData<T>,
 }
@@ -32,6 +44,10 @@ impl<T: Task> Envelope<T> {
         Envelope {
             task_id,
             args,
+            #[cfg(feature = "otel")]
+            traceparent: None,
+            #[cfg(feature = "dashboard")]
+            route: None,
             task: PhantomData,
         }
     }
@@ -73,6 +89,42 @@ pub struct PendingJob {
     call: Box<dyn ErasedCall>,
     /// No worker takes the call before this time.
     at: Option<SystemTime>,
+    /// Where it was queued from.
+    queued_by: QueuedBy,
+}
+
+/// Where a call was queued from, as its envelope keeps it: each part with
+/// the feature that reads it.
+#[derive(Default)]
+struct QueuedBy {
+    /// The `traceparent` of the span it was queued in.
+    #[cfg(feature = "otel")]
+    traceparent: Option<String>,
+    /// The route whose request queued it.
+    #[cfg(feature = "dashboard")]
+    route: Option<&'static str>,
+}
+
+impl QueuedBy {
+    fn here() -> Self {
+        QueuedBy {
+            #[cfg(feature = "otel")]
+            traceparent: crate::otel::traceparent(&tracing::Span::current()),
+            ..QueuedBy::default()
+        }
+    }
+
+    fn mark<T: Task>(self, envelope: &mut Envelope<T>) {
+        #[cfg(feature = "otel")]
+        {
+            envelope.traceparent = self.traceparent;
+        }
+        #[cfg(feature = "dashboard")]
+        {
+            envelope.route = self.route.map(std::borrow::Cow::Borrowed);
+        }
+        let _ = envelope;
+    }
 }
 
 impl PendingJob {
@@ -83,6 +135,7 @@ impl PendingJob {
             id,
             call: Box::new(Call::<T>(args)),
             at,
+            queued_by: QueuedBy::here(),
         };
         (job, id)
     }
@@ -94,7 +147,13 @@ impl PendingJob {
             .at
             .and_then(|at| Timestamp::try_from(at).ok())
             .map(|at| InsertOpts::default().with_scheduled_at(at));
-        self.call.encode(self.id, opts)
+        self.call.encode(self.id, opts, self.queued_by)
+    }
+
+    /// Records that a request of `route` queued the call.
+    #[cfg(feature = "dashboard")]
+    pub(crate) fn queued_by_route(&mut self, route: &'static str) {
+        self.queued_by.route = Some(route);
     }
 
     /// The call as in-process work: for a list that belongs to no app
@@ -110,6 +169,7 @@ trait ErasedCall: Send {
         self: Box<Self>,
         id: TaskId,
         opts: Option<InsertOpts>,
+        queued_by: QueuedBy,
     ) -> Result<EncodedJob, DurableError>;
     fn into_work(self: Box<Self>) -> Work;
 }
@@ -121,8 +181,10 @@ impl<T: Task> ErasedCall for Call<T> {
         self: Box<Self>,
         id: TaskId,
         opts: Option<InsertOpts>,
+        queued_by: QueuedBy,
     ) -> Result<EncodedJob, DurableError> {
-        let envelope = Envelope::<T>::new(id, self.0);
+        let mut envelope = Envelope::<T>::new(id, self.0);
+        queued_by.mark(&mut envelope);
         let args = riverqueue::encoding::encode_args(&envelope).map_err(|error| {
             DurableError::unexpected(format!(
                 "the arguments of a call of `{}` could not be encoded: {error}",

@@ -70,28 +70,37 @@
 // `add_task` makes a `PendingJob` with its `TaskId` (`job`, `id`); the
 // request writes it through `TaskQueue` (`queue`) into the `Database`
 // (`database`); River hands it to a `TaskWorker` (`worker`), which counts
-// what happened (`counters`); `status` reads it back, and `cancel`
-// stops it.
+// what happened (`counters`); `status` reads it back, `cancel` stops
+// it, `retry` makes it due now and `discard` gives it up; `calls` pages
+// through them for a dashboard, hiding what `redact` names.
 
 mod bulk_insert;
+#[cfg(feature = "dashboard")]
+pub(crate) mod calls;
 mod cancel;
 mod counters;
 mod current;
 mod database;
+mod discard;
 mod error;
 mod extract;
 mod group_commit;
 mod id;
 mod job;
 mod lease;
+#[cfg(feature = "metrics")]
+mod metrics;
 mod notices;
 mod queue;
+mod redact;
 mod registry;
 mod release;
+mod retry;
 mod schedule;
 mod script;
 mod status;
 mod task;
+pub(crate) mod testing;
 mod threads;
 mod unknown;
 mod wake;
@@ -102,6 +111,7 @@ pub use cancel::Cancellation;
 pub use counters::DurableStats;
 pub use current::{CurrentCall, current};
 pub use database::QueueTransaction;
+pub use discard::Discard;
 pub use error::DurableError;
 pub use id::{ParseTaskIdError, TaskId};
 pub use lease::DEFAULT_WORKER_LEASE;
@@ -110,6 +120,7 @@ pub use queue::{
     DEFAULT_RESCUE_AFTER, DEFAULT_TIMEOUT, DEFAULT_WRITE_TIMEOUT, Durable, RESCUE_AFTER_VAR,
     TaskQueue,
 };
+pub use retry::Retry;
 pub use schedule::{DurableCall, Later, Scheduled};
 pub use status::{TaskState, TaskStatus};
 pub use task::{DEFAULT_MAX_ATTEMPTS, DEFAULT_QUEUE, Task, TaskArg, TaskArgs, TaskOptions};

@@ -110,6 +110,8 @@ pub struct Durable {
     backoff: Option<Backoff>,
     workers: bool,
     periodic: Vec<Periodic>,
+    /// Arguments a dashboard hides (`redact.rs`).
+    pub(super) redactions: super::redact::Redactions,
     /// A setting from the environment that could not be read: `connect`
     /// reports it rather than run with something the user did not ask for.
     invalid: Option<String>,
@@ -131,6 +133,7 @@ impl Durable {
             backoff: None,
             workers: true,
             periodic: Vec::new(),
+            redactions: Default::default(),
             invalid: None,
         }
     }
@@ -388,6 +391,7 @@ impl Durable {
             .map(|(name, &concurrency)| (name.as_str(), Places::new(concurrency)))
             .collect();
         let threads = Arc::new(AttemptThreads::new(queues.values().sum()));
+        let mut setups = BTreeMap::new();
         for task in &tasks {
             let setup = WorkerSetup {
                 backoff: self.backoff,
@@ -396,7 +400,8 @@ impl Durable {
                 places: places[task.queue()].clone(),
                 timeout: self.timeout,
             };
-            task.register(&mut workers, setup)?;
+            task.register(&mut workers, setup.clone())?;
+            setups.insert(task.name(), (*task, setup));
         }
         // With no task registered there is nothing to work: the process
         // only writes calls.
@@ -468,9 +473,13 @@ impl Durable {
                 worked_queues,
                 lease,
                 tasks: tasks.iter().map(TaskRegistration::name).collect(),
+                setups,
                 write_timeout: self.write_timeout,
                 group: Group::new(committers),
                 notices: Arc::default(),
+                redactions: self.redactions,
+                #[cfg(feature = "dashboard")]
+                listing_prepared: tokio::sync::OnceCell::new(),
             }),
         })
     }
@@ -516,12 +525,21 @@ struct Inner {
     /// This process's lease as a worker, when it runs workers.
     lease: Option<super::lease::WorkerLease>,
     tasks: Vec<&'static str>,
+    /// Each registered task and what its worker was given, by name: for a
+    /// test that runs calls by hand (`testing/`).
+    setups: BTreeMap<&'static str, (TaskRegistration, WorkerSetup)>,
     /// The bound on each write in a transaction of atode's own.
     write_timeout: Duration,
     /// The requests' calls waiting for the next group commit.
     group: Group,
     /// When each queue last told other processes of new calls.
     notices: Arc<Notices>,
+    /// Arguments a dashboard hides.
+    #[cfg_attr(not(feature = "dashboard"), allow(dead_code))]
+    redactions: super::redact::Redactions,
+    /// Set once the indexes a dashboard lists calls with are made (`calls.rs`).
+    #[cfg(feature = "dashboard")]
+    listing_prepared: tokio::sync::OnceCell<()>,
 }
 
 impl TaskQueue {
@@ -792,12 +810,33 @@ impl TaskQueue {
         &self.inner.client
     }
 
+    #[cfg(feature = "dashboard")]
+    pub(crate) fn redactions(&self) -> &super::redact::Redactions {
+        &self.inner.redactions
+    }
+
+    #[cfg(feature = "dashboard")]
+    pub(super) fn listing_prepared(&self) -> &tokio::sync::OnceCell<()> {
+        &self.inner.listing_prepared
+    }
+
     pub(super) fn notices(&self) -> &Arc<Notices> {
         &self.inner.notices
     }
 
     pub(super) fn counters(&self) -> &DurableCounters {
         &self.inner.counters
+    }
+
+    /// The task named `name`, and its worker's setup, if this process
+    /// registered it.
+    pub(super) fn setup_of(&self, name: &str) -> Option<&(TaskRegistration, WorkerSetup)> {
+        self.inner.setups.get(name)
+    }
+
+    /// Whether this process's workers are running this queue's calls.
+    pub(super) fn workers_running(&self) -> bool {
+        lock(&self.inner.run).handle.is_some()
     }
 }
 

@@ -11,6 +11,7 @@
 use riverqueue::Workers;
 
 use super::task::{Task, TaskOptions};
+use super::testing::attempt::{Attempt, attempt};
 use super::worker::{TaskWorker, WorkerSetup};
 
 /// How a task's worker is added to River's bundle.
@@ -26,6 +27,9 @@ pub struct TaskRegistration {
     type_name: fn() -> &'static str,
     options: fn() -> TaskOptions,
     register: Register,
+    /// Runs one attempt of a claimed call outside River's producer, for a
+    /// test's `run_pending` (`testing/attempt.rs`).
+    attempt: Attempt,
 }
 
 inventory::collect!(TaskRegistration);
@@ -38,6 +42,7 @@ impl TaskRegistration {
             type_name: std::any::type_name::<T>,
             options: T::options,
             register: register::<T>,
+            attempt: attempt::<T>,
         }
     }
 
@@ -55,6 +60,11 @@ impl TaskRegistration {
         setup: WorkerSetup,
     ) -> Result<(), riverqueue::Error> {
         (self.register)(workers, setup)
+    }
+
+    /// How a test runs one attempt of this task's call by hand.
+    pub(crate) fn attempt(&self) -> Attempt {
+        self.attempt
     }
 
     /// Whether `self` and `other` are the same task, rather than two tasks

@@ -27,7 +27,7 @@ use super::worker::Backoff;
 /// for a snooze, a call released for at most this long is made `available`
 /// with a later time, which its workers honour on their own; a longer wait
 /// is `retryable`, left to the leader's scheduler.
-const SCHEDULER_INTERVAL: Duration = Duration::from_secs(5);
+pub(super) const SCHEDULER_INTERVAL: Duration = Duration::from_secs(5);
 
 /// The most expired leases one sweep releases; the rest wait for the next.
 const SWEEP_BATCH: i64 = 16;
@@ -367,7 +367,7 @@ fn decide(call: &Abandoned, backoff: Option<Backoff>, jitter: u32) -> Release {
 
 /// River cancels a rescued call whose `cancel_attempted_at` is a time
 /// other than Go's zero time (0001-01-01, as Unix seconds).
-fn cancel_was_asked(at: &str) -> bool {
+pub(super) fn cancel_was_asked(at: &str) -> bool {
     const GO_ZERO_TIME: i64 = -62_135_596_800;
     at.parse::<Timestamp>()
         .is_ok_and(|at| at.as_second() != GO_ZERO_TIME)

@@ -137,6 +137,19 @@ impl<T: Task> Worker<Envelope<T>> for TaskWorker<T> {
             id = %job.args.task_id,
             attempt = job.row.attempt,
         );
+        #[cfg(feature = "otel")]
+        if let Some(traceparent) = &job.args.traceparent {
+            crate::otel::link_or_parent(&span, traceparent, job.row.attempt == 1);
+        }
+        #[cfg(feature = "metrics")]
+        let timing = self.setup.counters.metrics.get().map(|metrics| {
+            // Both times are the database's, so no clocks are compared.
+            let pickup = job
+                .row
+                .attempted_at
+                .and_then(|at| Duration::try_from(at.duration_since(job.row.scheduled_at)).ok());
+            (metrics, pickup, std::time::Instant::now())
+        });
         let result = self.attempt(context, job).instrument(span.clone()).await;
         let _entered = span.enter();
         if let Ok(WorkOutcome::Snooze(_)) = result {
@@ -145,6 +158,17 @@ impl<T: Task> Worker<Envelope<T>> for TaskWorker<T> {
             return result;
         }
         self.setup.counters.count(&result);
+        #[cfg(feature = "metrics")]
+        if let Some((metrics, pickup, start)) = timing {
+            use crate::metrics::AttemptOutcome;
+            let outcome = match &result {
+                Ok(_) => AttemptOutcome::Completed,
+                Err(AttemptFailed::Returned(_)) => AttemptOutcome::Failed,
+                Err(AttemptFailed::Panicked(_)) => AttemptOutcome::Panicked,
+                Err(AttemptFailed::Cancelled(_)) => AttemptOutcome::Cancelled,
+            };
+            metrics.attempt(T::NAME, outcome, pickup, start.elapsed());
+        }
         match &result {
             Ok(_) => tracing::debug!(target: "atode::durable", "durable task completed"),
             Err(AttemptFailed::Cancelled(_)) => {

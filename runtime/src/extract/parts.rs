@@ -230,6 +230,12 @@ impl RequestParts {
         self.work.tasks(&self.app, self.route.name, || watch(head))
     }
 
+    /// The app, as the request's server serves it.
+    #[cfg(feature = "metrics")]
+    pub(crate) fn shared(&self) -> &Arc<AppShared> {
+        &self.app
+    }
+
     /// The app's task runner.
     #[cfg(feature = "durable")]
     pub(crate) fn app_runner(&self) -> &crate::background::TaskRunner {
@@ -304,6 +310,10 @@ impl RequestParts {
         let mut jobs = self.work.take_durable();
         if let Some(carried) = carried {
             jobs.extend(carried.take_durable());
+        }
+        #[cfg(feature = "dashboard")]
+        for job in &mut jobs {
+            job.queued_by_route(self.route.path);
         }
         jobs
     }

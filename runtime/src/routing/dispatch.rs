@@ -92,6 +92,10 @@ impl Routing {
         remote: Option<SocketAddr>,
     ) -> RouteFuture {
         let matched = self.router.at(request.method(), request.uri().path());
+        #[cfg(feature = "otel")]
+        if let Match::Found { route, .. } = &matched {
+            crate::otel::name_request(&request, route.def.info);
+        }
         // The document and its page come before the routes. A route without
         // parameters never answers one of their paths (`App::check` refuses
         // it), so a request it matches skips the look-up.
@@ -112,11 +116,14 @@ impl Routing {
             // A route with layers or middleware of its own is served
             // through them.
             Match::Found {
-                route: TableRoute {
-                    bound: Some(bound), ..
-                },
+                route:
+                    TableRoute {
+                        bound: Some(bound),
+                        def,
+                        ..
+                    },
                 ..
-            } => Some(Err(bound.clone())),
+            } => Some(Err((bound.clone(), def.info))),
             Match::Found { route, params } => Some(Ok((route.def, params))),
             Match::MethodNotAllowed(allow) => {
                 let Some(handler) = &self.unmatched.method_not_allowed else {
@@ -135,7 +142,16 @@ impl Routing {
             Match::NotFound => None,
         };
         let found = match found {
-            Some(Err(bound)) => return bound.handle(request, remote),
+            Some(Err((bound, _route))) => {
+                let future = bound.handle(request, remote);
+                // The route's own middleware may answer without reaching
+                // it: the route is named here.
+                #[cfg(any(feature = "metrics", feature = "otel"))]
+                if self.shared.names_routes() {
+                    return future.answered_by(super::MatchedRoute::of(_route));
+                }
+                return future;
+            }
             Some(Ok(found)) => Some(found),
             None => None,
         };
@@ -193,5 +209,10 @@ pub(super) fn run<B: IntoBody>(
     let (head, body) = request.into_parts();
     let mut parts = RequestParts::new(head, params, route.info, Arc::clone(shared));
     parts.set_remote_addr(remote);
-    RouteFuture::running(route.info, (route.call)(parts, body.into_body()))
+    let future = RouteFuture::running(route.info, (route.call)(parts, body.into_body()));
+    #[cfg(any(feature = "metrics", feature = "otel"))]
+    if shared.names_routes() {
+        return future.answered_by(super::MatchedRoute::of(route.info));
+    }
+    future
 }

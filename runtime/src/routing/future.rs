@@ -48,6 +48,19 @@ pub struct RouteFuture {
     in_progress: Option<InProgress>,
     /// Whether the response must close its HTTP/1.1 connection.
     last_on_connection: bool,
+    /// The request's timing, on the app's outermost future, when the app
+    /// has metrics.
+    #[cfg(feature = "metrics")]
+    timing: Option<crate::metrics::RequestTiming>,
+    /// The request's span, on the app's outermost future, when something
+    /// records spans: entered while the handler runs.
+    #[cfg(feature = "otel")]
+    span: Option<crate::otel::RequestSpan>,
+    /// The route answering, for the metrics and the span: told to the
+    /// outermost future through the response's extensions if layers stand
+    /// between them.
+    #[cfg(any(feature = "metrics", feature = "otel"))]
+    matched: Option<super::MatchedRoute>,
 }
 
 enum Stage {
@@ -68,6 +81,12 @@ impl RouteFuture {
             stage,
             in_progress: None,
             last_on_connection: false,
+            #[cfg(feature = "metrics")]
+            timing: None,
+            #[cfg(feature = "otel")]
+            span: None,
+            #[cfg(any(feature = "metrics", feature = "otel"))]
+            matched: None,
         }
     }
 
@@ -91,6 +110,59 @@ impl RouteFuture {
         self
     }
 
+    /// Times the request into the app's metrics, as the app's outermost
+    /// future.
+    #[cfg(feature = "metrics")]
+    pub(crate) fn timed(mut self, timing: Option<crate::metrics::RequestTiming>) -> Self {
+        self.timing = timing;
+        self
+    }
+
+    /// Traces the request in `span`, as the app's outermost future.
+    #[cfg(feature = "otel")]
+    pub(crate) fn traced(mut self, span: Option<crate::otel::RequestSpan>) -> Self {
+        self.span = span;
+        self
+    }
+
+    /// Names the route answering, for the metrics and the span.
+    #[cfg(any(feature = "metrics", feature = "otel"))]
+    pub(crate) fn answered_by(mut self, route: super::MatchedRoute) -> Self {
+        self.matched = Some(route);
+        self
+    }
+
+    /// Records the request in the app's metrics and its span if this is
+    /// the outermost future, or tells the outermost which route answered.
+    #[cfg(any(feature = "metrics", feature = "otel"))]
+    fn report(&mut self, response: &mut Response<ResponseBody>) {
+        #[cfg(feature = "metrics")]
+        let timing = self.timing.take();
+        #[cfg(not(feature = "metrics"))]
+        let timing: Option<()> = None;
+        #[cfg(feature = "otel")]
+        let span = self.span.take();
+        #[cfg(not(feature = "otel"))]
+        let span: Option<()> = None;
+        if timing.is_none() && span.is_none() {
+            if let Some(route) = self.matched {
+                response.extensions_mut().insert(route);
+            }
+            return;
+        }
+        let route = self
+            .matched
+            .or_else(|| response.extensions_mut().remove::<super::MatchedRoute>());
+        #[cfg(feature = "metrics")]
+        if let Some(timing) = timing {
+            timing.finish(route, response.status());
+        }
+        #[cfg(feature = "otel")]
+        if let Some(span) = span {
+            span.finish(route, response.status());
+        }
+    }
+
     /// Makes the response the last on its HTTP/1.1 connection
     /// (`Connection: close`, which hyper honours by closing after it).
     pub(crate) fn last_on_connection(mut self) -> Self {
@@ -104,6 +176,12 @@ impl Future for RouteFuture {
 
     #[inline]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // The handler runs inside the request's span: its own spans, and
+        // the tasks it queues, are the request's children.
+        #[cfg(feature = "otel")]
+        let span = self.span.as_ref().map(|span| span.span().clone());
+        #[cfg(feature = "otel")]
+        let _entered = span.as_ref().map(tracing::Span::enter);
         let mut response = match &mut self.stage {
             Stage::Ready(response) => match response.take() {
                 Some(response) => (*response).map(ResponseBody::plain),
@@ -149,6 +227,8 @@ impl Future for RouteFuture {
         if let Some(request) = self.in_progress.take() {
             response.body_mut().hold(request);
         }
+        #[cfg(any(feature = "metrics", feature = "otel"))]
+        self.report(&mut response);
         if self.last_on_connection {
             close_connection(response.headers_mut());
         }

@@ -7,6 +7,8 @@ mod future;
 mod group;
 mod layered;
 mod layout;
+#[cfg(any(feature = "metrics", feature = "otel"))]
+mod matched;
 mod methods;
 pub(crate) mod route;
 mod router;
@@ -25,6 +27,8 @@ pub use route::RouteHandler;
 
 pub(crate) use dispatch::Routing;
 pub(crate) use layered::{Layered, LayeredService};
+#[cfg(any(feature = "metrics", feature = "otel"))]
+pub(crate) use matched::MatchedRoute;
 pub(crate) use route::HandlerFuture;
 pub(crate) use router::{Match, RouteTable};
 pub use wrap::RoutesLayer;

@@ -22,6 +22,9 @@ pub(crate) struct ConnectionService {
     /// WebSocket upgraded from it keeps.
     #[cfg(feature = "ws")]
     pub(crate) place: crate::ws::ConnectionPlace,
+    /// The app's metrics, which time each request from here.
+    #[cfg(feature = "metrics")]
+    pub(crate) metrics: Option<std::sync::Arc<crate::metrics::AppMetrics>>,
 }
 
 impl hyper::service::Service<http::Request<hyper::body::Incoming>> for ConnectionService {
@@ -34,9 +37,22 @@ impl hyper::service::Service<http::Request<hyper::body::Incoming>> for Connectio
         &self,
         #[allow(unused_mut)] mut request: http::Request<hyper::body::Incoming>,
     ) -> RouteFuture {
+        #[cfg(feature = "metrics")]
+        let timing = (self.metrics.as_ref())
+            .map(|metrics| crate::metrics::RequestTiming::start(metrics, request.method()));
+        #[cfg(feature = "otel")]
+        let span = crate::otel::request_span(&mut request);
+        // The outermost future times the request and holds its span.
+        let timed = move |future: RouteFuture| {
+            #[cfg(feature = "metrics")]
+            let future = future.timed(timing);
+            #[cfg(feature = "otel")]
+            let future = future.traced(span);
+            future
+        };
         let in_progress = self.head.begin(request.version());
         if request.version() == Version::HTTP_11 && !has_one_host(request.headers()) {
-            return RouteFuture::ready(bad_host()).holding(in_progress);
+            return timed(RouteFuture::ready(bad_host())).holding(in_progress);
         }
         #[cfg(feature = "ws")]
         {
@@ -53,10 +69,7 @@ impl hyper::service::Service<http::Request<hyper::body::Incoming>> for Connectio
             }
         }
         if request.body().is_end_stream() {
-            return self
-                .routes
-                .handle(request, Some(self.remote))
-                .holding(in_progress);
+            return timed(self.routes.handle(request, Some(self.remote))).holding(in_progress);
         }
         // hyper 1.x ends a chunked body's trailers only at CRLF, so a bare
         // LF there would let it read the next request's head as trailers
@@ -67,7 +80,7 @@ impl hyper::service::Service<http::Request<hyper::body::Incoming>> for Connectio
             && request.headers().contains_key(header::TRANSFER_ENCODING);
         // A body to come: read under the connection's body limits.
         let request = request.map(|body| self.head.timed_body(body));
-        let future = self.routes.handle(request, Some(self.remote));
+        let future = timed(self.routes.handle(request, Some(self.remote)));
         let future = if chunked {
             future.last_on_connection()
         } else {

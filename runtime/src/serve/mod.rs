@@ -452,6 +452,8 @@ async fn accept_until(
                     head: head.clone(),
                     #[cfg(feature = "ws")]
                     place: permit.clone(),
+                    #[cfg(feature = "metrics")]
+                    metrics: app.shared().metrics.clone(),
                 };
                 // With upgrades: a WebSocket handshake hands its
                 // connection over (`atode::ws`); other requests are
