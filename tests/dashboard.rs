@@ -129,6 +129,85 @@ async fn the_overview_counts_the_calls_by_state_and_queue(db: TestDb) {
     assert!(page.contains(r#"id="count-scheduled">1<"#), "{page}");
 }
 
+fn greeting() {}
+
+fn failing_greeting() -> Result<(), String> {
+    Err("no mail server".to_owned())
+}
+
+#[post("/greet")]
+async fn greet(tasks: BackgroundTasks) -> &'static str {
+    tasks.add_task(greeting, ());
+    tasks.add_task(failing_greeting, ());
+    "queued"
+}
+
+#[post("/greet-twice")]
+async fn greet_twice(tasks: BackgroundTasks) -> &'static str {
+    tasks.add_task(greeting, ());
+    tasks.add_task(greeting, ());
+    "queued"
+}
+
+/// In-process tasks, without a durable queue: counted by task and by the
+/// handler whose requests queued them.
+#[tokio::test]
+async fn the_overview_counts_in_process_tasks_by_task_and_by_handler() {
+    let app = App::new()
+        .routes(routes![greet, greet_twice])
+        .task_dashboard("/admin/tasks");
+    let monitor = app.task_monitor();
+    let server = TestServer::start(app).await;
+    let mut client = Http1::connect(server.addr).await;
+    for path in ["/greet", "/greet-twice"] {
+        let (status, _, _) = client.fetch(request("POST", path)).await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    within("the requests' tasks", monitor.wait_idle()).await;
+
+    let overview = get_json(&server, "/admin/tasks/api/overview").await;
+    let in_process = &overview["in_process"];
+    assert_eq!(in_process["completed"], 3, "{overview}");
+    assert_eq!(in_process["failed"], 1);
+    let row = |list: &str, key: &str, name: &str| -> Value {
+        in_process[list]
+            .as_array()
+            .expect("a list")
+            .iter()
+            .find(|row| row[key].as_str().is_some_and(|value| value.ends_with(name)))
+            .unwrap_or_else(|| panic!("no {key} {name} in {overview}"))
+            .clone()
+    };
+    assert_eq!(row("tasks", "task", "::greeting")["completed"], 3);
+    assert_eq!(row("tasks", "task", "::failing_greeting")["failed"], 1);
+    let greet = row("handlers", "handler", "greet");
+    assert_eq!(
+        (&greet["completed"], &greet["failed"]),
+        (&Value::from(1), &Value::from(1))
+    );
+    let twice = row("handlers", "handler", "greet_twice");
+    assert_eq!(
+        (&twice["completed"], &twice["failed"]),
+        (&Value::from(2), &Value::from(0))
+    );
+    let (_, page) = get(&server, "/admin/tasks").await;
+    assert!(
+        page.contains("By handler") && page.contains("greet_twice"),
+        "{page}"
+    );
+    // The script keeps the rows' counts live from the events, by their
+    // place in the overview's lists, and reads the page again when a list
+    // grows.
+    assert!(
+        page.contains(r#"data-rows="in_process.handlers" data-length="2""#),
+        "{page}"
+    );
+    assert!(
+        page.contains(r#"data-count="in_process.handlers.1.completed">2<"#),
+        "{page}"
+    );
+}
+
 async fn the_live_count_moves_when_a_request_queues_a_task(db: TestDb) {
     let (_queue, server) = serve(&db, |durable| durable).await;
     let mut events = Http1::connect(server.addr)

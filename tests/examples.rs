@@ -171,7 +171,7 @@ async fn ops_service_counts_a_signup_and_shows_its_metrics_to_operators_only() {
         r#"http_server_request_duration_seconds_count{method="POST",route="/signup/{email}",status="200"} 1"#,
         r#"http_server_request_duration_seconds_count{method="GET",route="/metrics",status="401"} 2"#,
         r#"http_server_request_duration_seconds_count{method="GET",route="/metrics",status="200"} 1"#,
-        r#"atode_background_tasks_total{task="ops_service::audit",outcome="completed"} 1"#,
+        r#"atode_background_tasks_total{task="ops_service::audit",handler="signup",outcome="completed"} 1"#,
         "atode_durable_calls_written_total 1",
     ] {
         assert!(

@@ -266,7 +266,7 @@ async fn background_tasks_are_counted_per_task_and_outcome() {
     let page = scrape(&server).await;
     let ended = |task: &str, outcome: &str| {
         page.value(&format!(
-            r#"atode_background_tasks_total{{task="metrics::{task}",outcome="{outcome}"}}"#
+            r#"atode_background_tasks_total{{task="metrics::{task}",handler="work",outcome="{outcome}"}}"#
         ))
     };
     assert_eq!(ended("ok_task", "completed"), 2.0);
@@ -306,7 +306,9 @@ async fn discarded_tasks_are_counted_as_lost() {
         1.0
     );
     assert_eq!(
-        page.get(r#"atode_background_tasks_total{task="metrics::ok_task",outcome="completed"}"#),
+        page.get(
+            r#"atode_background_tasks_total{task="metrics::ok_task",handler="fails_after_queueing",outcome="completed"}"#
+        ),
         None,
         "a discarded task never ran"
     );

@@ -230,6 +230,13 @@ async fn a_durable_calls_first_attempt_is_the_requests_child_and_a_retry_links_t
     let spans = in_trace(trace);
     let request = named(&spans, "POST /orders/{order}");
     let request_context = request.span_context.clone();
+    let commit = named(&spans, "durable commit");
+    assert_eq!(
+        commit.parent_span_id,
+        request_context.span_id(),
+        "the commit is the request's child"
+    );
+    assert_eq!(attribute(commit, "calls"), Some(&Value::I64(1)));
     let attempts: Vec<SpanData> = until("both attempts' spans", || async {
         let attempts: Vec<SpanData> = finished()
             .into_iter()

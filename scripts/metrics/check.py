@@ -118,7 +118,7 @@ def main():
         if got != count:
             fail(f"{requests.name}_count{labels} is {got}, not {count}")
     audits = value(families, "atode_background_tasks", "atode_background_tasks_total",
-                   {"task": "ops_service::audit", "outcome": "completed"})
+                   {"task": "ops_service::audit", "handler": "signup", "outcome": "completed"})
     if audits != len(SIGNUPS):
         fail(f"the audit task completed {audits} times, not {len(SIGNUPS)}")
     written = value(families, "atode_durable_calls_written", "atode_durable_calls_written_total", {})

@@ -35,7 +35,7 @@ impl App {
     /// let page = client.get("/metrics").await.text().to_owned();
     /// // `task` is the function's path: `my_app::send_welcome` in a program.
     /// assert!(page.lines().any(|line| line.starts_with("atode_background_tasks_total{task=")
-    ///     && line.ends_with(r#"::send_welcome",outcome="completed"} 1"#)));
+    ///     && line.ends_with(r#"::send_welcome",handler="signup",outcome="completed"} 1"#)));
     /// assert!(page.ends_with("# EOF\n"));
     /// # }
     /// ```

@@ -98,7 +98,7 @@ impl Batch {
             let pickup = started.saturating_duration_since(handed_over);
             metrics
                 .background
-                .ended(name, outcome, pickup, started.elapsed());
+                .ended(name, self.route, outcome, pickup, started.elapsed());
         }
     }
 

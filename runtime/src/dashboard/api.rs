@@ -206,7 +206,7 @@ pub(super) fn call_id(parts: &RequestParts) -> Option<TaskId> {
 pub(super) fn describe_overview(op: &mut crate::openapi::Operation<'_>) {
     op.response(
         200,
-        "In-process counts per task and per route; durable calls per state and queue; \
+        "In-process counts per task and per handler, requests per route; durable calls per state and queue; \
          throughput and failure rate over the last five minutes",
     )
     .json(serde_json::json!({"type": "object"}));

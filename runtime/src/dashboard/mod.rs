@@ -7,7 +7,7 @@
 //!
 //! | route | what |
 //! | --- | --- |
-//! | `GET /admin/tasks` | the overview: in-process counts per task and per route, durable calls per state and queue, throughput and failures over the last minutes |
+//! | `GET /admin/tasks` | the overview: in-process tasks' counts per task and per handler (the route's function that queued them), requests per route, durable calls per state and queue, throughput and failures over the last minutes |
 //! | `GET /admin/tasks/calls?state=&queue=&task=&after=&before=&cursor=` | the durable calls, newest first, filtered and paged by the database |
 //! | `GET /admin/tasks/calls/{id}` | one call: arguments (secrets hidden, [`Durable::redact`](crate::durable::Durable::redact)), attempts and errors, the request that queued it |
 //! | `GET /admin/tasks/api/overview`, `/api/calls`, `/api/calls/{id}` | the same as JSON |

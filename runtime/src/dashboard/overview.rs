@@ -34,12 +34,24 @@ pub(super) struct InProcess {
     /// Requests refused with `503` at the cap on pending work.
     pub(super) refused: u64,
     pub(super) tasks: Vec<TaskCounts>,
+    /// The same counts by the handler whose requests queued the tasks:
+    /// a route's tasks, by its function's name.
+    pub(super) handlers: Vec<HandlerCounts>,
     pub(super) routes: Vec<RouteCounts>,
 }
 
 #[derive(Debug, Serialize, PartialEq)]
 pub(super) struct TaskCounts {
     pub(super) task: &'static str,
+    pub(super) completed: u64,
+    pub(super) failed: u64,
+    pub(super) panicked: u64,
+    pub(super) timed_out: u64,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub(super) struct HandlerCounts {
+    pub(super) handler: &'static str,
     pub(super) completed: u64,
     pub(super) failed: u64,
     pub(super) panicked: u64,
@@ -85,8 +97,12 @@ pub(super) const STATES: [&str; 7] = [
 /// The app's counts now.
 pub(super) async fn read(app: &AppShared) -> Result<Overview, DurableError> {
     let stats = app.runner.stats();
-    let (tasks, routes) = match &app.metrics {
-        Some(metrics) => (metrics.background.per_task(), metrics.requests.per_route()),
+    let (tasks, handlers, routes) = match &app.metrics {
+        Some(metrics) => (
+            metrics.background.per_task(),
+            metrics.background.per_handler(),
+            metrics.requests.per_route(),
+        ),
         None => Default::default(),
     };
     let in_process = InProcess {
@@ -103,6 +119,18 @@ pub(super) async fn read(app: &AppShared) -> Result<Overview, DurableError> {
             .map(
                 |(task, [completed, failed, panicked, timed_out])| TaskCounts {
                     task,
+                    completed,
+                    failed,
+                    panicked,
+                    timed_out,
+                },
+            )
+            .collect(),
+        handlers: handlers
+            .into_iter()
+            .map(
+                |(handler, [completed, failed, panicked, timed_out])| HandlerCounts {
+                    handler,
                     completed,
                     failed,
                     panicked,

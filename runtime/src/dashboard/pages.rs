@@ -88,35 +88,90 @@ fn render_overview(base: &str, overview: &Overview) -> String {
         );
     }
     html.push_str("</div>");
-    html.push_str("<h2>By task</h2><div class=\"scroll\"><table><tr><th>task</th><th class=\"n\">completed</th><th class=\"n\">failed</th><th class=\"n\">panicked</th><th class=\"n\">timed out</th></tr>");
-    for task in &counts.tasks {
-        let _ = write!(
-            html,
-            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-            escape(task.task),
-            task.completed,
-            task.failed,
-            task.panicked,
-            task.timed_out
-        );
-    }
-    html.push_str("</table></div><h2>By route</h2><div class=\"scroll\"><table><tr><th>route</th><th class=\"n\">requests</th><th class=\"n\">5xx</th></tr>");
-    for route in &counts.routes {
+    let outcomes = ["completed", "failed", "panicked", "timed out"];
+    let tasks = counts.tasks.iter().map(|task| {
+        let counts = [task.completed, task.failed, task.panicked, task.timed_out];
+        (task.task, counts.to_vec())
+    });
+    live_table(
+        &mut html,
+        "By task",
+        Some("in_process.tasks"),
+        ("task", &outcomes),
+        tasks,
+    );
+    let handlers = counts.handlers.iter().map(|handler| {
+        let counts = [
+            handler.completed,
+            handler.failed,
+            handler.panicked,
+            handler.timed_out,
+        ];
+        (handler.handler, counts.to_vec())
+    });
+    let by_handler = ("handler (its route's function)", &outcomes[..]);
+    let path = Some("in_process.handlers");
+    live_table(&mut html, "By handler", path, by_handler, handlers);
+    let routes = counts.routes.iter().map(|route| {
         let name = if route.route.is_empty() {
             "(no route)"
         } else {
             route.route
         };
-        let _ = write!(
-            html,
-            "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
-            escape(name),
-            route.requests,
-            route.errors
-        );
+        (name, vec![route.requests, route.errors])
+    });
+    // Not live: the dashboard's own pages and events add routes as it is
+    // used, which would read the page again and again.
+    let by_route = ("route", &["requests", "5xx"][..]);
+    live_table(&mut html, "By route", None, by_route, routes);
+    html
+}
+
+/// A table of counts. With a `path`, the events keep it up to date: the
+/// cell of row `i` and column `j` shows `{path}.{i}.{key j}` of each
+/// overview the page hears, and a row appearing (a new task or handler)
+/// reads the page again, which the script tells by the table's
+/// `data-rows` and `data-length`.
+fn live_table(
+    html: &mut String,
+    title: &str,
+    path: Option<&str>,
+    (first, columns): (&str, &[&str]),
+    rows: impl ExactSizeIterator<Item = (&'static str, Vec<u64>)>,
+) {
+    let _ = write!(html, r#"<h2>{title}</h2><div class="scroll"><table"#);
+    if let Some(path) = path {
+        let _ = write!(html, r#" data-rows="{path}" data-length="{}""#, rows.len());
+    }
+    let _ = write!(html, "><tr><th>{first}</th>");
+    for column in columns {
+        let _ = write!(html, r#"<th class="n">{column}</th>"#);
+    }
+    html.push_str("</tr>");
+    for (i, (name, counts)) in rows.enumerate() {
+        let _ = write!(html, "<tr><td>{}</td>", escape(name));
+        for (column, count) in columns.iter().zip(counts) {
+            // The overview's keys: `timed_out` for "timed out", `errors` for "5xx".
+            let key = match *column {
+                "timed out" => "timed_out",
+                "5xx" => "errors",
+                other => other,
+            };
+            match path {
+                Some(path) => {
+                    let _ = write!(
+                        html,
+                        r#"<td class="n" data-count="{path}.{i}.{key}">{count}</td>"#
+                    );
+                }
+                None => {
+                    let _ = write!(html, r#"<td class="n">{count}</td>"#);
+                }
+            }
+        }
+        html.push_str("</tr>");
     }
     html.push_str("</table></div>");
-    html
 }
 
 pub(super) fn calls(parts: RequestParts, _body: Body) -> HandlerFuture {

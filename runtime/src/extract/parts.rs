@@ -342,7 +342,21 @@ impl RequestParts {
             ));
         };
         let count = jobs.len();
-        let Err(error) = queue.write(jobs).await else {
+        let written = queue.write(jobs);
+        // The commit in the request's trace, between the request and the
+        // calls' attempts.
+        #[cfg(feature = "otel")]
+        let written = tracing::Instrument::instrument(
+            written,
+            // An `i64`: OpenTelemetry's integers are signed (a `usize`
+            // would be exported as text).
+            tracing::info_span!(
+                target: "atode::durable",
+                "durable commit",
+                calls = i64::try_from(count).unwrap_or(i64::MAX)
+            ),
+        );
+        let Err(error) = written.await else {
             return Ok(());
         };
         queue.count_enqueue_failure();

@@ -25,15 +25,25 @@ pub(super) struct OutcomeLabels {
     pub(super) outcome: &'static str,
 }
 
+/// A task's outcome, with the handler whose request queued it.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct EndedLabels {
+    task: &'static str,
+    handler: &'static str,
+    outcome: &'static str,
+}
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct LostLabels {
     reason: &'static str,
 }
 
-/// A task's series, looked up once.
+/// A task's series (queued by one handler's requests), looked up once.
 struct TaskSeries {
     #[cfg(feature = "dashboard")]
     task: &'static str,
+    #[cfg(feature = "dashboard")]
+    handler: &'static str,
     pickup: Histogram,
     run: Histogram,
     /// By `OUTCOMES`' order.
@@ -49,11 +59,12 @@ pub(super) fn task_times() -> Times {
 }
 
 pub(crate) struct BackgroundMetrics {
-    ended: Family<OutcomeLabels, Counter>,
+    ended: Family<EndedLabels, Counter>,
     pickup: Times,
     run: Times,
-    /// Each task's series, by the address of its name.
-    tasks: ByKey<usize, TaskSeries>,
+    /// Each task's series, by the addresses of its name and its
+    /// handler's.
+    tasks: ByKey<(usize, usize), TaskSeries>,
     // Read from the runner's counts at each scrape (`observe_runner`):
     // they are counted there already, with or without metrics.
     pending: Gauge,
@@ -107,11 +118,12 @@ impl BackgroundMetrics {
         metrics
     }
 
-    /// One task, `task`, waited `pickup` for its turn, ran for `run`, and
-    /// ended with `outcome`.
+    /// One task, `task`, queued by a request of `handler`, waited `pickup`
+    /// for its turn, ran for `run`, and ended with `outcome`.
     pub(crate) fn ended(
         &self,
         task: &'static str,
+        handler: &'static str,
         outcome: Outcome,
         pickup: Duration,
         run: Duration,
@@ -119,11 +131,17 @@ impl BackgroundMetrics {
         let make = || TaskSeries {
             #[cfg(feature = "dashboard")]
             task,
+            #[cfg(feature = "dashboard")]
+            handler,
             pickup: self.pickup.get_or_create_owned(&TaskLabels { task }),
             run: self.run.get_or_create_owned(&TaskLabels { task }),
             ended: OUTCOMES.map(|outcome| {
-                self.ended
-                    .get_or_create_owned(&OutcomeLabels { task, outcome })
+                let labels = EndedLabels {
+                    task,
+                    handler,
+                    outcome,
+                };
+                self.ended.get_or_create_owned(&labels)
             }),
         };
         let index = match outcome {
@@ -132,7 +150,8 @@ impl BackgroundMetrics {
             Outcome::Panicked => 2,
             Outcome::TimedOut => 3,
         };
-        self.tasks.with(task.as_ptr() as usize, make, |series| {
+        let key = (task.as_ptr() as usize, handler.as_ptr() as usize);
+        self.tasks.with(key, make, |series| {
             series.pickup.observe(pickup.as_secs_f64());
             series.run.observe(run.as_secs_f64());
             series.ended[index].inc();
@@ -143,12 +162,27 @@ impl BackgroundMetrics {
     /// completed, failed, panicked, timed out), sorted by task.
     #[cfg(feature = "dashboard")]
     pub(crate) fn per_task(&self) -> Vec<(&'static str, [u64; 4])> {
-        let mut tasks = Vec::new();
+        self.summed(|series| series.task)
+    }
+
+    /// The same counts by the handler whose requests queued the tasks,
+    /// sorted by handler.
+    #[cfg(feature = "dashboard")]
+    pub(crate) fn per_handler(&self) -> Vec<(&'static str, [u64; 4])> {
+        self.summed(|series| series.handler)
+    }
+
+    /// The series' counts summed by `key`.
+    #[cfg(feature = "dashboard")]
+    fn summed(&self, key: impl Fn(&TaskSeries) -> &'static str) -> Vec<(&'static str, [u64; 4])> {
+        let mut sums: std::collections::BTreeMap<&'static str, [u64; 4]> = Default::default();
         self.tasks.for_each(|series| {
-            tasks.push((series.task, series.ended.each_ref().map(Counter::get)));
+            let sum = sums.entry(key(series)).or_default();
+            for (total, counter) in sum.iter_mut().zip(&series.ended) {
+                *total += counter.get();
+            }
         });
-        tasks.sort_unstable();
-        tasks
+        sums.into_iter().collect()
     }
 
     /// Brings the counts kept by the runner up to date, before a scrape.

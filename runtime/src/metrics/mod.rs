@@ -11,7 +11,7 @@
 //! | metric | labels | what it counts |
 //! | --- | --- | --- |
 //! | `http_server_request_duration_seconds` (histogram) | `method`, `route`, `status` | each request, from the app receiving it to its response's head; its `_count` is the number of requests |
-//! | `atode_background_tasks_total` | `task`, `outcome` | in-process tasks that ended: `completed`, `failed`, `panicked`, `timed_out` |
+//! | `atode_background_tasks_total` | `task`, `handler`, `outcome` | in-process tasks that ended, by the handler whose request queued them: `completed`, `failed`, `panicked`, `timed_out` |
 //! | `atode_background_task_pickup_seconds` (histogram) | `task` | from the response handing its tasks over to the task starting |
 //! | `atode_background_task_run_seconds` (histogram) | `task` | how long the task ran |
 //! | `atode_background_tasks_pending` (gauge) | | tasks handed over and not finished |
@@ -29,7 +29,8 @@
 //! mounted service) has an empty `route`, which Prometheus treats as no
 //! label. `method` is one of the standard methods or `_OTHER`. `task` is
 //! the task function's path (`std::any::type_name`), or the durable task's
-//! name. A metric's series appear once something was counted.
+//! name; `handler` the function of the route whose request queued the task.
+//! A metric's series appear once something was counted.
 //!
 //! ```
 //! use atode::{get, routes, App, testing::TestClient};

@@ -5,6 +5,8 @@
 //!   span when the request carries a W3C `traceparent`, named
 //!   `METHOD /route/{template}` once routed, with the status;
 //! - a span per in-process background task, a child of its request's;
+//! - a span for the request's commit of its durable calls, a child of its
+//!   request's;
 //! - a span per durable attempt, in whatever process runs it: the call
 //!   stores the `traceparent` of the span that queued it, its first
 //!   attempt is that span's child and each retry is linked to it, so a

@@ -4,8 +4,19 @@
 "use strict";
 
 // Each element with `data-count="durable.states.queued"` shows that path
-// of the overview the events carry.
+// of the overview the events carry. A table of rows (`data-rows`) whose
+// list grew or shrank is read again whole: its rows are by position.
 function show(overview) {
+  for (const table of document.querySelectorAll("[data-rows]")) {
+    let rows = overview;
+    for (const key of table.dataset.rows.split(".")) {
+      rows = rows == null ? undefined : rows[key];
+    }
+    if (Array.isArray(rows) && String(rows.length) !== table.dataset.length) {
+      location.reload();
+      return;
+    }
+  }
   for (const element of document.querySelectorAll("[data-count]")) {
     let value = overview;
     for (const key of element.dataset.count.split(".")) {
