@@ -169,6 +169,11 @@ async fn the_overview_counts_in_process_tasks_by_task_and_by_handler() {
     let in_process = &overview["in_process"];
     assert_eq!(in_process["completed"], 3, "{overview}");
     assert_eq!(in_process["failed"], 1);
+    // The same over the last minutes, and their rates.
+    assert_eq!(in_process["completed_recently"], 3);
+    assert_eq!(in_process["failed_recently"], 1);
+    assert_eq!(in_process["failure_rate"], 0.25);
+    assert_eq!(in_process["throughput_per_minute"], 0.6);
     let row = |list: &str, key: &str, name: &str| -> Value {
         in_process[list]
             .as_array()

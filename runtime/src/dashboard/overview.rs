@@ -33,6 +33,15 @@ pub(super) struct InProcess {
     pub(super) abandoned: u64,
     /// Requests refused with `503` at the cap on pending work.
     pub(super) refused: u64,
+    /// The window of the next four.
+    pub(super) recent_minutes: u64,
+    pub(super) completed_recently: u64,
+    /// Failed, panicked or timed out in the window.
+    pub(super) failed_recently: u64,
+    /// Completed tasks per minute over the window.
+    pub(super) throughput_per_minute: f64,
+    /// Failed over ended in the window.
+    pub(super) failure_rate: f64,
     pub(super) tasks: Vec<TaskCounts>,
     /// The same counts by the handler whose requests queued the tasks:
     /// a route's tasks, by its function's name.
@@ -97,6 +106,11 @@ pub(super) const STATES: [&str; 7] = [
 /// The app's counts now.
 pub(super) async fn read(app: &AppShared) -> Result<Overview, DurableError> {
     let stats = app.runner.stats();
+    let minutes = RECENT.as_secs() / 60;
+    let (completed_recently, failed_recently) = app
+        .metrics
+        .as_ref()
+        .map_or((0, 0), |metrics| metrics.background.recent(minutes));
     let (tasks, handlers, routes) = match &app.metrics {
         Some(metrics) => (
             metrics.background.per_task(),
@@ -114,6 +128,11 @@ pub(super) async fn read(app: &AppShared) -> Result<Overview, DurableError> {
         discarded: stats.discarded,
         abandoned: stats.abandoned,
         refused: stats.refused,
+        recent_minutes: minutes,
+        completed_recently,
+        failed_recently,
+        throughput_per_minute: completed_recently as f64 / minutes as f64,
+        failure_rate: rate(failed_recently, completed_recently + failed_recently),
         tasks: tasks
             .into_iter()
             .map(
@@ -174,7 +193,6 @@ async fn durable(queue: &TaskQueue) -> Result<DurableCounts, DurableError> {
     let recent = |state: &str| counts.finished_recently.get(state).copied().unwrap_or(0);
     let (completed, discarded) = (recent("completed"), recent("discarded"));
     let minutes = RECENT.as_secs() / 60;
-    let finished = completed + discarded;
     Ok(DurableCounts {
         states,
         queues,
@@ -182,10 +200,18 @@ async fn durable(queue: &TaskQueue) -> Result<DurableCounts, DurableError> {
         completed_recently: completed,
         discarded_recently: discarded,
         throughput_per_minute: completed as f64 / minutes as f64,
-        failure_rate: if finished == 0 {
-            0.0
-        } else {
-            discarded as f64 / finished as f64
-        },
+        failure_rate: rate(
+            discarded.max(0) as u64,
+            (completed + discarded).max(0) as u64,
+        ),
     })
+}
+
+/// `failed` over `ended`, 0 when nothing ended.
+fn rate(failed: u64, ended: u64) -> f64 {
+    if ended == 0 {
+        0.0
+    } else {
+        failed as f64 / ended as f64
+    }
 }

@@ -87,7 +87,15 @@ fn render_overview(base: &str, overview: &Overview) -> String {
             r#"<div class="card"><b data-count="in_process.{name}">{count}</b><span>{name}</span></div>"#
         );
     }
-    html.push_str("</div>");
+    let _ = write!(
+        html,
+        r#"</div><p>Last {minutes} minutes: <b data-count="in_process.completed_recently">{completed}</b> completed, <b data-count="in_process.failed_recently">{failed}</b> failed; <b data-count="in_process.throughput_per_minute">{throughput:.2}</b> per minute, failure rate <b data-count="in_process.failure_rate">{rate:.2}</b>.</p>"#,
+        minutes = counts.recent_minutes,
+        completed = counts.completed_recently,
+        failed = counts.failed_recently,
+        throughput = counts.throughput_per_minute,
+        rate = counts.failure_rate,
+    );
     let outcomes = ["completed", "failed", "panicked", "timed out"];
     let tasks = counts.tasks.iter().map(|task| {
         let counts = [task.completed, task.failed, task.panicked, task.timed_out];

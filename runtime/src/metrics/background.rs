@@ -65,6 +65,9 @@ pub(crate) struct BackgroundMetrics {
     /// Each task's series, by the addresses of its name and its
     /// handler's.
     tasks: ByKey<(usize, usize), TaskSeries>,
+    /// The last minutes' ends, for the dashboard's rates.
+    #[cfg(feature = "dashboard")]
+    recent: super::recent::Recent,
     // Read from the runner's counts at each scrape (`observe_runner`):
     // they are counted there already, with or without metrics.
     pending: Gauge,
@@ -79,6 +82,8 @@ impl BackgroundMetrics {
             pickup: task_times(),
             run: task_times(),
             tasks: ByKey::default(),
+            #[cfg(feature = "dashboard")]
+            recent: super::recent::Recent::new(),
             pending: Gauge::default(),
             lost: Family::default(),
             refused: Counter::default(),
@@ -150,6 +155,8 @@ impl BackgroundMetrics {
             Outcome::Panicked => 2,
             Outcome::TimedOut => 3,
         };
+        #[cfg(feature = "dashboard")]
+        self.recent.count(index != 0);
         let key = (task.as_ptr() as usize, handler.as_ptr() as usize);
         self.tasks.with(key, make, |series| {
             series.pickup.observe(pickup.as_secs_f64());
@@ -163,6 +170,13 @@ impl BackgroundMetrics {
     #[cfg(feature = "dashboard")]
     pub(crate) fn per_task(&self) -> Vec<(&'static str, [u64; 4])> {
         self.summed(|series| series.task)
+    }
+
+    /// The tasks completed and failed (an `Err`, a panic, a timeout) in
+    /// the last `minutes` minutes, this one included.
+    #[cfg(feature = "dashboard")]
+    pub(crate) fn recent(&self, minutes: u64) -> (u64, u64) {
+        self.recent.over(minutes)
     }
 
     /// The same counts by the handler whose requests queued the tasks,

@@ -56,6 +56,8 @@ mod background;
 mod durable;
 mod endpoint;
 mod http;
+#[cfg(feature = "dashboard")]
+mod recent;
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
