@@ -33,11 +33,17 @@ fn main() -> std::io::Result<()> {
     // made into an OpenTelemetry span, and dropped: no exporter.
     #[cfg(feature = "otel")]
     if std::env::var_os("BENCH_OTEL").is_some() {
+        use tracing_subscriber::Layer;
         use tracing_subscriber::layer::SubscriberExt;
         use tracing_subscriber::util::SubscriberInitExt;
         let provider = opentelemetry_sdk::trace::SdkTracerProvider::builder().build();
         let otel = atode::otel::Otel::with_provider(provider);
-        tracing_subscriber::registry().with(otel.layer()).init();
+        // At INFO, as an app records: atode's spans, not h2's own
+        // debug and trace spans.
+        let layer = otel
+            .layer()
+            .with_filter(tracing_subscriber::filter::LevelFilter::INFO);
+        tracing_subscriber::registry().with(layer).init();
         // Spans are made until the process ends.
         std::mem::forget(otel);
     }
