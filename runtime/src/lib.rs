@@ -87,6 +87,7 @@ pub mod dashboard;
 #[cfg(feature = "durable")]
 pub mod durable;
 pub mod extract;
+mod fx_hash;
 mod json;
 mod lifecycle;
 pub mod lifespan;

@@ -170,11 +170,8 @@ impl TaskQueue {
         let Some(job_id) = self.database().job_id(id).await? else {
             return Ok(None);
         };
-        match self.client().jobs().get(job_id).await {
-            Ok(row) => Ok(Some(CallRow { id: Some(id), row })),
-            Err(riverqueue::Error::NotFound(_)) => Ok(None),
-            Err(error) => Err(error.into()),
-        }
+        let row = super::error::found(self.client().jobs().get(job_id).await)?;
+        Ok(row.map(|row| CallRow { id: Some(id), row }))
     }
 
     /// The calls by queue and state, and those finished since `since`.

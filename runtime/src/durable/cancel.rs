@@ -1,7 +1,7 @@
 //! `TaskQueue::cancel`: stopping a call, on the one path that code and a
 //! dashboard's action share.
 
-use super::error::DurableError;
+use super::error::{DurableError, found};
 use super::id::TaskId;
 use super::queue::TaskQueue;
 use super::status::{TaskState, TaskStatus};
@@ -81,11 +81,9 @@ impl TaskQueue {
         // and directly when that client is this one), whose failed attempt
         // is then recorded `cancelled`, not retried; a finished one it
         // returns as it is.
-        let row = match self.client().jobs().cancel(job_id).await {
-            Ok(row) => row,
-            // Cleaned up between the two reads.
-            Err(riverqueue::Error::NotFound(_)) => return Ok(Cancellation::Unknown),
-            Err(error) => return Err(error.into()),
+        // `None`: cleaned up between the two reads.
+        let Some(row) = found(self.client().jobs().cancel(job_id).await)? else {
+            return Ok(Cancellation::Unknown);
         };
         let status = TaskStatus::from_row(id, &row);
         Ok(match status.state {

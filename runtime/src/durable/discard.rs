@@ -5,7 +5,7 @@
 use riverqueue::sqlx;
 
 use super::database::Database;
-use super::error::DurableError;
+use super::error::{DurableError, found};
 use super::id::TaskId;
 use super::queue::TaskQueue;
 use super::status::{TaskState, TaskStatus};
@@ -87,10 +87,8 @@ impl TaskQueue {
                     .await?;
             }
         }
-        let row = match self.client().jobs().get(job_id).await {
-            Ok(row) => row,
-            Err(riverqueue::Error::NotFound(_)) => return Ok(Discard::Unknown),
-            Err(error) => return Err(error.into()),
+        let Some(row) = found(self.client().jobs().get(job_id).await)? else {
+            return Ok(Discard::Unknown);
         };
         let status = TaskStatus::from_row(id, &row);
         Ok(match status.state {

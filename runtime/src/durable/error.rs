@@ -163,6 +163,18 @@ impl From<riverqueue::sqlx::Error> for DurableError {
     }
 }
 
+/// River's answer about one job, with "no such job" as `None`: never
+/// written here, or cleaned up since its id was read.
+pub(crate) fn found(
+    answer: Result<riverqueue::JobRow, riverqueue::Error>,
+) -> Result<Option<riverqueue::JobRow>, DurableError> {
+    match answer {
+        Ok(row) => Ok(Some(row)),
+        Err(riverqueue::Error::NotFound(_)) => Ok(None),
+        Err(error) => Err(error.into()),
+    }
+}
+
 impl From<riverqueue::Error> for DurableError {
     fn from(error: riverqueue::Error) -> Self {
         DurableError {

@@ -585,11 +585,8 @@ impl TaskQueue {
         let Some(job_id) = self.inner.database.job_id(id).await? else {
             return Ok(None);
         };
-        match self.inner.client.jobs().get(job_id).await {
-            Ok(row) => Ok(Some(TaskStatus::from_row(id, &row))),
-            Err(riverqueue::Error::NotFound(_)) => Ok(None),
-            Err(error) => Err(error.into()),
-        }
+        let row = super::error::found(self.inner.client.jobs().get(job_id).await)?;
+        Ok(row.map(|row| TaskStatus::from_row(id, &row)))
     }
 
     /// This process's counts of durable calls written and attempts run.

@@ -1,7 +1,7 @@
 //! `TaskQueue::retry`: running a call again now, on the path a dashboard's
 //! action and code share.
 
-use super::error::DurableError;
+use super::error::{DurableError, found};
 use super::id::TaskId;
 use super::queue::TaskQueue;
 use super::status::{TaskState, TaskStatus};
@@ -61,10 +61,8 @@ impl TaskQueue {
         let Some(job_id) = self.database().job_id(id).await? else {
             return Ok(Retry::Unknown);
         };
-        let row = match self.client().jobs().get(job_id).await {
-            Ok(row) => row,
-            Err(riverqueue::Error::NotFound(_)) => return Ok(Retry::Unknown),
-            Err(error) => return Err(error.into()),
+        let Some(row) = found(self.client().jobs().get(job_id).await)? else {
+            return Ok(Retry::Unknown);
         };
         let status = TaskStatus::from_row(id, &row);
         if refused(status.state) {
@@ -72,10 +70,8 @@ impl TaskQueue {
         }
         // River leaves a running call as it is, so a call that started
         // between the two reads comes back `running`, refused.
-        let row = match self.client().jobs().retry(job_id).await {
-            Ok(row) => row,
-            Err(riverqueue::Error::NotFound(_)) => return Ok(Retry::Unknown),
-            Err(error) => return Err(error.into()),
+        let Some(row) = found(self.client().jobs().retry(job_id).await)? else {
+            return Ok(Retry::Unknown);
         };
         let status = TaskStatus::from_row(id, &row);
         Ok(if refused(status.state) {

@@ -60,10 +60,12 @@ mod http;
 mod recent;
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hash};
 use std::sync::RwLock;
 
 use prometheus_client::registry::Registry;
+
+use crate::fx_hash::FxHasher;
 
 pub(crate) use self::background::BackgroundMetrics;
 #[cfg(feature = "durable")]
@@ -136,7 +138,7 @@ const TASK_BUCKETS: [f64; 14] = [
 /// text with SipHash on every observation, which was most of the cost the
 /// metrics added to a request (`bench/callgrind.sh`). None of the keys is
 /// a client's text, so a weak hash cannot be turned against the map.
-pub(crate) struct ByKey<K, V>(RwLock<HashMap<K, V, BuildHasherDefault<KeyHasher>>>);
+pub(crate) struct ByKey<K, V>(RwLock<HashMap<K, V, BuildHasherDefault<FxHasher>>>);
 
 impl<K, V> Default for ByKey<K, V> {
     fn default() -> Self {
@@ -172,37 +174,5 @@ impl<K: Hash + Eq, V> ByKey<K, V> {
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         map.values().for_each(&mut read);
-    }
-}
-
-/// FxHash's step: a rotate, an xor and a multiply per word.
-#[derive(Default)]
-pub(crate) struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.write_u64(u64::from(byte));
-        }
-    }
-
-    fn write_u8(&mut self, value: u8) {
-        self.write_u64(u64::from(value));
-    }
-
-    fn write_u16(&mut self, value: u16) {
-        self.write_u64(u64::from(value));
-    }
-
-    fn write_usize(&mut self, value: usize) {
-        self.write_u64(value as u64);
-    }
-
-    fn write_u64(&mut self, value: u64) {
-        self.0 = (self.0.rotate_left(5) ^ value).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
     }
 }

@@ -1,7 +1,7 @@
 //! The route table: matchit for paths, a method set per path.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 
 use http::{HeaderValue, Method};
@@ -9,6 +9,7 @@ use http::{HeaderValue, Method};
 use super::layout::ParamLayout;
 use super::{Methods, RouteDef, Routes, Wrap};
 use crate::extract::{PathParams, Requirements};
+use crate::fx_hash::FxHasher;
 use crate::shared::AppShared;
 
 /// Every registered route, by path and then by method.
@@ -19,7 +20,7 @@ pub(crate) struct RouteTable {
     /// Router-syntax path to its index in `endpoints`; also the first
     /// look-up for each request whose path is a static route's
     /// ([`ParamLayout::is_static`]).
-    by_path: HashMap<&'static str, usize, BuildHasherDefault<PathHasher>>,
+    by_path: HashMap<&'static str, usize, BuildHasherDefault<FxHasher>>,
     /// Routes left out because another route answers their requests:
     /// reported by [`App::check`](crate::App::check) as a start-up error.
     conflicts: Vec<String>,
@@ -242,50 +243,5 @@ impl Endpoint {
         } else {
             self.allowed
         }
-    }
-}
-
-/// FxHash's mix (as rustc uses it), for [`RouteTable`]'s paths.
-/// Fixed rather than seeded: the table holds only the app's own paths, so a
-/// client choosing paths cannot lengthen a probe, only miss.
-#[derive(Default)]
-struct PathHasher(u64);
-
-impl PathHasher {
-    const K: u64 = 0xf135_7aea_2e62_a9c5;
-
-    #[inline]
-    fn mix(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::K);
-    }
-}
-
-impl Hasher for PathHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0; 8];
-            word.copy_from_slice(chunk);
-            self.mix(u64::from_le_bytes(word));
-        }
-        // Byte by byte: a copy of a slice this short would be a call to
-        // `memcpy`.
-        let rest = chunks.remainder();
-        let word = rest
-            .iter()
-            .rev()
-            .fold(0, |word, &byte| (word << 8) | u64::from(byte));
-        self.mix(word ^ ((rest.len() as u64) << 59));
-    }
-
-    #[inline]
-    fn write_u8(&mut self, byte: u8) {
-        self.mix(u64::from(byte));
-    }
-
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.0
     }
 }
