@@ -323,8 +323,8 @@ async fn insert_bulk(queue: &TaskQueue, from: i64, rows: i64, discarded: bool) {
     if let Some(pool) = queue.sqlite_pool() {
         let insert = format!(
             "WITH RECURSIVE n(i) AS (SELECT {from} UNION ALL SELECT i + 1 FROM n WHERE i < {last}) \
-             INSERT INTO river_job (args, kind, state, finalized_at) \
-             SELECT jsonb(json_object('task_id', printf('00000000-0000-7000-8000-%012d', i), 'args', json_array(i))), \
+             INSERT INTO river_job (tags, args, kind, state, finalized_at) \
+             SELECT jsonb_array(printf('00000000-0000-7000-8000-%012d', i)), jsonb(json_object('args', json_array(i))), \
              CASE i % 2 WHEN 0 THEN 'bulk_a' ELSE 'bulk_b' END, \
              CASE WHEN i % 10 < {every} THEN 'discarded' ELSE 'completed' END, \
              '2026-01-01 00:00:00.000' FROM n",
@@ -336,8 +336,8 @@ async fn insert_bulk(queue: &TaskQueue, from: i64, rows: i64, discarded: bool) {
             .expect("insert in bulk");
     } else if let Some(pool) = queue.postgres_pool() {
         let insert = format!(
-            "INSERT INTO river_job (args, kind, state, finalized_at, max_attempts) \
-             SELECT jsonb_build_object('task_id', '00000000-0000-7000-8000-' || lpad(i::text, 12, '0'), 'args', jsonb_build_array(i)), \
+            "INSERT INTO river_job (tags, args, kind, state, finalized_at, max_attempts) \
+             SELECT ARRAY['00000000-0000-7000-8000-' || lpad(i::text, 12, '0')], jsonb_build_object('args', jsonb_build_array(i)), \
              CASE i % 2 WHEN 0 THEN 'bulk_a' ELSE 'bulk_b' END, \
              (CASE WHEN i % 10 < {every} THEN 'discarded' ELSE 'completed' END)::river_job_state, \
              now(), 25 FROM generate_series({from}, {last}) AS i",

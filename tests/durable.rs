@@ -11,7 +11,7 @@ mod durable_support;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use atode::durable::{Later, TaskState};
+use atode::durable::{Later, TaskId, TaskQueue, TaskState};
 use durable_support::{
     Fixture, LONG_RESCUE_MS, RESCUE_AFTER, Role, SHORT_LEASE_MS, TestDb, aborts, always_fails,
     charge_once, charge_then_hang, done, hang_first, panics, stalls_then_fails, until,
@@ -47,7 +47,8 @@ on_every_backend!(
     killed_workers_calls_run_again_within_the_default_lease_not_the_rescue_time,
     a_killed_workers_call_runs_on_a_worker_already_running,
     a_frozen_worker_past_its_lease_has_its_call_run_elsewhere_and_its_late_completion_refused,
-    queues_opened_at_once_on_a_new_database_all_open;
+    queues_opened_at_once_on_a_new_database_all_open,
+    calls_an_earlier_atode_wrote_are_found_and_run_by_their_ids;
     // A SQLite file has no connection to cut.
     postgres_only: a_worker_cut_off_from_its_database_resumes_and_loses_nothing,
 );
@@ -734,6 +735,106 @@ async fn queues_opened_at_once_on_a_new_database_all_open(db: TestDb) {
             .expect("opening panicked")
             .expect("a queue opened beside others on a new database");
     }
+}
+
+/// An earlier atode kept a call's id in its arguments (`task_id`), under an
+/// index of its own; atode now keeps it as the row's tag. The first queue
+/// opened on such a database moves the ids and drops the old index, and
+/// the calls are found by their ids and run as them. A call that an older
+/// process writes the old way afterwards still runs as its id.
+async fn calls_an_earlier_atode_wrote_are_found_and_run_by_their_ids(db: TestDb) {
+    let queue = db.queue().await;
+    let written = [TaskId::random(), TaskId::random()];
+    legacy_sql(&queue, LEGACY_INDEX).await;
+    for id in written {
+        legacy_sql(&queue, &legacy_insert(&queue, id, "before")).await;
+    }
+
+    let reopened = db.queue().await;
+    assert!(
+        !legacy_index_exists(&reopened).await,
+        "the index on the arguments' task_id is dropped"
+    );
+    for id in written {
+        let status = reopened.status(id).await.unwrap();
+        assert_eq!(
+            status.map(|status| status.state),
+            Some(TaskState::Queued),
+            "{id}"
+        );
+    }
+    let late = TaskId::random();
+    legacy_sql(&reopened, &legacy_insert(&reopened, late, "late")).await;
+
+    let worker = Fixture::start(&db, Role::Worker, 4).await;
+    for id in written {
+        until_state(&reopened, id, TaskState::Completed).await;
+    }
+    let late_run = until_effect(&db, "done", "late").await;
+    assert_eq!(
+        late_run.id,
+        late.to_string(),
+        "the late call runs as its id"
+    );
+    worker.terminate().await;
+    let mut ran: Vec<String> = db
+        .effects()
+        .into_iter()
+        .filter(|effect| effect.key == "before")
+        .map(|effect| effect.id)
+        .collect();
+    ran.sort();
+    let mut expected: Vec<String> = written.iter().map(TaskId::to_string).collect();
+    expected.sort();
+    assert_eq!(ran, expected, "each call ran once, as its id");
+}
+
+const LEGACY_INDEX: &str = "CREATE INDEX atode_river_job_task_id ON river_job ((args->>'task_id'))";
+
+/// A call of `done` as an earlier atode wrote it: the id in the arguments.
+fn legacy_insert(queue: &TaskQueue, id: TaskId, key: &str) -> String {
+    if queue.sqlite_pool().is_some() {
+        format!(
+            "INSERT INTO river_job (args, kind, max_attempts) VALUES \
+             (jsonb(json_object('task_id', '{id}', 'args', json_array('{key}'))), 'done', 25)"
+        )
+    } else {
+        format!(
+            "INSERT INTO river_job (args, kind, max_attempts) VALUES \
+             (jsonb_build_object('task_id', '{id}', 'args', jsonb_build_array('{key}')), 'done', 25)"
+        )
+    }
+}
+
+async fn legacy_sql(queue: &TaskQueue, statement: &str) {
+    use atode::durable::sqlx::{self, AssertSqlSafe};
+    let statement = AssertSqlSafe(statement.to_owned());
+    match (queue.sqlite_pool(), queue.postgres_pool()) {
+        (Some(pool), _) => sqlx::query(statement).execute(pool).await.map(drop),
+        (_, Some(pool)) => sqlx::query(statement).execute(pool).await.map(drop),
+        _ => unreachable!("a queue has a pool"),
+    }
+    .expect("write as an earlier atode did");
+}
+
+async fn legacy_index_exists(queue: &TaskQueue) -> bool {
+    use atode::durable::sqlx;
+    let found: Option<i64> = match (queue.sqlite_pool(), queue.postgres_pool()) {
+        (Some(pool), _) => {
+            sqlx::query_scalar("SELECT 1 FROM sqlite_master WHERE name = 'atode_river_job_task_id'")
+                .fetch_optional(pool)
+                .await
+                .unwrap()
+        }
+        (_, Some(pool)) => sqlx::query_scalar(
+            "SELECT 1::bigint FROM pg_class WHERE relname = 'atode_river_job_task_id'",
+        )
+        .fetch_optional(pool)
+        .await
+        .unwrap(),
+        _ => unreachable!("a queue has a pool"),
+    };
+    found.is_some()
 }
 
 /// `#[task(unique_for = "1h")]`: the arguments are the idempotency key; a

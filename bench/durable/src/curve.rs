@@ -234,6 +234,9 @@ pub fn print(settings: &Settings, all: &[(&str, &CurveResults)]) {
         "durable/in-process:",
         "durable p50 / p99:",
         "in-process p50 / p99:",
+        "machine CPU µs/request, durable (database) / in-process:",
+        "CPUs busy, durable / in-process:",
+        "durable/in-process if CPU-bound:",
         "errors:",
     ]);
     for (label, results) in all {
@@ -257,6 +260,17 @@ pub fn print(settings: &Settings, all: &[(&str, &CurveResults)]) {
                 .chain(&point.memory)
                 .map(|r| r.errors)
                 .sum();
+            let of = |runs: &[WrkRun], field: fn(&WrkRun) -> f64| {
+                median(&runs.iter().map(field).collect::<Vec<_>>())
+            };
+            // What the ratio would be if both routes kept every CPU busy:
+            // the in-process route's CPU per request over the durable's.
+            let bound: Vec<f64> = point
+                .durable
+                .iter()
+                .zip(&point.memory)
+                .map(|(durable, memory)| memory.machine_us / durable.machine_us)
+                .collect();
             table.row(&[
                 (*label).to_owned(),
                 point.connections.to_string(),
@@ -266,6 +280,18 @@ pub fn print(settings: &Settings, all: &[(&str, &CurveResults)]) {
                 spread(&point.ratios),
                 p(&point.durable),
                 p(&point.memory),
+                format!(
+                    "{:.0} ({:.0}) / {:.0}",
+                    of(&point.durable, |r| r.machine_us),
+                    of(&point.durable, |r| r.database_us),
+                    of(&point.memory, |r| r.machine_us)
+                ),
+                format!(
+                    "{:.0} % / {:.0} %",
+                    of(&point.durable, |r| r.busy) * 100.0,
+                    of(&point.memory, |r| r.busy) * 100.0
+                ),
+                spread(&bound),
                 errors.to_string(),
             ]);
         }

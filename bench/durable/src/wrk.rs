@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use crate::backend::BoxError;
+use crate::cpu;
 
 /// One wrk run.
 #[derive(Clone, Copy, Debug, Default)]
@@ -17,6 +18,12 @@ pub struct WrkRun {
     /// is a 503), and requests wrk gave up on after its 2 s timeout.
     pub non_2xx: u64,
     pub timeouts: u64,
+    /// The machine's CPU (every process: wrk, this one, the database) per
+    /// request, in microseconds, and how busy its CPUs were (0 to 1).
+    pub machine_us: f64,
+    pub busy: f64,
+    /// PostgreSQL's share of `machine_us`.
+    pub database_us: f64,
 }
 
 /// wrk, one thread, `connections` keep-alive connections, for `seconds`,
@@ -28,6 +35,8 @@ pub async fn run(
     connections: u32,
     seconds: u64,
 ) -> Result<WrkRun, BoxError> {
+    let started = std::time::Instant::now();
+    let (machine_before, database_before) = (cpu::machine_busy_ms(), cpu::postgres_ms());
     let output = tokio::process::Command::new("wrk")
         .arg("-t1")
         .arg(format!("-c{connections}"))
@@ -40,6 +49,13 @@ pub async fn run(
         .output()
         .await
         .map_err(|error| format!("running wrk: {error} (install it: apt-get install wrk)"))?;
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1e3;
+    let machine_ms = machine_before
+        .zip(cpu::machine_busy_ms())
+        .map_or(0.0, |(before, after)| after - before);
+    let database_ms = database_before
+        .zip(cpu::postgres_ms())
+        .map_or(0.0, |(before, after)| after - before);
     let stdout = String::from_utf8_lossy(&output.stdout);
     let line = stdout
         .lines()
@@ -65,5 +81,12 @@ pub async fn run(
         requests: requests as u64,
         non_2xx: non_2xx as u64,
         timeouts: timeouts as u64,
+        machine_us: machine_ms * 1e3 / requests.max(1.0),
+        busy: machine_ms / (elapsed_ms * cpus()),
+        database_us: database_ms * 1e3 / requests.max(1.0),
     })
+}
+
+fn cpus() -> f64 {
+    std::thread::available_parallelism().map_or(1.0, |n| n.get() as f64)
 }

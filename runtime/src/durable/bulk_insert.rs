@@ -10,7 +10,8 @@
 //! over all of them. The row is the one River's insert writes for such a
 //! call: River's table as its migrations define it (the schema River's Go
 //! and Rust clients share), the same columns set, the others left to
-//! their defaults, times from the database's clock. Unique and scheduled
+//! their defaults, times from the database's clock, and the call's atode
+//! id as its tag (see `Envelope` in `job.rs`). Unique and scheduled
 //! calls still go through River's insert.
 //!
 //! The notification is River's too, on its topic `river_insert` with its
@@ -51,10 +52,10 @@ macro_rules! sqlite_insert {
     ($calls:literal) => {
         concat!(
             "INSERT INTO river_job \
-             (args, created_at, kind, max_attempts, priority, queue, scheduled_at, state) \
+             (args, created_at, kind, max_attempts, priority, queue, scheduled_at, state, tags) \
              SELECT jsonb(call.value -> '$.a'), datetime('now', 'subsec'), call.value ->> '$.k', \
              call.value ->> '$.m', call.value ->> '$.p', call.value ->> '$.q', \
-             datetime('now', 'subsec'), 'available' \
+             datetime('now', 'subsec'), 'available', jsonb_array(call.value ->> '$.i') \
              FROM json_each(",
             $calls,
             ") AS call ORDER BY call.key"
@@ -118,13 +119,15 @@ impl BulkInsert for Postgres {
         jobs: &'c [&'c EncodedJob],
     ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send + 'c {
         const INSERT: &str = "INSERT INTO river_job \
-             (args, kind, max_attempts, priority, queue, state) \
+             (args, kind, max_attempts, priority, queue, state, tags) \
              SELECT call.args::jsonb, call.kind, call.max_attempts, call.priority, call.queue, \
-             'available' \
-             FROM unnest($1::text[], $2::text[], $3::smallint[], $4::smallint[], $5::text[]) \
-             WITH ORDINALITY AS call(args, kind, max_attempts, priority, queue, position) \
+             'available', ARRAY[call.id] \
+             FROM unnest($1::text[], $2::text[], $3::smallint[], $4::smallint[], $5::text[], \
+             $6::text[]) \
+             WITH ORDINALITY AS call(args, kind, max_attempts, priority, queue, id, position) \
              ORDER BY call.position";
         let args: Vec<&str> = jobs.iter().map(|job| job.args.get()).collect();
+        let ids: Vec<String> = jobs.iter().map(|job| job.id.to_string()).collect();
         let kinds: Vec<&str> = jobs.iter().map(|job| job.kind).collect();
         // River clamps a value wider than the `smallint` column likewise.
         let max_attempts: Vec<i16> = jobs
@@ -140,6 +143,7 @@ impl BulkInsert for Postgres {
                 .bind(max_attempts)
                 .bind(priorities)
                 .bind(queues)
+                .bind(ids)
                 .execute(connection)
                 .await?
                 .rows_affected())
@@ -170,7 +174,7 @@ pub(crate) fn queues_json(queues: &[&str]) -> String {
     serde_json::to_string(queues).unwrap_or_default()
 }
 
-/// `[{"a": args, "k": kind, "m": max_attempts, "p": priority, "q": queue}, ...]`,
+/// `[{"a": args, "i": id, "k": kind, "m": max_attempts, "p": priority, "q": queue}, ...]`,
 /// the arguments as River encoded them, byte for byte.
 pub(crate) fn calls_json(jobs: &[&EncodedJob]) -> String {
     use std::fmt::Write;
@@ -185,8 +189,9 @@ pub(crate) fn calls_json(jobs: &[&EncodedJob]) -> String {
         // quotes and escapes them as JSON strings all the same.
         let _ = write!(
             calls,
-            r#"{{"a":{},"k":{},"m":{},"p":{},"q":{}}}"#,
+            r#"{{"a":{},"i":"{}","k":{},"m":{},"p":{},"q":{}}}"#,
             job.args.get(),
+            job.id,
             serde_json::Value::from(job.kind),
             job.max_attempts,
             job.priority,

@@ -217,9 +217,7 @@ impl TaskQueue {
 
 impl From<JobRow> for CallRow {
     fn from(row: JobRow) -> Self {
-        let id = serde_json::from_str::<serde_json::Value>(row.encoded_args.get())
-            .ok()
-            .and_then(|args| args.get("task_id")?.as_str()?.parse().ok());
+        let id = super::id::of_row(&row);
         CallRow { id, row }
     }
 }

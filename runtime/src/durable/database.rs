@@ -24,13 +24,6 @@ pub(crate) enum Database {
     Postgres(PgPool),
 }
 
-/// A call's atode id is in River's row (the `task_id` of its arguments):
-/// an index of atode's on it finds the row, with no statement of atode's
-/// own when a call is written. `->>` reads the same on both engines
-/// (SQLite 3.38 and later, on its JSONB too).
-const INDEX_TASK_ID: &str = "CREATE INDEX IF NOT EXISTS atode_river_job_task_id \
-     ON river_job ((args->>'task_id'))";
-
 /// atode's table, for the one case River's row does not hold the id a
 /// handler returned: a call River skipped as a duplicate of another
 /// (`unique_for`), whose id maps to the job it duplicates.
@@ -123,13 +116,14 @@ impl Database {
 
     /// atode's own tables and index, beside River's.
     async fn create_schema(&self) -> Result<(), DurableError> {
-        self.create_if_missing(&[CREATE_TASK_TABLE, INDEX_TASK_ID])
+        self.create_if_missing(&[CREATE_TASK_TABLE, super::id_index::create_index(self)])
             .await?;
+        super::id_index::move_legacy_ids(self).await?;
         super::lease::create_table(self).await
     }
 
-    /// Runs `statements` (`CREATE ... IF NOT EXISTS`), in one transaction
-    /// on PostgreSQL with its notices off: it answers `IF NOT EXISTS` on
+    /// Runs `statements` (`CREATE ... IF NOT EXISTS`) in one transaction:
+    /// on SQLite holding the write lock from its start; on PostgreSQL with its notices off: it answers `IF NOT EXISTS` on
     /// an existing table with a NOTICE ("already exists, skipping"), which
     /// sqlx logs at INFO on every start.
     pub(crate) async fn create_if_missing(
@@ -138,9 +132,16 @@ impl Database {
     ) -> Result<(), DurableError> {
         match self {
             Database::Sqlite(pool) => {
+                // `IMMEDIATE` takes the write lock first, waiting for it
+                // (the busy timeout): a statement that reads the schema,
+                // then writes, fails at once instead when another process
+                // wrote in between (SQLite's `SQLITE_BUSY_SNAPSHOT`), as
+                // processes opening a new file at once do.
+                let mut transaction = pool.begin_with("BEGIN IMMEDIATE").await?;
                 for statement in statements {
-                    sqlx::query(*statement).execute(pool).await?;
+                    sqlx::query(*statement).execute(&mut *transaction).await?;
                 }
+                transaction.commit().await?;
             }
             #[cfg(feature = "postgres")]
             Database::Postgres(pool) => {
@@ -169,13 +170,7 @@ impl Database {
     /// River's job id for the call `id`, if it was written: its own row,
     /// or the row it was a duplicate of.
     pub(crate) async fn job_id(&self, id: TaskId) -> Result<Option<i64>, DurableError> {
-        // The first half is the query `INDEX_TASK_ID` serves.
-        const FIND: &str = "SELECT id FROM river_job WHERE args->>'task_id' = $1 \
-             UNION ALL SELECT job_id FROM atode_task WHERE id = $1 LIMIT 1";
-        let id = id.to_string();
-        Ok(with_pool!(self, pool => {
-            sqlx::query_scalar(FIND).bind(id).fetch_optional(pool).await?
-        }))
+        super::id_index::job_id(self, id).await
     }
 }
 

@@ -137,9 +137,50 @@ impl<'de> Deserialize<'de> for TaskId {
     }
 }
 
+/// The atode id of the call River's `row` holds: its first tag, where
+/// atode writes it, or the `task_id` of its arguments, where calls written
+/// before it moved kept it. `None` for a job another River client wrote.
+pub(crate) fn of_row(row: &riverqueue::JobRow) -> Option<TaskId> {
+    of_parts(&row.tags, row.encoded_args.get())
+}
+
+fn of_parts(tags: &[String], args: &str) -> Option<TaskId> {
+    of_tags(tags).or_else(|| legacy(args))
+}
+
+/// The id atode writes as a call's first tag.
+pub(crate) fn of_tags(tags: &[String]) -> Option<TaskId> {
+    tags.first()?.parse().ok()
+}
+
+/// The `task_id` of a call's arguments as calls written before the id
+/// moved to the tags keep it.
+fn legacy(args: &str) -> Option<TaskId> {
+    #[derive(Deserialize)]
+    struct Legacy {
+        task_id: TaskId,
+    }
+    serde_json::from_str::<Legacy>(args)
+        .ok()
+        .map(|legacy| legacy.task_id)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rows_id_is_its_first_tag_or_else_its_arguments_task_id() {
+        let id = TaskId::random();
+        let other = TaskId::random();
+        let tagged = [id.to_string()];
+        let legacy = format!(r#"{{"task_id":"{other}","args":[1]}}"#);
+        assert_eq!(of_parts(&tagged, &legacy), Some(id));
+        assert_eq!(of_parts(&[], &legacy), Some(other));
+        let plain = r#"{"to":"a@b"}"#;
+        assert_eq!(of_parts(&["mail".to_owned()], plain), None);
+        assert_eq!(of_parts(&[], plain), None);
+    }
 
     #[test]
     fn random_ids_differ_and_carry_the_version_bits() {

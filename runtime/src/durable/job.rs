@@ -16,12 +16,20 @@ use super::task::Task;
 use crate::background::IntoTask;
 use crate::background::task::{Work, WorkKind};
 
-/// The arguments River stores for one call: the atode id, then the
-/// function's arguments. One River job kind per task, named after it.
+/// The arguments River stores for one call: the function's arguments, and
+/// where the call was queued from. One River job kind per task, named
+/// after it. The call's atode id is not here but in the row's tags
+/// ([`id::of_row`](super::id::of_row)): River indexes `args` with a GIN
+/// index, which would store each call's unique id as a key of its own in
+/// every version of the row (written, taken, finished), a cost measured
+/// at about a tenth of the database's work per call (`bench/README.md`).
 #[derive(Serialize, Deserialize)]
 #[serde(bound = "")]
 pub(crate) struct Envelope<T: Task> {
-    pub(crate) task_id: TaskId,
+    /// The id, where calls written before it moved to the tags kept it;
+    /// never written now.
+    #[serde(default, rename = "task_id", skip_serializing)]
+    pub(crate) legacy_id: Option<TaskId>,
     pub(crate) args: T::Args,
     /// The W3C `traceparent` of the span that queued the call, which its
     /// attempts join (`atode::otel`). Absent when nothing recorded spans,
@@ -40,9 +48,9 @@ pub(crate) struct Envelope<T: Task> {
 }
 
 impl<T: Task> Envelope<T> {
-    pub(crate) fn new(task_id: TaskId, args: T::Args) -> Self {
+    pub(crate) fn new(args: T::Args) -> Self {
         Envelope {
-            task_id,
+            legacy_id: None,
             args,
             #[cfg(feature = "otel")]
             traceparent: None,
@@ -183,7 +191,7 @@ impl<T: Task> ErasedCall for Call<T> {
         opts: Option<InsertOpts>,
         queued_by: QueuedBy,
     ) -> Result<EncodedJob, DurableError> {
-        let mut envelope = Envelope::<T>::new(id, self.0);
+        let mut envelope = Envelope::<T>::new(self.0);
         queued_by.mark(&mut envelope);
         let args = riverqueue::encoding::encode_args(&envelope).map_err(|error| {
             DurableError::unexpected(format!(
@@ -228,7 +236,7 @@ pub struct EncodedJob {
     pub(crate) plain: bool,
     pub(crate) args: Box<RawValue>,
     opts: Option<InsertOpts>,
-    push: fn(&mut InsertBatch, Box<RawValue>, Option<InsertOpts>),
+    push: fn(&mut InsertBatch, Box<RawValue>, InsertOpts),
 }
 
 impl EncodedJob {
@@ -238,21 +246,25 @@ impl EncodedJob {
         self.opts.is_none()
     }
 
-    /// Adds the call to an insertion batch.
+    /// Adds the call to an insertion batch, its id as its tag.
     pub(crate) fn push_to(&self, batch: &mut InsertBatch) {
-        (self.push)(batch, self.args.clone(), self.opts.clone());
+        let opts = self.opts.clone().unwrap_or_default();
+        (self.push)(batch, self.args.clone(), tagged(opts, self.id));
     }
 }
 
-fn push_encoded<T: Task>(batch: &mut InsertBatch, args: Box<RawValue>, opts: Option<InsertOpts>) {
+/// `opts` with the call's id as the row's only tag, where atode finds it.
+/// Layered over the task's own options, as River layers a call's.
+pub(crate) fn tagged(opts: InsertOpts, id: TaskId) -> InsertOpts {
+    opts.with_tags([id.to_string()])
+}
+
+fn push_encoded<T: Task>(batch: &mut InsertBatch, args: Box<RawValue>, opts: InsertOpts) {
     let encoded = Encoded::<T> {
         args,
         task: PhantomData,
     };
-    match opts {
-        Some(opts) => batch.push_with(encoded, opts),
-        None => batch.push(encoded),
-    };
+    batch.push_with(encoded, opts);
 }
 
 /// An [`Envelope`] already encoded: River writes its bytes as they are,

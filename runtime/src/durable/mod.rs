@@ -86,6 +86,7 @@ mod error;
 mod extract;
 mod group_commit;
 mod id;
+mod id_index;
 mod job;
 mod lease;
 #[cfg(feature = "metrics")]

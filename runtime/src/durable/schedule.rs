@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use riverqueue::{CronSchedule, InsertOpts, IntervalSchedule, PeriodicJob, PeriodicJobOpts};
 
 use super::id::TaskId;
-use super::job::{Envelope, PendingJob, unique_by_args};
+use super::job::{Envelope, PendingJob, tagged, unique_by_args};
 use super::task::Task;
 
 /// A task whose call waits until a given time before any worker may run
@@ -105,7 +105,10 @@ impl Periodic {
                 let make = move |period: Duration| {
                     move || {
                         let opts = InsertOpts::default().with_unique(unique_by_args(period));
-                        Some((Envelope::<T>::new(TaskId::random(), args.clone()), opts))
+                        Some((
+                            Envelope::<T>::new(args.clone()),
+                            tagged(opts, TaskId::random()),
+                        ))
                     }
                 };
                 let opts = PeriodicJobOpts::new().with_id(id.clone());

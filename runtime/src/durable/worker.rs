@@ -15,6 +15,7 @@ use tracing::Instrument;
 
 use super::counters::DurableCounters;
 use super::current::{self, CurrentCall};
+use super::id::TaskId;
 use super::job::Envelope;
 use super::task::Task;
 use super::threads::{AttemptThreads, Places};
@@ -130,11 +131,18 @@ impl<T: Task> Worker<Envelope<T>> for TaskWorker<T> {
         context: WorkContext,
         job: Job<Envelope<T>>,
     ) -> Result<WorkOutcome, AttemptFailed> {
+        let Some(id) = super::id::of_tags(&job.row.tags).or(job.args.legacy_id) else {
+            return Err(AttemptFailed::Returned(format!(
+                "River's job {} of kind `{}` carries no atode task id: atode did not write it",
+                job.row.id,
+                T::NAME
+            )));
+        };
         let span = tracing::info_span!(
             target: "atode::durable",
             "durable_task",
             task = T::NAME,
-            id = %job.args.task_id,
+            id = %id,
             attempt = job.row.attempt,
         );
         #[cfg(feature = "otel")]
@@ -150,7 +158,10 @@ impl<T: Task> Worker<Envelope<T>> for TaskWorker<T> {
                 .and_then(|at| Duration::try_from(at.duration_since(job.row.scheduled_at)).ok());
             (metrics, pickup, std::time::Instant::now())
         });
-        let result = self.attempt(context, job).instrument(span.clone()).await;
+        let result = self
+            .attempt(id, context, job)
+            .instrument(span.clone())
+            .await;
         let _entered = span.enter();
         if let Ok(WorkOutcome::Snooze(_)) = result {
             // Not run, and not an attempt: River gives the call back
@@ -183,11 +194,12 @@ impl<T: Task> Worker<Envelope<T>> for TaskWorker<T> {
 impl<T: Task> TaskWorker<T> {
     async fn attempt(
         &self,
+        id: TaskId,
         context: WorkContext,
         job: Job<Envelope<T>>,
     ) -> Result<WorkOutcome, AttemptFailed> {
         let call = CurrentCall {
-            id: job.args.task_id,
+            id,
             task: T::NAME,
             attempt: u32::try_from(job.row.attempt).unwrap_or(0),
         };

@@ -168,8 +168,8 @@ impl QueuedCall {
     /// The call River's `row` holds, if atode wrote it (a call written by
     /// another River client has no atode id).
     fn from_row(row: &JobRow) -> Option<Self> {
+        let id = crate::durable::id::of_row(row)?;
         let envelope: Value = serde_json::from_str(row.encoded_args.get()).ok()?;
-        let id = envelope.get("task_id")?.as_str()?.parse().ok()?;
         let status = TaskStatus::from_row(id, row);
         Some(QueuedCall {
             id,
