@@ -11,6 +11,16 @@
 //! of turns at the single writer) grows with the commit rate, not the
 //! request rate.
 //!
+//! Committers take turns at writing: one at a time takes a batch and
+//! writes it ([`Group::writing_turn`]), and gives the turn up as it sends
+//! `COMMIT`, so that a second committer (on PostgreSQL) writes the next
+//! batch while the first waits for its commit to reach the disk. A
+//! committer never takes a batch while another writes one: the requests
+//! arriving meanwhile gather for the next, rather than being split
+//! between two transactions that each pay a commit. On a disk whose flush
+//! is slow, the waits overlap; on a fast one, batches stay as large as
+//! with one committer.
+//!
 //! The committer is a task of its own, not the first request's future: a
 //! request whose client goes away must not take its neighbours' calls down
 //! with it (its own calls are written all the same: the handler finished,
@@ -19,7 +29,7 @@
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
-use tokio::sync::oneshot;
+use tokio::sync::{Semaphore, SemaphorePermit, oneshot};
 use tokio::time::Instant;
 
 use super::error::DurableError;
@@ -36,6 +46,8 @@ pub(crate) struct Group {
     /// on PostgreSQL, whose commits wait for the disk: while one waits,
     /// another writes what gathered meanwhile.
     committers: usize,
+    /// The turn at writing a batch: one permit.
+    writing: Semaphore,
 }
 
 #[derive(Default)]
@@ -74,7 +86,15 @@ impl Group {
         Group {
             state: Mutex::default(),
             committers: committers.max(1),
+            writing: Semaphore::new(1),
         }
+    }
+
+    /// Waits for the turn at writing a batch, which the committer holds
+    /// from taking its batch until it sends `COMMIT`.
+    pub(crate) async fn writing_turn(&self) -> Turn<'_> {
+        // The semaphore is never closed.
+        Turn(self.writing.acquire().await.ok())
     }
 
     /// Adds a request's calls to the group.
@@ -130,6 +150,23 @@ impl Group {
         }
         state.in_flight += batch.len();
         Some(batch)
+    }
+}
+
+/// A committer's turn at writing a batch ([`Group::writing_turn`]).
+pub(crate) struct Turn<'a>(Option<SemaphorePermit<'a>>);
+
+impl Turn<'_> {
+    /// No turn to give up: for writes that keep the committer's turn to
+    /// the end (a refused batch's requests written again one at a time).
+    pub(crate) fn kept() -> Self {
+        Turn(None)
+    }
+
+    /// Gives the turn to the next committer: this one's batch is written,
+    /// and it waits for its commit.
+    pub(crate) fn pass(&mut self) {
+        self.0 = None;
     }
 }
 

@@ -11,7 +11,7 @@ use tokio::time::Instant;
 
 use super::database::{BoundedWrite, Database, KeptConnection, QueueTransaction, WriteConnection};
 use super::error::DurableError;
-use super::group_commit::{CommitterGuard, Entry};
+use super::group_commit::{CommitterGuard, Entry, Turn};
 use super::job::{EncodedJob, PendingJob};
 use super::queue::TaskQueue;
 use super::script::Script;
@@ -63,8 +63,12 @@ impl TaskQueue {
     async fn commit_waiting(self) {
         let mut committer = CommitterGuard::new(self.group());
         let mut kept = KeptConnection::default();
-        while let Some(batch) = committer.next_batch() {
-            self.commit_batch(batch, &mut kept).await;
+        loop {
+            let mut turn = self.group().writing_turn().await;
+            let Some(batch) = committer.next_batch() else {
+                break;
+            };
+            self.commit_batch(batch, &mut kept, &mut turn).await;
         }
     }
 
@@ -74,7 +78,13 @@ impl TaskQueue {
     /// left. If a statement fails, each request is written again alone, so
     /// one request's refused call fails that request only, and its
     /// neighbours' calls are committed or refused as they would be alone.
-    async fn commit_batch(&self, batch: Vec<Entry>, kept: &mut KeptConnection) {
+    /// The committer's `turn` at writing passes on as `COMMIT` is sent.
+    async fn commit_batch(
+        &self,
+        batch: Vec<Entry>,
+        kept: &mut KeptConnection,
+        turn: &mut Turn<'_>,
+    ) {
         let bound = self.write_timeout();
         let now = Instant::now();
         let (live, late): (Vec<Entry>, Vec<Entry>) =
@@ -86,7 +96,7 @@ impl TaskQueue {
             return;
         };
         let jobs: Vec<&EncodedJob> = live.iter().flat_map(|entry| &entry.jobs).collect();
-        match self.transact(&jobs, deadline, kept).await {
+        match self.transact(&jobs, deadline, kept, turn).await {
             Ok(()) => {
                 for entry in live {
                     entry.answer(Ok(()));
@@ -99,9 +109,12 @@ impl TaskQueue {
                     %error,
                     "a group commit was refused; writing its requests one at a time"
                 );
+                // Holding the turn throughout: the next batch waits.
                 for entry in live {
                     let jobs: Vec<&EncodedJob> = entry.jobs.iter().collect();
-                    let written = self.transact(&jobs, entry.deadline, kept).await;
+                    let written = self
+                        .transact(&jobs, entry.deadline, kept, &mut Turn::kept())
+                        .await;
                     entry.answer(written.map_err(Failed::into_error));
                 }
             }
@@ -115,13 +128,15 @@ impl TaskQueue {
     }
 
     /// One transaction writing `jobs`, cut at `deadline`, on the
-    /// committer's `kept` connection if it has one. Once committed, the
-    /// calls are counted and the workers woken.
+    /// committer's `kept` connection if it has one, passing the `turn` on
+    /// as `COMMIT` is sent. Once committed, the calls are counted and the
+    /// workers woken.
     async fn transact(
         &self,
         jobs: &[&EncodedJob],
         deadline: Instant,
         kept: &mut KeptConnection,
+        turn: &mut Turn<'_>,
     ) -> Result<(), Failed> {
         if Instant::now() >= deadline {
             return Err(Failed::Transaction(DurableError::timed_out(
@@ -136,9 +151,15 @@ impl TaskQueue {
                 let script = Script::new(jobs, &queues, deadline);
                 self.commit_script(pool, script, deadline, kept).await
             }
-            Database::Sqlite(pool) => self.commit_statements(pool, jobs, deadline, kept).await,
+            Database::Sqlite(pool) => {
+                self.commit_statements(pool, jobs, deadline, kept, turn)
+                    .await
+            }
             #[cfg(feature = "postgres")]
-            Database::Postgres(pool) => self.commit_statements(pool, jobs, deadline, kept).await,
+            Database::Postgres(pool) => {
+                self.commit_statements(pool, jobs, deadline, kept, turn)
+                    .await
+            }
         };
         written?;
         self.counters().committed(jobs.len());
@@ -159,6 +180,7 @@ impl TaskQueue {
         jobs: &[&EncodedJob],
         deadline: Instant,
         kept: &mut KeptConnection,
+        turn: &mut Turn<'_>,
     ) -> Result<(), Failed>
     where
         DB: BoundedWrite,
@@ -172,7 +194,7 @@ impl TaskQueue {
             let transaction = DB::begin(&mut connection, pool, deadline)
                 .await
                 .map_err(Failed::Transaction)?;
-            self.write_and_commit(transaction, jobs, &mut committing)
+            self.write_and_commit(transaction, jobs, &mut committing, turn)
                 .await
         })
         .await;
@@ -193,13 +215,14 @@ impl TaskQueue {
         })
     }
 
-    /// `jobs` written in `transaction`, then `COMMIT`: `committing` is set
-    /// just before it is sent.
+    /// `jobs` written in `transaction`, then `COMMIT`: `committing` is set,
+    /// and the `turn` at writing passed on, just before it is sent.
     async fn write_and_commit<'c, DB>(
         &self,
         mut transaction: Transaction<'c, DB>,
         jobs: &[&EncodedJob],
         committing: &mut bool,
+        turn: &mut Turn<'_>,
     ) -> Result<(), Failed>
     where
         DB: sqlx::Database,
@@ -209,6 +232,7 @@ impl TaskQueue {
             .await
             .map_err(Failed::Statement)?;
         *committing = true;
+        turn.pass();
         transaction
             .commit()
             .await
