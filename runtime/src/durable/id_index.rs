@@ -5,7 +5,7 @@
 //! `args` (and `metadata`) with GIN indexes, which would hold each call's
 //! id, unique to it, as a key of its own in every version of its row: one
 //! when it is written, one when a worker takes it, one when it ends. That
-//! cost the database about a tenth of its work per call when calls are
+//! cost the database about a sixth of its work per call when calls are
 //! worked (`bench/README.md`, "Durable tasks"). River indexes no tags.
 //!
 //! Calls written before the id moved keep it as the `task_id` of their

@@ -18,11 +18,8 @@ use crate::background::task::{Work, WorkKind};
 
 /// The arguments River stores for one call: the function's arguments, and
 /// where the call was queued from. One River job kind per task, named
-/// after it. The call's atode id is not here but in the row's tags
-/// ([`id::of_row`](super::id::of_row)): River indexes `args` with a GIN
-/// index, which would store each call's unique id as a key of its own in
-/// every version of the row (written, taken, finished), a cost measured
-/// at about a tenth of the database's work per call (`bench/README.md`).
+/// after it. The call's atode id is not here but the row's first tag,
+/// out of River's GIN index on `args` (`id_index.rs` says why).
 #[derive(Serialize, Deserialize)]
 #[serde(bound = "")]
 pub(crate) struct Envelope<T: Task> {
