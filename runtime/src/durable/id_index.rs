@@ -42,24 +42,28 @@ pub(crate) fn create_index(database: &Database) -> &'static str {
     }
 }
 
+/// The look-up of [`job_id`] on each engine: the first half is the query
+/// the index serves.
+const FIND_SQLITE: &str = "SELECT id FROM river_job WHERE tags ->> '$[0]' = $1 \
+     UNION ALL SELECT job_id FROM atode_task WHERE id = $1 LIMIT 1";
+#[cfg(feature = "postgres")]
+const FIND_POSTGRES: &str = "SELECT id FROM river_job WHERE tags[1] = $1 \
+     UNION ALL SELECT job_id FROM atode_task WHERE id = $1 LIMIT 1";
+
 /// River's job id for the call `id`: its own row (through the index), or
 /// the row it was a duplicate of (atode's table).
 pub(crate) async fn job_id(database: &Database, id: TaskId) -> Result<Option<i64>, DurableError> {
     let id = id.to_string();
     Ok(match database {
         Database::Sqlite(pool) => {
-            const FIND: &str = "SELECT id FROM river_job WHERE tags ->> '$[0]' = $1 \
-                 UNION ALL SELECT job_id FROM atode_task WHERE id = $1 LIMIT 1";
-            sqlx::query_scalar(FIND)
+            sqlx::query_scalar(FIND_SQLITE)
                 .bind(id)
                 .fetch_optional(pool)
                 .await?
         }
         #[cfg(feature = "postgres")]
         Database::Postgres(pool) => {
-            const FIND: &str = "SELECT id FROM river_job WHERE tags[1] = $1 \
-                 UNION ALL SELECT job_id FROM atode_task WHERE id = $1 LIMIT 1";
-            sqlx::query_scalar(FIND)
+            sqlx::query_scalar(FIND_POSTGRES)
                 .bind(id)
                 .fetch_optional(pool)
                 .await?
@@ -137,4 +141,33 @@ fn log_moved(moved: u64) {
         moved,
         "moved the ids of calls written by an earlier atode from their arguments to their tags, and dropped the index on the old place"
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use riverqueue::sqlx::{self, AssertSqlSafe, Row};
+
+    use super::FIND_SQLITE;
+
+    /// The look-up by id reads atode's index, not River's whole table, so
+    /// what `status(id)` costs does not grow with the queue.
+    #[tokio::test]
+    async fn a_call_is_found_through_the_index() {
+        let (_database, pool) = crate::durable::release::tests::database("id-index").await;
+        let plan: Vec<String> =
+            sqlx::query(AssertSqlSafe(format!("EXPLAIN QUERY PLAN {FIND_SQLITE}")))
+                .bind("0190ab00-0000-7000-8000-000000000000")
+                .fetch_all(&pool)
+                .await
+                .unwrap()
+                .iter()
+                .map(|row| row.get::<String, _>("detail"))
+                .collect();
+        assert!(
+            plan.iter()
+                .any(|step| step.starts_with("SEARCH river_job USING")
+                    && step.contains("INDEX atode_river_job_id")),
+            "{plan:?}"
+        );
+    }
 }
