@@ -17,7 +17,7 @@
 
 use riverqueue::sqlx;
 
-use super::database::Database;
+use super::database::{Database, with_pool};
 use super::error::DurableError;
 use super::id::TaskId;
 
@@ -53,22 +53,15 @@ const FIND_POSTGRES: &str = "SELECT id FROM river_job WHERE tags[1] = $1 \
 /// River's job id for the call `id`: its own row (through the index), or
 /// the row it was a duplicate of (atode's table).
 pub(crate) async fn job_id(database: &Database, id: TaskId) -> Result<Option<i64>, DurableError> {
-    let id = id.to_string();
-    Ok(match database {
-        Database::Sqlite(pool) => {
-            sqlx::query_scalar(FIND_SQLITE)
-                .bind(id)
-                .fetch_optional(pool)
-                .await?
-        }
+    let find = match database {
+        Database::Sqlite(_) => FIND_SQLITE,
         #[cfg(feature = "postgres")]
-        Database::Postgres(pool) => {
-            sqlx::query_scalar(FIND_POSTGRES)
-                .bind(id)
-                .fetch_optional(pool)
-                .await?
-        }
-    })
+        Database::Postgres(_) => FIND_POSTGRES,
+    };
+    let id = id.to_string();
+    Ok(with_pool!(database, pool => {
+        sqlx::query_scalar(find).bind(id).fetch_optional(pool).await?
+    }))
 }
 
 /// Moves the ids that calls written by an earlier atode keep in their
