@@ -62,6 +62,59 @@ pub fn postgres_ms() -> Option<f64> {
     Some(ns as f64 / 1e6)
 }
 
+/// The CPU counters at the start of a run, to read what the run spent.
+pub struct Since {
+    at: std::time::Instant,
+    threads: Option<ThreadTimes>,
+    postgres: Option<f64>,
+    machine: Option<f64>,
+}
+
+/// What a run spent, in milliseconds: wall-clock time, this process's
+/// threads, PostgreSQL's processes, and every CPU of the machine (0 for a
+/// counter not readable here).
+pub struct Spent {
+    pub elapsed_ms: f64,
+    pub process_ms: f64,
+    pub database_ms: f64,
+    pub machine_ms: f64,
+}
+
+impl Since {
+    pub fn now() -> Self {
+        Since {
+            at: std::time::Instant::now(),
+            threads: ThreadTimes::now(),
+            postgres: postgres_ms(),
+            machine: machine_busy_ms(),
+        }
+    }
+
+    /// What was spent since [`now`](Self::now).
+    pub fn spent(&self) -> Spent {
+        let since = |before: Option<f64>, after: Option<f64>| {
+            before
+                .zip(after)
+                .map_or(0.0, |(before, after)| after - before)
+        };
+        Spent {
+            elapsed_ms: self.at.elapsed().as_secs_f64() * 1e3,
+            process_ms: self
+                .threads
+                .as_ref()
+                .zip(ThreadTimes::now())
+                .map_or(0.0, |(before, after)| after.ms_since(before)),
+            database_ms: since(self.postgres, postgres_ms()),
+            machine_ms: since(self.machine, machine_busy_ms()),
+        }
+    }
+}
+
+/// How many CPUs this process may run on.
+pub fn count() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
 /// Time all CPUs of this machine spent busy (every process and the
 /// kernel: not idle, not waiting for the disk), in milliseconds, from the
 /// first line of `/proc/stat` (in USER_HZ ticks, 100 a second on Linux);

@@ -12,7 +12,7 @@ pub fn print(settings: &Settings) {
                 .map(|rest| rest.trim_start_matches([' ', '\t', ':']).to_owned())
         })
         .unwrap_or_else(|| "unknown CPU".to_owned());
-    let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+    let cpus = crate::cpu::count();
     let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     let build = if cfg!(debug_assertions) {
         "DEBUG build: figures are not representative"

@@ -39,31 +39,12 @@ pub struct CallCpu {
     pub database: f64,
 }
 
-/// Where a run's CPU is read from, at its start.
-struct CpuSince {
-    threads: Option<cpu::ThreadTimes>,
-    postgres: Option<f64>,
-}
-
-impl CpuSince {
-    fn now() -> Self {
-        CpuSince {
-            threads: cpu::ThreadTimes::now(),
-            postgres: cpu::postgres_ms(),
-        }
-    }
-
-    /// The CPU since [`now`](Self::now), per call of `jobs`.
-    fn per_call(&self, jobs: u64) -> CallCpu {
-        let per_call = |ms: f64| ms * 1e3 / jobs as f64;
-        let threads = self.threads.as_ref().zip(cpu::ThreadTimes::now());
-        CallCpu {
-            process: threads.map_or(0.0, |(before, after)| per_call(after.ms_since(before))),
-            database: self
-                .postgres
-                .zip(cpu::postgres_ms())
-                .map_or(0.0, |(before, after)| per_call(after - before)),
-        }
+/// The CPU a run spent, per call of `jobs`.
+fn per_call(spent: &cpu::Spent, jobs: u64) -> CallCpu {
+    let per_call = |ms: f64| ms * 1e3 / jobs as f64;
+    CallCpu {
+        process: per_call(spent.process_ms),
+        database: per_call(spent.database_ms),
     }
 }
 
@@ -124,11 +105,11 @@ async fn atode(
 
     PROGRESS.reset();
     let started = Instant::now();
-    let cpu = CpuSince::now();
+    let cpu = cpu::Since::now();
     let server = server::start(App::new().durable(queue.clone())).await?;
     let finished = PROGRESS.wait_for(jobs, guard(jobs)).await;
     let elapsed = started.elapsed();
-    let cpu = cpu.per_call(jobs);
+    let cpu = per_call(&cpu.spent(), jobs);
     server.stop().await?;
     if let Err(done) = finished {
         return Err(format!("atode ran {done} of {jobs} calls in {:?}", guard(jobs)).into());
@@ -185,11 +166,11 @@ async fn river(
 
     PROGRESS.reset();
     let started = Instant::now();
-    let cpu = CpuSince::now();
+    let cpu = cpu::Since::now();
     let mut run = client.start()?;
     let finished = PROGRESS.wait_for(jobs, guard(jobs)).await;
     let elapsed = started.elapsed();
-    let cpu = cpu.per_call(jobs);
+    let cpu = per_call(&cpu.spent(), jobs);
     run.stop().await?;
     if let Err(done) = finished {
         return Err(format!("River ran {done} of {jobs} jobs in {:?}", guard(jobs)).into());

@@ -35,8 +35,7 @@ pub async fn run(
     connections: u32,
     seconds: u64,
 ) -> Result<WrkRun, BoxError> {
-    let started = std::time::Instant::now();
-    let (machine_before, database_before) = (cpu::machine_busy_ms(), cpu::postgres_ms());
+    let since = cpu::Since::now();
     let output = tokio::process::Command::new("wrk")
         .arg("-t1")
         .arg(format!("-c{connections}"))
@@ -49,13 +48,7 @@ pub async fn run(
         .output()
         .await
         .map_err(|error| format!("running wrk: {error} (install it: apt-get install wrk)"))?;
-    let elapsed_ms = started.elapsed().as_secs_f64() * 1e3;
-    let machine_ms = machine_before
-        .zip(cpu::machine_busy_ms())
-        .map_or(0.0, |(before, after)| after - before);
-    let database_ms = database_before
-        .zip(cpu::postgres_ms())
-        .map_or(0.0, |(before, after)| after - before);
+    let spent = since.spent();
     let stdout = String::from_utf8_lossy(&output.stdout);
     let line = stdout
         .lines()
@@ -81,12 +74,8 @@ pub async fn run(
         requests: requests as u64,
         non_2xx: non_2xx as u64,
         timeouts: timeouts as u64,
-        machine_us: machine_ms * 1e3 / requests.max(1.0),
-        busy: machine_ms / (elapsed_ms * cpus()),
-        database_us: database_ms * 1e3 / requests.max(1.0),
+        machine_us: spent.machine_ms * 1e3 / requests.max(1.0),
+        busy: spent.machine_ms / (spent.elapsed_ms * cpu::count() as f64),
+        database_us: spent.database_ms * 1e3 / requests.max(1.0),
     })
-}
-
-fn cpus() -> f64 {
-    std::thread::available_parallelism().map_or(1.0, |n| n.get() as f64)
 }
