@@ -71,25 +71,33 @@ pub(crate) async fn job_id(database: &Database, id: TaskId) -> Result<Option<i64
 /// the index go in one transaction: a process that dies midway leaves
 /// both as they were, and the next one does it.
 pub(crate) async fn move_legacy_ids(database: &Database) -> Result<(), DurableError> {
-    match database {
-        Database::Sqlite(pool) => {
-            const LEGACY: &str =
-                "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = $1";
-            const MOVE: &str = "UPDATE river_job \
-                 SET tags = jsonb_array(args ->> '$.task_id'), \
-                 args = jsonb_remove(args, '$.task_id') \
-                 WHERE args ->> '$.task_id' IS NOT NULL \
-                 AND json_type(args, '$.args') IS NOT NULL \
-                 AND json_array_length(tags) = 0";
-            // Holding the write lock from the start, as `create_if_missing`
-            // does, so processes opening the file at once take turns.
-            let mut transaction = pool.begin_with("BEGIN IMMEDIATE").await?;
-            let legacy: i64 = sqlx::query_scalar(LEGACY)
+    /// Whether the index named `$1` exists, as a count.
+    const LEGACY_SQLITE: &str =
+        "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = $1";
+    #[cfg(feature = "postgres")]
+    const LEGACY_POSTGRES: &str = "SELECT count(*) FROM pg_class WHERE oid = to_regclass($1)";
+    const MOVE_SQLITE: &str = "UPDATE river_job \
+         SET tags = jsonb_array(args ->> '$.task_id'), \
+         args = jsonb_remove(args, '$.task_id') \
+         WHERE args ->> '$.task_id' IS NOT NULL \
+         AND json_type(args, '$.args') IS NOT NULL \
+         AND json_array_length(tags) = 0";
+    #[cfg(feature = "postgres")]
+    const MOVE_POSTGRES: &str = "UPDATE river_job \
+         SET tags = ARRAY[args ->> 'task_id'], args = args - 'task_id' \
+         WHERE args ? 'task_id' AND args ? 'args' AND tags = '{}'";
+
+    /// In the transaction `$begin` opens: the check, then the rows and
+    /// the index together.
+    macro_rules! move_in {
+        ($begin:expr, $legacy:expr, $move:expr) => {{
+            let mut transaction = $begin.await?;
+            let legacy: i64 = sqlx::query_scalar($legacy)
                 .bind(LEGACY_INDEX)
                 .fetch_one(&mut *transaction)
                 .await?;
             if legacy > 0 {
-                let moved = sqlx::query(MOVE)
+                let moved = sqlx::query($move)
                     .execute(&mut *transaction)
                     .await?
                     .rows_affected();
@@ -99,31 +107,20 @@ pub(crate) async fn move_legacy_ids(database: &Database) -> Result<(), DurableEr
                 transaction.commit().await?;
                 log_moved(moved);
             }
-        }
+        }};
+    }
+
+    match database {
+        // Holding the write lock from the start, as `create_if_missing`
+        // does, so processes opening the file at once take turns.
+        Database::Sqlite(pool) => move_in!(
+            pool.begin_with("BEGIN IMMEDIATE"),
+            LEGACY_SQLITE,
+            MOVE_SQLITE
+        ),
+        // Run under the migration lock (`Database::migrate`).
         #[cfg(feature = "postgres")]
-        Database::Postgres(pool) => {
-            // Run under the migration lock (`Database::migrate`), in one
-            // transaction: the rows and the index go together.
-            const MOVE: &str = "UPDATE river_job \
-                 SET tags = ARRAY[args ->> 'task_id'], args = args - 'task_id' \
-                 WHERE args ? 'task_id' AND args ? 'args' AND tags = '{}'";
-            let mut transaction = pool.begin().await?;
-            let legacy: Option<String> = sqlx::query_scalar("SELECT to_regclass($1)::text")
-                .bind(LEGACY_INDEX)
-                .fetch_one(&mut *transaction)
-                .await?;
-            if legacy.is_some() {
-                let moved = sqlx::query(MOVE)
-                    .execute(&mut *transaction)
-                    .await?
-                    .rows_affected();
-                sqlx::query("DROP INDEX atode_river_job_task_id")
-                    .execute(&mut *transaction)
-                    .await?;
-                transaction.commit().await?;
-                log_moved(moved);
-            }
-        }
+        Database::Postgres(pool) => move_in!(pool.begin(), LEGACY_POSTGRES, MOVE_POSTGRES),
     }
     Ok(())
 }
