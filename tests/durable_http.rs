@@ -112,6 +112,7 @@ on_every_backend!(
     requests_that_arrive_during_a_commit_share_the_next_one,
     a_refused_call_in_a_shared_commit_fails_only_its_request,
     a_call_committed_while_the_workers_idle_starts_before_any_poll,
+    a_call_committed_by_a_process_without_workers_wakes_another_before_any_poll,
     a_task_left_off_the_queues_builder_runs,
     calls_of_a_task_the_program_lacks_are_counted,
 );
@@ -383,10 +384,11 @@ async fn a_write_waiting_on_a_lock_answers_503_at_its_bound_and_commits_nothing(
 }
 
 /// PostgreSQL, over a connection that goes silent once the request's
-/// insert reached the server: the client's bound answers `503`, its
-/// connection is closed rather than handed back to the pool, and the
-/// server ends the session left idle in its transaction, rolling the
-/// insert back, though the network is still silent.
+/// insert reached the server (on a new connection, its statement is
+/// prepared apart, before anything that commits is sent): the client's
+/// bound answers `503`, not queued, its connection is closed rather than
+/// handed back to the pool, no session is left idle in a transaction,
+/// and nothing is committed, though the network is still silent.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[cfg_attr(
     not(atode_postgres),
@@ -425,10 +427,13 @@ async fn a_postgres_write_whose_connection_goes_silent_answers_503_and_commits_n
     assert_eq!(stats.durable.enqueue_failed, 1);
 }
 
-/// PostgreSQL, over a connection that goes silent once `COMMIT` was sent:
-/// the server commits, and its answer never comes. The client cannot know
-/// the outcome; it gets `503` at the bound, saying the work may not have
-/// been queued, and the call is in the queue all the same. What
+/// PostgreSQL, over a connection that goes silent once the statement that
+/// commits was sent (a batch of plain calls is one statement, run outside
+/// a transaction block, that commits as it ends; so the stall waits for
+/// the call itself, its arguments in the statement's parameters): the
+/// server commits, and its answer never comes. The client cannot know the
+/// outcome; it gets `503` at the bound, saying the work may not have been
+/// queued, and the call is in the queue all the same. What
 /// `Durable::write_timeout` documents: at least once, never "not written"
 /// when it may have been.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -443,9 +448,9 @@ async fn a_postgres_commit_left_unanswered_answers_503_and_may_have_committed() 
     let (server, _, monitor) = bounded_server(&through(&db.url, proxy.addr)).await;
     let direct = db.queue().await;
 
-    proxy.stall_when_sent("COMMIT");
+    proxy.stall_when_sent("unanswered@example.com");
     let answer = post_bounded(&server, "unanswered@example.com").await;
-    assert!(proxy.stalled(), "COMMIT never reached the proxy");
+    assert!(proxy.stalled(), "the call never reached the proxy");
     assert_refused_at_the_bound(
         answer,
         r#"{"detail":"The background work may not have been queued; retry shortly"}"#,
@@ -595,9 +600,8 @@ async fn post_then_look(
 /// Holds the first request's commit in its write (a second connection
 /// holds the lock the write needs), then sends the other requests, and
 /// waits until all of them wait for the next commit: none is written
-/// beside the held one, since a second committer (PostgreSQL runs two)
-/// waits for its turn at writing. Returns the requests, answered once the
-/// holder lets go.
+/// beside the held one. Returns the requests, answered once the holder
+/// lets go.
 async fn gather(
     db: &TestDb,
     server: &TestServer,
@@ -801,6 +805,59 @@ async fn a_call_committed_while_the_workers_idle_starts_before_any_poll(db: Test
         .await
         .unwrap_or_else(|_| {
             panic!("the call waited for the poll ({SLOW_POLL:?}): nothing woke the workers")
+        });
+}
+
+/// A call committed by a process that runs no workers (a web process)
+/// wakes another process's idle workers through River's insert
+/// notification, sent in the commit: it starts long before the next poll
+/// could have fired. The two processes are two queues of this one, each
+/// with its own notifications.
+async fn a_call_committed_by_a_process_without_workers_wakes_another_before_any_poll(db: TestDb) {
+    let worker = Durable::url(&db.url)
+        .task(signal_start)
+        .poll_interval(SLOW_POLL)
+        .connect()
+        .await
+        .expect("open the workers' queue");
+    let _workers = TestServer::start(App::new().durable(worker.clone())).await;
+    let web = Durable::url(&db.url)
+        .task(signal_start)
+        .without_workers()
+        .connect()
+        .await
+        .expect("open the web process's queue");
+    let server = TestServer::start(
+        App::new()
+            .durable(web.clone())
+            .routes(routes![queue_signal]),
+    )
+    .await;
+    let backend = if web.sqlite_pool().is_some() {
+        "sqlite"
+    } else {
+        "postgres"
+    };
+    let mut starts = STARTED.subscribe();
+    // The workers' first fetch may take a call; once this one has
+    // completed they are idle.
+    let warm = worker
+        .add_task(signal_start, (format!("{backend}-warm"),))
+        .await
+        .expect("queue a call");
+    durable_support::until_state(&worker, warm, TaskState::Completed).await;
+
+    // The web process's first call: its notification goes in the commit.
+    let tag = format!("{backend}-from-web");
+    let (status, _, body) = Http1::connect(server.addr)
+        .await
+        .fetch(request("POST", &format!("/signal/{tag}")))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    tokio::time::timeout(SLOW_POLL / 2, started(&mut starts, &tag))
+        .await
+        .unwrap_or_else(|_| {
+            panic!("the call waited for the poll ({SLOW_POLL:?}): no notification woke the workers")
         });
 }
 

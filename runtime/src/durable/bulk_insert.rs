@@ -28,7 +28,7 @@ use super::job::EncodedJob;
 /// River's topic for insert notifications (`protocol.rs`; in SQLite's
 /// statement as a literal).
 #[cfg(feature = "postgres")]
-const INSERT_TOPIC: &str = "river_insert";
+pub(crate) const INSERT_TOPIC: &str = "river_insert";
 
 /// What writing plain calls takes of each engine.
 pub(crate) trait BulkInsert: sqlx::Database {
@@ -112,52 +112,111 @@ impl BulkInsert for Sqlite {
     }
 }
 
+/// PostgreSQL's insert of plain calls, from the calls' fields as arrays
+/// bound as `$1`..`$6` ([`PostgresCalls`]), in order.
+#[cfg(feature = "postgres")]
+macro_rules! postgres_insert {
+    () => {
+        "INSERT INTO river_job \
+         (args, kind, max_attempts, priority, queue, state, tags) \
+         SELECT call.args::jsonb, call.kind, call.max_attempts, call.priority, call.queue, \
+         'available', ARRAY[call.id] \
+         FROM unnest($1::text[], $2::text[], $3::smallint[], $4::smallint[], $5::text[], \
+         $6::text[]) \
+         WITH ORDINALITY AS call(args, kind, max_attempts, priority, queue, id, position) \
+         ORDER BY call.position"
+    };
+}
+
+/// River's insert notification of each queue of the array `$queues`, on
+/// the channel `<schema>.<$topic>`, the schema the one River uses when
+/// given none: the connection's current one.
+#[cfg(feature = "postgres")]
+macro_rules! postgres_notify {
+    ($queues:literal, $topic:literal) => {
+        concat!(
+            "SELECT pg_notify(concat(current_schema(), '.', ",
+            $topic,
+            "::text), json_build_object('queue', queue)::text) FROM unnest(",
+            $queues,
+            "::text[]) AS queue"
+        )
+    };
+}
+
+/// PostgreSQL's insert of plain calls and their queues' notifications in
+/// one statement: run outside a transaction block, it commits as it ends
+/// (`autocommit.rs`). A data-modifying `WITH` runs whether or not the rest
+/// reads it.
+#[cfg(feature = "postgres")]
+pub(crate) const POSTGRES_INSERT_NOTIFYING: &str = concat!(
+    "WITH inserted AS (",
+    postgres_insert!(),
+    ") ",
+    postgres_notify!("$8", "$7")
+);
+
+/// The fields of plain calls as the arrays [`postgres_insert!`] binds.
+#[cfg(feature = "postgres")]
+pub(crate) struct PostgresCalls<'j> {
+    args: Vec<&'j str>,
+    kinds: Vec<&'static str>,
+    max_attempts: Vec<i16>,
+    priorities: Vec<i16>,
+    queues: Vec<&'static str>,
+    ids: Vec<String>,
+}
+
+#[cfg(feature = "postgres")]
+impl<'j> PostgresCalls<'j> {
+    pub(crate) fn new(jobs: &[&'j EncodedJob]) -> Self {
+        PostgresCalls {
+            args: jobs.iter().map(|job| job.args.get()).collect(),
+            kinds: jobs.iter().map(|job| job.kind).collect(),
+            // River clamps a value wider than the `smallint` column likewise.
+            max_attempts: jobs
+                .iter()
+                .map(|job| i16::try_from(job.max_attempts).unwrap_or(i16::MAX))
+                .collect(),
+            priorities: jobs.iter().map(|job| i16::from(job.priority)).collect(),
+            queues: jobs.iter().map(|job| job.queue).collect(),
+            ids: jobs.iter().map(|job| job.id.to_string()).collect(),
+        }
+    }
+
+    /// `query` with the calls bound as `$1`..`$6`.
+    pub(crate) fn bind<'q>(
+        self,
+        query: sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>,
+    ) -> sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>
+    where
+        'j: 'q,
+    {
+        query
+            .bind(self.args)
+            .bind(self.kinds)
+            .bind(self.max_attempts)
+            .bind(self.priorities)
+            .bind(self.queues)
+            .bind(self.ids)
+    }
+}
+
 #[cfg(feature = "postgres")]
 impl BulkInsert for Postgres {
     fn insert_plain<'c>(
         connection: &'c mut sqlx::PgConnection,
         jobs: &'c [&'c EncodedJob],
     ) -> impl Future<Output = Result<u64, sqlx::Error>> + Send + 'c {
-        const INSERT: &str = "INSERT INTO river_job \
-             (args, kind, max_attempts, priority, queue, state, tags) \
-             SELECT call.args::jsonb, call.kind, call.max_attempts, call.priority, call.queue, \
-             'available', ARRAY[call.id] \
-             FROM unnest($1::text[], $2::text[], $3::smallint[], $4::smallint[], $5::text[], \
-             $6::text[]) \
-             WITH ORDINALITY AS call(args, kind, max_attempts, priority, queue, id, position) \
-             ORDER BY call.position";
-        let args: Vec<&str> = jobs.iter().map(|job| job.args.get()).collect();
-        let ids: Vec<String> = jobs.iter().map(|job| job.id.to_string()).collect();
-        let kinds: Vec<&str> = jobs.iter().map(|job| job.kind).collect();
-        // River clamps a value wider than the `smallint` column likewise.
-        let max_attempts: Vec<i16> = jobs
-            .iter()
-            .map(|job| i16::try_from(job.max_attempts).unwrap_or(i16::MAX))
-            .collect();
-        let priorities: Vec<i16> = jobs.iter().map(|job| i16::from(job.priority)).collect();
-        let queues: Vec<&str> = jobs.iter().map(|job| job.queue).collect();
-        async move {
-            Ok(sqlx::query(INSERT)
-                .bind(args)
-                .bind(kinds)
-                .bind(max_attempts)
-                .bind(priorities)
-                .bind(queues)
-                .bind(ids)
-                .execute(connection)
-                .await?
-                .rows_affected())
-        }
+        let query = PostgresCalls::new(jobs).bind(sqlx::query(postgres_insert!()));
+        async move { Ok(query.execute(connection).await?.rows_affected()) }
     }
 
     fn notify_insert<'c>(
         connection: &'c mut sqlx::PgConnection,
         queues: &'c [&'c str],
     ) -> impl Future<Output = Result<(), sqlx::Error>> + Send + 'c {
-        // The channel is `<schema>.river_insert`, the schema the one River
-        // uses when given none: the connection's current one.
-        const NOTIFY: &str = "SELECT pg_notify(concat(current_schema(), '.', $2::text), \
-             json_build_object('queue', queue)::text) FROM unnest($1::text[]) AS queue";
+        const NOTIFY: &str = postgres_notify!("$1", "$2");
         async move {
             sqlx::query(NOTIFY)
                 .bind(queues)

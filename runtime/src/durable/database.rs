@@ -41,6 +41,10 @@ const MIGRATION_LOCK: i64 = 0x61_74_6f_64_65_00_00_01;
 /// than its bound instead ([`BoundedWrite::begin`]).
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long a PostgreSQL pool waits for a connection before it fails.
+#[cfg(feature = "postgres")]
+const POSTGRES_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// The pool's busy timeout, set back on a connection after a bounded write.
 pub(crate) const RESTORE_BUSY_TIMEOUT: &str = "PRAGMA busy_timeout = 10000";
 const _: () = assert!(SQLITE_BUSY_TIMEOUT.as_millis() == 10_000);
@@ -165,6 +169,33 @@ impl Database {
         const FORGET: &str = "DELETE FROM atode_task WHERE NOT EXISTS \
              (SELECT 1 FROM river_job WHERE river_job.id = atode_task.job_id)";
         Ok(with_pool!(self, pool => sqlx::query(FORGET).execute(pool).await?.rows_affected()))
+    }
+
+    /// Where the group commit writes, bounded by `bound` (the write
+    /// timeout): SQLite's pool; on PostgreSQL a pool of its own of one
+    /// connection (one committer writes at a time), made as this one's
+    /// are, whose sessions start with `statement_timeout` and
+    /// `lock_timeout` set to `bound`. A statement that commits itself
+    /// (`autocommit.rs`) has no transaction to set them in without a round
+    /// trip of its own. It connects when the first write needs it.
+    pub(crate) fn writer(&self, bound: Duration) -> Database {
+        match self {
+            Database::Sqlite(pool) => Database::Sqlite(pool.clone()),
+            #[cfg(feature = "postgres")]
+            Database::Postgres(pool) => {
+                let left = bound.as_millis().clamp(1, i32::MAX as u128).to_string();
+                let options = pool.connect_options().as_ref().clone().options([
+                    ("statement_timeout", left.as_str()),
+                    ("lock_timeout", left.as_str()),
+                ]);
+                Database::Postgres(
+                    PgPoolOptions::new()
+                        .max_connections(1)
+                        .acquire_timeout(POSTGRES_ACQUIRE_TIMEOUT)
+                        .connect_lazy_with(options),
+                )
+            }
+        }
     }
 
     /// River's job id for the call `id`, if it was written: its own row,
@@ -502,7 +533,7 @@ async fn open_sqlite(url: &str) -> Result<SqlitePool, DurableError> {
 async fn open_postgres(url: &str) -> Result<Database, DurableError> {
     let pool = PgPoolOptions::new()
         .max_connections(16)
-        .acquire_timeout(Duration::from_secs(5))
+        .acquire_timeout(POSTGRES_ACQUIRE_TIMEOUT)
         .connect(url)
         .await?;
     Ok(Database::Postgres(pool))

@@ -1,9 +1,8 @@
 //! Group commit: the calls of requests that arrive while a commit is in
 //! flight wait together, and the next transaction writes them all.
 //!
-//! A request's calls join the group; if fewer committers run than the
-//! queue allows (one on SQLite, two on PostgreSQL), the request starts
-//! one. A committer takes everything waiting, writes it in one
+//! A request's calls join the group; if no committer runs, the request
+//! starts one. The committer takes everything waiting, writes it in one
 //! transaction, answers each request, and takes what gathered meanwhile,
 //! until nothing waits. A lone request is taken at once (no added
 //! latency); under load each commit carries every request that arrived
@@ -11,15 +10,19 @@
 //! of turns at the single writer) grows with the commit rate, not the
 //! request rate.
 //!
-//! Committers take turns at writing: one at a time takes a batch and
-//! writes it ([`Group::writing_turn`]), and gives the turn up as it sends
-//! `COMMIT`, so that a second committer (on PostgreSQL) writes the next
-//! batch while the first waits for its commit to reach the disk. A
-//! committer never takes a batch while another writes one: the requests
-//! arriving meanwhile gather for the next, rather than being split
-//! between two transactions that each pay a commit. On a disk whose flush
-//! is slow, the waits overlap; on a fast one, batches stay as large as
-//! with one committer.
+//! One committer, on both engines. A second one, writing while the first
+//! waits for its commit, was measured on PostgreSQL (`bench/durable.sh`,
+//! 32 connections, 2026-12-07, fdatasync 90 µs): it split the requests
+//! that gathered between two transactions, each paying PostgreSQL's fixed
+//! cost of a transaction on `river_job` (about 0.37 ms of the 0.58 ms
+//! that 16 calls take), and wrote 18–27 % fewer requests a second than
+//! one committer when it started at once; started only once the commit
+//! in flight had taken a millisecond, it rarely ran and changed nothing.
+//! With every commit slowed by a millisecond (a `pg_sleep` in it, for a
+//! slow disk), two committers starting at once wrote about 25 % more: a
+//! disk that slow is where a second one would pay. The batch, not the
+//! number of commits in flight, is what grows with the load: one
+//! committer's throughput is bounded by [`MAX_BATCH_CALLS`] a commit.
 //!
 //! The committer is a task of its own, not the first request's future: a
 //! request whose client goes away must not take its neighbours' calls down
@@ -29,7 +32,7 @@
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
-use tokio::sync::{Semaphore, SemaphorePermit, oneshot};
+use tokio::sync::oneshot;
 use tokio::time::Instant;
 
 use super::error::DurableError;
@@ -39,22 +42,17 @@ use super::lock;
 /// Most calls one transaction writes; more wait for the next.
 pub(crate) const MAX_BATCH_CALLS: usize = 1_000;
 
-/// The requests waiting for a commit, and the committers that run.
+/// The requests waiting for a commit, and whether the committer runs.
+#[derive(Default)]
 pub(crate) struct Group {
     state: Mutex<State>,
-    /// Most committers at once: 1 on SQLite (one writer at a time), more
-    /// on PostgreSQL, whose commits wait for the disk: while one waits,
-    /// another writes what gathered meanwhile.
-    committers: usize,
-    /// The turn at writing a batch: one permit.
-    writing: Semaphore,
 }
 
 #[derive(Default)]
 struct State {
     waiting: VecDeque<Entry>,
-    committers: usize,
-    /// Requests in the commits in flight.
+    committing: bool,
+    /// Requests in the commit in flight.
     in_flight: usize,
 }
 
@@ -82,21 +80,6 @@ pub(crate) struct Joined {
 }
 
 impl Group {
-    pub(crate) fn new(committers: usize) -> Self {
-        Group {
-            state: Mutex::default(),
-            committers: committers.max(1),
-            writing: Semaphore::new(1),
-        }
-    }
-
-    /// Waits for the turn at writing a batch, which the committer holds
-    /// from taking its batch until it sends `COMMIT`.
-    pub(crate) async fn writing_turn(&self) -> Turn<'_> {
-        // The semaphore is never closed.
-        Turn(self.writing.acquire().await.ok())
-    }
-
     /// Adds a request's calls to the group.
     pub(crate) fn join(&self, jobs: Vec<EncodedJob>, deadline: Instant) -> Joined {
         let (reply, answer) = oneshot::channel();
@@ -106,10 +89,8 @@ impl Group {
             deadline,
             reply,
         });
-        let start_committer = state.committers < self.committers;
-        if start_committer {
-            state.committers += 1;
-        }
+        let start_committer = !state.committing;
+        state.committing = true;
         Joined {
             answer,
             start_committer,
@@ -122,7 +103,7 @@ impl Group {
         lock(&self.state).waiting.len()
     }
 
-    /// How many requests' calls the commits in flight write.
+    /// How many requests' calls the commit in flight writes.
     pub(crate) fn in_flight(&self) -> usize {
         lock(&self.state).in_flight
     }
@@ -145,7 +126,7 @@ impl Group {
             batch.extend(state.waiting.pop_front());
         }
         if batch.is_empty() {
-            state.committers -= 1;
+            state.committing = false;
             return None;
         }
         state.in_flight += batch.len();
@@ -153,24 +134,7 @@ impl Group {
     }
 }
 
-/// A committer's turn at writing a batch ([`Group::writing_turn`]).
-pub(crate) struct Turn<'a>(Option<SemaphorePermit<'a>>);
-
-impl Turn<'_> {
-    /// No turn to give up: for writes that keep the committer's turn to
-    /// the end (a refused batch's requests written again one at a time).
-    pub(crate) fn kept() -> Self {
-        Turn(None)
-    }
-
-    /// Gives the turn to the next committer: this one's batch is written,
-    /// and it waits for its commit.
-    pub(crate) fn pass(&mut self) {
-        self.0 = None;
-    }
-}
-
-/// Counts a committer out if its task is dropped before it ends on its
+/// Counts the committer out if its task is dropped before it ends on its
 /// own (its runtime shut down mid-commit), so that the next request
 /// starts another, which takes what still waits.
 pub(crate) struct CommitterGuard<'a> {
@@ -202,7 +166,7 @@ impl Drop for CommitterGuard<'_> {
     fn drop(&mut self) {
         if !self.ended {
             let mut state = lock(&self.group.state);
-            state.committers -= 1;
+            state.committing = false;
             state.in_flight -= self.in_flight;
         }
     }

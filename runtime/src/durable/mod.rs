@@ -74,6 +74,8 @@
 // it, `retry` makes it due now and `discard` gives it up; `calls` pages
 // through them for a dashboard, hiding what `redact` names.
 
+#[cfg(feature = "postgres")]
+mod autocommit;
 mod bulk_insert;
 #[cfg(feature = "dashboard")]
 pub(crate) mod calls;

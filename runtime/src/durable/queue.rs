@@ -70,11 +70,6 @@ pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(2);
 /// unless [`Durable::write_timeout`] says otherwise.
 pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// How many group commits may be in flight at once on PostgreSQL
-/// (`group_commit.rs`); SQLite has one writer, so one.
-#[cfg(feature = "postgres")]
-const POSTGRES_COMMITTERS: usize = 2;
-
 /// The durable queue's settings: its database, the tasks this process
 /// knows, and how its workers run them. [`connect`](Durable::connect) opens
 /// it as a [`TaskQueue`].
@@ -292,10 +287,16 @@ impl Durable {
     ///   server aborts a statement that waits on a lock or hangs, and ends
     ///   a session whose client went silent; on SQLite, the wait for
     ///   another connection's write lock (the busy timeout) is the time
-    ///   left, and fails at the bound. A batch of plain calls goes to
-    ///   SQLite as one script, its `COMMIT` included: its bound ends with
-    ///   SQLite's answer (the lock not taken: nothing), or with none 250 ms
-    ///   past it, which counts as cut after `COMMIT` was sent.
+    ///   left, and fails at the bound.
+    /// - A batch of plain calls (neither unique nor scheduled: most) is
+    ///   sent with its commit. On SQLite it is one script, `COMMIT`
+    ///   included: its bound ends with SQLite's answer (the lock not
+    ///   taken: nothing), or with none 250 ms past it, which counts as cut
+    ///   after `COMMIT` was sent. On PostgreSQL it is one statement that
+    ///   commits as it ends, on a connection whose `statement_timeout` and
+    ///   `lock_timeout` are this bound; cut before it was sent (taking the
+    ///   connection, preparing the statement): nothing; after: as after
+    ///   `COMMIT`.
     /// - Cut after `COMMIT` was sent, before its answer came: unknown. The
     ///   database may have committed the calls, which then run, although
     ///   the client got `503`; a client that retries queues them again. As
@@ -444,11 +445,6 @@ impl Durable {
             builder = builder.queue(name, config);
         }
         let client = builder.build()?;
-        let committers = match &database {
-            Database::Sqlite(_) => 1,
-            #[cfg(feature = "postgres")]
-            Database::Postgres(_) => POSTGRES_COMMITTERS,
-        };
         // Taken before the workers start: none of their calls runs unleased.
         let lease = if run_workers {
             let lease = super::lease::WorkerLease::take(
@@ -464,6 +460,7 @@ impl Durable {
         Ok(TaskQueue {
             inner: Arc::new(Inner {
                 client,
+                writer: database.writer(self.write_timeout),
                 database,
                 counters,
                 workers: run_workers,
@@ -475,7 +472,7 @@ impl Durable {
                 tasks: tasks.iter().map(TaskRegistration::name).collect(),
                 setups,
                 write_timeout: self.write_timeout,
-                group: Group::new(committers),
+                group: Group::default(),
                 notices: Arc::default(),
                 redactions: self.redactions,
                 #[cfg(feature = "dashboard")]
@@ -512,6 +509,8 @@ struct WorkersRun {
 struct Inner {
     client: Client,
     database: Database,
+    /// Where the group commit writes ([`Database::writer`]).
+    writer: Database,
     counters: Arc<DurableCounters>,
     workers: bool,
     run: Mutex<WorkersRun>,
@@ -801,6 +800,10 @@ impl TaskQueue {
 
     pub(super) fn database(&self) -> &Database {
         &self.inner.database
+    }
+
+    pub(super) fn writer(&self) -> &Database {
+        &self.inner.writer
     }
 
     pub(super) fn client(&self) -> &Client {

@@ -11,7 +11,7 @@ use tokio::time::Instant;
 
 use super::database::{BoundedWrite, Database, KeptConnection, QueueTransaction, WriteConnection};
 use super::error::DurableError;
-use super::group_commit::{CommitterGuard, Entry, Turn};
+use super::group_commit::{CommitterGuard, Entry};
 use super::job::{EncodedJob, PendingJob};
 use super::queue::TaskQueue;
 use super::script::Script;
@@ -63,12 +63,8 @@ impl TaskQueue {
     async fn commit_waiting(self) {
         let mut committer = CommitterGuard::new(self.group());
         let mut kept = KeptConnection::default();
-        loop {
-            let mut turn = self.group().writing_turn().await;
-            let Some(batch) = committer.next_batch() else {
-                break;
-            };
-            self.commit_batch(batch, &mut kept, &mut turn).await;
+        while let Some(batch) = committer.next_batch() {
+            self.commit_batch(batch, &mut kept).await;
         }
     }
 
@@ -78,13 +74,7 @@ impl TaskQueue {
     /// left. If a statement fails, each request is written again alone, so
     /// one request's refused call fails that request only, and its
     /// neighbours' calls are committed or refused as they would be alone.
-    /// The committer's `turn` at writing passes on as `COMMIT` is sent.
-    async fn commit_batch(
-        &self,
-        batch: Vec<Entry>,
-        kept: &mut KeptConnection,
-        turn: &mut Turn<'_>,
-    ) {
+    async fn commit_batch(&self, batch: Vec<Entry>, kept: &mut KeptConnection) {
         let bound = self.write_timeout();
         let now = Instant::now();
         let (live, late): (Vec<Entry>, Vec<Entry>) =
@@ -96,7 +86,7 @@ impl TaskQueue {
             return;
         };
         let jobs: Vec<&EncodedJob> = live.iter().flat_map(|entry| &entry.jobs).collect();
-        match self.transact(&jobs, deadline, kept, turn).await {
+        match self.transact(&jobs, deadline, kept).await {
             Ok(()) => {
                 for entry in live {
                     entry.answer(Ok(()));
@@ -109,12 +99,9 @@ impl TaskQueue {
                     %error,
                     "a group commit was refused; writing its requests one at a time"
                 );
-                // Holding the turn throughout: the next batch waits.
                 for entry in live {
                     let jobs: Vec<&EncodedJob> = entry.jobs.iter().collect();
-                    let written = self
-                        .transact(&jobs, entry.deadline, kept, &mut Turn::kept())
-                        .await;
+                    let written = self.transact(&jobs, entry.deadline, kept).await;
                     entry.answer(written.map_err(Failed::into_error));
                 }
             }
@@ -128,15 +115,13 @@ impl TaskQueue {
     }
 
     /// One transaction writing `jobs`, cut at `deadline`, on the
-    /// committer's `kept` connection if it has one, passing the `turn` on
-    /// as `COMMIT` is sent. Once committed, the calls are counted and the
-    /// workers woken.
+    /// committer's `kept` connection if it has one. Once committed, the
+    /// calls are counted and the workers woken.
     async fn transact(
         &self,
         jobs: &[&EncodedJob],
         deadline: Instant,
         kept: &mut KeptConnection,
-        turn: &mut Turn<'_>,
     ) -> Result<(), Failed> {
         if Instant::now() >= deadline {
             return Err(Failed::Transaction(DurableError::timed_out(
@@ -144,22 +129,23 @@ impl TaskQueue {
                 false,
             )));
         }
-        let written = match self.database() {
+        let plain = jobs.iter().all(|job| job.plain);
+        let written = match self.writer() {
             // Plain calls only (most batches): one round trip.
-            Database::Sqlite(pool) if jobs.iter().all(|job| job.plain) => {
+            Database::Sqlite(pool) if plain => {
                 let queues = self.notices().due(self.database(), waking_queues(jobs));
                 let script = Script::new(jobs, &queues, deadline);
                 self.commit_script(pool, script, deadline, kept).await
             }
-            Database::Sqlite(pool) => {
-                self.commit_statements(pool, jobs, deadline, kept, turn)
-                    .await
-            }
             #[cfg(feature = "postgres")]
-            Database::Postgres(pool) => {
-                self.commit_statements(pool, jobs, deadline, kept, turn)
+            Database::Postgres(pool) if plain => {
+                let queues = self.notices().due(self.database(), waking_queues(jobs));
+                self.commit_statement(pool, jobs, &queues, deadline, kept)
                     .await
             }
+            Database::Sqlite(pool) => self.commit_statements(pool, jobs, deadline, kept).await,
+            #[cfg(feature = "postgres")]
+            Database::Postgres(pool) => self.commit_statements(pool, jobs, deadline, kept).await,
         };
         written?;
         self.counters().committed(jobs.len());
@@ -180,7 +166,6 @@ impl TaskQueue {
         jobs: &[&EncodedJob],
         deadline: Instant,
         kept: &mut KeptConnection,
-        turn: &mut Turn<'_>,
     ) -> Result<(), Failed>
     where
         DB: BoundedWrite,
@@ -194,7 +179,7 @@ impl TaskQueue {
             let transaction = DB::begin(&mut connection, pool, deadline)
                 .await
                 .map_err(Failed::Transaction)?;
-            self.write_and_commit(transaction, jobs, &mut committing, turn)
+            self.write_and_commit(transaction, jobs, &mut committing)
                 .await
         })
         .await;
@@ -215,14 +200,13 @@ impl TaskQueue {
         })
     }
 
-    /// `jobs` written in `transaction`, then `COMMIT`: `committing` is set,
-    /// and the `turn` at writing passed on, just before it is sent.
+    /// `jobs` written in `transaction`, then `COMMIT`: `committing` is set
+    /// just before it is sent.
     async fn write_and_commit<'c, DB>(
         &self,
         mut transaction: Transaction<'c, DB>,
         jobs: &[&EncodedJob],
         committing: &mut bool,
-        turn: &mut Turn<'_>,
     ) -> Result<(), Failed>
     where
         DB: sqlx::Database,
@@ -232,7 +216,6 @@ impl TaskQueue {
             .await
             .map_err(Failed::Statement)?;
         *committing = true;
-        turn.pass();
         transaction
             .commit()
             .await
@@ -307,7 +290,7 @@ impl Failed {
 }
 
 /// The queues of `jobs` that have a call available now.
-fn waking_queues(jobs: &[&EncodedJob]) -> BTreeSet<&'static str> {
+pub(super) fn waking_queues(jobs: &[&EncodedJob]) -> BTreeSet<&'static str> {
     jobs.iter()
         .filter(|job| job.wakes())
         .map(|job| job.queue)
