@@ -9,10 +9,11 @@
 //! PostgreSQL commits as it ends, or rolls back whole on an error. Its
 //! plan is cached on the connection, so a batch is one exchange
 //! (`Bind`, `Execute`, `Sync`). `bench/durable.sh`, 32 connections,
-//! 2026-12-07: durable ÷ in-process 0.51–0.53 (26.2–27.8k req/s), against
-//! 0.35–0.42 with three round trips and two committers, and 0.47–0.51
-//! with the same transaction sent as one text of literals (parsed and
-//! planned every batch).
+//! 2026-12-07: 26.2–27.8k durable req/s (durable ÷ in-process 0.51–0.56,
+//! 22–24 µs of PostgreSQL's CPU a request), against 19.4–20.5k (0.35–0.42,
+//! 32–33 µs) with three round trips, and 20.8–26.3k (0.46–0.59, 25–31 µs)
+//! with the same transaction sent as one text of literals, parsed and
+//! planned every batch.
 //!
 //! The bounds a transaction of atode's own sets for itself (`SET LOCAL`,
 //! `database.rs`) would take a round trip of their own: here the

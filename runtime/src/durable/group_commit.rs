@@ -12,17 +12,18 @@
 //!
 //! One committer, on both engines. A second one, writing while the first
 //! waits for its commit, was measured on PostgreSQL (`bench/durable.sh`,
-//! 32 connections, 2026-12-07, fdatasync 90 µs): it split the requests
-//! that gathered between two transactions, each paying PostgreSQL's fixed
-//! cost of a transaction on `river_job` (about 0.37 ms of the 0.58 ms
-//! that 16 calls take), and wrote 18–27 % fewer requests a second than
-//! one committer when it started at once; started only once the commit
-//! in flight had taken a millisecond, it rarely ran and changed nothing.
-//! With every commit slowed by a millisecond (a `pg_sleep` in it, for a
-//! slow disk), two committers starting at once wrote about 25 % more: a
-//! disk that slow is where a second one would pay. The batch, not the
-//! number of commits in flight, is what grows with the load: one
-//! committer's throughput is bounded by [`MAX_BATCH_CALLS`] a commit.
+//! 32 connections, 2026-12-07, fdatasync 90 µs; bench/README.md has the
+//! runs): it split the requests that gathered between two transactions,
+//! each paying PostgreSQL's fixed cost of a transaction on `river_job`
+//! (about 0.37 ms of the 0.58 ms that 16 calls take), and wrote a fifth
+//! to a quarter fewer requests a second than one committer when it
+//! started at once; started only once the commit in flight had taken a
+//! millisecond, it rarely ran and changed nothing. With every commit
+//! slowed by a millisecond (a `pg_sleep` in it, for a slow disk), two
+//! committers starting at once wrote about 30 % more: a disk that slow is
+//! where a second one would pay. The batch, not the number of commits in
+//! flight, is what grows with the load: one committer's throughput is
+//! bounded by [`MAX_BATCH_CALLS`] a commit.
 //!
 //! The committer is a task of its own, not the first request's future: a
 //! request whose client goes away must not take its neighbours' calls down
