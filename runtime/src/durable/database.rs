@@ -178,6 +178,9 @@ impl Database {
     /// `lock_timeout` set to `bound`. A statement that commits itself
     /// (`autocommit.rs`) has no transaction to set them in without a round
     /// trip of its own. It connects when the first write needs it.
+    // SQLite's bound is set per write (its busy timeout), so a build
+    // without PostgreSQL has no use for `bound` here.
+    #[cfg_attr(not(feature = "postgres"), allow(unused_variables))]
     pub(crate) fn writer(&self, bound: Duration) -> Database {
         match self {
             Database::Sqlite(pool) => Database::Sqlite(pool.clone()),
