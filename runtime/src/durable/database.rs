@@ -186,7 +186,7 @@ impl Database {
             Database::Sqlite(pool) => Database::Sqlite(pool.clone()),
             #[cfg(feature = "postgres")]
             Database::Postgres(pool) => {
-                let left = bound.as_millis().clamp(1, i32::MAX as u128).to_string();
+                let left = bound_millis(bound).to_string();
                 let options = pool.connect_options().as_ref().clone().options([
                     ("statement_timeout", left.as_str()),
                     ("lock_timeout", left.as_str()),
@@ -386,13 +386,16 @@ impl<DB: sqlx::Database> Drop for WriteConnection<DB> {
     }
 }
 
-/// The milliseconds left until `deadline`, as the engines take a timeout:
-/// at least 1 (0 would mean no bound at all) and at most `i32::MAX`.
+/// The milliseconds left until `deadline`, as the engines take a timeout
+/// ([`bound_millis`]).
 pub(crate) fn millis_left(deadline: Instant) -> u128 {
-    deadline
-        .saturating_duration_since(Instant::now())
-        .as_millis()
-        .clamp(1, i32::MAX as u128)
+    bound_millis(deadline.saturating_duration_since(Instant::now()))
+}
+
+/// `bound` in milliseconds, as the engines take a timeout: at least 1 (0
+/// would mean no bound at all) and at most `i32::MAX`.
+pub(crate) fn bound_millis(bound: Duration) -> u128 {
+    bound.as_millis().clamp(1, i32::MAX as u128)
 }
 
 /// A transaction the queue's calls can be written in: the app's own, for

@@ -226,9 +226,7 @@ async fn release_postgres(
          WHERE id = $1 AND state = 'running' AND attempt = $5 \
          AND attempted_by[array_length(attempted_by, 1)] = $6";
     let mut transaction = pool.begin().await?;
-    let bound = i64::try_from(bound.as_millis())
-        .unwrap_or(i64::MAX)
-        .clamp(1, i64::from(i32::MAX));
+    let bound = super::database::bound_millis(bound);
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
         "SET LOCAL statement_timeout = {bound}; SET LOCAL lock_timeout = {bound}; \
          SET LOCAL idle_in_transaction_session_timeout = {bound}"
