@@ -1182,3 +1182,35 @@ async fn a_frozen_worker_past_its_lease_has_its_call_run_elsewhere_and_its_late_
     );
     other.terminate().await;
 }
+
+/// SQLite only: the group commit's connection never checkpoints the log
+/// (a checkpoint in its `COMMIT` held up every request waiting for the
+/// next one), so a process that writes calls and runs no workers, whose
+/// other connections write nothing, must checkpoint it elsewhere. The
+/// log's file keeps the largest size the log reached: under the same
+/// writes again and again, it stops growing. Without checkpoints, each
+/// round of single-call commits (some six pages each) adds about 35 MB.
+#[tokio::test]
+async fn a_sqlite_log_stops_growing_under_writes_with_no_workers() {
+    const ROUNDS: usize = 4;
+    const COMMITS: usize = 1_500;
+    let db = TestDb::new(durable_support::Backend::Sqlite, "log_bounded").await;
+    let queue = db.queue().await;
+    let log = db.dir.join("queue.sqlite3-wal");
+    let mut sizes = Vec::new();
+    for round in 0..ROUNDS {
+        // One at a time: each call its own commit, the most pages a call.
+        for i in 0..COMMITS {
+            queue
+                .add_task(done, (format!("{round}-{i}"),))
+                .await
+                .expect("the call is written");
+        }
+        sizes.push(std::fs::metadata(&log).expect("the log's file").len());
+    }
+    let (first, last) = (sizes[0], sizes[ROUNDS - 1]);
+    assert!(
+        last < first + first / 2,
+        "the log grew with the writes: {sizes:?} bytes after each round of {COMMITS} commits"
+    );
+}

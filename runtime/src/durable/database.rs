@@ -172,18 +172,32 @@ impl Database {
     }
 
     /// Where the group commit writes, bounded by `bound` (the write
-    /// timeout): SQLite's pool; on PostgreSQL a pool of its own of one
-    /// connection (one committer writes at a time), made as this one's
-    /// are, whose sessions start with `statement_timeout` and
-    /// `lock_timeout` set to `bound`. A statement that commits itself
-    /// (`autocommit.rs`) has no transaction to set them in without a round
-    /// trip of its own. It connects when the first write needs it.
+    /// timeout): a pool of its own of one connection (one committer writes
+    /// at a time), made as this one's are, which connects when the first
+    /// write needs it. On SQLite it never checkpoints the log
+    /// (`checkpoint.rs` does, on this pool). On PostgreSQL its sessions
+    /// start with `statement_timeout` and `lock_timeout` set to `bound`: a
+    /// statement that commits itself (`autocommit.rs`) has no transaction
+    /// to set them in without a round trip of its own.
     // SQLite's bound is set per write (its busy timeout), so a build
     // without PostgreSQL has no use for `bound` here.
     #[cfg_attr(not(feature = "postgres"), allow(unused_variables))]
     pub(crate) fn writer(&self, bound: Duration) -> Database {
         match self {
-            Database::Sqlite(pool) => Database::Sqlite(pool.clone()),
+            Database::Sqlite(pool) => {
+                // SQLite's checkpoints run elsewhere (`checkpoint.rs`).
+                let options = pool
+                    .connect_options()
+                    .as_ref()
+                    .clone()
+                    .pragma("wal_autocheckpoint", "0");
+                Database::Sqlite(
+                    SqlitePoolOptions::new()
+                        .max_connections(1)
+                        .test_before_acquire(false)
+                        .connect_lazy_with(options),
+                )
+            }
             #[cfg(feature = "postgres")]
             Database::Postgres(pool) => {
                 let left = bound_millis(bound).to_string();

@@ -80,6 +80,7 @@ mod bulk_insert;
 #[cfg(feature = "dashboard")]
 pub(crate) mod calls;
 mod cancel;
+mod checkpoint;
 mod counters;
 mod current;
 mod database;

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use riverqueue::{Client, MaintenanceConfig, QueueConfig, RunHandle, Workers};
 
+use super::checkpoint::Checkpoints;
 use super::counters::{DurableCounters, DurableStats};
 use super::database::{Database, QueueTransaction, with_pool};
 use super::error::DurableError;
@@ -474,6 +475,7 @@ impl Durable {
                 write_timeout: self.write_timeout,
                 group: Group::default(),
                 notices: Arc::default(),
+                checkpoints: Arc::default(),
                 redactions: self.redactions,
                 #[cfg(feature = "dashboard")]
                 listing_prepared: tokio::sync::OnceCell::new(),
@@ -533,6 +535,8 @@ struct Inner {
     group: Group,
     /// When each queue last told other processes of new calls.
     notices: Arc<Notices>,
+    /// SQLite's checkpoints, which the group commit leaves to others.
+    checkpoints: Arc<Checkpoints>,
     /// Arguments a dashboard hides.
     #[cfg_attr(not(feature = "dashboard"), allow(dead_code))]
     redactions: super::redact::Redactions,
@@ -822,6 +826,10 @@ impl TaskQueue {
 
     pub(super) fn notices(&self) -> &Arc<Notices> {
         &self.inner.notices
+    }
+
+    pub(super) fn checkpoints(&self) -> &Arc<Checkpoints> {
+        &self.inner.checkpoints
     }
 
     pub(super) fn counters(&self) -> &DurableCounters {

@@ -59,12 +59,20 @@ impl TaskQueue {
     }
 
     /// The committer: writes what waits, a batch per transaction, until
-    /// nothing does.
+    /// nothing does; on SQLite, checkpoints the log between two batches
+    /// once it has grown long.
     async fn commit_waiting(self) {
         let mut committer = CommitterGuard::new(self.group());
         let mut kept = KeptConnection::default();
         while let Some(batch) = committer.next_batch() {
             self.commit_batch(batch, &mut kept).await;
+            // Between batches, the requests that gather meanwhile wait for
+            // it as for a commit (`checkpoint.rs`).
+            if let KeptConnection::Sqlite(connection) = &mut kept
+                && self.checkpoints().log_is_long()
+            {
+                self.checkpoints().catch_up(connection).await;
+            }
         }
     }
 
@@ -148,6 +156,9 @@ impl TaskQueue {
             Database::Postgres(pool) => self.commit_statements(pool, jobs, deadline, kept).await,
         };
         written?;
+        if let Some(pool) = self.sqlite_pool() {
+            self.checkpoints().committed(pool);
+        }
         self.counters().committed(jobs.len());
         // This process's workers, at once.
         for queue in waking_queues(jobs) {
