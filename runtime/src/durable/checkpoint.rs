@@ -9,7 +9,7 @@
 //! 9 ms each on this disk under load), while every request gathering for
 //! the next one waits as well. Measured at 32 connections
 //! (`bench/durable.sh`, the plan cached in both; bench/README.md has the
-//! runs): p99 14–34 ms and 17–20k requests a second with SQLite's own
+//! runs): p99 14–34 ms and 14–20k requests a second with SQLite's own
 //! checkpoint, 6–10 ms and 18–25k with this.
 //!
 //! So the group commit's connection never checkpoints
@@ -87,7 +87,7 @@ impl Checkpoints {
                 Err(error) => Err(error),
             };
             match checkpointed {
-                Ok(log) => lock(&running.0.state).long = log.long(),
+                Ok(pages) => lock(&running.0.state).long = pages >= RESTART_PAGES,
                 // SQLite's own checkpoint fails as quietly; the next one
                 // copies what this one did not.
                 Err(error) => {
@@ -107,15 +107,14 @@ impl Checkpoints {
 
     /// The writer's own checkpoint, on its `connection`, between two
     /// batches: it copies what the last passive one left, and the writer's
-    /// next write starts the log over. Until a checkpoint finds the log
-    /// copied whole (a worker's write may land meanwhile), the writer tries
-    /// again after its next batch.
+    /// next write starts the log over. Once per long log: if a worker's
+    /// write landed meanwhile, the log may not start over, and the next
+    /// passive checkpoint finds it long again, [`CHECKPOINT_EVERY`] commits
+    /// later (not after every batch, each waiting on the syncs).
     pub(crate) async fn catch_up(&self, connection: &mut SqliteConnection) {
-        match checkpoint(connection).await {
-            Ok(log) => lock(&self.state).long = !log.copied(),
-            Err(error) => {
-                tracing::debug!(target: "atode::durable", %error, "a checkpoint of the SQLite log failed");
-            }
+        lock(&self.state).long = false;
+        if let Err(error) = checkpoint(connection).await {
+            tracing::debug!(target: "atode::durable", %error, "a checkpoint of the SQLite log failed");
         }
     }
 }
@@ -130,30 +129,13 @@ impl Drop for Running {
     }
 }
 
-/// The log as a checkpoint left it, in pages.
-struct Log {
-    pages: i64,
-    copied: i64,
-}
-
-impl Log {
-    fn long(&self) -> bool {
-        self.pages >= RESTART_PAGES
-    }
-
-    /// Copied whole (not when another checkpoint kept this one from
-    /// running: -1 pages).
-    fn copied(&self) -> bool {
-        self.pages >= 0 && self.copied >= self.pages
-    }
-}
-
-/// A passive checkpoint on `connection`.
-async fn checkpoint(connection: &mut SqliteConnection) -> Result<Log, sqlx::Error> {
-    // (whether it was blocked, the log's pages, the pages copied), both -1
-    // when the database is not in WAL mode.
-    let (_, pages, copied): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
+/// A passive checkpoint on `connection`; returns the log's length in
+/// pages (-1 when the database is not in WAL mode, or another checkpoint
+/// kept this one from running).
+async fn checkpoint(connection: &mut SqliteConnection) -> Result<i64, sqlx::Error> {
+    // (whether it was blocked, the log's pages, the pages copied).
+    let (_, pages, _): (i64, i64, i64) = sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
         .fetch_one(&mut *connection)
         .await?;
-    Ok(Log { pages, copied })
+    Ok(pages)
 }
