@@ -42,12 +42,13 @@ use riverqueue::sqlx::{self, SqliteConnection, SqlitePool};
 
 use super::lock;
 
-/// The writer's commits between two checkpoints. A commit of a few calls
-/// appends some five pages (the table's, its indexes', River's id
-/// sequence), so about 300 pages a checkpoint.
+/// The writer's commits between two checkpoints. A commit appends some
+/// six pages (the table's, its indexes', River's id sequence), so a few
+/// hundred pages a checkpoint.
 const CHECKPOINT_EVERY: u32 = 64;
 
-/// The log's length, in pages, past which a checkpoint starts it over.
+/// The log's length, in pages, past which the writer checkpoints once
+/// itself, so that the log starts over.
 const RESTART_PAGES: i64 = 4_096;
 
 /// Whether a checkpoint runs, the writer's commits since the last one
