@@ -83,40 +83,30 @@ impl Checkpoints {
         let running = Running(Arc::clone(self));
         let pool = pool.clone();
         tokio::spawn(async move {
-            let checkpointed = match pool.acquire().await {
-                Ok(mut connection) => checkpoint(&mut connection).await,
-                Err(error) => Err(error),
-            };
-            match checkpointed {
-                Ok(pages) => lock(&running.0.state).long = pages >= RESTART_PAGES,
-                // SQLite's own checkpoint fails as quietly; the next one
-                // copies what this one did not.
-                Err(error) => {
-                    tracing::debug!(target: "atode::durable", %error, "a checkpoint of the SQLite log failed");
-                }
+            let pages = async { checkpoint(&mut *pool.acquire().await?).await };
+            if let Some(pages) = logged(pages.await) {
+                lock(&running.0.state).long = pages >= RESTART_PAGES;
             }
             drop(running);
         });
     }
 
-    /// Whether the writer is to checkpoint before its next batch
-    /// ([`catch_up`](Self::catch_up)).
-    pub(crate) fn log_is_long(&self) -> bool {
-        let state = lock(&self.state);
-        state.long && !state.running
-    }
-
     /// The writer's own checkpoint, on its `connection`, between two
-    /// batches: it copies what the last passive one left, and the writer's
-    /// next write starts the log over. Once per long log: if a worker's
-    /// write landed meanwhile, the log may not start over, and the next
-    /// passive checkpoint finds it long again, [`CHECKPOINT_EVERY`] commits
-    /// later (not after every batch, each waiting on the syncs).
+    /// batches, when the last passive one found the log long (and none
+    /// runs): it copies what that one left, and the writer's next write
+    /// starts the log over. Once per long log: if a worker's write landed
+    /// meanwhile, the log may not start over, and the next passive
+    /// checkpoint finds it long again, [`CHECKPOINT_EVERY`] commits later
+    /// (not after every batch, each waiting on the syncs).
     pub(crate) async fn catch_up(&self, connection: &mut SqliteConnection) {
-        lock(&self.state).long = false;
-        if let Err(error) = checkpoint(connection).await {
-            tracing::debug!(target: "atode::durable", %error, "a checkpoint of the SQLite log failed");
+        {
+            let mut state = lock(&self.state);
+            if !state.long || state.running {
+                return;
+            }
+            state.long = false;
         }
+        logged(checkpoint(connection).await);
     }
 }
 
@@ -139,4 +129,15 @@ async fn checkpoint(connection: &mut SqliteConnection) -> Result<i64, sqlx::Erro
         .fetch_one(&mut *connection)
         .await?;
     Ok(pages)
+}
+
+/// The log's length after a checkpoint, or `None` when it failed. SQLite's
+/// own checkpoint fails as quietly; the next one copies what this one did
+/// not.
+fn logged(checkpointed: Result<i64, sqlx::Error>) -> Option<i64> {
+    checkpointed
+        .inspect_err(|error| {
+            tracing::debug!(target: "atode::durable", %error, "a checkpoint of the SQLite log failed");
+        })
+        .ok()
 }

@@ -45,10 +45,6 @@ const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 #[cfg(feature = "postgres")]
 const POSTGRES_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// The pool's busy timeout, set back on a connection after a bounded write.
-pub(crate) const RESTORE_BUSY_TIMEOUT: &str = "PRAGMA busy_timeout = 10000";
-const _: () = assert!(SQLITE_BUSY_TIMEOUT.as_millis() == 10_000);
-
 /// Runs `$body` with `$pool` bound to the database's pool, whichever the
 /// engine: for statements that read the same on both.
 macro_rules! with_pool {
@@ -185,7 +181,8 @@ impl Database {
     pub(crate) fn writer(&self, bound: Duration) -> Database {
         match self {
             Database::Sqlite(pool) => {
-                // SQLite's checkpoints run elsewhere (`checkpoint.rs`).
+                // SQLite's checkpoints run elsewhere (`checkpoint.rs`); each
+                // write sets its own busy timeout (its bound).
                 let options = pool
                     .connect_options()
                     .as_ref()
@@ -280,8 +277,9 @@ pub(crate) enum KeptConnection {
 }
 
 /// A write of atode's own on each engine, statement by statement: `BEGIN`
-/// bounded by the deadline, and the connection given back once the write
-/// was answered.
+/// bounded by the deadline, on the committer's connection. Nothing is set
+/// back after: only these writes use the writer's pool
+/// ([`Database::writer`]), and each sets its own bound first.
 pub(crate) trait BoundedWrite: sqlx::Database {
     /// `BEGIN` on a connection of `pool`, the database bounding the
     /// transaction until `deadline`, in the same round trip.
@@ -290,12 +288,6 @@ pub(crate) trait BoundedWrite: sqlx::Database {
         pool: &'c Pool<Self>,
         deadline: Instant,
     ) -> impl Future<Output = Result<Transaction<'c, Self>, DurableError>> + Send + 'c;
-
-    /// [`WriteConnection::settled`], once the connection is as the pool's
-    /// others are again (`None`: it could not be set back, and is closed).
-    fn settle(
-        connection: WriteConnection<Self>,
-    ) -> impl Future<Output = Option<PoolConnection<Self>>> + Send;
 
     /// The committer's connection, if it kept one of this engine.
     fn take_kept(kept: &mut KeptConnection) -> Option<PoolConnection<Self>>;
@@ -320,21 +312,6 @@ impl BoundedWrite for Sqlite {
                 "PRAGMA busy_timeout = {left}; BEGIN IMMEDIATE"
             )))
             .await?)
-    }
-
-    /// Settled once the connection waits for another writer as long as the
-    /// pool's do again; a connection that cannot be set back is closed.
-    async fn settle(mut connection: WriteConnection<Sqlite>) -> Option<PoolConnection<Sqlite>> {
-        if let Some(handle) = &mut connection.connection {
-            if sqlx::raw_sql(RESTORE_BUSY_TIMEOUT)
-                .execute(&mut **handle)
-                .await
-                .is_err()
-            {
-                return None;
-            }
-        }
-        connection.settled()
     }
 
     fn take_kept(kept: &mut KeptConnection) -> Option<PoolConnection<Sqlite>> {
@@ -369,10 +346,6 @@ impl BoundedWrite for Postgres {
                  SET LOCAL idle_in_transaction_session_timeout = {left}"
             )))
             .await?)
-    }
-
-    async fn settle(connection: WriteConnection<Postgres>) -> Option<PoolConnection<Postgres>> {
-        connection.settled()
     }
 
     fn take_kept(kept: &mut KeptConnection) -> Option<PoolConnection<Postgres>> {

@@ -68,9 +68,7 @@ impl TaskQueue {
             self.commit_batch(batch, &mut kept).await;
             // Between batches, the requests that gather meanwhile wait for
             // it as for a commit (`checkpoint.rs`).
-            if let KeptConnection::Sqlite(connection) = &mut kept
-                && self.checkpoints().log_is_long()
-            {
+            if let KeptConnection::Sqlite(connection) = &mut kept {
                 self.checkpoints().catch_up(connection).await;
             }
         }
@@ -198,8 +196,7 @@ impl TaskQueue {
         // connection may go back (the pool rolls back what is open).
         // Past the deadline it was dropped unsettled: closed.
         if let Ok(result) = &written {
-            let settled = DB::settle(connection).await;
-            if let (Ok(()), Some(connection)) = (result, settled) {
+            if let (Ok(()), Some(connection)) = (result, connection.settled()) {
                 DB::keep(kept, connection);
             }
         }
