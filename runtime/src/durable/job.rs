@@ -111,6 +111,8 @@ struct QueuedBy {
 }
 
 impl QueuedBy {
+    // Which fields the update fills depends on the features built.
+    #[allow(clippy::needless_update)]
     fn here() -> Self {
         QueuedBy {
             #[cfg(feature = "otel")]

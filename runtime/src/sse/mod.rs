@@ -2,7 +2,7 @@
 //! `text/event-stream`, with keep-alive comments, and the `Last-Event-ID` a
 //! reconnecting browser sends.
 //!
-//! A handler returns [`Sse`] over any [`Stream`](futures_core::Stream) of
+//! A handler returns [`Sse`] over any [`Stream`] of
 //! `Result<Event, E>`; the browser's `EventSource` reconnects when the
 //! stream ends or breaks, sending the last id it saw, which the handler
 //! reads with [`LastEventId`] to resume:
