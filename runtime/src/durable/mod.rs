@@ -95,6 +95,8 @@ mod lease;
 #[cfg(feature = "metrics")]
 mod metrics;
 mod notices;
+#[cfg(feature = "postgres")]
+mod pending_list;
 mod queue;
 mod redact;
 mod registry;

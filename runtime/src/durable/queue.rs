@@ -15,6 +15,8 @@ use super::group_commit::Group;
 use super::id::TaskId;
 use super::lock;
 use super::notices::Notices;
+#[cfg(feature = "postgres")]
+use super::pending_list::PendingLists;
 use super::registry::TaskRegistration;
 use super::schedule::{DurableCall, Periodic};
 use super::status::TaskStatus;
@@ -476,6 +478,8 @@ impl Durable {
                 group: Group::default(),
                 notices: Arc::default(),
                 checkpoints: Arc::default(),
+                #[cfg(feature = "postgres")]
+                pending_lists: Arc::default(),
                 redactions: self.redactions,
                 #[cfg(feature = "dashboard")]
                 listing_prepared: tokio::sync::OnceCell::new(),
@@ -537,6 +541,10 @@ struct Inner {
     notices: Arc<Notices>,
     /// SQLite's checkpoints, which the group commit leaves to others.
     checkpoints: Arc<Checkpoints>,
+    /// PostgreSQL's GIN pending lists, which the group commit leaves to
+    /// others.
+    #[cfg(feature = "postgres")]
+    pending_lists: Arc<PendingLists>,
     /// Arguments a dashboard hides.
     #[cfg_attr(not(feature = "dashboard"), allow(dead_code))]
     redactions: super::redact::Redactions,
@@ -830,6 +838,11 @@ impl TaskQueue {
 
     pub(super) fn checkpoints(&self) -> &Arc<Checkpoints> {
         &self.inner.checkpoints
+    }
+
+    #[cfg(feature = "postgres")]
+    pub(super) fn pending_lists(&self) -> &Arc<PendingLists> {
+        &self.inner.pending_lists
     }
 
     pub(super) fn counters(&self) -> &DurableCounters {

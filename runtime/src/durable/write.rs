@@ -157,6 +157,10 @@ impl TaskQueue {
         if let Some(pool) = self.sqlite_pool() {
             self.checkpoints().committed(pool);
         }
+        #[cfg(feature = "postgres")]
+        if let Some(pool) = self.postgres_pool() {
+            self.pending_lists().committed(pool, jobs.len());
+        }
         self.counters().committed(jobs.len());
         // This process's workers, at once.
         for queue in waking_queues(jobs) {
