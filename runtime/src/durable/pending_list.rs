@@ -20,7 +20,9 @@
 //! it while a flush runs does not wait: it only tries the cleanup's lock,
 //! and goes on without it (`ginInsertCleanup`, "just exit in hope that
 //! concurrent process will clean up pending list"). The work is the same,
-//! on another backend, in pieces.
+//! on another backend, in pieces. Measured the same way: p99 4.1–4.2 ms
+//! against 129–171 ms without the flush, and 9–10 ms against 78–82 with
+//! the workers running.
 //!
 //! `gin_clean_pending_list` is for the index's owner. A queue whose role
 //! does not own River's tables says so once, at `warn`, and leaves the
