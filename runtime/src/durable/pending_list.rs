@@ -31,6 +31,7 @@
 use std::sync::{Arc, Mutex};
 
 use riverqueue::sqlx::{self, PgPool};
+use tokio::sync::Semaphore;
 
 use super::lock;
 
@@ -44,16 +45,25 @@ const FLUSH_EVERY_CALLS: usize = 16_384;
 const FLUSH: &str = "SELECT gin_clean_pending_list('river_job_args_index'), \
                      gin_clean_pending_list('river_job_metadata_index')";
 
-/// The calls written since the last flush began, and whether one runs.
-#[derive(Default)]
+/// The calls written since the last flush began, and the flush that runs.
 pub(crate) struct PendingLists {
+    /// One flush at a time: the one that runs holds this permit.
+    turn: Arc<Semaphore>,
     state: Mutex<State>,
+}
+
+impl Default for PendingLists {
+    fn default() -> Self {
+        Self {
+            turn: Arc::new(Semaphore::new(1)),
+            state: Mutex::default(),
+        }
+    }
 }
 
 #[derive(Default)]
 struct State {
     calls: usize,
-    running: bool,
     /// The role may not flush; PostgreSQL does.
     refused: bool,
 }
@@ -63,31 +73,29 @@ impl PendingLists {
     /// [`FLUSH_EVERY_CALLS`], flushes the lists on a connection of `pool`,
     /// unless a flush still runs.
     pub(crate) fn committed(self: &Arc<Self>, pool: &PgPool, calls: usize) {
-        {
+        let turn = {
             let mut state = lock(&self.state);
             state.calls += calls;
-            if state.refused || state.running || state.calls < FLUSH_EVERY_CALLS {
+            if state.refused || state.calls < FLUSH_EVERY_CALLS {
                 return;
             }
+            let Ok(turn) = Arc::clone(&self.turn).try_acquire_owned() else {
+                return;
+            };
             state.calls = 0;
-            state.running = true;
-        }
-        let running = Running(Arc::clone(self));
+            turn
+        };
+        let lists = Arc::clone(self);
         let pool = pool.clone();
         tokio::spawn(async move {
             if let Err(error) = sqlx::query(FLUSH).execute(&pool).await {
-                running.failed(&error);
+                lists.failed(&error);
             }
-            drop(running);
+            // Given back when the flush ends, or with its runtime.
+            drop(turn);
         });
     }
-}
 
-/// Marks the flush over when its task ends, or is dropped with its
-/// runtime.
-struct Running(Arc<PendingLists>);
-
-impl Running {
     /// A flush the role may not run turns flushing off; another failure
     /// leaves the lists to the next one.
     fn failed(&self, error: &sqlx::Error) {
@@ -96,7 +104,7 @@ impl Running {
             .and_then(|error| error.code())
             .is_some_and(|code| code == INSUFFICIENT_PRIVILEGE);
         if refused {
-            lock(&self.0.state).refused = true;
+            lock(&self.state).refused = true;
             tracing::warn!(
                 target: "atode::durable",
                 %error,
@@ -116,9 +124,3 @@ impl Running {
 
 /// PostgreSQL's SQLSTATE for a role that may not do something.
 const INSUFFICIENT_PRIVILEGE: &str = "42501";
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        lock(&self.0.state).running = false;
-    }
-}

@@ -154,12 +154,11 @@ impl TaskQueue {
             Database::Postgres(pool) => self.commit_statements(pool, jobs, deadline, kept).await,
         };
         written?;
-        if let Some(pool) = self.sqlite_pool() {
-            self.checkpoints().committed(pool);
-        }
-        #[cfg(feature = "postgres")]
-        if let Some(pool) = self.postgres_pool() {
-            self.pending_lists().committed(pool, jobs.len());
+        // Each engine's upkeep that the group commit leaves to others.
+        match self.database() {
+            Database::Sqlite(pool) => self.checkpoints().committed(pool),
+            #[cfg(feature = "postgres")]
+            Database::Postgres(pool) => self.pending_lists().committed(pool, jobs.len()),
         }
         self.counters().committed(jobs.len());
         // This process's workers, at once.
