@@ -49,9 +49,10 @@
 use std::sync::{Arc, Mutex};
 
 use riverqueue::sqlx::{self, SqliteConnection, SqlitePool};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::OwnedSemaphorePermit;
 
 use super::lock;
+use super::turn::Turn;
 
 /// The writer's commits between the starts of two passive checkpoints. A
 /// commit appends some six pages (the table's, its indexes', River's id
@@ -67,20 +68,11 @@ const AHEAD_AT_MOST: u32 = 64;
 const RESTART_PAGES: i64 = 4_096;
 
 /// The checkpoint that runs, and what the writer knows of the log.
+#[derive(Default)]
 pub(crate) struct Checkpoints {
-    /// One checkpoint at a time, passive or the writer's: the one that
-    /// runs holds this permit.
-    turn: Arc<Semaphore>,
+    /// One checkpoint at a time, passive or the writer's.
+    turn: Turn,
     state: Mutex<State>,
-}
-
-impl Default for Checkpoints {
-    fn default() -> Self {
-        Self {
-            turn: Arc::new(Semaphore::new(1)),
-            state: Mutex::default(),
-        }
-    }
 }
 
 #[derive(Default)]
@@ -109,7 +101,7 @@ impl Checkpoints {
                 return;
             }
         }
-        let Ok(turn) = Arc::clone(&self.turn).try_acquire_owned() else {
+        let Some(turn) = self.turn.try_take() else {
             return;
         };
         let running = Running {
@@ -146,11 +138,8 @@ impl Checkpoints {
                 return;
             }
         }
-        // Waits for the passive checkpoint that runs, if one does; the
-        // semaphore is never closed.
-        let Ok(_turn) = self.turn.acquire().await else {
-            return;
-        };
+        // Waits for the passive checkpoint that runs, if one does.
+        let _turn = self.turn.take().await;
         let long = std::mem::take(&mut lock(&self.state).long);
         if long {
             logged(checkpoint(connection).await);
@@ -225,7 +214,7 @@ mod tests {
 
     /// Whether a checkpoint holds the turn.
     fn running(checkpoints: &Checkpoints) -> bool {
-        checkpoints.turn.available_permits() == 0
+        checkpoints.turn.taken()
     }
 
     #[tokio::test]
@@ -251,9 +240,7 @@ mod tests {
         let checkpoints = Arc::new(Checkpoints::default());
         let mut writer = connection().await;
         // A passive checkpoint that copies, held here.
-        let turn = Arc::clone(&checkpoints.turn)
-            .try_acquire_owned()
-            .expect("the turn is free");
+        let turn = checkpoints.turn.try_take().expect("the turn is free");
         lock(&checkpoints.state).copying = true;
 
         lock(&checkpoints.state).commits = AHEAD_AT_MOST - 1;

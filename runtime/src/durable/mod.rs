@@ -108,6 +108,7 @@ mod status;
 mod task;
 pub(crate) mod testing;
 mod threads;
+mod turn;
 mod unknown;
 mod wake;
 mod worker;

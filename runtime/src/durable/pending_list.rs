@@ -31,9 +31,9 @@
 use std::sync::{Arc, Mutex};
 
 use riverqueue::sqlx::{self, PgPool};
-use tokio::sync::Semaphore;
 
 use super::lock;
+use super::turn::Turn;
 
 /// The group commit's calls between two flushes: some 600 KB of entries,
 /// or three times that once the workers' updates of the same calls (each a
@@ -46,19 +46,11 @@ const FLUSH: &str = "SELECT gin_clean_pending_list('river_job_args_index'), \
                      gin_clean_pending_list('river_job_metadata_index')";
 
 /// The calls written since the last flush began, and the flush that runs.
+#[derive(Default)]
 pub(crate) struct PendingLists {
-    /// One flush at a time: the one that runs holds this permit.
-    turn: Arc<Semaphore>,
+    /// One flush at a time.
+    turn: Turn,
     state: Mutex<State>,
-}
-
-impl Default for PendingLists {
-    fn default() -> Self {
-        Self {
-            turn: Arc::new(Semaphore::new(1)),
-            state: Mutex::default(),
-        }
-    }
 }
 
 #[derive(Default)]
@@ -79,7 +71,7 @@ impl PendingLists {
             if state.refused || state.calls < FLUSH_EVERY_CALLS {
                 return;
             }
-            let Ok(turn) = Arc::clone(&self.turn).try_acquire_owned() else {
+            let Some(turn) = self.turn.try_take() else {
                 return;
             };
             state.calls = 0;
