@@ -39,7 +39,6 @@ print(next(p["manifest_path"] for p in json.load(sys.stdin)["packages"]
            if p["name"] == "riverqueue-migrate"))')")/migrations/main
 
 WORK=$(mktemp -d)
-chmod 755 "$WORK"
 [ "$(id -u)" = 0 ] && chown postgres "$WORK"
 cleanup() {
   as_owner "$BIN/pg_ctl" -D "$WORK/data" stop -m immediate >/dev/null 2>&1 || true
